@@ -1,0 +1,219 @@
+"""The data contract in code: which tables a return may hold, their columns, and the shapes that
+pass between modules (a read :class:`Return`, a validation :class:`Problem`, result records).
+
+``../shared/spec/data-contract.md`` is the text this module implements. Readers, validators, the
+synthetic generator and the metric engine all take their table and column names from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping
+
+import pandas as pd
+
+Service = Literal["adults", "children", "all"]
+SERVICES: tuple[str, ...] = ("adults", "children")
+ALL_SERVICES = "all"
+
+#: Accepted spellings of a service (normalised: lower case, no apostrophes) -> canonical key.
+SERVICE_ALIASES: dict[str, str] = {
+    "adults": "adults",
+    "adult": "adults",
+    "adults services": "adults",
+    "adult services": "adults",
+    "adult social care": "adults",
+    "adults social care": "adults",
+    "children": "children",
+    "childrens": "children",
+    "childrens services": "children",
+    "children services": "children",
+    "childrens social care": "children",
+    "children social care": "children",
+}
+
+SURVEY_QUESTIONS: tuple[str, ...] = ("public", "colleagues", "managers")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of the contract."""
+
+    name: str
+    keys: tuple[str, ...]  # besides service and ethnicity: what makes a row unique
+    counts: tuple[str, ...]  # required whole-number columns >= 0
+    optional_counts: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("service", "ethnicity", *self.keys, *self.counts, *self.optional_counts)
+
+
+AGGREGATE_TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec("workforce", ("pay_band",), ("headcount",), (), ("M1",),
+                  "directly employed headcount at the snapshot date"),
+        TableSpec("recruitment", (), ("shortlisted", "appointed"), (), ("M2",),
+                  "applicants shortlisted and appointed in the year"),
+        TableSpec("disciplinary", (), ("entered",), ("headcount",), ("M3",),
+                  "formal disciplinary investigations begun in the year"),
+        TableSpec("fitness_to_practise", (), ("registered", "entered"), (), ("M4",),
+                  "registered professionals and fitness-to-practise referrals"),
+        TableSpec("cpd", (), ("accessed",), ("headcount",), ("M5",),
+                  "staff accessing funded non-mandatory training and CPD"),
+        TableSpec("survey", ("question",), ("respondents", "yes"), (), ("M6", "M7a", "M7b"),
+                  "staff survey: harassment, bullying or abuse in the last 12 months"),
+        TableSpec("leavers", (), ("left",), ("headcount",), ("M8",),
+                  "leavers in the year against headcount at the start of the year"),
+        TableSpec("senior_management", (), ("headcount",), (), ("M9",),
+                  "senior managers' headcount"),
+    )
+}
+
+#: Population has share or count, by ethnicity only; it may come from the parameter file instead.
+POPULATION_TABLE = "population"
+
+#: Tables that take their denominator from workforce when they carry no headcount of their own.
+DENOMINATOR_FROM_WORKFORCE: tuple[str, ...] = ("disciplinary", "cpd", "leavers")
+
+#: Record-level extracts and the columns they must hold.
+RECORD_TABLES: dict[str, tuple[str, ...]] = {
+    "staff": ("staff_id", "service", "ethnicity", "pay_band", "senior_manager", "registered",
+              "disciplinary", "ftp", "cpd", "left"),
+    "applications": ("application_id", "service", "ethnicity", "shortlisted", "appointed"),
+    "survey_responses": ("respondent_id", "service", "ethnicity", *SURVEY_QUESTIONS),
+}
+
+#: Optional key/value table describing the return; ``synthetic: true`` marks demo data.
+METADATA_TABLE = "metadata"
+
+#: Every metric id, in report order, and the table each is computed from.
+METRIC_TABLES: dict[str, str | None] = {
+    "M1": "workforce",
+    "M2": "recruitment",
+    "M3": "disciplinary",
+    "M4": "fitness_to_practise",
+    "M5": "cpd",
+    "M6": "survey",
+    "M7a": "survey",
+    "M7b": "survey",
+    "M8": "leavers",
+    "M9": "senior_management",
+}
+
+#: Columns every tidy table carries after reading (besides its own keys and counts).
+TIDY_ETHNICITY_COLUMNS: tuple[str, ...] = ("census_category", "group", "ethnic_class")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of validation, with the place it was found and what was expected there."""
+
+    severity: Literal["error", "notice"]
+    file: str
+    message: str
+    sheet: str | None = None  # the sheet of a workbook or the table name of a CSV file
+    row: int | None = None  # 1-based as a spreadsheet shows it: header is row 1
+    column: str | None = None
+    value: object = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        text = f"{', '.join(where)}: {self.message}"
+        if self.value is not None:
+            text += f" (found {self.value!r}"
+            text += f"; expected {self.expected})" if self.expected else ")"
+        elif self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in one return (or one parameter file): errors and notices."""
+
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def notices(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "notice"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ReturnError(Exception):
+    """A return that cannot be used; carries the full validation report."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        lines = [f"{report.source}: {len(report.errors)} problem(s)"]
+        lines += [f"  - {p}" for p in report.errors]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Return:
+    """One authority's data for one reporting year, as tidy canonical aggregate tables.
+
+    Each table has ``service`` (adults / children, or ``all`` when the return has no split),
+    ``ethnicity`` (the label as given), ``census_category``, ``group`` and ``ethnic_class``
+    (from :mod:`wres_tools.ethnicity`), the table's keys and whole-number count columns.
+    Record-level extracts are already aggregated into these tables.
+    """
+
+    authority: str
+    year: int
+    source: Path
+    tables: Mapping[str, pd.DataFrame]
+    population: pd.DataFrame | None = None  # ethnicity, group, ethnic_class, share
+    synthetic: bool = False
+    granularity: Literal["aggregate", "record"] = "aggregate"
+    notices: tuple[Problem, ...] = ()
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The named table, or None when the return did not collect it."""
+        return self.tables.get(name)
+
+    @property
+    def has_service_split(self) -> bool:
+        return any(
+            set(df["service"].unique()) - {ALL_SERVICES} for df in self.tables.values() if len(df)
+        )
+
+
+#: Columns of a result record (``wres metrics --json`` and ``metrics.json``), in order.
+#: Every record has every key; a value that cannot be computed is None (null in JSON).
+RESULT_COLUMNS: tuple[str, ...] = (
+    "authority", "year", "metric", "service", "group", "reference", "pay_band",
+    "status",  # ok | not_collected | not_computable
+    "reason",  # why a figure is missing, in words
+    "n_group", "events_group", "n_reference", "events_reference",
+    "rate_group", "rate_group_ci_low", "rate_group_ci_high",
+    "rate_reference", "rate_reference_ci_low", "rate_reference_ci_high",
+    "rl", "rl_ci_low", "rl_ci_high", "rl_nhs_direction",
+    "p_value", "significant", "four_fifths", "adverse_when", "small_numbers",
+    "gap_pp", "gap_pp_ci_low", "gap_pp_ci_high",  # M6/M7: group minus reference rate
+    "share", "share_ci_low", "share_ci_high",  # M1 band minority share; M9 senior share
+    "share_workforce", "representation_index",  # M1 and M9
+    "share_population", "gap_workforce_pp", "gap_population_pp",  # M9
+    "unknown_count", "unknown_pct",  # left out as unknown ethnicity, by service
+    "suppressed", "disclosure",
+)

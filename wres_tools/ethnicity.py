@@ -1,0 +1,273 @@
+"""The one ethnicity mapping: any label a return may use -> census 2021 category -> high-level
+group -> white / minority / unknown.
+
+Returns arrive with census 2021 categories ("Indian", "White: Irish"), high-level groups
+("Asian or Asian British"), NHS data dictionary codes (A-S, Z, 99) or unknown markers ("Not
+stated", blank). Every one of them resolves through :data:`MAPPING`; anything else is an error
+that names the label, because guessing an ethnicity is worse than stopping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+EthnicClass = Literal["white", "minority", "unknown"]
+
+#: High-level census 2021 groups: key -> display name used in reports.
+GROUPS: dict[str, str] = {
+    "asian": "Asian or Asian British",
+    "black": "Black, Black British, Caribbean or African",
+    "mixed": "Mixed or multiple ethnic groups",
+    "other": "Other ethnic group",
+    "white": "White",
+    "unknown": "Unknown or not stated",
+}
+
+#: The minority high-level groups, in report order.
+MINORITY_GROUPS: tuple[str, ...] = ("asian", "black", "mixed", "other")
+
+#: Census 2021 categories (England and Wales, 19 categories) and their high-level group.
+CENSUS_CATEGORIES: dict[str, str] = {
+    "Bangladeshi": "asian",
+    "Chinese": "asian",
+    "Indian": "asian",
+    "Pakistani": "asian",
+    "Any other Asian background": "asian",
+    "African": "black",
+    "Caribbean": "black",
+    "Any other Black, Black British or Caribbean background": "black",
+    "White and Asian": "mixed",
+    "White and Black African": "mixed",
+    "White and Black Caribbean": "mixed",
+    "Any other Mixed or multiple ethnic background": "mixed",
+    "English, Welsh, Scottish, Northern Irish or British": "white",
+    "Irish": "white",
+    "Gypsy or Irish Traveller": "white",
+    "Roma": "white",
+    "Any other White background": "white",
+    "Arab": "other",
+    "Any other ethnic group": "other",
+}
+
+#: Other spellings of a census category seen in HR systems (label -> census category).
+CATEGORY_ALIASES: dict[str, str] = {
+    "British": "English, Welsh, Scottish, Northern Irish or British",
+    "White British": "English, Welsh, Scottish, Northern Irish or British",
+    "English, Welsh, Scottish, Northern Irish, British": "English, Welsh, Scottish, Northern Irish or British",
+    "White Irish": "Irish",
+    "Gypsy, Traveller or Irish Traveller": "Gypsy or Irish Traveller",
+    "Any other Black background": "Any other Black, Black British or Caribbean background",
+    "Any other Black, African or Caribbean background": "Any other Black, Black British or Caribbean background",
+    "Any other Mixed background": "Any other Mixed or multiple ethnic background",
+    "Any other mixed or multiple background": "Any other Mixed or multiple ethnic background",
+    "Black African": "African",
+    "Black Caribbean": "Caribbean",
+    "Asian Indian": "Indian",
+    "Asian Pakistani": "Pakistani",
+    "Asian Bangladeshi": "Bangladeshi",
+    "Asian Chinese": "Chinese",
+}
+
+#: Prefixes a return may put before a category ("White: Irish", "Asian or Asian British - Indian").
+GROUP_PREFIXES: dict[str, str] = {
+    "White": "white",
+    "Asian": "asian",
+    "Asian or Asian British": "asian",
+    "Asian, Asian British or Asian Welsh": "asian",
+    "Black": "black",
+    "Black or Black British": "black",
+    "Black, Black British, Caribbean or African": "black",
+    "Black, Black British, Black Welsh, Caribbean or African": "black",
+    "Mixed": "mixed",
+    "Mixed or multiple": "mixed",
+    "Mixed or multiple ethnic groups": "mixed",
+    "Mixed or Multiple ethnic groups": "mixed",
+    "Other": "other",
+    "Other ethnic group": "other",
+    "Other ethnic groups": "other",
+}
+
+#: A high-level group given on its own (no category).
+GROUP_LABELS: dict[str, str] = {
+    **{name: key for name, key in GROUP_PREFIXES.items()},
+    "Mixed or multiple ethnic group": "mixed",
+    "Minority ethnic": "minority",
+    "Ethnic minority": "minority",
+    "BME": "minority",
+    "BAME": "minority",
+}
+
+#: NHS data dictionary ethnic category codes (2001 census based). R (Chinese) sits under
+#: "Other" in the 2001 scheme but under Asian in census 2021; the census 2021 group is used.
+NHS_CODES: dict[str, str | None] = {
+    "A": "English, Welsh, Scottish, Northern Irish or British",
+    "B": "Irish",
+    "C": "Any other White background",
+    "D": "White and Black Caribbean",
+    "E": "White and Black African",
+    "F": "White and Asian",
+    "G": "Any other Mixed or multiple ethnic background",
+    "H": "Indian",
+    "J": "Pakistani",
+    "K": "Bangladeshi",
+    "L": "Any other Asian background",
+    "M": "Caribbean",
+    "N": "African",
+    "P": "Any other Black, Black British or Caribbean background",
+    "R": "Chinese",
+    "S": "Any other ethnic group",
+    "Z": None,
+    "99": None,
+}
+
+#: Markers meaning the ethnicity is not known; blank counts too.
+UNKNOWN_MARKERS: tuple[str, ...] = (
+    "Not stated",
+    "Unknown",
+    "Not known",
+    "Prefer not to say",
+    "Prefer not to disclose",
+    "Not declared",
+    "Declined",
+    "Refused",
+    "Information refused",
+    "Not disclosed",
+    "Withheld",
+    "Not recorded",
+    "Z - Not stated",
+    "99 - Not known",
+)
+
+
+@dataclass(frozen=True)
+class Ethnicity:
+    """Where one label lands: census category (if one), high-level group and class."""
+
+    census_category: str | None
+    group: str  # a key of GROUPS, or "minority" for a label that says only that
+    ethnic_class: EthnicClass
+
+
+class UnknownEthnicityLabel(ValueError):
+    """A label that is none of the contract's categories, groups, codes or unknown markers."""
+
+    def __init__(self, label: object) -> None:
+        self.label = label
+        super().__init__(
+            f"unrecognised ethnicity label {label!r}: expected a census 2021 category, a "
+            "high-level group, an NHS ethnic category code (A-S, Z, 99) or an unknown marker"
+        )
+
+
+def normalise(label: str) -> str:
+    """Case, spacing, quotes and dashes folded, so that spellings compare equal."""
+    text = label.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return text
+
+
+def _class_of(group: str) -> EthnicClass:
+    if group == "white":
+        return "white"
+    if group == "unknown":
+        return "unknown"
+    return "minority"
+
+
+def _build_lookup() -> dict[str, Ethnicity]:
+    lookup: dict[str, Ethnicity] = {}
+
+    def add(label: str, category: str | None, group: str) -> None:
+        lookup[normalise(label)] = Ethnicity(category, group, _class_of(group))
+
+    categories = {**{c: c for c in CENSUS_CATEGORIES}, **CATEGORY_ALIASES}
+    for label, category in categories.items():
+        group = CENSUS_CATEGORIES[category]
+        add(label, category, group)
+        for prefix, prefix_group in GROUP_PREFIXES.items():
+            if prefix_group == group:
+                for sep in (": ", " - ", " / ", ", "):
+                    add(f"{prefix}{sep}{label}", category, group)
+    for label, group in GROUP_LABELS.items():
+        add(label, None, group)
+    for code, category in NHS_CODES.items():
+        if category is None:
+            add(code, None, "unknown")
+        else:
+            add(code, category, CENSUS_CATEGORIES[category])
+            add(f"{code} - {category}", category, CENSUS_CATEGORIES[category])
+    for marker in UNKNOWN_MARKERS:
+        add(marker, None, "unknown")
+    add("", None, "unknown")
+    return lookup
+
+
+_LOOKUP = _build_lookup()
+
+#: The whole mapping as a table (label, census_category, group, ethnic_class), for reports,
+#: documentation and tests.
+MAPPING = pd.DataFrame(
+    [
+        {"label": label, "census_category": e.census_category, "group": e.group, "ethnic_class": e.ethnic_class}
+        for label, e in sorted(_LOOKUP.items())
+    ]
+)
+
+
+def is_blank(value: object) -> bool:
+    """True for None, NaN and strings of white space: all mean 'not stated'."""
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    try:
+        if pd.isna(value):
+            return True
+    except (TypeError, ValueError):
+        pass
+    return isinstance(value, str) and not value.strip()
+
+
+def classify(label: object) -> Ethnicity:
+    """Resolve one label, or raise :class:`UnknownEthnicityLabel`."""
+    if is_blank(label):
+        return _LOOKUP[""]
+    if isinstance(label, float) and label.is_integer():
+        label = int(label)  # a code column read as numbers: 99.0 -> "99"
+    found = _LOOKUP.get(normalise(str(label)))
+    if found is None:
+        raise UnknownEthnicityLabel(label)
+    return found
+
+
+def classify_series(labels: pd.Series) -> pd.DataFrame:
+    """census_category, group and ethnic_class for every label, on the same index.
+
+    Raises :class:`UnknownEthnicityLabel` for the first label that does not resolve; callers
+    that must report every bad row use :func:`unrecognised` first.
+    """
+    resolved = [classify(v) for v in labels]
+    return pd.DataFrame(
+        {
+            "census_category": [e.census_category for e in resolved],
+            "group": [e.group for e in resolved],
+            "ethnic_class": [e.ethnic_class for e in resolved],
+        },
+        index=labels.index,
+    )
+
+
+def unrecognised(labels: pd.Series) -> pd.Series:
+    """Boolean mask of labels that do not resolve."""
+    def bad(value: object) -> bool:
+        try:
+            classify(value)
+        except UnknownEthnicityLabel:
+            return True
+        return False
+
+    return labels.map(bad).astype(bool)

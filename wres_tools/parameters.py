@@ -1,0 +1,182 @@
+"""Run parameters: ``parameters/defaults.yml`` overlaid by ``parameters/<authority>.yml``.
+
+Both files are read and checked the same way (a pydantic model); a bad key or value is reported
+as a :class:`~wres_tools.contract.Problem` naming the file and the key, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from wres_tools.contract import Problem, ValidationReport
+from wres_tools.ethnicity import UnknownEthnicityLabel, classify
+from wres_tools.paths import PARAMETERS_DIR
+
+Disclosure = Literal["published", "internal"]
+
+
+class Settings(BaseModel):
+    """Settings that defaults.yml fixes and an authority file may override."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disclosure: Disclosure = "published"
+    threshold: int = Field(5, ge=1, description="counts from 1 to threshold-1 are suppressed")
+    small_numbers: int = Field(10, ge=1, description="counts under this get a caution")
+    confidence: float = Field(0.95, gt=0, lt=1)
+    baseline_year: int | None = Field(None, description="None: the first year held")
+    execution_timeout: int = Field(600, ge=1, description="seconds per notebook in a batch")
+
+
+class Parameters(Settings):
+    """Everything a run needs to know about one authority besides its data."""
+
+    authority: str
+    display_name: str
+    ons_code: str | None = None
+    pay_bands: list[str] | None = Field(None, description="lowest first; None: inferred")
+    senior_bands: list[str] = Field(default_factory=list)
+    population: dict[str, float] | None = Field(
+        None, description="census 2021 share of the area's population by ethnicity label"
+    )
+    synthetic: bool = False
+    notes: str | None = None
+    source_files: list[str] = Field(default_factory=list)
+
+    @field_validator("population")
+    @classmethod
+    def _population_shares(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return value
+        for label, share in value.items():
+            try:
+                classify(label)
+            except UnknownEthnicityLabel as exc:
+                raise ValueError(str(exc)) from None
+            if not 0 <= share <= 1:
+                raise ValueError(f"share for {label!r} is {share}: expected a number from 0 to 1")
+        total = sum(value.values())
+        if not 0.98 <= total <= 1.02:
+            raise ValueError(f"population shares add up to {total:.3f}: expected 1")
+        return value
+
+    @field_validator("senior_bands")
+    @classmethod
+    def _senior_in_order(cls, value: list[str], info: Any) -> list[str]:
+        bands = info.data.get("pay_bands")
+        if bands:
+            missing = [b for b in value if b not in bands]
+            if missing:
+                raise ValueError(f"senior bands {missing} are not in pay_bands")
+        return value
+
+
+class ParameterError(Exception):
+    """Parameter files that cannot be used; carries the report."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        super().__init__("\n".join(str(p) for p in report.problems))
+
+
+def _read_yaml(path: Path, report: ValidationReport) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        report.problems.append(Problem("error", str(path), f"not UTF-8 text ({exc.reason})"))
+        return {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        report.problems.append(
+            Problem("error", str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}", row=row)
+        )
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        report.problems.append(
+            Problem("error", str(path), "expected a mapping of keys to values",
+                    value=type(data).__name__)
+        )
+        return {}
+    return data
+
+
+def _problems_from(exc: ValidationError, path: Path, data: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"])
+        value = data.get(err["loc"][0]) if err["loc"] else None
+        problems.append(
+            Problem("error", str(path), err["msg"], column=key or None,
+                    value=value if err["type"] != "missing" else None)
+        )
+    return problems
+
+
+def check_parameters(
+    authority: str, parameters_dir: Path = PARAMETERS_DIR
+) -> tuple[Parameters | None, ValidationReport]:
+    """Read and check defaults.yml and the authority's file; the report lists every problem."""
+    defaults_path = parameters_dir / "defaults.yml"
+    if not defaults_path.exists():
+        defaults_path = PARAMETERS_DIR / "defaults.yml"
+    own_path = parameters_dir / f"{authority}.yml"
+    report = ValidationReport(str(own_path))
+    defaults = _read_yaml(defaults_path, report) if defaults_path.exists() else {}
+    try:
+        Settings.model_validate(defaults)
+    except ValidationError as exc:
+        report.problems += _problems_from(exc, defaults_path, defaults)
+    own: dict[str, Any] = {}
+    if own_path.exists():
+        own = _read_yaml(own_path, report)
+    else:
+        report.problems.append(
+            Problem("notice", str(own_path),
+                    "no parameter file for this authority: running on the defaults, with the "
+                    "folder name as display name and pay bands ordered from the data")
+        )
+    merged = {**defaults, "display_name": authority, **own, "authority": authority}
+    if report.errors:
+        return None, report
+    try:
+        params = Parameters.model_validate(merged)
+    except ValidationError as exc:
+        report.problems += _problems_from(exc, own_path if own_path.exists() else defaults_path, merged)
+        return None, report
+    return params, report
+
+
+def resolve_parameters_dir(data_dir: Path | None, explicit: Path | None = None) -> Path:
+    """Where an authority's parameter file is looked for.
+
+    An explicit directory wins; else ``<data_dir>/parameters`` when the data folder carries its
+    own (the synthetic demo does); else the project's ``parameters/``.
+    """
+    if explicit is not None:
+        return Path(explicit)
+    if data_dir is not None and (Path(data_dir) / "parameters").is_dir():
+        return Path(data_dir) / "parameters"
+    return PARAMETERS_DIR
+
+
+def load_parameters(authority: str, parameters_dir: Path = PARAMETERS_DIR, **overrides: Any) -> Parameters:
+    """The checked parameters for one authority, with any keyword overrides applied last."""
+    params, report = check_parameters(authority, parameters_dir)
+    if params is None:
+        raise ParameterError(report)
+    if overrides:
+        try:
+            params = Parameters.model_validate({**params.model_dump(), **overrides})
+        except ValidationError as exc:
+            report.problems += _problems_from(exc, Path("<overrides>"), overrides)
+            raise ParameterError(report) from None
+    return params
