@@ -70,7 +70,7 @@ _YEAR = re.compile(r"^\d{4}$")
 
 @dataclass(frozen=True)
 class ReturnRef:
-    """Where one authority-year return lives: ``<authority>/<year>.xlsx`` or ``<authority>/<year>/``."""
+    """Where one return lives: ``<authority>/<year>.xlsx`` or ``<authority>/<year>/``."""
 
     authority: str
     year: int
@@ -121,7 +121,8 @@ def find_returns(data_dir: Path | str) -> list[ReturnRef]:
             if _hidden(entry):
                 continue
             is_xlsx = entry.is_file() and entry.suffix.lower() == ".xlsx"
-            if (is_xlsx and _YEAR.match(entry.stem)) or (entry.is_dir() and _YEAR.match(entry.name)):
+            is_folder = entry.is_dir() and _YEAR.match(entry.name)
+            if (is_xlsx and _YEAR.match(entry.stem)) or is_folder:
                 refs.append(ReturnRef.from_path(entry))
     return sorted(refs, key=lambda r: (r.authority, r.year, r.form))
 
@@ -500,8 +501,8 @@ def tidy_population(raw: RawReturn, params: Parameters | None) -> pd.DataFrame |
     })
 
 
-_TRUE = {"true", "yes", "1", "y"}
-_FALSE = {"false", "no", "0", "n"}
+TRUE_WORDS = {"true", "yes", "1", "y"}
+FALSE_WORDS = {"false", "no", "0", "n"}
 
 
 def metadata(raw: RawReturn) -> dict[str, str]:
@@ -516,7 +517,7 @@ def metadata(raw: RawReturn) -> dict[str, str]:
 
 def is_synthetic(raw: RawReturn) -> bool:
     """True when the metadata table says ``synthetic: true``."""
-    return metadata(raw).get("synthetic", "").strip().lower() in _TRUE
+    return metadata(raw).get("synthetic", "").strip().lower() in TRUE_WORDS
 
 
 def build_tables(raw: RawReturn) -> dict[str, pd.DataFrame]:

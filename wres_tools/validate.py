@@ -28,11 +28,11 @@ from wres_tools.contract import (
     ValidationReport,
 )
 from wres_tools.io import (
-    _FALSE,
-    _TRUE,
+    FALSE_WORDS,
     RECORD_BUILDS,
     RECORD_FLAGS,
     RECORD_IDS,
+    TRUE_WORDS,
     RawReturn,
     RawTable,
     ReturnRef,
@@ -43,8 +43,8 @@ from wres_tools.io import (
     numbers,
     read_raw,
     recognised,
-    services,
     service_key,
+    services,
 )
 from wres_tools.parameters import Parameters
 
@@ -176,7 +176,8 @@ def _schema(kinds: dict[str, str]) -> pa.DataFrameSchema:
         elif kind == "flag":
             col = pa.Column(nullable=False, checks=pa.Check(lambda s: s.isin([0, 1]), name="flag"))
         elif kind == "share":
-            col = pa.Column(nullable=False, checks=pa.Check(lambda s: s.between(0, 1), name="share"))
+            col = pa.Column(nullable=False,
+                            checks=pa.Check(lambda s: s.between(0, 1), name="share"))
         elif kind == "answer":
             col = pa.Column(nullable=True, checks=pa.Check(
                 lambda s: s.str.lower().isin(["yes", "no"]), name="answer"))
@@ -275,7 +276,8 @@ def check_duplicates(table: RawTable) -> list[Problem]:
         parts = [services(table).fillna("?"), frame["ethnicity"].fillna("").str.lower()]
         parts += [frame[k].fillna("").str.lower() for k in keys]
         key = parts[0].str.cat(parts[1:], sep="\x1f")
-        columns = ["service", "ethnicity", *keys] if table.name != POPULATION_TABLE else ["ethnicity"]
+        columns = ["ethnicity"] if table.name == POPULATION_TABLE else [
+            "service", "ethnicity", *keys]
         what = "duplicate row: the same " + ", ".join(columns) + " as row {first}"
     else:
         return []
@@ -488,7 +490,7 @@ def check_metadata(raw: RawReturn) -> list[Problem]:
     """A ``synthetic`` entry must say true or false."""
     table = raw.tables.get(METADATA_TABLE)
     value = metadata(raw).get("synthetic")
-    if table is None or value is None or value.strip().lower() in _TRUE | _FALSE:
+    if table is None or value is None or value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
         return []
     keys = table.frame["key"].map(lambda k: str(k).strip().lower() == "synthetic")
     row = int(keys[keys].index[0])
