@@ -82,7 +82,8 @@ def test_bad_value_in_defaults_names_defaults_file(pdir: Path) -> None:
     (pdir / "defaults.yml").write_text("threshold: -1\n", encoding="utf-8")
     params, report = check_parameters("a", pdir)
     assert params is None
-    assert [(p.file, p.column) for p in report.errors] == [(str(pdir / "defaults.yml"), "threshold")]
+    where = [(p.file, p.column) for p in report.errors]
+    assert where == [(str(pdir / "defaults.yml"), "threshold")]
 
 
 def test_bad_population_label(pdir: Path) -> None:

@@ -53,15 +53,18 @@ CENSUS_CATEGORIES: dict[str, str] = {
     "Any other ethnic group": "other",
 }
 
+_BRITISH = "English, Welsh, Scottish, Northern Irish or British"
+_OTHER_BLACK = "Any other Black, Black British or Caribbean background"
+
 #: Other spellings of a census category seen in HR systems (label -> census category).
 CATEGORY_ALIASES: dict[str, str] = {
     "British": "English, Welsh, Scottish, Northern Irish or British",
     "White British": "English, Welsh, Scottish, Northern Irish or British",
-    "English, Welsh, Scottish, Northern Irish, British": "English, Welsh, Scottish, Northern Irish or British",
+    "English, Welsh, Scottish, Northern Irish, British": _BRITISH,
     "White Irish": "Irish",
     "Gypsy, Traveller or Irish Traveller": "Gypsy or Irish Traveller",
     "Any other Black background": "Any other Black, Black British or Caribbean background",
-    "Any other Black, African or Caribbean background": "Any other Black, Black British or Caribbean background",
+    "Any other Black, African or Caribbean background": _OTHER_BLACK,
     "Any other Mixed background": "Any other Mixed or multiple ethnic background",
     "Any other mixed or multiple background": "Any other Mixed or multiple ethnic background",
     "Black African": "African",
@@ -71,8 +74,8 @@ CATEGORY_ALIASES: dict[str, str] = {
     "Asian Bangladeshi": "Bangladeshi",
     "Asian Chinese": "Chinese",
     # 2011 census spellings
-    "English/Welsh/Scottish/Northern Irish/British": "English, Welsh, Scottish, Northern Irish or British",
-    "Any other Black/African/Caribbean background": "Any other Black, Black British or Caribbean background",
+    "English/Welsh/Scottish/Northern Irish/British": _BRITISH,
+    "Any other Black/African/Caribbean background": _OTHER_BLACK,
     "Any other Mixed/Multiple ethnic background": "Any other Mixed or multiple ethnic background",
     "Gypsy/Irish Traveller": "Gypsy or Irish Traveller",
 }
@@ -261,7 +264,8 @@ _LOOKUP = _build_lookup()
 #: documentation and tests.
 MAPPING = pd.DataFrame(
     [
-        {"label": label, "census_category": e.census_category, "group": e.group, "ethnic_class": e.ethnic_class}
+        {"label": label, "census_category": e.census_category, "group": e.group,
+         "ethnic_class": e.ethnic_class}
         for label, e in sorted(_LOOKUP.items())
     ]
 )

@@ -167,7 +167,8 @@ def check_parameters(
     try:
         params = Parameters.model_validate(merged)
     except ValidationError as exc:
-        report.problems += _problems_from(exc, own_path if own_path.exists() else defaults_path, merged)
+        blamed = own_path if own_path.exists() else defaults_path
+        report.problems += _problems_from(exc, blamed, merged)
         return None, report
     return params, report
 
@@ -185,7 +186,9 @@ def resolve_parameters_dir(data_dir: Path | None, explicit: Path | None = None) 
     return PARAMETERS_DIR
 
 
-def load_parameters(authority: str, parameters_dir: Path = PARAMETERS_DIR, **overrides: Any) -> Parameters:
+def load_parameters(
+    authority: str, parameters_dir: Path = PARAMETERS_DIR, **overrides: Any
+) -> Parameters:
     """The checked parameters for one authority, with any keyword overrides applied last."""
     params, report = check_parameters(authority, parameters_dir)
     if params is None:
