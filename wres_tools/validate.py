@@ -297,6 +297,13 @@ def check_duplicates(table: RawTable) -> list[Problem]:
     return problems
 
 
+def counts(table: RawTable, column: str) -> pd.Series:
+    """A count column where it is a valid count (whole, >= 0), else NA: rules that compare counts
+    use only valid ones, so one bad cell is reported once, by :func:`check_values`."""
+    values = numbers(table, column)
+    return values.where((values >= 0) & (values % 1 == 0))
+
+
 #: (table, smaller, larger): smaller <= larger in every row.
 _NOT_MORE_THAN: tuple[tuple[str, str, str], ...] = (
     ("recruitment", "appointed", "shortlisted"),
@@ -318,7 +325,7 @@ def check_row_consistency(table: RawTable) -> list[Problem]:
     for name, small, large in _NOT_MORE_THAN:
         if name != table.name or not {small, large} <= set(table.frame.columns):
             continue
-        a, b = numbers(table, small), numbers(table, large)
+        a, b = counts(table, small), counts(table, large)
         bad = a > b
         for row in bad[bad].index:
             problems.append(table.place(
@@ -360,9 +367,10 @@ def _workforce_headcount(workforce: RawTable) -> pd.DataFrame:
     frame = pd.DataFrame({
         "service": services(workforce),
         "key": ethnicity_key(workforce.frame["ethnicity"].fillna("")),
-        "headcount": numbers(workforce, "headcount"),
+        "headcount": counts(workforce, "headcount"),
     })
-    return frame.groupby(["service", "key"], dropna=False)["headcount"].sum().reset_index()
+    grouped = frame.groupby(["service", "key"], dropna=False)["headcount"]
+    return grouped.sum(skipna=False).reset_index()  # NA where any band's headcount is bad
 
 
 def check_denominators(raw: RawReturn) -> list[Problem]:
@@ -399,15 +407,15 @@ def check_denominators(raw: RawReturn) -> list[Problem]:
                 expected="the same services in both tables"))
             continue
         if not split_here:
-            heads = heads.groupby("key")["headcount"].sum().reset_index().assign(
+            heads = heads.groupby("key")["headcount"].sum(skipna=False).reset_index().assign(
                 service=ALL_SERVICES)
         lookup = dict(zip(zip(heads["service"], heads["key"], strict=True), heads["headcount"],
                           strict=True))
-        counts = numbers(table, count)
-        for row, service, key, value in zip(table.frame.index, services(table), keys, counts,
+        values = counts(table, count)
+        for row, service, key, value in zip(table.frame.index, services(table), keys, values,
                                             strict=True):
             headcount = lookup.get((service, key), 0.0)
-            if pd.notna(value) and value > headcount:
+            if pd.notna(value) and pd.notna(headcount) and value > headcount:
                 label = table.frame.at[row, "ethnicity"]
                 problems.append(table.place(
                     "error", f"{count} ({value:g}) is more than the workforce headcount "
