@@ -428,3 +428,10 @@ def test_params_none_still_checks_the_data(tmp_path: Path) -> None:
     ref = write(tmp_path, tables, "csv")
     problem = only_error(validate_return(ref, None))
     assert problem.value == "Martian"
+
+
+def test_return_given_twice(tmp_path: Path) -> None:
+    ref = write(tmp_path, small_aggregate(), "xlsx")
+    write(tmp_path, small_aggregate(), "csv")
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.message == "the 2023 return is given twice: 2023.xlsx and 2023"

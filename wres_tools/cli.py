@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wres_tools import __version__
@@ -103,8 +104,10 @@ def validate(
             ref.authority, str(ref.year), ref.form, str(len(errors)), str(len(notices)),
             "[red]problems[/]" if errors else "[green]ok[/]",
         )
+        for problem in notices:
+            console.print(f"[dim]notice[/] {escape(str(problem))}", soft_wrap=True)
         for problem in errors:
-            err_console.print(f"[red]error[/] {problem}")
+            err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
     console.print(summary)
     console.print(f"{len(refs)} return(s) checked, {failed} with problems.")
     raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)

@@ -299,6 +299,12 @@ def _read_workbook(raw: RawReturn) -> None:
 def read_raw(ref: ReturnRef) -> RawReturn:
     """Read every sheet or CSV file of the return once; never modifies the files."""
     raw = RawReturn(ref)
+    twin = ref.path.with_suffix("") if ref.form == "xlsx" else ref.path.with_name(
+        f"{ref.path.name}.xlsx")
+    if twin.exists():
+        raw.problems.append(Problem(
+            "error", str(ref.path), f"the {ref.year} return is given twice: {ref.path.name} and "
+            f"{twin.name}", expected="one return per authority and year: a workbook or a folder"))
     if ref.form == "xlsx":
         _read_workbook(raw)
     else:
