@@ -315,3 +315,22 @@ def test_load_all(tmp_path: Path) -> None:
         (2022, "Return"), (2023, "ReturnError")]
     assert results[0][1].display_name == "Ashbury"
     assert results[1][2].report.errors[0].value == "Martian"
+
+
+def test_both_excel_engines_read_the_same(tmp_path: Path, monkeypatch) -> None:
+    import wres_tools.io as io_module
+
+    tables = record_tables(staff=30, applications=10, responses=10)
+    tables["staff"].loc[0, "ethnicity"] = None  # a blank cell
+    tables["staff"]["cpd"] = tables["staff"]["cpd"].astype(float)  # 1.0 in the sheet
+    ref = write(tmp_path, {**tables, "metadata": pd.DataFrame(
+        {"key": ["synthetic"], "value": [True]})}, "xlsx")
+    assert io_module.EXCEL_ENGINE == "calamine"
+    fast = io_module.read_raw(ref)
+    monkeypatch.setattr(io_module, "EXCEL_ENGINE", "openpyxl")
+    slow = io_module.read_raw(ref)
+    assert list(fast.tables) == list(slow.tables)
+    for name in fast.tables:
+        pd.testing.assert_frame_equal(fast.tables[name].frame, slow.tables[name].frame)
+    assert fast.tables["staff"].frame.loc[2, "cpd"] in ("0", "1")
+    assert io_module.is_synthetic(fast)

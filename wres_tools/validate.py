@@ -9,6 +9,7 @@ against the workforce headcount, pay bands in the band order) are plain function
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable
 
 import pandas as pd
@@ -163,9 +164,11 @@ def _kinds(table: RawTable) -> dict[str, str]:
     return {c: k for c, k in kinds.items() if c in columns}
 
 
-def _schema(kinds: dict[str, str]) -> pa.DataFrameSchema:
+@functools.lru_cache(maxsize=64)
+def _schema(kinds: tuple[tuple[str, str], ...]) -> pa.DataFrameSchema:
+    """The pandera schema for columns of these kinds (built once per shape of table)."""
     columns = {}
-    for column, kind in kinds.items():
+    for column, kind in kinds:
         if kind == "ethnicity":
             col = pa.Column(nullable=True, checks=pa.Check(_ethnicity_ok, name="ethnicity"))
         elif kind == "service":
@@ -207,7 +210,7 @@ def check_values(table: RawTable) -> list[Problem]:
     if not kinds or table.frame.empty:
         return []
     try:
-        _schema(kinds).validate(_typed(table, kinds), lazy=True)
+        _schema(tuple(kinds.items())).validate(_typed(table, kinds), lazy=True)
     except pa.errors.SchemaErrors as exc:
         return _problems_from_failures(table, kinds, exc.failure_cases)
     return []
@@ -378,6 +381,7 @@ def check_denominators(raw: RawReturn) -> list[Problem]:
     may not exceed the workforce headcount of the same service and ethnicity."""
     problems = []
     workforce = raw.tables.get("workforce")
+    heads_by_service: pd.DataFrame | None = None
     for name in DENOMINATOR_FROM_WORKFORCE:
         table = raw.tables.get(name)
         if table is None or "headcount" in table.frame.columns:
@@ -394,7 +398,9 @@ def check_denominators(raw: RawReturn) -> list[Problem]:
                 "ethnicity", "headcount"} <= set(workforce.frame.columns):
             continue
         try:
-            heads = _workforce_headcount(workforce)
+            if heads_by_service is None:
+                heads_by_service = _workforce_headcount(workforce)
+            heads = heads_by_service
             keys = ethnicity_key(table.frame["ethnicity"].fillna(""))
         except ValueError:  # unrecognised labels: reported by check_values
             continue
