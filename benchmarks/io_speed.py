@@ -21,9 +21,10 @@ from wres_tools.writer import write_return  # noqa: E402
 
 
 def _timed(label: str, func) -> object:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = func()
-    print(f"{label}: {time.perf_counter() - start:.2f} s")
+    print(f"{label}: {time.perf_counter() - start:.2f} s wall, "
+          f"{time.process_time() - cpu:.2f} s CPU")
     return out
 
 

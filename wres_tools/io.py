@@ -16,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from wres_tools.contract import (
@@ -169,13 +170,16 @@ def normalise_name(name: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
+#: Strip one cell; blank (or not text) becomes None. Applied to every cell in one numpy pass.
+_strip_cell = np.frompyfunc(lambda v: (v.strip() or None) if isinstance(v, str) else None, 1, 1)
+
+
 def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tuple[
     RawTable | None, list[Problem]
 ]:
     """Header from the first non-blank row; data below, indexed by spreadsheet row number."""
-    grid = grid.astype("str").apply(lambda col: col.str.strip()) if len(grid.columns) else grid
-    grid = grid.replace("", pd.NA) if len(grid) else grid
-    grid.index = pd.RangeIndex(1, len(grid) + 1, name="row")
+    grid = pd.DataFrame(_strip_cell(grid.to_numpy(dtype=object)), dtype="str",
+                        index=pd.RangeIndex(1, len(grid) + 1, name="row"))
     filled = grid.notna().any(axis=1)
     if not filled.any():
         return None, [Problem("error", file, "empty: no header row and no data", sheet=sheet,
@@ -207,7 +211,6 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
         keep.append(position)
     frame = data.iloc[:, keep].copy()
     frame.columns = pd.Index(columns)
-    frame = frame.astype("str") if len(frame.columns) else frame
     return RawTable(name, file, sheet, frame, headers), problems
 
 
@@ -298,7 +301,6 @@ def _read_workbook(raw: RawReturn) -> None:
                 "error", str(path), f"a second sheet for table {name!r} (first: "
                 f"{raw.tables[name].sheet!r})", sheet=sheet, expected="one sheet per table"))
             continue
-        grid = grid.fillna("") if len(grid) else grid
         table, problems = _frame_from_grid(grid, name, str(path), sheet)
         raw.problems += problems
         if table is not None:
