@@ -42,7 +42,8 @@ def main() -> None:
         assert all(r.ok for r in reports)
         big = record_tables(staff=100_000, applications=20_000, responses=10_000)
         for form in ("csv", "xlsx"):
-            ref = ReturnRef.from_path(write_return(big, Path(tmp) / "big", f"big-{form}", 2023, form))
+            path = write_return(big, Path(tmp) / "big", f"big-{form}", 2023, form)
+            ref = ReturnRef.from_path(path)
             ret = _timed(f"load record-level return, 100,000 staff rows, {form}",
                          lambda ref=ref: load_return(ref, params))
             assert ret.tables["workforce"]["headcount"].sum() == 100_000

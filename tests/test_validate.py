@@ -3,11 +3,14 @@ file, sheet, row (header = row 1), column, the value found and what was expected
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import BANDS, file_hashes, make_params, record_tables, small_aggregate, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wres_tools.contract import Problem, ValidationReport
 from wres_tools.io import ReturnRef
@@ -435,3 +438,55 @@ def test_return_given_twice(tmp_path: Path) -> None:
     write(tmp_path, small_aggregate(), "csv")
     problem = only_error(validate_return(ref, make_params()))
     assert problem.message == "the 2023 return is given twice: 2023.xlsx and 2023"
+
+
+def test_semicolon_separated_csv(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text("ethnicity;shortlisted;appointed\nIndian;3;1\n")
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.message == "fields are separated by ';', not commas"
+    assert (problem.row, problem.value) == (1, "ethnicity;shortlisted;appointed")
+
+
+@pytest.mark.parametrize(("text", "ok"), [("1,234", True), ("12,5", False), ("1,23,456", False)])
+def test_thousands_separators_in_counts(tmp_path: Path, text: str, ok: bool) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text(
+        f'ethnicity,shortlisted,appointed\nIndian,"{text}",1\n', encoding="utf-8")
+    report = validate_return(ref, make_params())
+    assert report.ok is ok
+    if not ok:
+        assert (only_error(report).value, only_error(report).row) == (text, 2)
+
+
+_CELLS = st.one_of(st.none(), st.integers(-3, 200), st.floats(allow_nan=True, allow_infinity=True),
+                   st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                           max_size=12),
+                   st.sampled_from(["H", "Z", "Adults", "£30k", "1,000", " 7 ", "yes", "public"]))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_cell_value_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
+    from wres_tools.contract import ReturnError
+    from wres_tools.io import load_return
+
+    tables = small_aggregate()
+    name = data.draw(st.sampled_from(sorted(tables)))
+    frame = tables[name].astype(object)
+    row = data.draw(st.integers(0, len(frame) - 1))
+    column = data.draw(st.sampled_from(list(frame.columns)))
+    frame.loc[row, column] = data.draw(_CELLS)
+    tables[name] = frame
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = write(Path(tmp), tables, "csv")
+        report = validate_return(ref, make_params())
+        if report.ok:
+            ret = load_return(ref, make_params())
+            assert all(str(t[c].dtype) == "int64" for t in ret.tables.values()
+                       for c in ("headcount", "entered", "yes") if c in t.columns)
+        else:
+            assert all(p.file and p.message for p in report.errors)
+            with pytest.raises(ReturnError):
+                load_return(ref, make_params())

@@ -269,6 +269,13 @@ def _read_csv_folder(raw: RawReturn) -> None:
         if problem is not None:
             raw.problems.append(problem)
             continue
+        header = next(line for line in text.splitlines() if line.strip())
+        separator = next((sep for sep in (";", "\t", "|") if sep in header), None)
+        if "," not in header and separator is not None:
+            raw.problems.append(Problem(
+                "error", str(path), f"fields are separated by {separator!r}, not commas",
+                row=1, value=header, expected="a comma-separated (CSV) file"))
+            continue
         try:
             grid = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
                                skip_blank_lines=False)
@@ -343,9 +350,18 @@ def services(table: RawTable) -> pd.Series:
     return values.map(lookup).astype("str")
 
 
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
 def numbers(table: RawTable, column: str) -> pd.Series:
-    """A count, share or flag column as floats (NA where blank or not a number)."""
-    values = table.frame[column].str.replace(",", "", regex=False)
+    """A count, share or flag column as floats (NA where blank or not a number).
+
+    Thousands separators are dropped ("1,234" is 1234); any other comma ("1,5") is not a number.
+    """
+    values = table.frame[column]
+    grouped = values.str.match(_THOUSANDS).fillna(False).astype(bool)
+    if grouped.any():
+        values = values.where(~grouped, values.str.replace(",", "", regex=False))
     return pd.to_numeric(values, errors="coerce").astype("float64")
 
 

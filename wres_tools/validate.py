@@ -257,46 +257,40 @@ def check_blank_services(table: RawTable) -> list[Problem]:
             for r in blank[blank].index]
 
 
-def _row_keys(table: RawTable) -> list[str]:
-    if table.name in AGGREGATE_TABLES:
-        return list(AGGREGATE_TABLES[table.name].keys)
-    return []
-
-
 def check_duplicates(table: RawTable) -> list[Problem]:
-    """Aggregate rows repeating (service, ethnicity[, pay_band, question]); record ids repeated."""
+    """Aggregate rows repeating (service, ethnicity[, pay_band, question]) - compared without case
+    and with service spellings resolved - and record ids repeated."""
     frame = table.frame
     if table.name in RECORD_TABLES:
-        id_column = RECORD_IDS[table.name]
-        if id_column not in frame.columns:
-            return []
-        key = frame[id_column]
-        what, columns = f"{id_column} repeated", [id_column]
-    elif table.name in AGGREGATE_TABLES or table.name == POPULATION_TABLE:
-        keys = _row_keys(table)
-        if not {"ethnicity", *keys} <= set(frame.columns):
-            return []
-        parts = [services(table).fillna("?"), frame["ethnicity"].fillna("").str.lower()]
-        parts += [frame[k].fillna("").str.lower() for k in keys]
-        key = parts[0].str.cat(parts[1:], sep="\x1f")
-        columns = ["ethnicity"] if table.name == POPULATION_TABLE else [
-            "service", "ethnicity", *keys]
-        what = "duplicate row: the same " + ", ".join(columns) + " as row {first}"
+        columns = [RECORD_IDS[table.name]]
+    elif table.name == POPULATION_TABLE:
+        columns = ["ethnicity"]
+    elif table.name in AGGREGATE_TABLES:
+        columns = ["service", "ethnicity", *AGGREGATE_TABLES[table.name].keys]
     else:
         return []
-    dup = key.duplicated(keep="first") & key.notna()
+    if not set(columns) - {"service"} <= set(frame.columns):
+        return []
+    key = pd.DataFrame({
+        c: services(table).fillna("?") if c == "service" else frame[c].str.lower()
+        for c in columns
+    })
+    dup = key.duplicated(keep="first")
+    if table.name in RECORD_TABLES:
+        dup &= key[columns[0]].notna()  # a blank id is reported by check_values
     if not dup.any():
         return []
-    first_row = pd.Series(key.index, index=key.index).groupby(key.to_numpy()).transform("min")
+    first_row = pd.Series(key.index, index=key.index).groupby(
+        [key[c] for c in columns], dropna=False).transform("min")
     problems = []
     for row in dup[dup].index:
+        first = int(first_row[row])
+        message = (f"{columns[0]} repeated (first in row {first})" if table.name in RECORD_TABLES
+                   else f"duplicate row: the same {', '.join(columns)} as row {first}")
         value = " / ".join(str(frame.at[row, c]) for c in columns if c in frame.columns)
-        problems.append(table.place(
-            "error", what.format(first=int(first_row[row])) if "{first}" in what
-            else f"{what} (first in row {int(first_row[row])})",
-            row=int(row), column=table.header(columns[-1] if columns[-1] in frame.columns
-                                             else columns[0]),
-            value=value, expected="each row once"))
+        problems.append(table.place("error", message, row=int(row),
+                                    column=table.header(columns[-1]), value=value,
+                                    expected="each row once"))
     return problems
 
 
