@@ -89,7 +89,8 @@ BAD_TABLES = {
         columns="shortlisted")), "recruitment, row 1, column shortlisted: missing column "
         "'shortlisted'"),
     "misspelt column": ("xlsx", _rename("workforce", "pay_band", "pay bnad"),
-                        "missing column 'pay_band'; found 'pay bnad' - did you mean 'pay_band'?"),
+                        "column pay bnad: missing column 'pay_band': this header looks like a "
+                        "misspelling of it (found 'pay bnad'; expected the header 'pay_band')"),
     "unknown ethnicity": ("csv", _set("workforce", 1, "ethnicity", "Martian"),
                           "row 3, column ethnicity: unrecognised ethnicity label (found "
                           "'Martian'"),

@@ -172,8 +172,9 @@ def test_misspelt_column_suggests_the_near_name(tmp_path: Path, form: str) -> No
     tables = small_aggregate()
     tables["workforce"] = tables["workforce"].rename(columns={"headcount": "Headcont"})
     problem = only_error(check(tmp_path, tables, form))
-    assert problem.message == "missing column 'headcount'; found 'Headcont' - did you mean " \
-                              "'headcount'?"
+    assert problem.message == "missing column 'headcount': this header looks like a " \
+                              "misspelling of it"
+    assert problem.expected == "the header 'headcount'"
     assert (problem.row, problem.column, problem.value) == (1, "Headcont", "Headcont")
 
 

@@ -88,9 +88,9 @@ def check_columns(table: RawTable) -> list[Problem]:
         if near:
             extra.remove(near[0])
             problems.append(table.place(
-                "error", f"missing column {column!r}; found {table.header(near[0])!r} - did you "
-                f"mean {column!r}?", row=1, column=table.header(near[0]),
-                value=table.header(near[0]), expected=f"a column named {column!r}"))
+                "error", f"missing column {column!r}: this header looks like a misspelling of "
+                "it", row=1, column=table.header(near[0]), value=table.header(near[0]),
+                expected=f"the header {column!r}"))
         else:
             problems.append(table.place(
                 "error", f"missing column {column!r}", row=1, column=column,
