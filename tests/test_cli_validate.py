@@ -202,3 +202,15 @@ def test_installed_command_exit_code(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "unrecognised ethnicity label (found 'Martian'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_notices_are_printed_and_parameter_problems_once_per_authority(tmp_path: Path) -> None:
+    root = data_dir(tmp_path)
+    (root / "parameters" / f"{AUTHORITY}.yml").unlink()
+    result = run("--data-dir", str(root))
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert text.count("no parameter file for this authority") == 1
+    assert "M4 not collected (no fitness_to_practise table)" in text  # the 2022 aggregate return
+    assert "no pay_bands in the parameter file: bands ordered by the first amount each names" \
+        in text

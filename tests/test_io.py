@@ -334,3 +334,13 @@ def test_both_excel_engines_read_the_same(tmp_path: Path, monkeypatch) -> None:
         pd.testing.assert_frame_equal(fast.tables[name].frame, slow.tables[name].frame)
     assert fast.tables["staff"].frame.loc[2, "cpd"] in ("0", "1")
     assert io_module.is_synthetic(fast)
+
+
+def test_load_all_with_a_bad_parameter_file(tmp_path: Path) -> None:
+    write_return(small_aggregate(), tmp_path, "ashbury", 2022, "csv")
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "parameters" / "ashbury.yml").write_text("threshold: none\n", encoding="utf-8")
+    ((ref, params, out),) = list(load_all(tmp_path))
+    assert params is None
+    assert isinstance(out, ReturnError)
+    assert [p.column for p in out.report.errors] == ["threshold"]
