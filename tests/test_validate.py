@@ -491,3 +491,16 @@ def test_any_cell_value_gives_a_report_never_a_traceback(data: st.DataObject) ->
             assert all(p.file and p.message for p in report.errors)
             with pytest.raises(ReturnError):
                 load_return(ref, make_params())
+
+
+def test_workforce_headcount_is_compared_at_the_level_both_tables_name(tmp_path: Path) -> None:
+    tables = small_aggregate()  # workforce: White British 60 + 10, Indian 20 + 2, Not stated 3
+    # "Asian or Asian British" is a group: compared with every Asian category, Indian 22
+    # "BAME" says only minority: compared with every minority, again 22
+    tables["disciplinary"] = pd.DataFrame({
+        "ethnicity": ["White", "Asian or Asian British", "Z"], "entered": [70, 22, 3]})
+    tables["cpd"] = pd.DataFrame({"ethnicity": ["BAME", "White"], "accessed": [23, 1]})
+    problem = only_error(check(tmp_path, tables))
+    assert (problem.sheet, problem.row) == ("cpd", 2)
+    assert problem.message == "accessed (23) is more than the workforce headcount (22) for all, " \
+                              "BAME"

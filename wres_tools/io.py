@@ -396,16 +396,6 @@ def recognised(labels: pd.Series) -> pd.Series:
     return labels.map(lookup).fillna(True).astype(bool)
 
 
-def ethnicity_key(labels: pd.Series) -> pd.Series:
-    """Census category where the label names one, else the high-level group: what labels of two
-    tables are matched on (so 'H' in one table meets 'Indian' in another)."""
-    keys = {}
-    for label in labels.unique():
-        found = classify(label)
-        keys[label] = found.census_category or found.group
-    return labels.map(keys)
-
-
 # --- pay bands -----------------------------------------------------------------------------------
 
 _MONEY = re.compile(r"£\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?|(\d[\d,]*(?:\.\d+)?)\s*k\b", re.IGNORECASE)

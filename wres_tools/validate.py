@@ -28,6 +28,7 @@ from wres_tools.contract import (
     Problem,
     ValidationReport,
 )
+from wres_tools.ethnicity import UnknownEthnicityLabel, classify
 from wres_tools.io import (
     FALSE_WORDS,
     RECORD_BUILDS,
@@ -39,7 +40,7 @@ from wres_tools.io import (
     ReturnRef,
     band_order,
     band_order_source,
-    ethnicity_key,
+    ethnicity_columns,
     metadata,
     numbers,
     read_raw,
@@ -359,15 +360,32 @@ def _collected(raw: RawReturn) -> set[str]:
     return names
 
 
-def _workforce_headcount(workforce: RawTable) -> pd.DataFrame:
-    """Workforce headcount summed over pay bands by (service, ethnicity key)."""
-    frame = pd.DataFrame({
-        "service": services(workforce),
-        "key": ethnicity_key(workforce.frame["ethnicity"].fillna("")),
-        "headcount": counts(workforce, "headcount"),
-    })
-    grouped = frame.groupby(["service", "key"], dropna=False)["headcount"]
-    return grouped.sum(skipna=False).reset_index()  # NA where any band's headcount is bad
+_LEVELS = ("census_category", "group", "ethnic_class")
+
+
+def _workforce_headcounts(workforce: RawTable, split: bool) -> dict[tuple[str, str, str], float]:
+    """Workforce headcount summed over pay bands, by (service, level, value) at each level of the
+    ethnicity mapping (census category, group, class); NA where any row's headcount is bad."""
+    eth = ethnicity_columns(workforce.frame["ethnicity"].fillna(""))
+    service = services(workforce) if split else pd.Series(ALL_SERVICES, index=eth.index)
+    heads = counts(workforce, "headcount")
+    lookup: dict[tuple[str, str, str], float] = {}
+    for level in _LEVELS:
+        summed = heads.groupby([service, eth[level]]).sum(skipna=False)
+        lookup.update({(s, level, v): n for (s, v), n in summed.items()})
+    return lookup
+
+
+def _headcount_for(lookup: dict[tuple[str, str, str], float], service: str, label: str) -> float:
+    """The finest workforce headcount that contains this label: its census category when the
+    workforce names it, else its group, else its class (so 'Asian' in one table is compared with
+    Indian + Pakistani + ... in the workforce, and 'BAME' with every minority)."""
+    found = classify(label)
+    for level, value in zip(_LEVELS, (found.census_category, found.group, found.ethnic_class),
+                            strict=True):
+        if value is not None and (service, level, value) in lookup:
+            return lookup[(service, level, value)]
+    return 0.0
 
 
 def check_denominators(raw: RawReturn) -> list[Problem]:
@@ -375,7 +393,6 @@ def check_denominators(raw: RawReturn) -> list[Problem]:
     may not exceed the workforce headcount of the same service and ethnicity."""
     problems = []
     workforce = raw.tables.get("workforce")
-    heads_by_service: pd.DataFrame | None = None
     for name in DENOMINATOR_FROM_WORKFORCE:
         table = raw.tables.get(name)
         if table is None or "headcount" in table.frame.columns:
@@ -387,39 +404,32 @@ def check_denominators(raw: RawReturn) -> list[Problem]:
                 expected=f"a 'workforce' table, or a 'headcount' column in {name!r}"))
             continue
         count = AGGREGATE_TABLES[name].counts[0]
-        needed = {"ethnicity", count}
-        if workforce is None or not needed <= set(table.frame.columns) or not {
+        if workforce is None or not {"ethnicity", count} <= set(table.frame.columns) or not {
                 "ethnicity", "headcount"} <= set(workforce.frame.columns):
             continue
-        try:
-            if heads_by_service is None:
-                heads_by_service = _workforce_headcount(workforce)
-            heads = heads_by_service
-            keys = ethnicity_key(table.frame["ethnicity"].fillna(""))
-        except ValueError:  # unrecognised labels: reported by check_values
-            continue
-        split_here = set(services(table).dropna()) - {ALL_SERVICES}
-        split_there = set(heads["service"].dropna()) - {ALL_SERVICES}
-        if split_here and not split_there:
+        table_services = services(table)
+        split = bool(set(table_services.dropna()) - {ALL_SERVICES})
+        if split and not set(services(workforce).dropna()) - {ALL_SERVICES}:
             problems.append(table.place(
                 "error", f"{name!r} is split by service but 'workforce' is not, so there is no "
                 "headcount for each service", column=table.header("service"),
                 expected="the same services in both tables"))
             continue
-        if not split_here:
-            heads = heads.groupby("key")["headcount"].sum(skipna=False).reset_index().assign(
-                service=ALL_SERVICES)
-        lookup = dict(zip(zip(heads["service"], heads["key"], strict=True), heads["headcount"],
-                          strict=True))
-        values = counts(table, count)
-        for row, service, key, value in zip(table.frame.index, services(table), keys, values,
-                                            strict=True):
-            headcount = lookup.get((service, key), 0.0)
+        try:
+            lookup = _workforce_headcounts(workforce, split)
+        except UnknownEthnicityLabel:  # reported by check_values
+            continue
+        labels = table.frame["ethnicity"].fillna("")
+        for row, service, label, value in zip(table.frame.index, table_services, labels,
+                                              counts(table, count), strict=True):
+            try:
+                headcount = _headcount_for(lookup, service, label)
+            except UnknownEthnicityLabel:  # reported by check_values
+                continue
             if pd.notna(value) and pd.notna(headcount) and value > headcount:
-                label = table.frame.at[row, "ethnicity"]
                 problems.append(table.place(
                     "error", f"{count} ({value:g}) is more than the workforce headcount "
-                    f"({headcount:g}) for {service}, {label if pd.notna(label) else 'blank'}",
+                    f"({headcount:g}) for {service}, {label or 'blank'}",
                     row=int(row), column=table.header(count), value=table.frame.at[row, count],
                     expected=f"at most {headcount:g}, the workforce headcount summed over pay "
                     "bands"))
