@@ -58,6 +58,12 @@ NATIONAL_DRIFT: dict[str, float] = {
 }
 MIDDLE_YEAR = 2022
 
+
+def target_rl(metric: str, year: int) -> float:
+    """The national RL the demo data is drawn around for one year (the target plus drift)."""
+    return NATIONAL_TARGETS[metric] * float(np.exp(NATIONAL_DRIFT[metric] * (year - MIDDLE_YEAR)))
+
+
 #: Spread of authorities' RLs about the national figure (sd on the log scale).
 BETWEEN_SD: dict[str, float] = {m: 0.15 for m in NATIONAL_TARGETS} | {"M4": 0.2}
 
