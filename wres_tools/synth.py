@@ -121,7 +121,8 @@ CATEGORIES: tuple[tuple[str, str, float], ...] = (
 UNKNOWN = len(CATEGORIES)  # index of the unknown-ethnicity cell after the census categories
 _GROUP_OF = np.array([g for _, g, _ in CATEGORIES] + ["unknown"])
 _IS_WHITE = _GROUP_OF == "white"
-_IS_MINORITY = np.isin(_GROUP_OF, MINORITY_GROUPS)
+_BRITISH = 0  # takes the white share the other white categories leave
+_OTHER_WHITE = [name for name, _, _ in CATEGORIES].index("Any other White background")
 
 #: NHS data dictionary codes for the census categories (2001-based: no Gypsy, Roma or Arab code).
 _NHS_CODE = {
@@ -133,17 +134,13 @@ _NHS_CODE = {
     "Any other Black, Black British or Caribbean background": "P", "Chinese": "R",
     "Arab": "S", "Any other ethnic group": "S",
 }
-_PREFIX = {
-    "white": "White", "asian": "Asian or Asian British",
-    "black": "Black, Black British, Caribbean or African",
-    "mixed": "Mixed or multiple ethnic groups", "other": "Other ethnic group",
-}
 #: Ways a return may write ethnicity: census categories, "Group: category", NHS codes, groups.
 LABEL_STYLES = ("census", "prefixed", "nhs", "group")
 #: Unknown markers a record-level extract mixes with its own (None is a blank cell).
 RECORD_UNKNOWN_MARKERS: tuple[str | None, ...] = ("Prefer not to say", None)
 
-#: The white rates behind each metric are drawn from these ranges, per authority.
+#: Adults' services' share of staff, and the share of staff registered (social workers), drawn
+#: per authority from these ranges.
 _ADULTS_SHARE = (0.55, 0.72)
 _REGISTERED = {"adults": (0.18, 0.28), "children": (0.32, 0.45), "all": (0.25, 0.35)}
 
@@ -222,8 +219,8 @@ AUTHORITIES: tuple[AuthoritySpec, ...] = (
     _spec(16, "fernhallow", "Fernhallow Council", 1700, 0.36, service_split=False,
           pay_bands="skills_for_care", unknown_label=None, own_headcounts=True),
     _spec(17, "ravensmere", "Ravensmere Borough Council", 2000, 0.40, form="csv",
-          record_level=True,
-          pay_bands="grades", service_labels=("Adult Social Care", "Children's Services")),
+          record_level=True, pay_bands="grades",
+          service_labels=("Adult Social Care", "Children's Services")),
     _spec(18, "stonechat-wolds", "Stonechat Wolds Council", 3100, 0.48, form="csv",
           service_split=False, labels="group", unknown_label="Not stated"),
 )
@@ -272,6 +269,7 @@ class _Profile:
 
 
 def _profile(spec: AuthoritySpec, seed: int) -> _Profile:
+    """Draw the authority's traits: rates, RLs about the national figures, mixes, trends."""
     rng = _rng(seed, spec.slug)
     _, base_weights, _ = PAY_BAND_SCHEMES[spec.pay_bands]
     mix = rng.dirichlet(30 * np.array([0.42, 0.33, 0.15, 0.10]))
@@ -344,12 +342,13 @@ def _band_minority(weights: np.ndarray, share: float, gradient: float) -> np.nda
 
 
 def _year(spec: AuthoritySpec, profile: _Profile, year: int, staff: int | None) -> _Year:
+    """The authority's model in one year: its traits moved along their trends."""
     offset = year - YEARS[0]
     share = spec.minority_share * (1 + 0.03 * offset)  # slowly more diverse
     within = np.array([w for _, _, w in CATEGORIES])
     white = np.where(_IS_WHITE[:UNKNOWN], within, 0.0)
-    white[4] = profile.other_white
-    white[0] = 1 - white.sum()
+    white[_OTHER_WHITE] = profile.other_white
+    white[_BRITISH] = 1 - white.sum()
     minority = np.zeros(UNKNOWN)
     for g, group in enumerate(MINORITY_GROUPS):
         in_group = _GROUP_OF[:UNKNOWN] == group
@@ -384,8 +383,9 @@ def _category_probs(unknown: float, minority: float, y: _Year) -> np.ndarray:
     return np.append(known * ((1 - minority) * y.white_mix + minority * y.minority_mix), unknown)
 
 
-def _probability(base: float | np.ndarray, multiplier: np.ndarray) -> np.ndarray:
-    return np.minimum(np.multiply.outer(base, multiplier), 0.95)
+def _probability(white_rate: float, multiplier: np.ndarray) -> np.ndarray:
+    """Each category's rate: the white rate times its RL (capped below 1)."""
+    return np.minimum(white_rate * multiplier, 0.95)
 
 
 # --------------------------------------------------------------------------- labels
@@ -398,7 +398,7 @@ def _category_labels(spec: AuthoritySpec) -> list[str | None]:
         if spec.labels == "census":
             labels.append(name)
         elif spec.labels == "prefixed":
-            labels.append(f"{_PREFIX[group]}: {name}")
+            labels.append(f"{GROUPS[group]}: {name}")
         elif spec.labels == "nhs":
             labels.append(_NHS_CODE[name])
         elif spec.labels == "group":
