@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -298,6 +299,14 @@ def test_record_level_return_of_100000_staff():
     assert 40_000 < len(tables["survey_responses"]) < 60_000
     meta = dict(zip(tables[METADATA_TABLE]["key"], tables[METADATA_TABLE]["value"], strict=True))
     assert meta["synthetic"] == "true" and meta["seed"] == "7"
+
+
+def test_impossible_specs_are_refused_with_the_reason():
+    kestrel = spec_of("kestrel-vale")
+    with pytest.raises(ValueError, match="kestrel-vale: a record-level extract needs the service"):
+        synth.authority_return(replace(kestrel, service_split=False), 2021)
+    with pytest.raises(ValueError, match="label style 'ons'"):
+        synth.authority_return(replace(kestrel, labels="ons"), 2021)
 
 
 # --------------------------------------------------------------------------- realism

@@ -19,6 +19,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -179,8 +180,8 @@ class AuthoritySpec:
         return ("adults", "children") if self.service_split else ("all",)
 
 
-def _spec(n: int, slug: str, name: str, staff: int, share: float, **kw: object) -> AuthoritySpec:
-    return AuthoritySpec(slug, name, f"E99{n:06d}", staff, share, **kw)  # type: ignore[arg-type]
+def _spec(n: int, slug: str, name: str, staff: int, share: float, **kw: Any) -> AuthoritySpec:
+    return AuthoritySpec(slug, name, f"E99{n:06d}", staff, share, **kw)
 
 
 #: The 18 demo authorities. Invented compound place names: none is a real English council.
