@@ -187,6 +187,16 @@ def test_parameter_files_load_and_say_synthetic(demo):
     assert all(spec_of(slug).bands == synth.SKILLS_FOR_CARE_BANDS for slug in inferred)
 
 
+def test_every_demo_return_passes_wres_validate(demo):
+    # runs once the io branch (reader and validator) is merged; until then there is nothing to run
+    pytest.importorskip("wres_tools.io")
+    pytest.importorskip("wres_tools.validate")
+    out, _ = demo
+    result = CliRunner().invoke(app, ["validate", "--data-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "54 return(s) checked, 0 with problems" in result.output
+
+
 # --------------------------------------------------------------------------- the contract
 
 
