@@ -12,6 +12,19 @@ authorities never shifts the figures of the others.
 
 Every return carries a ``metadata`` table with ``synthetic = true`` and every parameter file
 ``synthetic: true``, so no report can pass demo figures off as a real council's.
+
+The model, per authority (fixed in :data:`AUTHORITIES`: size, minority share, form, coverage,
+pay bands, ethnicity coding) and drawn from its stream (everything else):
+- staff split adults/children 55-72% adults; pay bands pyramid-shaped; the minority share falls
+  as bands rise (log-odds gradient ~0.9 from lowest to highest band); 2-15% unknown ethnicity,
+  improving slowly; the minority share grows 3% (relative) a year;
+- white rates: appointed 20-30% of shortlisted, disciplinary 1-2%, fitness to practise 0.5-1% of
+  the 18-45% registered, CPD 30-50%, survey response 40-60% with yes ~25/12/8%, leaving 12-15%,
+  senior managers 2-4%;
+- minority rate = white rate x the authority's RL, drawn lognormal about :data:`NATIONAL_TARGETS`
+  (sd :data:`BETWEEN_SD`, mean-centred) and moved by :data:`NATIONAL_DRIFT` a year, with a
+  small factor per high-level group; unknown-ethnicity staff have the white rates;
+- population minority share ~1.15x the workforce's (lognormal, so not for every authority).
 """
 
 from __future__ import annotations
