@@ -504,3 +504,13 @@ def test_workforce_headcount_is_compared_at_the_level_both_tables_name(tmp_path:
     assert (problem.sheet, problem.row) == ("cpd", 2)
     assert problem.message == "accessed (23) is more than the workforce headcount (22) for all, " \
                               "BAME"
+
+
+def test_a_systematic_fault_is_reported_by_example_and_count(tmp_path: Path) -> None:
+    records = record_tables(staff=100, applications=5, responses=5)
+    records["staff"]["service"] = ["Housing"] * 30 + ["Adults"] * 70
+    report = check(tmp_path, records)
+    rows = [p.row for p in report.errors]
+    assert rows == list(range(2, 22)) + [None]  # the first 20 (rows 2-21), then the count
+    assert report.errors[-1].message == "... and 10 more rows like row 2 (unrecognised service)"
+    assert report.errors[-1].column == "service"

@@ -538,6 +538,28 @@ def check_collected(raw: RawReturn, params: Parameters | None) -> list[Problem]:
     return problems
 
 
+#: Problems reported per rule and column; past this, one more problem counts the rest, so that a
+#: 100,000-row extract with a systematic fault gives a readable report.
+ROW_LIMIT = 20
+
+
+def capped(problems: list[Problem], limit: int = ROW_LIMIT) -> list[Problem]:
+    """The first ``limit`` problems of each (file, sheet, column), and a count of the rest."""
+    kept: list[Problem] = []
+    seen: dict[tuple[str, str | None, str | None], list[Problem]] = {}
+    for problem in problems:
+        same = seen.setdefault((problem.file, problem.sheet, problem.column), [])
+        same.append(problem)
+        if len(same) <= limit:
+            kept.append(problem)
+    for (file, sheet, column), same in seen.items():
+        if len(same) > limit:
+            kept.append(Problem(
+                same[0].severity, file, f"... and {len(same) - limit} more rows like row "
+                f"{same[0].row} ({same[0].message})", sheet=sheet, column=column))
+    return kept
+
+
 TABLE_RULES: tuple[Callable[[RawTable], list[Problem]], ...] = (
     check_values, check_blank_services, check_duplicates, check_row_consistency,
 )
@@ -560,9 +582,9 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
                 "collected)"))
             continue
         for rule in TABLE_RULES:
-            report.problems += rule(table)
+            report.problems += capped(rule(table))
     report.problems += check_forms(raw)
-    report.problems += check_denominators(raw)
+    report.problems += capped(check_denominators(raw))
     report.problems += check_pay_bands(raw, params)
     report.problems += check_population(raw, params)
     report.problems += check_metadata(raw)
