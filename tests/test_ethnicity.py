@@ -166,6 +166,10 @@ def test_unknown_marker(label: object) -> None:
         ("Asian/Asian British: Pakistani", "Pakistani"),
         ("Gypsy/Irish Traveller", "Gypsy or Irish Traveller"),
         ("Chinese or other ethnic group: Chinese", "Chinese"),
+        ("White Other", "Any other White background"),
+        ("Other Asian", "Any other Asian background"),
+        ("Black Other", "Any other Black, Black British or Caribbean background"),
+        ("Mixed - Other Mixed", "Any other Mixed or multiple ethnic background"),
     ],
 )
 def test_other_spellings_of_a_category(label: str, category: str) -> None:

@@ -73,6 +73,16 @@ CATEGORY_ALIASES: dict[str, str] = {
     "Asian Pakistani": "Pakistani",
     "Asian Bangladeshi": "Bangladeshi",
     "Asian Chinese": "Chinese",
+    # short "other" forms common in HR systems
+    "White Other": "Any other White background",
+    "Other White": "Any other White background",
+    "Asian Other": "Any other Asian background",
+    "Other Asian": "Any other Asian background",
+    "Black Other": _OTHER_BLACK,
+    "Other Black": _OTHER_BLACK,
+    "Mixed Other": "Any other Mixed or multiple ethnic background",
+    "Other Mixed": "Any other Mixed or multiple ethnic background",
+    "Other ethnic": "Any other ethnic group",
     # 2011 census spellings
     "English/Welsh/Scottish/Northern Irish/British": _BRITISH,
     "Any other Black/African/Caribbean background": _OTHER_BLACK,
