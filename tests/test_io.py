@@ -47,6 +47,9 @@ def test_return_ref_rejects_names_that_are_not_returns(tmp_path: Path) -> None:
         ReturnRef.from_path(tmp_path / "a" / "2023.csv")
     with pytest.raises(FileNotFoundError):
         ReturnRef.from_path(tmp_path / "a" / "2024.xlsx")
+    (tmp_path / "a" / "2022.xls").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"save it as \.xlsx .* rather than \.xls$"):
+        ReturnRef.from_path(tmp_path / "a" / "2022.xls")
 
 
 def test_find_returns_sorted_skipping_parameters_hidden_and_other_files(tmp_path: Path) -> None:

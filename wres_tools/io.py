@@ -95,9 +95,11 @@ class ReturnRef:
         elif path.suffix.lower() == ".xlsx":
             year, form = path.stem, "xlsx"
         else:
+            hint = (f"; save it as .xlsx (Excel 2007 or later) rather than {path.suffix}"
+                    if path.suffix.lower() in (".xls", ".xlsm", ".xlsb", ".ods") else "")
             raise ValueError(
                 f"{path}: expected a return as <authority>/<year>.xlsx or a folder "
-                "<authority>/<year>/ of CSV files"
+                f"<authority>/<year>/ of CSV files{hint}"
             )
         if not _YEAR.match(year):
             raise ValueError(
