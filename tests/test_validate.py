@@ -194,7 +194,7 @@ def test_duplicate_header_and_unnamed_column(tmp_path: Path) -> None:
     report = validate_return(ref, make_params())
     found = sorted((p.row, p.column, p.message) for p in report.errors)
     assert found == [(1, "Appointed", "column 'Appointed' appears twice"),
-                     (1, "column 5", "a column holds data but has no header")]
+                     (1, "E", "a column holds data but has no header")]  # the 5th column
 
 
 # --- rows and tables -----------------------------------------------------------------------------

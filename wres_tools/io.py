@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from wres_tools.contract import (
     AGGREGATE_TABLES,
@@ -199,7 +200,7 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
             if data.iloc[:, position].notna().any():
                 problems.append(Problem(
                     "error", file, "a column holds data but has no header", sheet=sheet,
-                    row=header_row, column=f"column {position + 1}",
+                    row=header_row, column=get_column_letter(position + 1),
                     expected="a header naming the column"))
             continue
         norm = normalise_name(written)
