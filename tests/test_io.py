@@ -208,7 +208,10 @@ def test_headers_sheet_names_and_services_are_matched_loosely(tmp_path: Path) ->
         "Pay Band": [BANDS[0]] * 3,
         "HeadCount ": [4.0, 5.0, 6.0],  # whole numbers stored as floats, as Excel may
     })
-    ret = load_return(write(tmp_path, {" Workforce ": workforce}, "xlsx"), make_params())
+    ftp = pd.DataFrame({"ethnicity": ["Indian"], "registered": [3], "entered": [1]})
+    ret = load_return(write(tmp_path, {" Workforce ": workforce, "Fitness to practice": ftp},
+                            "xlsx"), make_params())
+    assert ret.tables["fitness_to_practise"]["registered"].tolist() == [3]
     frame = ret.tables["workforce"]
     assert frame[["service", "ethnicity", "headcount"]].values.tolist() == [
         ["adults", "Indian", 4], ["children", "Indian", 5], ["children", "White", 6]]

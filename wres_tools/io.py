@@ -217,9 +217,14 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
     return RawTable(name, file, sheet, frame, headers), problems
 
 
+#: Other spellings of a table name that are not mistakes.
+TABLE_ALIASES: dict[str, str] = {"fitness_to_practice": "fitness_to_practise"}
+
+
 def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem]) -> str | None:
     """The contract name of a sheet or CSV file, or None (with a problem) when it is not one."""
     name = normalise_name(written)
+    name = TABLE_ALIASES.get(name, name)
     if name in KNOWN_TABLES:
         return name
     near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75)
