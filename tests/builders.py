@@ -1,4 +1,4 @@
-"""Build tidy :class:`~wres_tools.contract.Return` objects from plain rows, for tests and benchmarks.
+"""Build tidy contract.Return objects from plain rows, for tests and benchmarks.
 
 A table is given as a list of dicts (or a DataFrame) with ``ethnicity``, the table's keys and
 counts, and optionally ``service``; the builder adds what the reader would: ``service="all"``

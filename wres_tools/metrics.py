@@ -1,4 +1,4 @@
-"""The nine SC-WRES metrics: tidy tables of a :class:`~wres_tools.contract.Return` -> result records.
+"""The nine SC-WRES metrics: the tidy tables of a Return -> result records.
 
 Each metric is computed per service (adults, children and "all" where the data has the split;
 only "all" where it has not) for minority ethnic staff and for each high-level census group with
@@ -13,7 +13,7 @@ Results are plain Python values in an object-dtype frame: None, never NaN or inf
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 

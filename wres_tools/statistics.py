@@ -51,7 +51,10 @@ def wilson(events: int, n: int, alpha: float = 0.05) -> Interval:
     if n == 0:
         return None, None, None
     low, high = proportion_confint(events, n, alpha=alpha, method="wilson")
-    return events / n, _clip01(low), _clip01(high)
+    # exactly 0 and 1 at the edges (floating point leaves 1e-17 and 0.9999999999999999)
+    low = 0.0 if events == 0 else _clip01(low)
+    high = 1.0 if events == n else _clip01(high)
+    return events / n, low, high
 
 
 def clopper_pearson(events: int, n: int, alpha: float = 0.05) -> Interval:
