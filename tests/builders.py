@@ -21,12 +21,15 @@ Rows = pd.DataFrame | Sequence[Mapping[str, object]]
 
 def tidy(name: str, rows: Rows) -> pd.DataFrame:
     """One tidy table: service, ethnicity, census_category, group, ethnic_class, keys, counts."""
+    spec = AGGREGATE_TABLES[name]
     df = pd.DataFrame(rows).copy()
+    if df.empty:
+        df = pd.DataFrame({c: pd.Series(dtype=object) for c in ("ethnicity", *spec.keys)}
+                          | {c: pd.Series(dtype="int64") for c in spec.counts})
     if "service" not in df.columns:
         df["service"] = ALL_SERVICES
     df["ethnicity"] = df["ethnicity"].fillna("").astype(str)
     df = pd.concat([df, classify_series(df["ethnicity"])], axis=1)
-    spec = AGGREGATE_TABLES[name]
     for column in (*spec.counts, *spec.optional_counts):
         if column in df.columns:
             df[column] = df[column].astype("int64")

@@ -133,18 +133,23 @@ def pooled_disciplinary(returns: Sequence[Return], params: Parameters) -> pd.Dat
     if len(authorities) > 1:
         raise ValueError(f"pooled_disciplinary pools one authority's years; got {authorities}")
     latest = sorted(returns, key=lambda r: r.year)[-2:]
+    if not latest:
+        raise ValueError("pooled_disciplinary needs at least one return")
     if len(latest) < 2:
-        results = pooled(latest, [params] * len(latest), metrics=["M3"]) if latest else None
-        if results is None:
-            raise ValueError("pooled_disciplinary needs at least one return")
-        reason = (f"pooling needs two years of returns; only {latest[0].year} is held")
-        keep = results[results["group"] == "minority"].copy()
-        for column in RESULT_COLUMNS[9:-2]:
-            keep[column] = None
-        keep["status"] = "not_computable"
-        keep["reason"] = reason
-        return keep.reset_index(drop=True)
-    years = {r.year for r in latest}
-    if len(years) < 2:
-        raise ValueError(f"two returns for the same year {years.pop()}: cannot pool")
+        single = pooled(latest, [params], metrics=["M3"])
+        single = single[single["group"] == "minority"].reset_index(drop=True)
+        single[list(_FIGURES)] = None
+        single["status"] = "not_computable"
+        single["reason"] = f"pooling needs two years of returns; only {latest[0].year} is held"
+        return single
+    if latest[0].year == latest[1].year:
+        raise ValueError(f"two returns for the same year {latest[0].year}: cannot pool")
     return pooled(latest, [params, params], metrics=["M3"])
+
+
+#: Result columns that hold figures (blanked when there is nothing to pool).
+_FIGURES: tuple[str, ...] = tuple(
+    c for c in RESULT_COLUMNS
+    if c not in ("authority", "year", "metric", "service", "group", "reference", "pay_band",
+                 "status", "reason", "adverse_when", "suppressed", "disclosure")
+)
