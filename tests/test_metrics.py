@@ -532,3 +532,53 @@ def test_pooled_equals_one_return_with_summed_counts():
     direct = metrics.compute_all(summed, params)
     assert pooled.equals(direct)
     assert round(one(pooled, metric="M3", group="minority")["rl"], 2) == 1.83
+
+
+def test_events_for_a_group_missing_from_the_denominator_is_an_error():
+    ret = make_return({
+        "disciplinary": [{"ethnicity": "Arab", "entered": 1},
+                         {"ethnicity": "Irish", "entered": 1}],
+        "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 10},
+                      {"ethnicity": "Irish", "pay_band": "A", "headcount": 10}],
+    })
+    with pytest.raises(metrics.MetricInputError,
+                       match="other staff: entered is 1, more than the 0"):
+        metrics.compute_metric(ret, make_params(), "M3")
+
+
+def test_service_missing_from_the_workforce_is_not_computable_for_that_service():
+    ret = make_return({
+        "cpd": [{"service": s, "ethnicity": e, "accessed": 2}
+                for s in ("adults", "children") for e in ("Indian", "Irish")],
+        "workforce": [{"service": "adults", "ethnicity": e, "pay_band": "A", "headcount": 10}
+                      for e in ("Indian", "Irish")],
+    })
+    results = metrics.compute_metric(ret, make_params(), "M5")
+    children = one(results, service="children")
+    assert children["status"] == "not_computable"
+    assert children["reason"] == ("the workforce table has no rows for children: there is no "
+                                  "headcount to take the denominator from")
+    # "all" would set children's events against adults' staff: not computable either
+    assert one(results, service="all")["reason"] == children["reason"]
+    # adults: 2 of 10 vs 2 of 10 -> RL 1
+    assert one(results, service="adults", group="minority")["rl"] == pytest.approx(1.0)
+
+
+def test_pooled_population_kept_for_one_area_and_withheld_across_areas():
+    def senior(authority, year):
+        return make_return({"senior_management": [{"ethnicity": "Indian", "headcount": 2},
+                                                  {"ethnicity": "Irish", "headcount": 8}]},
+                           authority=authority, year=year,
+                           population={"White": 0.8, "Indian": 0.2})
+    params = make_params()
+    same = metrics.pooled([senior("a", 2022), senior("a", 2023)], [params, params], ["M9"])
+    record = one(same, group="minority")
+    # 4 of 20 senior = 20%, population 20%: gap 0 pp
+    assert record["share"] == pytest.approx(0.2) and record["gap_population_pp"] == 0.0
+    other = make_return({"senior_management": [{"ethnicity": "Indian", "headcount": 2}]},
+                        authority="b", year=2023, population={"White": 0.5, "Indian": 0.5})
+    mixed = metrics.pooled([senior("a", 2023), other], [params, params], ["M9"])
+    record = one(mixed, group="minority")
+    assert record["authority"] == "pooled"
+    assert record["share_population"] is None
+    assert "population shares cannot be pooled" in record["reason"]

@@ -224,6 +224,8 @@ class _Counts:
     n: pd.Series | None = None  # ratio: denominator; M1 and M9: whole workforce
     bands: list[str] | None = None  # M1
     population: dict[str, float] | None = None  # M9: share of the known population by key
+    population_reason: str = "no population figures for the area: the population share is " \
+                             "not available"
     n_missing_reason: str | None = None  # denominators that could not be found
     status: str = "ok"  # or not_collected / not_computable for the whole metric
     reason: str | None = None
@@ -259,8 +261,8 @@ def _ratio_counts(ret: Return, mdef: MetricDef) -> _Counts:
         counts.n = _tally(df, mdef.n_column)
     elif mdef.table in DENOMINATOR_FROM_WORKFORCE and ret.table("workforce") is not None:
         counts.n = _tally(ret.table("workforce"), "headcount")
-        counts.n_missing_reason = "the workforce table has no {service} figures to take the " \
-                                  "headcount from"
+        counts.n_missing_reason = ("the workforce table has no rows for {service}: there is no "
+                                   "headcount to take the denominator from")
     else:
         counts.status = "not_computable"
         counts.reason = (f"the {mdef.table} table has no headcount and the return has no "
@@ -273,11 +275,12 @@ def _ratio_counts(ret: Return, mdef: MetricDef) -> _Counts:
 def _check_within(counts: _Counts, source: str, mdef: MetricDef) -> None:
     """Events never exceed the people they are counted among (else a clear error)."""
     n = _lookup(counts.n)
+    services = {key[0] for key in n}  # a service missing altogether is reported, not an error
     for (service, key), events in _lookup(counts.events).items():
-        if (service, key) in n and events > n[(service, key)]:
+        if service in services and events > n.get((service, key), 0):
             raise MetricInputError(
                 f"{source}, table {mdef.table}, service {service}, {key} staff: "
-                f"{mdef.events_column} is {events}, more than the {n[(service, key)]} "
+                f"{mdef.events_column} is {events}, more than the {n.get((service, key), 0)} "
                 f"{mdef.denominator} it is counted among"
             )
 
@@ -446,13 +449,14 @@ def _ratio_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: s
     events, n = _lookup(c.events), _lookup(c.n)
     records = []
     services_counted = {key[0] for key in n}
+    missing = [s for s in c.services if s != ALL_SERVICES and s not in services_counted]
     for service in c.services:
         unknown, unknown_pct = _unknowns(n, (service,))
-        if service not in services_counted:
+        if service not in services_counted or (service == ALL_SERVICES and missing):
             record = _blank(authority, year, mdef, service, "minority")
             record.update(status="not_computable",
                           reason=(c.n_missing_reason or "no denominator for {service}")
-                          .format(service=f"{service}'"))
+                          .format(service=" and ".join(missing) or service))
             records.append(record)
             continue
         for group in _groups_with_people(n, (service,)):
@@ -555,8 +559,7 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
                 if record["share"] is not None:
                     record["gap_population_pp"] = 100 * (record["share"] - c.population[group])
             else:
-                reasons.append("no population figures for the area: the population share is "
-                               "not available")
+                reasons.append(c.population_reason)
             record["reason"] = _join(*reasons)
             records.append(record)
     return records
@@ -654,6 +657,11 @@ def _pool(parts: list[_Counts], declared: Sequence[str] | None) -> _Counts:
     pooled_counts = _Counts(ok[0].metric, services, _add(c.events for c in ok),
                             _add(c.n for c in ok) if all(c.n is not None for c in ok) else None,
                             n_missing_reason=ok[0].n_missing_reason)
+    if all(c.population == ok[0].population for c in ok):
+        pooled_counts.population = ok[0].population
+    else:
+        pooled_counts.population_reason = ("the returns' areas differ: population shares cannot "
+                                           "be pooled")
     if ok[0].bands is not None:
         pooled_counts.bands = band_order([b for c in ok for b in c.bands], declared)
     return pooled_counts
