@@ -6,8 +6,8 @@ anyone in it, always against white staff. Unknown ethnicity is left out of every
 counted on every record (``unknown_count``, ``unknown_pct``). ``../shared/spec/metrics.md`` is the
 text implemented here; :data:`METRICS` holds the sentence-ready words the narrative uses.
 
-Counts are first tallied per service and comparison group (a "tally": a Series indexed by
-service[, pay_band] and group key), so that pooling several returns is a sum of tallies.
+Counts are first tallied per service and comparison group (a "tally": a dict keyed by
+(service[, pay_band], group key)), so that pooling several returns is a sum of tallies.
 Results are plain Python values in an object-dtype frame: None, never NaN or inf.
 """
 
@@ -175,43 +175,36 @@ def _report_services(df: pd.DataFrame, source: str, table: str) -> list[str]:
     return [*named, ALL_SERVICES] if len(named) > 1 else named
 
 
-def _tally(df: pd.DataFrame, column: str, by: tuple[str, ...] = ()) -> pd.Series:
-    """Sum of ``column`` by service, ``by`` and tally key; "all" always holds the grand total.
+Tally = dict[tuple, int]
+
+
+def _tally(df: pd.DataFrame, column: str, by: tuple[str, ...] = ()) -> Tally:
+    """Sum of ``column`` by (service, *by, key); service "all" always holds the grand total.
 
     Key "minority" sums every minority row (including labels that say only "minority ethnic");
     the high-level groups, white and unknown come from the ``group`` column.
     """
-    high = df.loc[df["group"] != "minority", ["service", *by, "group", column]]
-    high = high.rename(columns={"group": "key"})
-    minority = df.loc[df["ethnic_class"] == "minority", ["service", *by, column]]
-    long = pd.concat([high, minority.assign(key="minority")], ignore_index=True)
-    long[column] = long[column].astype("int64")
-    per_service = long.groupby(["service", *by, "key"], sort=False)[column].sum()
-    total = long.groupby([*by, "key"], sort=False)[column].sum()
-    if by:
-        total.index = pd.MultiIndex.from_tuples(
-            [(ALL_SERVICES, *k) for k in total.index], names=["service", *by, "key"]
-        )
-    else:
-        total.index = pd.MultiIndex.from_tuples(
-            [(ALL_SERVICES, k) for k in total.index], names=["service", "key"]
-        )
-    per_service = per_service[per_service.index.get_level_values("service") != ALL_SERVICES]
-    return pd.concat([per_service, total])
+    sums = df.groupby(["service", *by, "group", "ethnic_class"], sort=False)[column].sum()
+    tally: Tally = {}
+    for (service, *rest, group, ethnic_class), value in sums.items():
+        keys = ([group] if group != "minority" else []) + (
+            ["minority"] if ethnic_class == "minority" else [])
+        services = (service,) if service == ALL_SERVICES else (service, ALL_SERVICES)
+        for key in keys:
+            for s in services:
+                tally[(s, *rest, key)] = tally.get((s, *rest, key), 0) + int(value)
+    return tally
 
 
-def _lookup(tally: pd.Series | None) -> dict[tuple, int]:
-    return {} if tally is None else {k: int(v) for k, v in tally.items()}
-
-
-def _add(tallies: Iterable[pd.Series | None]) -> pd.Series | None:
+def _add(tallies: Iterable[Tally | None]) -> Tally | None:
     present = [t for t in tallies if t is not None]
     if not present:
         return None
-    total = present[0]
-    for t in present[1:]:
-        total = total.add(t, fill_value=0)
-    return total.astype("int64")
+    total: Tally = {}
+    for tally in present:
+        for key, value in tally.items():
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 @dataclass
@@ -220,8 +213,8 @@ class _Counts:
 
     metric: str
     services: list[str]
-    events: pd.Series | None = None  # ratio: numerator; M1: headcount by band; M9: senior
-    n: pd.Series | None = None  # ratio: denominator; M1 and M9: whole workforce
+    events: Tally | None = None  # ratio: numerator; M1: headcount by band; M9: senior
+    n: Tally | None = None  # ratio: denominator; M1 and M9: whole workforce
     bands: list[str] | None = None  # M1
     population: dict[str, float] | None = None  # M9: share of the known population by key
     population_reason: str = "no population figures for the area: the population share is " \
@@ -274,9 +267,9 @@ def _ratio_counts(ret: Return, mdef: MetricDef) -> _Counts:
 
 def _check_within(counts: _Counts, source: str, mdef: MetricDef) -> None:
     """Events never exceed the people they are counted among (else a clear error)."""
-    n = _lookup(counts.n)
+    n = counts.n or {}
     services = {key[0] for key in n}  # a service missing altogether is reported, not an error
-    for (service, key), events in _lookup(counts.events).items():
+    for (service, key), events in (counts.events or {}).items():
         if service in services and events > n.get((service, key), 0):
             raise MetricInputError(
                 f"{source}, table {mdef.table}, service {service}, {key} staff: "
@@ -446,7 +439,7 @@ def _pp(value: float | None) -> float | None:
 
 def _ratio_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                    year: int) -> list[dict]:
-    events, n = _lookup(c.events), _lookup(c.n)
+    events, n = c.events or {}, c.n or {}
     records = []
     services_counted = {key[0] for key in n}
     missing = [s for s in c.services if s != ALL_SERVICES and s not in services_counted]
@@ -484,7 +477,7 @@ def _known(tally: dict[tuple, int], prefix: tuple) -> int:
 def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                             year: int) -> list[dict]:
     alpha = 1 - params.confidence
-    by_band, whole = _lookup(c.events), _lookup(c.n)
+    by_band, whole = c.events or {}, c.n or {}
     records = []
     for service in c.services:
         unknown, unknown_pct = _unknowns(whole, (service,))
@@ -521,7 +514,7 @@ def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, aut
 def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                     year: int) -> list[dict]:
     alpha = 1 - params.confidence
-    senior, whole = _lookup(c.events), _lookup(c.n)
+    senior, whole = c.events or {}, c.n or {}
     records = []
     for service in c.services:
         unknown, unknown_pct = _unknowns(senior, (service,))
@@ -689,8 +682,8 @@ def data_quality(ret: Return) -> pd.DataFrame:
         c = _ratio_counts(ret, mdef) if mdef.kind == "ratio" else None
         if c is not None and c.status != "ok":
             continue
-        n = _lookup(c.n if c is not None else _tally(df, "headcount"))
-        events = _lookup(c.events) if c is not None else {}
+        n = (c.n or {}) if c is not None else _tally(df, "headcount")
+        events = (c.events or {}) if c is not None else {}
         services = c.services if c is not None else _report_services(df, str(ret.source),
                                                                      mdef.table)
         for service in services:
