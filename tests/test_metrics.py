@@ -582,3 +582,18 @@ def test_pooled_population_kept_for_one_area_and_withheld_across_areas():
     assert record["authority"] == "pooled"
     assert record["share_population"] is None
     assert "population shares cannot be pooled" in record["reason"]
+
+
+def test_alpha_is_exact_so_p_of_005_is_never_significant():
+    # 1 - 0.95 is 0.050000000000000044 in floating point: p = 0.05 would pass as "< alpha"
+    assert metrics._alpha(make_params()) == 0.05
+    assert st.significant(0.05, metrics._alpha(make_params())) is False
+    assert metrics._alpha(make_params(confidence=0.9)) == 0.1
+
+
+def test_band_not_in_declared_order_is_a_clear_error():
+    params = make_params(pay_bands=["less than £30,000", "£30,000 to £69,000"])
+    with pytest.raises(metrics.MetricInputError,
+                       match=r"testshire/2024.xlsx, table workforce, column pay_band: pay bands "
+                             r"\['£70,000 and over'\] are not in"):
+        metrics.compute_metric(m1_return(), params, "M1")

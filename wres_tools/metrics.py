@@ -296,7 +296,10 @@ def _representation_counts(ret: Return, params: Parameters, mdef: MetricDef) -> 
     counts = _Counts(mdef.id, _report_services(df, str(ret.source), mdef.table))
     counts.events = _tally(df, "headcount", ("pay_band",))
     counts.n = _tally(df, "headcount")
-    counts.bands = band_order(list(df["pay_band"]), params.pay_bands)
+    try:
+        counts.bands = band_order(list(df["pay_band"]), params.pay_bands)
+    except ValueError as exc:
+        raise MetricInputError(f"{ret.source}, table workforce, column pay_band: {exc}") from None
     return counts
 
 
@@ -366,6 +369,11 @@ def _metric(metric: str) -> MetricDef:
 # --------------------------------------------------------------------------- records
 
 
+def _alpha(params: Parameters) -> float:
+    """1 - confidence, rounded: 1 - 0.95 is 0.050000000000000044, which would let p = 0.05 pass."""
+    return round(1 - params.confidence, 10)
+
+
 def _blank(authority: str, year: int, mdef: MetricDef, service: str, group: str) -> dict:
     record: dict = dict.fromkeys(RESULT_COLUMNS)
     record.update(
@@ -398,7 +406,7 @@ def _join(*reasons: str | None) -> str | None:
 
 def _ratio_record(record: dict, mdef: MetricDef, params: Parameters, eg: int, ng: int, er: int,
                   nr: int) -> dict:
-    alpha = 1 - params.confidence
+    alpha = _alpha(params)
     group_word = GROUP_ADJECTIVES[record["group"]]
     record.update(n_group=ng, events_group=eg, n_reference=nr, events_reference=er)
     rate, low, high = st.wilson(eg, ng, alpha)
@@ -476,7 +484,7 @@ def _known(tally: dict[tuple, int], prefix: tuple) -> int:
 
 def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                             year: int) -> list[dict]:
-    alpha = 1 - params.confidence
+    alpha = _alpha(params)
     by_band, whole = c.events or {}, c.n or {}
     records = []
     for service in c.services:
@@ -513,7 +521,7 @@ def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, aut
 
 def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                     year: int) -> list[dict]:
-    alpha = 1 - params.confidence
+    alpha = _alpha(params)
     senior, whole = c.events or {}, c.n or {}
     records = []
     for service in c.services:
