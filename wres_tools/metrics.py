@@ -630,7 +630,8 @@ def pooled(
     own parameters (senior bands, population) first, so no labels need to line up. A metric is
     pooled over the returns that collected it. The records carry the latest year; ``authority``
     defaults to the returns' common authority, else "pooled". M1 bands are pooled by name.
-    M9's population share is not pooled (it cannot be summed from shares): it is None.
+    M9's population share is kept when every return has the same one (one area's years), else
+    None with a reason (shares of different areas cannot be summed).
     """
     if not returns:
         raise ValueError("pooled() needs at least one return")
