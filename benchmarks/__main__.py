@@ -1,4 +1,4 @@
-"""Run the speed benchmarks: ``python -m benchmarks [name ...]`` (default: every one).
+"""Run the speed benchmarks: ``python -m benchmarks [name ...] [--option ...]`` (default: all).
 
 Each ``benchmarks/bench_<name>.py`` module exposes ``main(argv: list[str]) -> int`` and is found
 by its file name, so adding a benchmark is adding a file. ``--list`` names them.
@@ -24,12 +24,13 @@ def main(argv: list[str]) -> int:
     if "--list" in argv:
         print("\n".join(names))
         return 0
-    chosen = [a for a in argv if not a.startswith("-")] or names
+    # names first, then options for the benchmarks: metrics io --repeat 5
+    first_option = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    chosen, options = argv[:first_option] or names, argv[first_option:]
     unknown = [n for n in chosen if n not in names]
     if unknown:
         print(f"unknown benchmark(s) {unknown}: expected one of {names}", file=sys.stderr)
         return 2
-    options = [a for a in argv if a.startswith("-")]
     status = 0
     for name in chosen:
         module = importlib.import_module(f"benchmarks.bench_{name}")
