@@ -597,3 +597,43 @@ def test_band_not_in_declared_order_is_a_clear_error():
                        match=r"testshire/2024.xlsx, table workforce, column pay_band: pay bands "
                              r"\['£70,000 and over'\] are not in"):
         metrics.compute_metric(m1_return(), params, "M1")
+
+
+# --------------------------------------------------------------------------- the demo, pooled
+
+
+@pytest.fixture(scope="module")
+def demo_returns(tmp_path_factory):
+    """All 54 synthetic demo returns, written by synth and read back by io (after the merge)."""
+    synth = pytest.importorskip("wres_tools.synth")
+    io = pytest.importorskip("wres_tools.io")
+    from wres_tools.parameters import load_parameters, resolve_parameters_dir
+
+    data = tmp_path_factory.mktemp("demo")
+    synth.generate(data)
+    out = []
+    for ref in io.find_returns(data):
+        params = load_parameters(ref.authority, resolve_parameters_dir(data))
+        out.append((io.load_return(ref, params), params))
+    return synth, out
+
+
+def test_demo_pooled_national_picture_lands_on_the_targets(demo_returns):
+    synth, returns = demo_returns
+    assert len(returns) == 54
+    targets = synth.NATIONAL_TARGETS
+    national = metrics.pooled([r for r, _ in returns], [p for _, p in returns], list(targets),
+                              authority="all")
+    for metric, target in targets.items():
+        each = [metrics.compute_metric(r, p, metric) for r, p in returns]
+        record = one(national, metric=metric, service="all", group="minority")
+        # pooling is summing: the national counts are the sums of every return's counts
+        for column in ("n_group", "n_reference", "events_group", "events_reference"):
+            values = [one(f, metric=metric, service="all", group="minority")[column] for f in each]
+            expected = None if all(v is None for v in values) else sum(v or 0 for v in values)
+            assert record[column] == expected, (metric, column)
+        if metric == "M9":  # senior share well below the workforce share
+            assert record["representation_index"] < 0.8
+            continue
+        # synth's own tolerance: between-authority spread and sampling (wider for FtP)
+        assert record["rl"] == pytest.approx(target, rel=0.30 if metric == "M4" else 0.15), metric
