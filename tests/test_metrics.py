@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from tests.builders import make_params, make_return
 from wres_tools import metrics
@@ -640,3 +642,53 @@ def test_demo_pooled_national_picture_lands_on_the_targets(demo_returns):
             values = [one(f, service="all", group="minority")[column] for f in each]
             expected = None if all(v is None for v in values) else sum(v or 0 for v in values)
             assert record[column] == expected, (metric, column)
+
+
+# --------------------------------------------------------------------------- properties
+
+LABELS = ["Indian", "African", "White and Asian", "Arab", "BME", "White British", "Roma", ""]
+
+
+@hs.composite
+def leavers_tables(draw):
+    rows = []
+    for service in draw(hs.sampled_from([["adults", "children"], ["all"]])):
+        for label in draw(hs.lists(hs.sampled_from(LABELS), min_size=1, max_size=6, unique=True)):
+            headcount = draw(hs.integers(0, 400))
+            rows.append({"ethnicity": label, "headcount": headcount,
+                         "left": draw(hs.integers(0, headcount)),
+                         **({} if service == "all" else {"service": service})})
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(leavers_tables())
+def test_ratio_records_hold_their_invariants(rows):
+    results = metrics.compute_metric(make_return({"leavers": rows}), make_params(), "M8")
+    json.dumps(results.to_dict(orient="records"), allow_nan=False)
+    for record in results.to_dict(orient="records"):
+        rl, p = record["rl"], record["p_value"]
+        assert (record["status"] == "ok") == (rl is not None)
+        assert (record["reason"] is None) or record["reason"]
+        if rl is not None:
+            assert rl == pytest.approx((record["events_group"] / record["n_group"])
+                                       / (record["events_reference"] / record["n_reference"]))
+            assert record["rl_ci_low"] < record["rl_ci_high"]
+            if record["events_group"] not in (0, record["n_group"]) and \
+                    record["events_reference"] != record["n_reference"]:
+                assert record["rl_ci_low"] <= rl <= record["rl_ci_high"]
+            if rl > 0:
+                assert record["rl_nhs_direction"] * rl == pytest.approx(1.0)
+            expected = "within" if 0.8 <= round(rl, 9) <= 1.25 else (
+                "adverse" if rl > 1.25 else "favourable")  # leaving: high is adverse
+            assert record["four_fifths"] == expected
+        if p is not None:
+            assert 0 <= p <= 1 and record["significant"] == (p < 0.05)
+    split = set(results["service"]) - {"all"}
+    if split == {"adults", "children"}:
+        for group in set(results["group"]):
+            parts = results[(results["group"] == group) & (results["service"] != "all")]
+            whole = results[(results["group"] == group) & (results["service"] == "all")]
+            if len(parts) == 2 and len(whole) == 1:
+                for column in ("n_group", "events_group", "n_reference", "unknown_count"):
+                    assert whole[column].iloc[0] == parts[column].sum()
