@@ -279,7 +279,8 @@ def _check_within(counts: _Counts, source: str, mdef: MetricDef) -> None:
 
 
 def _return_services(ret: Return) -> list[str]:
-    tables = [df for df in ret.tables.values() if len(df)]
+    """The services a return holds anywhere (for records of metrics it did not collect)."""
+    tables = [df for df in ret.tables.values() if len(df) and "service" in df.columns]
     if not tables:
         return [ALL_SERVICES]
     combined = pd.concat([df[["service"]] for df in tables], ignore_index=True)
