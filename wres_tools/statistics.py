@@ -77,8 +77,8 @@ class RLResult:
     rl: float | None
     low: float | None
     high: float | None
-    se_log: float | None = None
     reason: str | None = None
+    se_log: float | None = None
     corrected: bool = False  # True when 0.5 was added to every cell for the interval
 
 
@@ -111,7 +111,7 @@ def relative_likelihood(
         cells = cells + 0.5
     table = Table2x2(cells, shift_zeros=False)
     low, high = table.riskratio_confint(alpha=alpha)
-    return RLResult(rl, clean(low), clean(high), clean(table.log_riskratio_se), None, corrected)
+    return RLResult(rl, clean(low), clean(high), None, clean(table.log_riskratio_se), corrected)
 
 
 def fisher_p(events_g: int, n_g: int, events_r: int, n_r: int) -> float | None:
