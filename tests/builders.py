@@ -1,4 +1,4 @@
-"""Build tidy contract.Return objects from plain rows, for tests and benchmarks.
+"""Build tidy contract.Return objects from plain rows, for tests and benchmarks; find records.
 
 A table is given as a list of dicts (or a DataFrame) with ``ethnicity``, the table's keys and
 counts, and optionally ``service``; the builder adds what the reader would: ``service="all"``
@@ -64,3 +64,13 @@ def make_params(**overrides: object) -> Parameters:
     values: dict[str, object] = {"authority": "testshire", "display_name": "Testshire"}
     values.update(overrides)
     return Parameters.model_validate(values)
+
+
+def one(results: pd.DataFrame, **where: object) -> dict:
+    """The single record matching every column=value given."""
+    mask = pd.Series(True, index=results.index)
+    for column, value in where.items():
+        mask &= results[column].map(lambda v, value=value: v == value)  # None matches None
+    rows = results[mask]
+    assert len(rows) == 1, f"{len(rows)} records match {where}"
+    return rows.iloc[0].to_dict()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import math
 
-import pandas as pd
 import pytest
+from builders import make_params, make_return, one
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from tests.builders import make_params, make_return
 from wres_tools import metrics
 from wres_tools import statistics as st
 from wres_tools.contract import RESULT_COLUMNS
@@ -23,17 +22,6 @@ RECRUITMENT = [  # the published worked example: 10 minority (2 appointed), 389 
     {"ethnicity": "White British", "shortlisted": 389, "appointed": 117},
     {"ethnicity": "Not stated", "shortlisted": 4, "appointed": 0},
 ]
-
-
-def one(results: pd.DataFrame, **where: object) -> dict:
-    """The single record matching every column=value given."""
-    mask = pd.Series(True, index=results.index)
-    for column, value in where.items():
-        mask &= results[column].map(lambda v, value=value: v == value or (v is None and
-                                                                          value is None))
-    rows = results[mask]
-    assert len(rows) == 1, f"{len(rows)} records match {where}"
-    return rows.iloc[0].to_dict()
 
 
 def full_return(**kwargs):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from builders import make_params, make_return, one
 
-from tests.builders import make_params, make_return
-from tests.test_metrics import one
 from wres_tools import metrics, trends
 from wres_tools import statistics as st
 
