@@ -680,3 +680,30 @@ def test_ratio_records_hold_their_invariants(rows):
             if len(parts) == 2 and len(whole) == 1:
                 for column in ("n_group", "events_group", "n_reference", "unknown_count"):
                     assert whole[column].iloc[0] == parts[column].sum()
+
+
+def test_rows_with_and_without_a_service_in_one_table_are_a_clear_error():
+    ret = make_return({"recruitment": [
+        {"service": "adults", "ethnicity": "Indian", "shortlisted": 5, "appointed": 1},
+        {"service": "all", "ethnicity": "Irish", "shortlisted": 5, "appointed": 1},
+    ]})
+    with pytest.raises(metrics.MetricInputError,
+                       match="table recruitment, column service: some rows name a service"):
+        metrics.compute_metric(ret, make_params(), "M2")
+
+
+def test_data_quality_counts_unknown_events_against_workforce_denominators():
+    ret = make_return({
+        "disciplinary": [{"service": s, "ethnicity": e, "entered": k}
+                         for s in ("adults", "children")
+                         for e, k in (("Indian", 1), ("Irish", 2), ("Not stated", 1))],
+        "workforce": [{"service": s, "ethnicity": e, "pay_band": "A", "headcount": h}
+                      for s in ("adults", "children")
+                      for e, h in (("Indian", 20), ("Irish", 60), ("Not stated", 20))],
+    })
+    dq = metrics.data_quality(ret)
+    disc = dq[dq["table"] == "disciplinary"].set_index("service")
+    # per service: known 80, unknown 20 of 100 = 20%; 1 unknown entered; all: 160, 40, 2
+    assert disc.loc["adults", ["known", "unknown", "unknown_events"]].tolist() == [80, 20, 1]
+    assert disc.loc["all", ["known", "unknown", "unknown_events"]].tolist() == [160, 40, 2]
+    assert disc.loc["children", "unknown_pct"] == pytest.approx(20.0)
