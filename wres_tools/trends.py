@@ -5,6 +5,10 @@ years' standard errors of log RL (recomputed from the counts in the records, wit
 Haldane-Anscombe correction as the interval of each year). Shares (M1 band shares, M9 senior
 share) are compared in percentage points with a Newcombe interval and Fisher's exact test.
 M3 is also pooled over the latest two years, as the NHS reports disciplinary figures.
+
+Caveat (for the assumptions log): the years are treated as independent samples. Staff in post
+overlap from year to year, which makes the true variance of a change smaller, so these
+intervals and p-values err on the cautious side (wider, fewer changes called significant).
 """
 
 from __future__ import annotations
