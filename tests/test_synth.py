@@ -19,6 +19,10 @@ from typer.testing import CliRunner
 from wres_tools import synth
 from wres_tools.cli import app
 from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_NOT_BLANK,
+    ACTION_PLAN_TABLE,
+    ACTION_STATUSES,
     AGGREGATE_TABLES,
     DENOMINATOR_FROM_WORKFORCE,
     METADATA_TABLE,
@@ -27,6 +31,7 @@ from wres_tools.contract import (
     SURVEY_QUESTIONS,
 )
 from wres_tools.ethnicity import classify, is_blank
+from wres_tools.io import metric_ids
 from wres_tools.parameters import load_parameters
 from wres_tools.writer import return_path
 
@@ -211,12 +216,13 @@ def _check_labels(frame: pd.DataFrame, where: str) -> None:
 def check_aggregate(spec: synth.AuthoritySpec, tables: dict[str, pd.DataFrame], where: str) -> None:
     """Every rule of the data contract an aggregate return must keep."""
     assert list(tables)[0] == METADATA_TABLE
-    assert set(tables) - {METADATA_TABLE} <= set(AGGREGATE_TABLES)
+    assert set(tables) - {METADATA_TABLE, ACTION_PLAN_TABLE} <= set(AGGREGATE_TABLES)
+    check_plan(spec, tables.get(ACTION_PLAN_TABLE), where)
     workforce = tables["workforce"]
     keys = ["service", "ethnicity"] if spec.service_split else ["ethnicity"]
     held = workforce.groupby(keys, dropna=False)["headcount"].sum()
     for name, frame in tables.items():
-        if name == METADATA_TABLE:
+        if name in (METADATA_TABLE, ACTION_PLAN_TABLE):
             continue
         table = AGGREGATE_TABLES[name]
         assert list(frame.columns) == [c for c in table.columns if c in frame.columns]
@@ -247,6 +253,26 @@ def check_aggregate(spec: synth.AuthoritySpec, tables: dict[str, pd.DataFrame], 
     assert set(survey["question"]) <= set(SURVEY_QUESTIONS)
 
 
+def check_plan(spec: synth.AuthoritySpec, plan: pd.DataFrame | None, where: str) -> None:
+    """An action plan as the contract asks: its columns, unique ids, known metrics and statuses,
+    4-12 actions; service only where the authority splits its services."""
+    if plan is None:
+        return
+    optional = ["service"] if spec.service_split else []
+    assert list(plan.columns) == [*ACTION_PLAN_COLUMNS, *optional, "due"], where
+    assert 4 <= len(plan) <= 12, where
+    assert plan["action_id"].is_unique, where
+    assert set(plan["status"]) <= set(ACTION_STATUSES), where
+    for column in ACTION_PLAN_NOT_BLANK:
+        assert plan[column].notna().all(), (where, column)
+    for text in plan["metrics"]:
+        ids, bad = metric_ids(text)
+        assert ids and not bad, (where, text)
+    if spec.service_split:
+        services = {SERVICE_ALIASES[s.lower().replace("'", "")] for s in plan["service"].dropna()}
+        assert services <= {"adults", "children"}, where
+
+
 RECORD_FLAGS = {
     "staff": ("senior_manager", "registered", "disciplinary", "ftp", "cpd", "left"),
     "applications": ("shortlisted", "appointed"),
@@ -256,9 +282,11 @@ RECORD_IDS = {"staff": r"S\d{6}", "applications": r"A\d{6}", "survey_responses":
 
 def check_record(spec: synth.AuthoritySpec, tables: dict[str, pd.DataFrame], where: str) -> None:
     """Every rule of the data contract a record-level return must keep."""
-    assert list(tables) == [METADATA_TABLE, *RECORD_TABLES]
+    plan = [ACTION_PLAN_TABLE] if ACTION_PLAN_TABLE in tables else []
+    assert list(tables) == [METADATA_TABLE, *RECORD_TABLES, *plan]
+    check_plan(spec, tables.get(ACTION_PLAN_TABLE), where)
     for name, frame in tables.items():
-        if name == METADATA_TABLE:
+        if name in (METADATA_TABLE, ACTION_PLAN_TABLE):
             continue
         assert list(frame.columns) == list(RECORD_TABLES[name])
         ids = frame[RECORD_TABLES[name][0]]
@@ -385,7 +413,7 @@ def test_ethnicity_is_written_every_way_the_contract_allows(returns):
     labels = set()
     for tables in returns.values():
         for name, frame in tables.items():
-            if name != METADATA_TABLE:
+            if name not in (METADATA_TABLE, ACTION_PLAN_TABLE):
                 labels |= {None if is_blank(v) else v for v in frame["ethnicity"].unique()}
     # census categories, "Group: category", NHS codes, high-level groups, unknown markers, blank
     assert {"Indian", "Any other White background", "White: Irish",
