@@ -631,3 +631,41 @@ def test_action_plan_alone_is_read_with_the_metrics_not_collected(tmp_path: Path
     report = check(tmp_path, {"action_plan": plan_tables()["action_plan"]})
     assert report.ok
     assert any("M2 not collected" in p.message for p in report.notices)
+
+
+_PLAN_CELLS = st.one_of(_CELLS, st.sampled_from(
+    ["M7", "m2;;M9", ",", "Red", "rag: amber", "Both", "Children's services", "Mr Smith"]))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_action_plan_cell_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
+    from wres_tools.contract import ReturnError
+    from wres_tools.io import load_return
+
+    tables = plan_tables()
+    frame = tables["action_plan"].astype(object)
+    row = data.draw(st.integers(0, len(frame) - 1))
+    column = data.draw(st.sampled_from(list(frame.columns)))
+    frame.loc[row, column] = data.draw(_PLAN_CELLS)
+    tables["action_plan"] = frame
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = write(Path(tmp), tables, "csv")
+        report = validate_return(ref, make_params())
+        if report.ok:
+            plan = load_return(ref, make_params()).action_plan
+            assert plan["metric"].notna().all() and plan["status"].notna().all()
+            assert set(plan["action_id"]) == {"A1", "A2", "A3"} or column == "action_id"
+        else:
+            assert all(p.row and p.sheet == "action_plan" for p in report.errors)
+            with pytest.raises(ReturnError):
+                load_return(ref, make_params())
+
+
+def test_header_only_action_plan(tmp_path: Path) -> None:
+    tables = plan_tables()
+    tables["action_plan"] = tables["action_plan"].iloc[0:0]
+    problem = only_error(check(tmp_path, tables))
+    assert (problem.sheet, problem.message) == ("action_plan", "no data rows below the header")
+    assert problem.expected == "one row per action (leave the table out if there is no plan)"

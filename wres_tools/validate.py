@@ -714,8 +714,9 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
         if table.frame.empty:
             report.problems.append(table.place(
                 "error", "no data rows below the header",
-                expected="one row per service and ethnicity (leave the table out if it was not "
-                "collected)"))
+                expected="one row per action (leave the table out if there is no plan)"
+                if table.name == ACTION_PLAN_TABLE else "one row per service and ethnicity "
+                "(leave the table out if it was not collected)"))
             continue
         for rule in TABLE_RULES:
             report.problems += capped(rule(table))
