@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -71,6 +71,27 @@ _ALL = "all"
 _UNKNOWN = "unknown"
 _KNOWN = "_known"
 
+class SuppressedCells(Mapping[tuple[Any, str], str]):
+    """(row label, count column) -> "primary" | "secondary" for every hidden count of a
+    published frame. Kept in ``df.attrs``; immutable, so pandas' copy of attrs on every column
+    access shares it instead of deep-copying it."""
+
+    def __init__(self, cells: Mapping[tuple[Any, str], str]) -> None:
+        self._cells = dict(cells)
+
+    def __getitem__(self, key: tuple[Any, str]) -> str:
+        return self._cells[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuppressedCells:
+        return self
+
+
 # A cell of the count lattice: (metric, role, service, pay_band, group).
 # role: "n" | "events" | "unknown"; pay_band None = whole workforce, _REM = in no band;
 # group: minority | asian | black | mixed | other | _REM (label-only minority) | white | unknown.
@@ -79,15 +100,14 @@ Cell = tuple[str, str, str, Any, str]
 
 @dataclass(frozen=True)
 class Line:
-    """Cells that add up: ``total`` = sum of ``parts``. A total known to every reader
-    (the known-ethnicity total printed in the data-quality table) is ``total=None``."""
+    """Cells that add up: ``total`` = sum of ``parts``."""
 
-    total: Cell | None
+    total: Cell
     parts: tuple[Cell, ...]
 
     @property
     def cells(self) -> tuple[Cell, ...]:
-        return self.parts if self.total is None else (self.total, *self.parts)
+        return (self.total, *self.parts)
 
 
 def _missing(value: Any) -> bool:
@@ -97,6 +117,13 @@ def _missing(value: Any) -> bool:
         return bool(math.isnan(value))
     except TypeError:
         return False
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts; much faster than ``DataFrame.to_dict("records")`` on wide mixed frames."""
+    columns = {c: df[c].tolist() for c in df.columns}
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(),
+                                                                       strict=True)]
 
 
 def _band(value: Any) -> Any:
@@ -113,6 +140,7 @@ class _Lattice:
     places: dict[Cell, list[tuple[Any, str]]]  # real cell -> (row label, column) holding it
     lines: list[Line]
     remainders: set[Cell]
+    printed: set[Cell] = field(default_factory=set)  # totals shown elsewhere (data quality)
 
     def is_real(self, cell: Cell) -> bool:
         return cell in self.places
@@ -139,7 +167,7 @@ def _build_lattice(
     hidden = hidden or {}
     values: dict[Cell, int | None] = {}
     places: dict[Cell, list[tuple[Any, str]]] = {}
-    for label, row in zip(results.index, results.to_dict("records"), strict=True):
+    for label, row in zip(results.index, _records(results), strict=True):
         if row["status"] == "not_collected":
             continue
         for cell, column in _cells_of(row):
@@ -194,7 +222,11 @@ def _build_lattice(
             metric, role, service, band, group = cell
             white = (metric, "n", service, None, _WHITE)
             if role == "n" and band is None and group == _MINORITY and white in values:
-                lattice.lines.append(Line(None, (cell, white)))
+                known = (metric, "n", service, None, _KNOWN)
+                m, w = values[cell], values[white]
+                values[known] = None if m is None or w is None else m + w
+                lattice.printed.add(known)
+                lattice.lines.append(Line(known, (cell, white)))
     lattice.lines.sort(key=lambda line: str(line.cells))
     return lattice
 
@@ -258,7 +290,7 @@ def _attack(lattice: _Lattice, known: set[Cell]) -> dict[Cell, tuple[Line, int |
                 continue
             cell = unknown[0]
             others = [values[c] for c in line.parts if c != cell]
-            if line.total is None or None in others:
+            if None in others:
                 value = None
             elif cell == line.total:
                 value = sum(others)
@@ -275,7 +307,7 @@ def _canon(cell: Cell, value: int) -> tuple[Any, ...]:
     """Headcounts and unknown counts with the same place and value are the same people across
     metrics (M3, M5 and M8 share the workforce denominator): hide them together everywhere."""
     metric, role, service, band, group = cell
-    if role in ("n", "unknown"):
+    if role in ("n", "unknown") and value:
         return ("*", role, service, band, group, value)
     return cell
 
@@ -292,6 +324,8 @@ class _Suppressor:
         for cell in lattice.places:
             if self.small(lattice.values[cell]):
                 self.hide(cell)
+        # a known total under the threshold is not printed: the data-quality table hides it
+        self.unseen = {c for c in lattice.printed if self.small(lattice.values[c])}
 
     def small(self, value: int) -> bool:
         return 0 < value < self.threshold
@@ -316,7 +350,7 @@ class _Suppressor:
         could work it out). Returns whether anything was hidden."""
         changed = False
         for line in self.lat.lines:
-            hidden = [c for c in line.cells if self.is_hidden(c)]
+            hidden = [c for c in line.cells if self.is_hidden(c) or c in self.unseen]
             if len(hidden) == 1:
                 other = self.partner(line.cells, besides=hidden[0])
                 if other is not None:
@@ -326,13 +360,19 @@ class _Suppressor:
 
     def derivable(self) -> dict[Cell, tuple[Line, int | None]]:
         """What a reader can work out by subtracting along lines from what is shown."""
-        return _attack(self.lat, {c for c in self.lat.places if not self.is_hidden(c)})
+        known = {c for c in self.lat.places if not self.is_hidden(c)}
+        return _attack(self.lat, known | (self.lat.printed - self.unseen))
 
     def small_remainders(self) -> bool:
-        """Rule 2: a small remainder must not be derivable. Returns whether anything was hidden."""
+        """Rule 2: neither a hidden count nor a small remainder may be derivable through a chain
+        of lines (a remainder worked out on one line opens another). Returns whether anything
+        was hidden."""
         changed = False
         for cell, (line, _) in sorted(self.derivable().items(), key=lambda item: str(item[0])):
-            if cell not in self.lat.remainders or not self.small(self.lat.values[cell]):
+            value = self.lat.values[cell]
+            given_away = (self.is_hidden(cell) and value != 0) or (
+                cell in self.lat.remainders and self.small(value))
+            if not given_away:
                 continue
             other = self.partner(line.cells, besides=cell)
             if other is None:  # the line holds only remainders: break another one open
@@ -384,7 +424,7 @@ def apply_disclosure(
 
     ``internal``: unchanged but for ``disclosure``. ``published``: hidden counts are None (the
     count columns become object dtype), ``suppressed`` is True on every record with a hidden
-    count, derived figures resting on a hidden count are None (NaN in a float column) and
+    count, derived figures resting on a hidden count are None (such a column becomes object) and
     ``reason`` says "not published: small numbers". ``known_total_shown`` (default True, the
     safe choice) treats minority + white as a published total, as the data-quality table shows it.
     Which cells are hidden, and whether as small (primary) or to protect one (secondary), is kept
@@ -409,18 +449,20 @@ def apply_disclosure(
             for place in places:
                 cells[place] = kind
 
-    for column in COUNT_COLUMNS:
-        series = out[column].astype(object)
-        out[column] = series.where(series.notna(), None)
-    for (label, column) in cells:
-        out.at[label, column] = None
-
+    hidden_of: dict[Any, set[str]] = {}
+    for label, column in cells:
+        hidden_of.setdefault(label, set()).add(column)
     rows = list(out.index)
-    hidden_of = {label: {c for (lab, c) in cells if lab == label} for label, _ in cells}
+    for column in COUNT_COLUMNS:  # whole numbers or None, never a float or NaN
+        out[column] = pd.Series(
+            [None if _missing(v) or column in hidden_of.get(label, ()) else int(v)
+             for label, v in zip(rows, out[column], strict=True)],
+            index=out.index, dtype=object,
+        )
     whole = _whole_workforce_hidden(out, hidden_of)
     withheld: dict[str, list[Any]] = {c: [] for c in DERIVED_COLUMNS}
     any_withheld: set[Any] = set()
-    for label, row in zip(rows, out.to_dict("records"), strict=True):
+    for label, row in zip(rows, _records(out), strict=True):
         hidden = hidden_of.get(label, set())
         group_hidden = bool(hidden & {"n_group", "events_group"})
         ref_hidden = bool(hidden & {"n_reference", "events_reference"})
@@ -435,7 +477,6 @@ def apply_disclosure(
             (_SHARE, share_hidden),
             (("share_workforce",), workforce_hidden),
             (_AGAINST_WORKFORCE, share_hidden or workforce_hidden),
-            (("unknown_pct",), "unknown_count" in hidden),
         ]
         for columns, withhold in rules:
             if withhold:
@@ -443,17 +484,21 @@ def apply_disclosure(
                     if not _missing(row[column]):
                         withheld[column].append(label)
                         any_withheld.add(label)
+        if "unknown_count" in hidden and not _missing(row["unknown_pct"]):
+            withheld["unknown_pct"].append(label)  # a data-quality figure: reason unchanged
     for column, labels in withheld.items():
-        if labels:
-            if out[column].dtype != object and not pd.api.types.is_float_dtype(out[column]):
-                out[column] = out[column].astype(object)
-            out.loc[labels, column] = None
+        if labels:  # None, as the metric engine leaves a figure it cannot compute
+            drop = set(labels)
+            out[column] = pd.Series(
+                [None if label in drop else v for label, v in zip(rows, out[column], strict=True)],
+                index=out.index, dtype=object,
+            )
     out["suppressed"] = [bool(hidden_of.get(label)) or label in any_withheld for label in rows]
     out["reason"] = [
         _withheld_reason(reason) if label in any_withheld else reason
         for label, reason in zip(rows, out["reason"], strict=True)
     ]
-    out.attrs[_ATTRS_KEY] = cells
+    out.attrs[_ATTRS_KEY] = SuppressedCells(cells)
     return out
 
 
@@ -523,7 +568,7 @@ def apply_to_trends(
     figure_of = {"rl": "rl", "share_pp": "share"}
     shown: dict[tuple[Any, ...], bool] = {}
     for year, df in published_results_by_year.items():
-        for row in df.to_dict("records"):
+        for row in _records(df):
             key = (int(year), row["metric"], row["service"], row["group"], _band(row["pay_band"]))
             for measure, column in figure_of.items():
                 shown[(*key, measure)] = not _missing(row[column])
@@ -531,7 +576,7 @@ def apply_to_trends(
     columns = ["value_then", "value_now", "change", "change_ci_low", "change_ci_high",
                "p_value", "significant"]
     withhold = []
-    for label, row in zip(out.index, out.to_dict("records"), strict=True):
+    for label, row in zip(out.index, _records(out), strict=True):
         if _missing(row["change"]) and _missing(row["value_now"]) and _missing(row["value_then"]):
             continue
         ends = [row["year"], row["year_then"]]
@@ -543,8 +588,7 @@ def apply_to_trends(
                 break
     for column in columns:
         if withhold:
-            if not pd.api.types.is_float_dtype(out[column]):
-                out[column] = out[column].astype(object)
+            out[column] = out[column].astype(object)
             out.loc[withhold, column] = None
     if withhold:
         out["reason"] = out["reason"].astype(object)
@@ -581,8 +625,9 @@ def check_published(
             raise ValueError(f"records {missing[:5]} of the published table are not in the "
                              "original; expected the internal records it was made from")
         original = original.loc[df.index]
+        before = dict(zip(df.index, _records(original), strict=True))
     hidden_of: dict[Any, set[str]] = {}
-    rows = df.to_dict("records")
+    rows = _records(df)
     for label, row in zip(df.index, rows, strict=True):
         if row["disclosure"] != "published":
             problems.append(f"{where(label, row)}: disclosure is {row['disclosure']!r}")
@@ -594,7 +639,7 @@ def check_published(
             continue
         if original is not None:
             hidden = {c for c in COUNT_COLUMNS
-                      if _missing(row[c]) and not _missing(original.at[label, c])}
+                      if _missing(row[c]) and not _missing(before[label][c])}
         elif row["suppressed"] is True or row["suppressed"] == 1:
             hidden = {c for c in COUNT_COLUMNS if _missing(row[c])
                       and not (c.startswith("events") and row["metric"] in _NO_EVENTS)}
@@ -634,14 +679,26 @@ def check_published(
             if len(flags) > 1:
                 problems.append(f"count {canon[1:]} is hidden under one metric and shown under "
                                 "another")
+    # a known total (minority + white) the data-quality table does not print: one under the
+    # threshold; without the original, one whose shown part is 0 is given the benefit of the doubt
+    unseen = set()
+    for total in lattice.printed:
+        value = lattice.values[total]
+        if value is None:
+            line = next(x for x in lattice.lines if x.total == total)
+            value = sum(lattice.values[c] or 0 for c in line.parts if c not in hidden_cells)
+            if value == 0:
+                unseen.add(total)
+        elif 0 < value < threshold:
+            unseen.add(total)
     for line in lattice.lines:
-        hidden = [c for c in line.cells if c in hidden_cells]
+        hidden = [c for c in line.cells if c in hidden_cells or c in unseen]
         shown = [c for c in line.cells if c in lattice.places and c not in hidden_cells]
         if len(hidden) == 1 and shown:
             problems.append(f"line {_describe_line(line)}: exactly one hidden cell {hidden[0]}")
-    known = {c for c in lattice.places if c not in hidden_cells}
+    known = {c for c in lattice.places if c not in hidden_cells} | (lattice.printed - unseen)
     for cell, (line, value) in _attack(lattice, known).items():
-        if cell in hidden_cells:
+        if cell in hidden_cells and value != 0:
             problems.append(f"hidden count {cell} can be worked out from {_describe_line(line)}")
         elif cell in lattice.remainders and value is not None and 0 < value < threshold:
             problems.append(f"remainder {cell} = {value} can be worked out from "
@@ -650,5 +707,4 @@ def check_published(
 
 
 def _describe_line(line: Line) -> str:
-    total = "known total" if line.total is None else str(line.total)
-    return f"{total} = {' + '.join(str(p) for p in line.parts)}"
+    return f"{line.total} = {' + '.join(str(p) for p in line.parts)}"
