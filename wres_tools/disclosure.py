@@ -76,8 +76,11 @@ class SuppressedCells(Mapping[tuple[Any, str], str]):
     published frame. Kept in ``df.attrs``; immutable, so pandas' copy of attrs on every column
     access shares it instead of deep-copying it."""
 
-    def __init__(self, cells: Mapping[tuple[Any, str], str]) -> None:
+    def __init__(self, cells: Mapping[tuple[Any, str], str],
+                 known_totals: Iterable[tuple[str, str]] = ()) -> None:
         self._cells = dict(cells)
+        #: (metric, service) whose known-ethnicity total the data-quality table must not print
+        self.known_totals = frozenset(known_totals)
 
     def __getitem__(self, key: tuple[Any, str]) -> str:
         return self._cells[key]
@@ -145,6 +148,10 @@ class _Lattice:
     def is_real(self, cell: Cell) -> bool:
         return cell in self.places
 
+    def can_hide(self, cell: Cell) -> bool:
+        """A count on a record, or a known total the data-quality table prints."""
+        return cell in self.places or cell in self.printed
+
 
 def _cells_of(row: Mapping[str, Any]) -> list[tuple[Cell, str]]:
     metric, service, group = row["metric"], row["service"], row["group"]
@@ -198,25 +205,18 @@ def _build_lattice(
     for metric in metrics:
         own = [c for c in values if c[0] == metric]
         bands = sorted({c[3] for c in own if c[3] is not None}, key=str)
-        for role in ("n", "events"):
+        for role in ("n", "events", "unknown"):
             cells = [c for c in own if c[1] == role]
             groups = sorted({c[4] for c in cells}, key=str)
             for service in sorted({c[2] for c in cells}):
                 _band_lines(lattice, (metric, role, service), bands, groups)
+                if role == "unknown":
+                    continue
                 for band in [None, *bands, _REM]:
                     _group_line(lattice, (metric, role, service), band)
                 _band_lines(lattice, (metric, role, service), bands, [_REM])
-    # adults + children = all, for every cell including the remainders
-    for metric in metrics:
-        if not any(c[0] == metric and c[2] in _SERVICE_PARTS for c in values):
-            continue
-        for role, band, group in sorted({(c[1], c[3], c[4]) for c in values if c[0] == metric},
-                                        key=str):
-            total = (metric, role, _ALL, band, group)
-            if total in values:
-                parts = [(metric, role, s, band, group) for s in _SERVICE_PARTS]
-                _add_line(lattice, total, parts, None)
-    # minority + white = the known total, which the data-quality table prints
+    # minority + white = the known total, which the data-quality table prints: a cell that can
+    # be hidden like any other (the data-quality table then leaves it out)
     if known_total_shown:
         for cell in sorted(values, key=str):
             metric, role, service, band, group = cell
@@ -227,6 +227,16 @@ def _build_lattice(
                 values[known] = None if m is None or w is None else m + w
                 lattice.printed.add(known)
                 lattice.lines.append(Line(known, (cell, white)))
+    # adults + children = all, for every cell including the remainders and known totals
+    for metric in metrics:
+        if not any(c[0] == metric and c[2] in _SERVICE_PARTS for c in values):
+            continue
+        for role, band, group in sorted({(c[1], c[3], c[4]) for c in values if c[0] == metric},
+                                        key=str):
+            total = (metric, role, _ALL, band, group)
+            if total in values:
+                parts = [(metric, role, s, band, group) for s in _SERVICE_PARTS]
+                _add_line(lattice, total, parts, None)
     lattice.lines.sort(key=lambda line: str(line.cells))
     return lattice
 
@@ -321,11 +331,9 @@ class _Suppressor:
         for line in lattice.lines:
             for cell in line.cells:
                 self.by_cell.setdefault(cell, []).append(line)
-        for cell in lattice.places:
+        for cell in [*lattice.places, *lattice.printed]:
             if self.small(lattice.values[cell]):
                 self.hide(cell)
-        # a known total under the threshold is not printed: the data-quality table hides it
-        self.unseen = {c for c in lattice.printed if self.small(lattice.values[c])}
 
     def small(self, value: int) -> bool:
         return 0 < value < self.threshold
@@ -334,12 +342,12 @@ class _Suppressor:
         self.hidden.add(_canon(cell, self.lat.values[cell]))
 
     def is_hidden(self, cell: Cell) -> bool:
-        return self.lat.is_real(cell) and _canon(cell, self.lat.values[cell]) in self.hidden
+        return self.lat.can_hide(cell) and _canon(cell, self.lat.values[cell]) in self.hidden
 
     def partner(self, cells: Iterable[Cell], besides: Cell | None = None) -> Cell | None:
         """The next smallest non-zero published cell (a zero one only if nothing else is left)."""
         options = [
-            c for c in cells if c != besides and self.lat.is_real(c) and not self.is_hidden(c)
+            c for c in cells if c != besides and self.lat.can_hide(c) and not self.is_hidden(c)
         ]
         if not options:
             return None
@@ -350,7 +358,7 @@ class _Suppressor:
         could work it out). Returns whether anything was hidden."""
         changed = False
         for line in self.lat.lines:
-            hidden = [c for c in line.cells if self.is_hidden(c) or c in self.unseen]
+            hidden = [c for c in line.cells if self.is_hidden(c)]
             if len(hidden) == 1:
                 other = self.partner(line.cells, besides=hidden[0])
                 if other is not None:
@@ -360,8 +368,8 @@ class _Suppressor:
 
     def derivable(self) -> dict[Cell, tuple[Line, int | None]]:
         """What a reader can work out by subtracting along lines from what is shown."""
-        known = {c for c in self.lat.places if not self.is_hidden(c)}
-        return _attack(self.lat, known | (self.lat.printed - self.unseen))
+        shown = [*self.lat.places, *self.lat.printed]
+        return _attack(self.lat, {c for c in shown if not self.is_hidden(c)})
 
     def small_remainders(self) -> bool:
         """Rule 2: neither a hidden count nor a small remainder may be derivable through a chain
@@ -460,6 +468,12 @@ def apply_disclosure(
             index=out.index, dtype=object,
         )
     whole = _whole_workforce_hidden(out, hidden_of)
+    hidden_totals = {(c[0], c[2]) for c in lattice.printed if sup.is_hidden(c)}
+    known_hidden = {(m, s, None) for m, s in hidden_totals} | {
+        (m, s, _band(b)) for label, m, s, b, g in zip(
+            rows, out["metric"], out["service"], out["pay_band"], out["group"], strict=True)
+        if g == _MINORITY and hidden_of.get(label, set()) & {"n_group", "n_reference"}
+    }
     withheld: dict[str, list[Any]] = {c: [] for c in DERIVED_COLUMNS}
     any_withheld: set[Any] = set()
     for label, row in zip(rows, _records(out), strict=True):
@@ -484,8 +498,12 @@ def apply_disclosure(
                     if not _missing(row[column]):
                         withheld[column].append(label)
                         any_withheld.add(label)
-        if "unknown_count" in hidden and not _missing(row["unknown_pct"]):
-            withheld["unknown_pct"].append(label)  # a data-quality figure: reason unchanged
+        # unknown / (minority + white + unknown): withheld with any of the three; a data-quality
+        # figure, so the record's reason is left alone
+        place = (row["metric"], row["service"], _band(row["pay_band"]))
+        if ("unknown_count" in hidden or "n_reference" in hidden or place in known_hidden) \
+                and not _missing(row["unknown_pct"]):
+            withheld["unknown_pct"].append(label)
     for column, labels in withheld.items():
         if labels:  # None, as the metric engine leaves a figure it cannot compute
             drop = set(labels)
@@ -498,7 +516,7 @@ def apply_disclosure(
         _withheld_reason(reason) if label in any_withheld else reason
         for label, reason in zip(rows, out["reason"], strict=True)
     ]
-    out.attrs[_ATTRS_KEY] = SuppressedCells(cells)
+    out.attrs[_ATTRS_KEY] = SuppressedCells(cells, hidden_totals)
     return out
 
 
@@ -654,7 +672,8 @@ def check_published(
             (_COMPARISON, {"n_group", "events_group", "n_reference", "events_reference"}),
             (_SHARE, {"n_group", "n_reference"}),
             (_AGAINST_WORKFORCE, {"n_group", "n_reference"}),
-            (("unknown_pct",), {"unknown_count"}),
+            (("unknown_pct",), {"unknown_count", "n_reference"}
+             | ({"n_group"} if row["group"] == _MINORITY else set())),
         ]:
             for column in columns:
                 if hidden & behind and not _missing(row[column]):
@@ -679,24 +698,27 @@ def check_published(
             if len(flags) > 1:
                 problems.append(f"count {canon[1:]} is hidden under one metric and shown under "
                                 "another")
-    # a known total (minority + white) the data-quality table does not print: one under the
-    # threshold; without the original, one whose shown part is 0 is given the benefit of the doubt
-    unseen = set()
+    # known totals (minority + white) the data-quality table leaves out: as apply_disclosure
+    # recorded them, or, in a frame that lost its attrs, where unknown_pct was withheld
+    kinds = df.attrs.get(_ATTRS_KEY)
+    if isinstance(kinds, SuppressedCells):
+        totals_hidden = set(kinds.known_totals)
+    else:
+        totals_hidden = {(row["metric"], row["service"]) for row in rows
+                         if row["group"] == _MINORITY and _band(row["pay_band"]) is None
+                         and _missing(row["unknown_pct"])}
     for total in lattice.printed:
-        value = lattice.values[total]
-        if value is None:
-            line = next(x for x in lattice.lines if x.total == total)
-            value = sum(lattice.values[c] or 0 for c in line.parts if c not in hidden_cells)
-            if value == 0:
-                unseen.add(total)
-        elif 0 < value < threshold:
-            unseen.add(total)
+        if (total[0], total[2]) in totals_hidden:
+            hidden_cells.add(total)
+        elif (value := lattice.values[total]) is not None and 0 < value < threshold:
+            problems.append(f"known total {total[:3]} = {value} is under {threshold} but may be "
+                            "printed")
     for line in lattice.lines:
-        hidden = [c for c in line.cells if c in hidden_cells or c in unseen]
-        shown = [c for c in line.cells if c in lattice.places and c not in hidden_cells]
+        hidden = [c for c in line.cells if c in hidden_cells]
+        shown = [c for c in line.cells if lattice.can_hide(c) and c not in hidden_cells]
         if len(hidden) == 1 and shown:
             problems.append(f"line {_describe_line(line)}: exactly one hidden cell {hidden[0]}")
-    known = {c for c in lattice.places if c not in hidden_cells} | (lattice.printed - unseen)
+    known = {c for c in [*lattice.places, *lattice.printed] if c not in hidden_cells}
     for cell, (line, value) in _attack(lattice, known).items():
         if cell in hidden_cells and value != 0:
             problems.append(f"hidden count {cell} can be worked out from {_describe_line(line)}")
