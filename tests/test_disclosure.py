@@ -386,7 +386,8 @@ def independent_violations(original: pd.DataFrame, published: pd.DataFrame,
                 found.append(f"{column} = {v}")
     def keyed(df: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]:
         columns = {c: [None if pd.isna(v) else v for v in df[c].tolist()] for c in df.columns}
-        rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+        rows = [dict(zip(columns, values, strict=True))
+                for values in zip(*columns.values(), strict=True)]
         return {(r["metric"], r["service"], r["group"], r["pay_band"] or "whole"): r
                 for r in rows}
 
