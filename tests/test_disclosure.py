@@ -362,7 +362,7 @@ def random_results(draw: st.DrawFn) -> tuple[pd.DataFrame, int]:
                 rows.append(record(metric="M1", service=s, group=g, pay_band=band, n_group=gn,
                                    n_reference=wn, share=gn / (gn + wn) if gn + wn else None,
                                    share_workforce=0.3, representation_index=1.0,
-                                   unknown_count=m1[None][s]["unknown"][0]))
+                                   unknown_count=t["unknown"][0]))
     return frame(rows), threshold
 
 
