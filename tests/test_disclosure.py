@@ -294,6 +294,40 @@ def test_trend_changes_withheld_when_either_year_is() -> None:
     assert apply_to_trends(trends, shown).at[0, "change"] == 0.25
 
 
+def test_data_quality_table_follows_the_published_results() -> None:
+    # M2 of the hand-made table: known totals 120 / 60 / 180 and unknowns 7 / 7 / 14 are all
+    # shown. Unknowns among the appointed: adults 2 (under 5), children 9, all 11 -> the 2 is
+    # hidden and, on the service line 2* + 9 = 11, the 9 with it.
+    published = apply_disclosure(m2_table(), "published", 5)
+    dq = pd.DataFrame({
+        "table": ["recruitment"] * 3, "service": ["adults", "children", "all"],
+        "known": [120, 60, 180], "unknown": [7, 7, 14],
+        "unknown_pct": [100 * 7 / 127, 100 * 7 / 67, 100 * 14 / 194], "question": [None] * 3,
+        "counted": ["applicants shortlisted"] * 3, "unknown_events": [2, 9, 11],
+    })
+    out = disclosure.apply_to_data_quality(dq, published, 5)
+    assert out["known"].tolist() == [120, 60, 180]
+    assert out["unknown"].tolist() == [7, 7, 14]
+    assert out["unknown_events"].tolist() == [None, None, 11]
+    assert dq["unknown_events"].tolist() == [2, 9, 11]  # input untouched
+
+
+def test_data_quality_hides_a_known_total_the_results_hid() -> None:
+    # CPD, one service: minority 3 (1 accessed), white 1 (1 accessed), 6 unknown. Known total
+    # 3 + 1 = 4 is under 5: hidden with the two counts behind it; unknown 6 stays, but its
+    # share 6 / 10 would give the known total away, so it goes.
+    table = frame([ratio_record("M5", "all", "minority", 3, 1, 1, 1, unknown=6)])
+    published = apply_disclosure(table, "published", 5)
+    assert published.attrs["wres_suppressed_cells"].known_totals == {("M5", "all")}
+    dq = pd.DataFrame({"table": ["cpd"], "service": ["all"], "known": [4], "unknown": [6],
+                       "unknown_pct": [60.0], "question": [None], "counted": ["staff"],
+                       "unknown_events": [0]})
+    out = disclosure.apply_to_data_quality(dq, published, 5)
+    assert out.iloc[0][["known", "unknown", "unknown_pct", "unknown_events"]].tolist() == [
+        None, 6, None, 0]
+    assert published.at[0, "unknown_pct"] is None and published.at[0, "unknown_count"] == 6
+
+
 # ---------------------------------------------------------------------------------------------
 # Properties over random tables.
 

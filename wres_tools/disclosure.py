@@ -5,17 +5,23 @@
 fit to leave the team (``published``):
 
 * primary suppression: every count from 1 to ``threshold - 1`` becomes None (zero may be shown);
-* secondary suppression: the counts add up along *lines* (adults + children = all services;
-  asian + black + mixed + other [+ label-only minority] = minority; pay bands = whole workforce for
-  M1; minority + white = the known total shown in the data-quality table). A line never keeps
-  exactly one hidden cell - the next smallest non-zero cell of it is hidden too - and a remainder
-  nobody publishes (label-only minority staff, staff with no band) can never be worked out when it
-  is small. Both rules are applied until nothing changes;
+* secondary suppression: the counts add up along *lines* - adults + children = all services;
+  asian + black + mixed + other [+ label-only minority staff] = minority; pay bands [+ staff in no
+  band] = whole workforce (M1); minority + white = the known total the data-quality table prints.
+  Rule 1: a line never keeps exactly one hidden cell - the next smallest non-zero cell of it is
+  hidden too. Rule 2: a reader who subtracts along lines, one after another, must not arrive at a
+  hidden count or at a small remainder (label-only staff, staff in no band, which no record
+  shows). Both rules run until nothing changes. The same headcount under several metrics (M3, M5
+  and M8 share the workforce) is hidden under all of them;
 * every derived figure (rate, interval, RL, p value, share, gap, index, four-fifths reading,
-  significance) whose counts were hidden is withheld, with reason "not published: small numbers".
+  significance) resting on a hidden count is withheld, with reason "not published: small
+  numbers"; ``unknown_pct`` goes with the unknown count or the known total behind it.
 
-Which cells were hidden, and why, travels with the published frame in ``df.attrs`` and is read back
-by :func:`suppression_mask`; :func:`display_count` turns a cell into the text a table prints.
+Which cells were hidden, and why, travels with the published frame in ``df.attrs``
+(:class:`SuppressedCells`) and is read back by :func:`suppression_mask`; :func:`display_count`
+turns a cell into the text a table prints. :func:`apply_to_trends` and
+:func:`apply_to_data_quality` make the change table and the data-quality table follow the
+published results; :func:`check_published` is the check every output's tests run.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from wres_tools.contract import RESULT_COLUMNS
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
 from wres_tools.ethnicity import MINORITY_GROUPS
 
 Mode = Literal["published", "internal"]
@@ -613,6 +619,94 @@ def apply_to_trends(
         for label in withhold:
             out.at[label, "reason"] = _withheld_reason(out.at[label, "reason"])
     return out
+
+
+_SURVEY_METRICS = {"public": "M6", "colleagues": "M7a", "managers": "M7b"}
+
+
+def _metric_of(table: str, question: Any) -> str | None:
+    if table == "survey":
+        return _SURVEY_METRICS.get(str(question))
+    for metric, name in METRIC_TABLES.items():
+        if name == table:
+            return metric
+    return None
+
+
+def apply_to_data_quality(
+    dq: pd.DataFrame, published: pd.DataFrame, threshold: int
+) -> pd.DataFrame:
+    """The data-quality table (metrics.data_quality: table, service, known, unknown, unknown_pct,
+    question, counted, unknown_events) as it may be shown beside ``published`` results.
+
+    ``known`` is hidden where :func:`apply_disclosure` hid that known total (it is a cell of
+    the results' lines: minority + white), ``unknown`` where the results hid ``unknown_count``;
+    ``unknown_pct`` goes with either. ``unknown_events`` (unknowns among appointments, leavers,
+    ...) is suppressed here: under the threshold, and then the next smallest of its service line
+    (adults + children = all). A row with no published record falls back to hiding small
+    counts. Internal results leave the table unchanged. Never mutates its input.
+    """
+    _check_mode("published", threshold)
+    out = dq.copy()
+    if published.empty or set(published["disclosure"]) == {"internal"}:
+        return out
+    kinds = published.attrs.get(_ATTRS_KEY)
+    whole: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _records(published):
+        if row["group"] == _MINORITY and _band(row["pay_band"]) is None:
+            whole[(row["metric"], row["service"])] = row
+    if isinstance(kinds, SuppressedCells):
+        totals_hidden = set(kinds.known_totals)
+    else:
+        totals_hidden = {key for key, row in whole.items() if _missing(row["unknown_pct"])}
+
+    def small(value: Any) -> bool:
+        return not _missing(value) and 0 < value < threshold
+
+    rows = _records(out)
+    known, unknown, pct = [], [], []
+    for row in rows:
+        key = (_metric_of(str(row["table"]), row.get("question")), row["service"])
+        record = whole.get(key)  # type: ignore[arg-type]
+        if record is None or record["status"] == "not_collected":
+            hide_known, hide_unknown = small(row["known"]), small(row["unknown"])
+        else:
+            hide_known = key in totals_hidden or small(row["known"])
+            hide_unknown = _missing(record["unknown_count"]) or small(row["unknown"])
+        known.append(None if hide_known or _missing(row["known"]) else int(row["known"]))
+        unknown.append(None if hide_unknown or _missing(row["unknown"]) else int(row["unknown"]))
+        pct.append(None if hide_known or hide_unknown else row["unknown_pct"])
+    out["known"] = pd.Series(known, index=out.index, dtype=object)
+    out["unknown"] = pd.Series(unknown, index=out.index, dtype=object)
+    out["unknown_pct"] = pd.Series(pct, index=out.index, dtype=object)
+    if "unknown_events" in out.columns:
+        out["unknown_events"] = _suppress_service_lines(out, rows, "unknown_events", threshold)
+    return out
+
+
+def _suppress_service_lines(out: pd.DataFrame, rows: list[dict[str, Any]], column: str,
+                            threshold: int) -> pd.Series:
+    """One count column of a small table: primary, then adults + children = all lines."""
+    values = [None if _missing(r[column]) else int(r[column]) for r in rows]
+    hidden = {i for i, v in enumerate(values) if v is not None and 0 < v < threshold}
+    lines: dict[tuple[Any, Any], dict[str, int]] = {}
+    for i, r in enumerate(rows):
+        if values[i] is not None:
+            lines.setdefault((r["table"], r.get("question")), {})[r["service"]] = i
+    changed = True
+    while changed:
+        changed = False
+        for members in lines.values():
+            if _ALL not in members or not set(_SERVICE_PARTS) & set(members):
+                continue
+            cells = list(members.values())
+            if len([i for i in cells if i in hidden]) == 1:
+                others = [i for i in cells if i not in hidden]
+                if others:
+                    hidden.add(min(others, key=lambda i: (values[i] == 0, values[i], i)))
+                    changed = True
+    return pd.Series([None if i in hidden else v for i, v in enumerate(values)],
+                     index=out.index, dtype=object)
 
 
 # --------------------------------------------------------------------------------------------
