@@ -293,7 +293,8 @@ def test_headline_for_a_ratio_metric_takes_all_services() -> None:
 
 
 @pytest.mark.parametrize(("rl", "words"), [
-    (0.52, "about half as likely"), (0.34, "about a third as likely"),
+    (0.52, "about half as likely"), (0.47, "about half as likely"),
+    (0.34, "about a third as likely"), (0.41, "about two fifths as likely"),
     (0.66, "about two thirds as likely"), (0.75, "about three quarters as likely"),
     (0.85, "about 15% less likely"), (0.95, "about as likely"), (1.0, "about as likely"),
     (1.09, "about as likely"), (1.3, "about 30% more likely"),

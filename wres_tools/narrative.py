@@ -173,15 +173,16 @@ _WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "
 def likelihood_words(rl: float) -> str:
     """An RL in everyday words: 0.52 -> "about half as likely", 2.0 -> "about twice as likely",
     1.03 -> "about as likely", 0.85 -> "about 15% less likely", 1.3 -> "about 30% more likely".
+    Below 1 the nearest of a few plain fractions is used when within 0.04 of it.
     """
     if rl <= 0:
         return "not at all likely"
     if 0.9 < rl < 1.1:
         return "about as likely"
     if rl < 1:
-        for value, words in _FRACTIONS:
-            if abs(rl - value) <= 0.025:
-                return f"about {words} as likely"
+        value, words = min(_FRACTIONS, key=lambda f: abs(rl - f[0]))
+        if abs(rl - value) <= 0.04:
+            return f"about {words} as likely"
         if rl < 0.1:
             return "less than a tenth as likely"
         return f"about {round(100 * (1 - rl))}% less likely"
