@@ -241,6 +241,28 @@ def test_m1_bands_add_up_to_the_whole_workforce() -> None:
     assert check_published(published, 5, original=m1_table()) == []
 
 
+def test_senior_management_counted_from_senior_bands() -> None:
+    # M1 minority / white: A 11 / 60, B 40 / 40, C 8 / 20; whole 59 / 120. Senior bands B and C,
+    # so M9 counts 40 + 8 = 48 minority and 40 + 20 = 60 white senior managers. Threshold 10.
+    #   primary: band C minority 8; band line 59 = 11 + 40 + 8* -> band A 11 (the smallest).
+    #   Without the senior line, C = 48 - 40 = 8 can be worked out from M9 and band B.
+    #   With it: 48 = 40 + 8* -> band B 40 (smaller than 48) goes too.
+    rows = [record(metric="M1", service="all", group="minority", pay_band=band, n_group=m,
+                   n_reference=w, share=m / (m + w)) for band, m, w in
+            (("A", 11, 60), ("B", 40, 40), ("C", 8, 20), (None, 59, 120))]
+    rows.append(record(metric="M9", service="all", group="minority", n_group=48,
+                       n_reference=60, share=48 / 108))
+    table = frame(rows)
+    bands = ["B", "C"]
+    plain = apply_disclosure(table, "published", 10)
+    assert plain[plain["n_group"].isna()]["pay_band"].tolist() == ["A", "C"]
+    assert any("M9" in p for p in check_published(plain, 10, original=table,
+                                                   senior_bands=bands))
+    senior = apply_disclosure(table, "published", 10, senior_bands=bands)
+    assert senior[senior["n_group"].isna()]["pay_band"].tolist() == ["A", "B", "C"]
+    assert check_published(senior, 10, original=table, senior_bands=bands) == []
+
+
 def test_zero_may_be_shown() -> None:
     table = frame([ratio_record("M4", "all", "minority", 12, 0, 80, 0)])
     published = apply_disclosure(table, "published", 5)

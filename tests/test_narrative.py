@@ -13,6 +13,7 @@ from wres_tools.narrative import (
     WORDING,
     describe,
     describe_change,
+    describe_unknowns,
     fmt_ci,
     fmt_pct,
     fmt_rl,
@@ -319,3 +320,16 @@ def test_every_metric_has_words_that_read_in_both_sentence_shapes() -> None:
     for w in WORDING.values():
         assert not w.event.endswith(".") and not w.needs.endswith(".")
         assert w.adverse_when in ("low", "high")
+
+
+def test_unknown_ethnicity_sentence() -> None:
+    # 23 of 512 applicants counted had no ethnicity recorded: 23 / 512 = 4.49%
+    assert describe_unknowns(m2(unknown_count=23, unknown_pct=100 * 23 / 512)) == (
+        "Ethnicity is not known for 23 of the applicants counted (4.5%); they are left out of "
+        "the comparison.")
+    assert describe_unknowns(m2(service="adults", unknown_count=0, unknown_pct=0.0)) == (
+        "In adults' services, ethnicity is known for every one of the applicants counted.")
+    assert describe_unknowns(m2(unknown_count=None, unknown_pct=None, suppressed=True,
+                                disclosure="published")) == (
+        "The number of applicants whose ethnicity is not known is not published: small numbers.")
+    assert describe_unknowns(record(metric="M2", status="not_collected")) is None

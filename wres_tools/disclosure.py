@@ -27,7 +27,7 @@ published results; :func:`check_published` is the check every output's tests run
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -172,11 +172,13 @@ def _cells_of(row: Mapping[str, Any]) -> list[tuple[Cell, str]]:
 
 
 def _build_lattice(
-    results: pd.DataFrame, known_total_shown: bool, hidden: Mapping[Any, set[str]] | None = None
+    results: pd.DataFrame, known_total_shown: bool, hidden: Mapping[Any, set[str]] | None = None,
+    senior_bands: Sequence[str] = (),
 ) -> _Lattice:
     """Cells, remainders and lines of a results table. ``hidden`` (row label -> count columns)
     names counts left None by suppression: they are cells of unknown value (for the check of a
-    published table, which no longer holds them)."""
+    published table, which no longer holds them). ``senior_bands``: M9 counts that are the sum
+    of these M1 bands form one more line each."""
     hidden = hidden or {}
     values: dict[Cell, int | None] = {}
     places: dict[Cell, list[tuple[Any, str]]] = {}
@@ -243,6 +245,14 @@ def _build_lattice(
             if total in values:
                 parts = [(metric, role, s, band, group) for s in _SERVICE_PARTS]
                 _add_line(lattice, total, parts, None)
+    # M9 from senior bands: senior managers = the M1 headcount of those bands, group by group
+    if senior_bands:
+        for cell in sorted(values, key=str):
+            metric, role, service, band, group = cell
+            if metric == "M9" and role == "n" and band is None:
+                parts = [("M1", "n", service, b, group) for b in senior_bands]
+                if any(p in values for p in parts):
+                    _add_line(lattice, cell, parts, None)
     lattice.lines.sort(key=lambda line: str(line.cells))
     return lattice
 
@@ -432,7 +442,8 @@ def _check_columns(results: pd.DataFrame) -> None:
 
 
 def apply_disclosure(
-    results: pd.DataFrame, mode: Mode, threshold: int, *, known_total_shown: bool = True
+    results: pd.DataFrame, mode: Mode, threshold: int, *, known_total_shown: bool = True,
+    senior_bands: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The result records as they may be shown in ``mode``; the input is never changed.
 
@@ -441,7 +452,9 @@ def apply_disclosure(
     count, derived figures resting on a hidden count are None (such a column becomes object) and
     ``reason`` says "not published: small numbers". ``known_total_shown`` (default True, the
     safe choice) treats minority + white as a published total, as the data-quality table shows it.
-    Which cells are hidden, and whether as small (primary) or to protect one (secondary), is kept
+    ``senior_bands`` (Parameters.senior_bands): when M9 is counted from those M1 bands, its counts
+    are their sum, a line like any other; pass them so a hidden band cannot be worked out. Which
+    cells are hidden, and whether as small (primary) or to protect one (secondary), is kept
     in ``attrs`` for :func:`suppression_mask`.
     """
     _check_mode(mode, threshold)
@@ -452,7 +465,7 @@ def apply_disclosure(
         out.attrs.pop(_ATTRS_KEY, None)
         return out
 
-    lattice = _build_lattice(results, known_total_shown)
+    lattice = _build_lattice(results, known_total_shown, senior_bands=senior_bands or ())
     sup = _Suppressor(lattice, threshold)
     sup.run()
 
@@ -714,7 +727,8 @@ def _suppress_service_lines(out: pd.DataFrame, rows: list[dict[str, Any]], colum
 
 
 def check_published(
-    df: pd.DataFrame, threshold: int, original: pd.DataFrame | None = None
+    df: pd.DataFrame, threshold: int, original: pd.DataFrame | None = None,
+    senior_bands: Sequence[str] | None = None,
 ) -> list[str]:
     """Every way ``df`` breaks the published rules, in words; an empty list means none.
 
@@ -775,7 +789,7 @@ def check_published(
                                     f"{', '.join(sorted(hidden & behind))} is hidden")
 
     source = df if original is None else original
-    lattice = _build_lattice(source, known_total_shown=True,
+    lattice = _build_lattice(source, known_total_shown=True, senior_bands=senior_bands or (),
                              hidden=None if original is not None else hidden_of)
     hidden_cells: set[Cell] = set()
     for cell, places in lattice.places.items():

@@ -463,6 +463,26 @@ def describe_senior(record: Mapping[str, Any]) -> list[str]:
     return sentences + _caution(record)
 
 
+def describe_unknowns(record: Mapping[str, Any]) -> str | None:
+    """The data-quality sentence: how many were left out as of unknown ethnicity. None for a
+    record that counted nobody (not collected)."""
+    if record.get("status") == "not_collected":
+        return None
+    w = _wording(record)
+    count, pct = _value(record, "unknown_count"), _value(record, "unknown_pct")
+    if count is None:
+        if record.get("disclosure") == "published" and _value(record, "suppressed"):
+            return _start(record, f"the number of {w.population} whose ethnicity is not known "
+                                  "is not published: small numbers.")
+        return None
+    if count == 0:
+        return _start(record, f"ethnicity is known for every one of the {w.population} "
+                              "counted.")
+    share = f" ({fmt_pct(pct / 100)})" if pct is not None else ""
+    return _start(record, f"ethnicity is not known for {fmt_count(count)} of the "
+                          f"{w.population} counted{share}; they are left out of the comparison.")
+
+
 def describe(record: Mapping[str, Any]) -> list[str]:
     """The sentences for one result record, by its metric."""
     metric = record.get("metric")
