@@ -350,6 +350,32 @@ def test_data_quality_hides_a_known_total_the_results_hid() -> None:
     assert published.at[0, "unknown_pct"] is None and published.at[0, "unknown_count"] == 6
 
 
+def test_pooled_years_never_give_a_hidden_year_away() -> None:
+    # M3 minority: 2023 adults 6 of 100, children 3 of 50 (all 9 of 150); 2024 adults 8 of 100,
+    # children 10 of 50 (all 18 of 150). White 30 of 600 each service, 60 of 1,200 in all.
+    # Pooled: adults 14, children 13, all 27 entered. On its own the pooled table hides nothing,
+    # yet pooled children 13 - 2024's 10 = 2023's hidden 3. 2023 hid children 3 (primary) and
+    # adults 6 (its partner, smaller than 9), so pooled adults and children go too.
+    def year(adults: int, children: int) -> pd.DataFrame:
+        return frame([
+            ratio_record("M3", "adults", "minority", 100, adults, 600, 30),
+            ratio_record("M3", "children", "minority", 50, children, 600, 30),
+            ratio_record("M3", "all", "minority", 150, adults + children, 1200, 60),
+        ])
+
+    published = {2023: apply_disclosure(year(6, 3), "published", 5),
+                 2024: apply_disclosure(year(8, 10), "published", 5)}
+    assert published[2023]["events_group"].tolist() == [None, None, 9]
+    assert published[2024]["events_group"].tolist() == [8, 10, 18]
+    pooled = year(14, 13).assign(n_group=[200, 100, 300], n_reference=[1200, 1200, 2400],
+                                 events_reference=[60, 60, 120])
+    assert apply_disclosure(pooled, "published", 5)["events_group"].tolist() == [14, 13, 27]
+    out = disclosure.apply_to_pooled(pooled, published, [2023, 2024], 5)
+    assert out["events_group"].tolist() == [None, None, 27]
+    assert out["rl"].tolist()[:2] == [None, None] and out["rl"].iloc[2] is not None
+    assert out["reason"].tolist()[:2] == [WITHHELD, WITHHELD]
+
+
 # ---------------------------------------------------------------------------------------------
 # Properties over random tables.
 

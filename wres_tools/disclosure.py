@@ -19,9 +19,10 @@ fit to leave the team (``published``):
 
 Which cells were hidden, and why, travels with the published frame in ``df.attrs``
 (:class:`SuppressedCells`) and is read back by :func:`suppression_mask`; :func:`display_count`
-turns a cell into the text a table prints. :func:`apply_to_trends` and
-:func:`apply_to_data_quality` make the change table and the data-quality table follow the
-published results; :func:`check_published` is the check every output's tests run.
+turns a cell into the text a table prints. :func:`apply_to_trends`,
+:func:`apply_to_data_quality` and :func:`apply_to_pooled` make the change table, the
+data-quality table and figures pooled over years follow the published results;
+:func:`check_published` is the check every output's tests run.
 """
 
 from __future__ import annotations
@@ -476,6 +477,14 @@ def apply_disclosure(
             for place in places:
                 cells[place] = kind
 
+    hidden_totals = {(c[0], c[2]) for c in lattice.printed if sup.is_hidden(c)}
+    return _hide(out, cells, hidden_totals)
+
+
+def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
+          hidden_totals: set[tuple[str, str]]) -> pd.DataFrame:
+    """Blank the hidden count cells of ``out`` (a copy, changed in place and returned) and
+    withhold every derived figure resting on one; mark ``suppressed`` and ``reason``."""
     hidden_of: dict[Any, set[str]] = {}
     for label, column in cells:
         hidden_of.setdefault(label, set()).add(column)
@@ -487,7 +496,6 @@ def apply_disclosure(
             index=out.index, dtype=object,
         )
     whole = _whole_workforce_hidden(out, hidden_of)
-    hidden_totals = {(c[0], c[2]) for c in lattice.printed if sup.is_hidden(c)}
     known_hidden = {(m, s, None) for m, s in hidden_totals} | {
         (m, s, _band(b)) for label, m, s, b, g in zip(
             rows, out["metric"], out["service"], out["pay_band"], out["group"], strict=True)
@@ -537,6 +545,7 @@ def apply_disclosure(
     ]
     out.attrs[_ATTRS_KEY] = SuppressedCells(cells, hidden_totals)
     return out
+
 
 
 def _withheld_reason(reason: Any) -> str:
@@ -632,6 +641,56 @@ def apply_to_trends(
         for label in withhold:
             out.at[label, "reason"] = _withheld_reason(out.at[label, "reason"])
     return out
+
+
+def apply_to_pooled(
+    pooled: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame], years: Sequence[int],
+    threshold: int,
+) -> pd.DataFrame:
+    """Records pooled over ``years`` (M3 over the latest two, counts summed) as they may be
+    published beside each year's published results.
+
+    A pooled count is the sum of the years' counts, so it is shown only where every year's
+    count is shown: a pooled count beside one hidden year would give that year away by
+    subtraction. Hiding cell by cell where any year hid it keeps every line of the pooled
+    table at 0 or 2+ hidden cells (a union of such patterns). Derived figures follow as in
+    :func:`apply_disclosure`. Internal years leave the records unchanged but for the mode.
+    """
+    _check_mode("published", threshold)
+    _check_columns(pooled)
+    frames = [published_by_year[y] for y in years if y in published_by_year]
+    mode = "published" if any(set(f["disclosure"]) != {"internal"} for f in frames) \
+        else "internal"
+    out = pooled.copy()
+    out["disclosure"] = mode
+    if mode == "internal":
+        return out
+    shown: dict[tuple[Any, ...], bool] = {}
+    held: set[tuple[Any, ...]] = set()  # (year, metric, service): a group with no record is 0
+    for year in years:
+        df = published_by_year.get(year)
+        for row in _records(df) if df is not None else []:
+            key = (row["metric"], row["service"], row["group"], _band(row["pay_band"]))
+            held.add((year, row["metric"], row["service"]))
+            for column in COUNT_COLUMNS:
+                shown[(year, *key, column)] = not _missing(row[column])
+
+    def shown_in(year: int, key: tuple[Any, ...], column: str) -> bool:
+        if (year, *key, column) in shown:
+            return shown[(year, *key, column)]
+        return (year, key[0], key[1]) in held
+    cells: dict[tuple[Any, str], str] = {}
+    for label, row in zip(out.index, _records(out), strict=True):
+        key = (row["metric"], row["service"], row["group"], _band(row["pay_band"]))
+        for column in COUNT_COLUMNS:
+            value = row[column]
+            if _missing(value):
+                continue
+            if 0 < value < threshold:
+                cells[(label, column)] = "primary"
+            elif value and not all(shown_in(y, key, column) for y in years):
+                cells[(label, column)] = "secondary"
+    return _hide(out, cells, set())
 
 
 _SURVEY_METRICS = {"public": "M6", "colleagues": "M7a", "managers": "M7b"}
