@@ -520,7 +520,7 @@ def independent_violations(original: pd.DataFrame, published: pd.DataFrame,
     return found
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_results())
 def test_published_tables_hold_no_small_count_and_give_none_away(case: tuple) -> None:
     original, threshold = case

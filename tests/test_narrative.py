@@ -333,3 +333,14 @@ def test_unknown_ethnicity_sentence() -> None:
                                 disclosure="published")) == (
         "The number of applicants whose ethnicity is not known is not published: small numbers.")
     assert describe_unknowns(record(metric="M2", status="not_collected")) is None
+
+
+def test_no_minority_ethnic_applicant_appointed() -> None:
+    # 0 of 20 against 158 of 400: RL 0; the interval from the 0.5-corrected table
+    rec = m2(events_group=0, n_group=20, rate_group=0.0, rl=0.0, rl_ci_low=0.01,
+             rl_ci_high=0.88, p_value=0.0001, four_fifths="adverse", significant=True)
+    assert describe(rec)[:2] == [
+        "No minority ethnic applicants were appointed from shortlisting (a relative likelihood "
+        "of 0.00, 95% CI 0.01 to 0.88).",
+        "This is outside the 0.80–1.25 range and statistically significant.",
+    ]

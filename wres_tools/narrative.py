@@ -281,10 +281,15 @@ def describe_ratio(record: Mapping[str, Any]) -> list[str]:
         return [*_not_computable(record, w, group), *_rates(record, w, group)]
 
     low, high = _value(record, "rl_ci_low"), _value(record, "rl_ci_high")
-    ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
-    sentences = [_start(record, f"{group} {w.population} were {fmt_rl(rl)} times as likely as "
-                                f"white {w.population} to {w.event}{ci}: "
-                                f"{likelihood_words(rl)}.")]
+    if rl == 0:  # "0.00 times as likely" says less than the plain fact
+        ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
+        first = (f"no {group} {w.population} {w.event_past} (a relative likelihood of "
+                 f"{fmt_rl(rl)}{ci}).")
+    else:
+        ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
+        first = (f"{group} {w.population} were {fmt_rl(rl)} times as likely as white "
+                 f"{w.population} to {w.event}{ci}: {likelihood_words(rl)}.")
+    sentences = [_start(record, first)]
     sentences.append(_range_and_significance(record, rl))
     reading = _value(record, "four_fifths")
     if reading == "adverse":
