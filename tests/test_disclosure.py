@@ -273,7 +273,10 @@ def test_display_count_and_mask_without_attrs() -> None:
     assert display_count(1234, "", 5) == "1,234"
     assert display_count(None, "primary", 5) == "<5"
     assert display_count(None, "secondary", 5) == "[c]"
-    assert display_count(None, True, 10) == "<10"
+    assert display_count(None, True, 10) == "[c]"  # a bool cannot say the count was small
+    assert disclosure.symbols_note(5) == (
+        "<5: a count from 1 to 4, not shown. [c]: not shown, so that a count under 5 cannot be "
+        "worked out from a total.")
     assert display_count(None, "", 5) == ""
     published = apply_disclosure(m2_table(), "published", 5)
     read_back = pd.read_json(io.StringIO(published.to_json(orient="records")))

@@ -590,19 +590,25 @@ def suppression_mask(published: pd.DataFrame) -> pd.DataFrame:
 
 
 def display_count(value: Any, suppressed: bool | str, threshold: int) -> str:
-    """The text a table prints for a count: "1,234"; "<5" for a small one hidden; "[c]" for one
-    hidden to protect a small one (it may be large, so "<5" would mislead); "" when missing.
+    """The text a table prints for a count: "1,234"; "<5" for a small one hidden (``suppressed``
+    = "primary"); "[c]" for one hidden to protect a small one ("secondary": it may be large, so
+    "<5" would be untrue) or when only a bool is known (True); "" when there is no count.
 
-    ``suppressed`` is the cell's entry of :func:`suppression_mask` ("primary" / "secondary" /
-    ""), or a bool (True reads as "primary" only when no kind is known and the caller says so).
+    ``suppressed`` is the cell's entry of :func:`suppression_mask`, or a bool.
     """
     if not _missing(value):
         return f"{int(value):,}"
-    if suppressed == "primary" or suppressed is True:
+    if suppressed == "primary":
         return f"<{threshold}"
-    if suppressed == "secondary":
+    if suppressed == "secondary" or suppressed is True:
         return SECONDARY_SYMBOL
     return ""
+
+
+def symbols_note(threshold: int) -> str:
+    """Explains "<5" and "[c]" under a table."""
+    return (f"<{threshold}: a count from 1 to {threshold - 1}, not shown. {SECONDARY_SYMBOL}: "
+            f"not shown, so that a count under {threshold} cannot be worked out from a total.")
 
 
 def apply_to_trends(
