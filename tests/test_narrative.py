@@ -277,9 +277,17 @@ def test_change_since_baseline_by_metric_direction() -> None:
     assert describe_change(trend(metric="M9", measure="share_pp", value_then=0.12,
                                  value_now=0.09, change=-3.0, change_ci_low=-5.9,
                                  change_ci_high=-0.1, p_value=0.04, significant=True)) == (
-        "Since the baseline year (2021), the minority ethnic share has fallen from 12.0% to "
-        "9.0% (−3.0 percentage points, 95% CI −5.9 to −0.1): a statistically significant "
-        "worsening.")
+        "Since the baseline year (2021), the minority ethnic share of senior management has "
+        "fallen from 12.0% to 9.0% (−3.0 percentage points, 95% CI −5.9 to −0.1): a "
+        "statistically significant worsening.")
+    # M1, one band, children's services: 20.0% -> 26.0%, +6.0 points, p = 0.3
+    assert describe_change(trend(metric="M1", service="children", pay_band="B",
+                                 measure="share_pp", value_then=0.2, value_now=0.26,
+                                 change=6.0, change_ci_low=-4.1, change_ci_high=15.8,
+                                 p_value=0.3, significant=False)) == (
+        "Since the baseline year (2021) in children's services, the minority ethnic share in "
+        "pay band B has risen from 20.0% to 26.0% (+6.0 percentage points, 95% CI −4.1 to "
+        "+15.8): no statistically significant change.")
     assert describe_change(trend(value_then=None, value_now=None, change=None,
                                  reason="not published: small numbers")) == (
         "The change since the baseline year (2021) is not published: small numbers.")

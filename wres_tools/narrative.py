@@ -551,7 +551,10 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
         ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
         up = change > 1
     else:
-        what = f"the {group} share"
+        band = _value(trend_record, "pay_band")
+        of = {"M1": "of the workforce" if band is None else f"in pay band {band}",
+              "M9": "of senior management"}.get(metric, "")
+        what = f"the {group} share {of}".rstrip()
         moved = _moved(then, now, fmt_pct(then), fmt_pct(now))
         size = f"{fmt_signed(change)} percentage points"
         ci = f", {fmt_ci(low, high, fmt_signed)}" if low is not None and high is not None else ""
@@ -564,7 +567,9 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
         verdict = "whether this is a significant change could not be tested"
     else:
         verdict = "no statistically significant change"
-    return f"Since {when}, {what} has {moved} ({size}{ci}): {verdict}."
+    prefix = {"adults": " in adults' services", "children": " in children's services"}.get(
+        str(trend_record.get("service")), "")
+    return f"Since {when}{prefix}, {what} has {moved} ({size}{ci}): {verdict}."
 
 
 def _moved(then: float, now: float, then_text: str, now_text: str) -> str:
