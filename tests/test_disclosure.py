@@ -386,9 +386,10 @@ small_counts = st.one_of(st.integers(0, 12), st.integers(0, 60))
 
 
 @st.composite
-def random_results(draw: st.DrawFn) -> tuple[pd.DataFrame, int]:
+def random_results(draw: st.DrawFn) -> tuple[pd.DataFrame, int, list[str]]:
     """Consistent random records: M2 and M3 (sharing nothing), M5 sharing M3's headcount, M1
-    with bands; split or not by service; label-only minority staff; many small counts."""
+    with bands, M9 counted from the senior bands; split or not by service; label-only minority
+    staff; staff in no band; many small counts. Returns (records, threshold, senior bands)."""
     threshold = draw(st.integers(3, 11))
     split = draw(st.booleans())
     parts = ("adults", "children") if split else ("all",)
@@ -448,7 +449,18 @@ def random_results(draw: st.DrawFn) -> tuple[pd.DataFrame, int]:
                                    n_reference=wn, share=gn / (gn + wn) if gn + wn else None,
                                    share_workforce=0.3, representation_index=1.0,
                                    unknown_count=t["unknown"][0]))
-    return frame(rows), threshold
+    # M9 counted from the top one or two bands (the senior bands)
+    senior = list(bands)[-draw(st.integers(1, len(bands))):]
+    for s in m1[None]:
+        for g in ("minority", *GROUPS):
+            gn = sum(m1[b][s][g][0] for b in senior)
+            if g != "minority" and gn == 0:
+                continue
+            wn = sum(m1[b][s]["white"][0] for b in senior)
+            rows.append(record(metric="M9", service=s, group=g, n_group=gn, n_reference=wn,
+                               share=gn / (gn + wn) if gn + wn else None, share_workforce=0.3,
+                               unknown_count=sum(m1[b][s]["unknown"][0] for b in senior)))
+    return frame(rows), threshold, senior
 
 
 def _totals(n: dict[str, int], e: dict[str, int], labels: bool) -> dict[str, tuple[int, int]]:
@@ -460,9 +472,10 @@ def _totals(n: dict[str, int], e: dict[str, int], labels: bool) -> dict[str, tup
 
 
 def independent_violations(original: pd.DataFrame, published: pd.DataFrame,
-                           threshold: int) -> list[str]:
+                           threshold: int, senior: list[str]) -> list[str]:
     """The two properties, checked without the module's lattice: (a) no count 1..threshold-1;
-    (b) along every service and group line (and M1 band line), never exactly one hidden cell;
+    (b) along every service and group line (M1 band line, M9 = senior bands), never exactly
+    one hidden cell;
     and where all of a group line is shown, the label-only remainder is not small."""
     found = []
     for column in COUNT_COLUMNS:
@@ -520,17 +533,21 @@ def independent_violations(original: pd.DataFrame, published: pd.DataFrame,
                     line(cell("M1", service, group, "whole", column),
                          [cell("M1", service, group, b, column) for b in bands],
                          f"M1 {service} {group} bands")
+            if metric == "M9" and column == "n_group":  # senior = the senior bands of M1
+                line(cell("M9", service, group, "whole", column),
+                     [cell("M1", service, group, b, column) for b in senior],
+                     f"M9 {service} {group} senior bands")
     return found
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_results())
 def test_published_tables_hold_no_small_count_and_give_none_away(case: tuple) -> None:
-    original, threshold = case
-    published = apply_disclosure(original, "published", threshold)
-    assert independent_violations(original, published, threshold) == []
-    assert check_published(published, threshold, original=original) == []
-    assert check_published(published, threshold) == []
+    original, threshold, senior = case
+    published = apply_disclosure(original, "published", threshold, senior_bands=senior)
+    assert independent_violations(original, published, threshold, senior) == []
+    assert check_published(published, threshold, original=original, senior_bands=senior) == []
+    assert check_published(published, threshold, senior_bands=senior) == []
     # shown counts are the true ones: suppression hides, it never alters
     for column in COUNT_COLUMNS:
         for shown, true in zip(published[column], original[column], strict=True):
