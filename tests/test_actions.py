@@ -14,6 +14,7 @@ from wres_tools.actions import (
     CHANGES,
     PROGRESS_COLUMNS,
     actions_for,
+    describe_actions,
     direction_of_change,
     headline_rows,
     natural_key,
@@ -266,3 +267,25 @@ def test_progress_table_from_computed_metrics_and_trends() -> None:
     assert table.loc["M2", "since_baseline"] == "improved"
     # the other metrics were not collected in either year
     assert table.loc["M3", "since_baseline"] == "not computable"
+
+
+def test_a_withheld_change_is_not_published() -> None:
+    row = trend(None, None, value_then=None, value_now=None)
+    row["reason"] = "not published: small numbers"
+    assert direction_of_change(row, "low") == "not published: small numbers"
+    assert direction_of_change(trend(1.4, True) | {"reason": "small numbers"}, "low") == "improved"
+
+
+def test_describe_actions_by_hand() -> None:
+    table = progress_table(PLAN, TRENDS).set_index("metric", drop=False)
+    assert describe_actions(table.loc["M2"]) == (
+        "4 actions in the plan aim at appointment from shortlisting: 1 Red, 2 Green and "
+        "1 Complete. The figure has improved significantly since the baseline year (2021).")
+    assert describe_actions(table.loc["M9"]) == (
+        "1 action in the plan aims at senior management: 1 Green. The figure has worsened "
+        "significantly since the baseline year (2021).")
+    assert describe_actions(table.loc["M3"]) == (
+        "No action in the plan aims at formal disciplinary process. The figure has not changed "
+        "significantly since the baseline year (2021).")
+    assert describe_actions(table.loc["M4"]).endswith(
+        "There is no baseline figure to compare it with yet.")

@@ -22,6 +22,7 @@ from wres_tools.contract import (
     METRIC_TABLES,
     Return,
 )
+from wres_tools.disclosure import WITHHELD
 from wres_tools.io import metric_ids
 from wres_tools.metrics import METRICS
 
@@ -31,7 +32,10 @@ WORSENED = "worsened"
 NO_CHANGE = "no significant change"
 NO_BASELINE = "no baseline"
 NOT_COMPUTABLE = "not computable"
-CHANGES: tuple[str, ...] = (IMPROVED, WORSENED, NO_CHANGE, NO_BASELINE, NOT_COMPUTABLE)
+NOT_PUBLISHED = WITHHELD  # disclosure control withheld the change (published reports)
+CHANGES: tuple[str, ...] = (
+    IMPROVED, WORSENED, NO_CHANGE, NO_BASELINE, NOT_COMPUTABLE, NOT_PUBLISHED,
+)
 
 #: Columns of :func:`progress_table`, in order.
 PROGRESS_COLUMNS: tuple[str, ...] = (
@@ -115,12 +119,17 @@ def direction_of_change(trend_row: Mapping | None, adverse_when: str) -> str:
     for one adverse when low (M1, M2, M5, M9). A ratio (measure "rl") changes by a factor, so 1
     is no change; a share (measure "share_pp") by percentage points, so 0 is. "no baseline" when
     there is no row or no figure in the baseline year; "not computable" when this year's figure
-    or the change cannot be computed.
+    or the change cannot be computed; "not published: small numbers" when disclosure control
+    withheld it (:func:`wres_tools.disclosure.apply_to_trends`), so a published report never
+    says which way a withheld figure moved.
     """
     if adverse_when not in ("high", "low"):
         raise ValueError(f"adverse_when must be 'high' or 'low', not {adverse_when!r}")
     if trend_row is None:
         return NO_BASELINE
+    reason = trend_row.get("reason")
+    if isinstance(reason, str) and reason.startswith(WITHHELD):
+        return NOT_PUBLISHED
     if _missing(trend_row.get("value_now")):
         return NOT_COMPUTABLE
     if _missing(trend_row.get("value_then")):
@@ -164,7 +173,8 @@ def progress_table(ret_or_plan: Return | pd.DataFrame | None,
 
     ``trends_or_change`` is change_over_time's output (the headline row per metric is chosen by
     :func:`headline_rows`, for ``year`` or the latest) or a mapping metric -> change word already
-    decided. Metrics without a figure say "no baseline".
+    decided. Metrics without a figure say "no baseline". For a published report pass the trends
+    after :func:`wres_tools.disclosure.apply_to_trends`.
     """
     counts = status_counts(ret_or_plan)
     if isinstance(trends_or_change, pd.DataFrame):
@@ -193,3 +203,31 @@ def progress_table(ret_or_plan: Return | pd.DataFrame | None,
             "since_baseline": words[metric], **figures,
         })
     return pd.DataFrame(out, columns=list(PROGRESS_COLUMNS))
+
+
+_SINCE_BASELINE = {
+    IMPROVED: "The figure has improved significantly since the baseline year{when}.",
+    WORSENED: "The figure has worsened significantly since the baseline year{when}.",
+    NO_CHANGE: "The figure has not changed significantly since the baseline year{when}.",
+    NO_BASELINE: "There is no baseline figure to compare it with yet.",
+    NOT_COMPUTABLE: "Its change since the baseline year{when} cannot be computed.",
+    NOT_PUBLISHED: "Its change since the baseline year{when} is not published: small numbers.",
+}
+
+
+def describe_actions(progress_row: Mapping) -> str:
+    """The sentences a report prints for one metric's row of :func:`progress_table`: how many
+    actions aim at it, by status, and whether the figure improved since the baseline."""
+    title = METRICS[progress_row["metric"]].short_title
+    total = int(progress_row["actions"])
+    if total == 0:
+        text = f"No action in the plan aims at {title.lower()}."
+    else:
+        parts = [f"{int(progress_row[s])} {s}" for s in ACTION_STATUSES if progress_row[s]]
+        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        verb = "aims" if total == 1 else "aim"
+        noun = "action" if total == 1 else "actions"
+        text = f"{total} {noun} in the plan {verb} at {title.lower()}: {listed}."
+    year_then = progress_row.get("year_then")
+    when = "" if _missing(year_then) else f" ({int(year_then)})"
+    return f"{text} {_SINCE_BASELINE[progress_row['since_baseline']].format(when=when)}"
