@@ -48,7 +48,7 @@ _SEVERITY = {status: rank for rank, status in enumerate(ACTION_STATUSES)}
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def plan_frame(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:
