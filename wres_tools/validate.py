@@ -355,23 +355,44 @@ EXPECT_STATUS = "Red, Amber, Green or Complete"
 EXPECT_PLAN_SERVICE = "adults or children (or e.g. Adult Social Care), or blank for both"
 
 
+#: Words plans use instead of a RAG colour whose meaning is not in doubt.
+STATUS_WORDS: dict[str, str] = {
+    "on track": "Green", "done": "Complete", "closed": "Complete", "achieved": "Complete",
+    "completed": "Complete", "blue": "Complete",
+}
+
+
 def status_hint(value: str) -> str | None:
     """The status a written value most likely means ("RAG: Red" -> Red, "Completed" -> Complete,
-    "G" -> Green, "Blue" -> Complete as in BRAG ratings), or None when it is not clear."""
+    "G" -> Green, "On track" -> Green, "Blue" -> Complete as in BRAG ratings), or None when it
+    is not clear."""
     folded = value.strip().lower()
+    if folded in STATUS_WORDS:
+        return STATUS_WORDS[folded]
     words = set(re.findall(r"[a-z]+", folded))
     named = [s for s in ACTION_STATUSES if s.lower() in words]
     if len(named) == 1:
         return named[0]
     if named:
         return None  # "Amber/Green": two statuses, the plan must choose one
-    if folded == "blue" or "blue" in words:
+    if "blue" in words:
         return "Complete"
     initial = [s for s in ACTION_STATUSES if folded == s[0].lower()]
     if initial:
         return initial[0]
     near = difflib.get_close_matches(folded, [s.lower() for s in ACTION_STATUSES], n=1, cutoff=0.6)
     return near[0].title() if near else None
+
+
+_METRIC_NUMBER = re.compile(r"^(?:metric|m)?\s*0*([1-9])\s*([ab]?)$")
+
+
+def metric_hint(piece: str) -> str | None:
+    """The metric id a piece most likely means ("2" -> M2, "Metric 7a" -> M7a), or None."""
+    match = _METRIC_NUMBER.match(piece.strip().lower())
+    if match is None or (match.group(2) and match.group(1) != "7"):
+        return None
+    return f"M{match.group(1)}{match.group(2)}"
 
 
 #: Words that make an owner a role ("Head of HR", "Principal Social Worker"), not a person.
@@ -436,8 +457,10 @@ def check_action_plan(table: RawTable) -> list[Problem]:
         for row, text in frame["metrics"].dropna().items():
             ids, bad = metric_ids(text)
             for piece in bad:
+                hint = metric_hint(piece)
                 problems.append(table.place(
-                    "error", f"unrecognised metric id {piece!r}", row=int(row),
+                    "error", f"unrecognised metric id {piece!r}"
+                    + (f"; did you mean {hint!r}?" if hint else ""), row=int(row),
                     column=table.header("metrics"), value=text, expected=EXPECT_METRICS))
             if not ids and not bad:
                 problems.append(table.place(
