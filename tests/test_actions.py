@@ -289,3 +289,5 @@ def test_describe_actions_by_hand() -> None:
         "significantly since the baseline year (2021).")
     assert describe_actions(table.loc["M4"]).endswith(
         "There is no baseline figure to compare it with yet.")
+    assert describe_actions(table.loc["M5"]).startswith(
+        "No action in the plan aims at training and CPD.")

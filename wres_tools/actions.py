@@ -218,16 +218,17 @@ _SINCE_BASELINE = {
 def describe_actions(progress_row: Mapping) -> str:
     """The sentences a report prints for one metric's row of :func:`progress_table`: how many
     actions aim at it, by status, and whether the figure improved since the baseline."""
-    title = METRICS[progress_row["metric"]].short_title
+    short = METRICS[progress_row["metric"]].short_title
+    title = short[0].lower() + short[1:]  # "Training and CPD" -> "training and CPD"
     total = int(progress_row["actions"])
     if total == 0:
-        text = f"No action in the plan aims at {title.lower()}."
+        text = f"No action in the plan aims at {title}."
     else:
         parts = [f"{int(progress_row[s])} {s}" for s in ACTION_STATUSES if progress_row[s]]
         listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
         verb = "aims" if total == 1 else "aim"
         noun = "action" if total == 1 else "actions"
-        text = f"{total} {noun} in the plan {verb} at {title.lower()}: {listed}."
+        text = f"{total} {noun} in the plan {verb} at {title}: {listed}."
     year_then = progress_row.get("year_then")
     when = "" if _missing(year_then) else f" ({int(year_then)})"
     return f"{text} {_SINCE_BASELINE[progress_row['since_baseline']].format(when=when)}"
