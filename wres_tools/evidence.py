@@ -226,7 +226,7 @@ def _metadata_grid(ref: ReturnRef) -> pd.DataFrame | None:
     with pd.ExcelFile(ref.path, engine=EXCEL_ENGINE) as book:
         for sheet in book.sheet_names:
             if normalise_name(sheet) == METADATA_TABLE:
-                return book.parse(sheet, header=None, dtype=str).fillna("")
+                return pd.read_excel(book, sheet_name=sheet, header=None, dtype=str).fillna("")
     return None
 
 
