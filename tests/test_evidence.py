@@ -587,3 +587,24 @@ def test_data_dictionary_describes_every_column_and_statistic(tmp_path):
     back = pd.read_csv(path, keep_default_na=False)
     assert len(back) == len(evidence.DATA_DICTIONARY) + len(evidence.STATISTICS)
     assert (back["description"] != "").all()
+
+
+def test_results_csv_of_published_records_holds_no_small_count():
+    """Through the real disclosure control: a group of 3 Arab staff (and so on) is hidden, and
+    results.csv shows every hidden count as an empty value marked suppressed."""
+    from wres_tools.disclosure import COUNT_COLUMNS, apply_disclosure
+
+    results = metrics.compute_all(_full_return(), make_params(pay_bands=["A", "B"]))
+    published = apply_disclosure(results, "published", 5)
+    frame = evidence.results_long(published)
+    counts = frame[frame["statistic"].isin(COUNT_COLUMNS)]
+    shown = counts["value"].dropna()
+    assert not ((shown >= 1) & (shown <= 4)).any()
+    # Arab staff: 10 in band A, 5 in band B; disciplinary 10 // 10 = 1 entered -> hidden
+    m3_other = frame[(frame["metric"] == "M3") & (frame["group"] == "other")
+                     & (frame["statistic"] == "events_group")]
+    assert m3_other["value"].isna().all() and set(m3_other["missing_reason"]) == {"suppressed"}
+    hidden = published["suppressed"].astype(bool).sum()
+    assert hidden > 0
+    assert set(frame.loc[frame["suppressed"] == 1, "metric"]) == set(
+        published.loc[published["suppressed"].astype(bool), "metric"])
