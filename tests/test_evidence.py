@@ -608,3 +608,78 @@ def test_results_csv_of_published_records_holds_no_small_count():
     assert hidden > 0
     assert set(frame.loc[frame["suppressed"] == 1, "metric"]) == set(
         published.loc[published["suppressed"].astype(bool), "metric"])
+
+
+# --------------------------------------------------------------------------- this run only
+
+
+def test_manifest_records_the_results_of_its_own_returns_only(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    # alpha 2023 has results, beta 2022 none (say it failed); zeta is another run's
+    write_results(out, {(2023, "alpha"): [M2], (2023, "zeta"): [M2]})
+    manifest = build(tmp_path, data, params, refs, out)
+    assert manifest["outputs"] == [
+        {"path": "2022/beta/metrics.json", "sha256": None},
+        {"path": "2023/alpha/metrics.json",
+         "sha256": _sha((out / "2023" / "alpha" / "metrics.json").read_bytes())},
+    ]
+
+
+def test_compare_results_limited_to_named_files(tmp_path):
+    write_results(tmp_path / "a", {(2023, "alpha"): [M2], (2023, "zeta"): [M2]})
+    write_results(tmp_path / "b", {(2023, "alpha"): [M2], (2022, "beta"): [M2]})
+    assert evidence.compare_results(tmp_path / "a", tmp_path / "b",
+                                    files=["2023/alpha/metrics.json"]) == []
+    found = evidence.compare_results(tmp_path / "a", tmp_path / "b",
+                                     files=["2023/alpha/metrics.json", "2022/beta/metrics.json"])
+    assert [(d.kind, d.file) for d in found] == [("extra_file", "2022/beta/metrics.json")]
+
+
+def test_reproduce_ignores_other_runs_results_in_the_folder(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "outputs"
+    write_results(out, {**RESULTS, (2023, "zeta"): [M2]})  # zeta: from an earlier, wider run
+    evidence.write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "again", fake_batch(RESULTS))
+    assert report.ok, report.lines
+
+
+def _published(records: list[dict]) -> list[dict]:
+    return [dict(r, disclosure="published") for r in records]
+
+
+def test_write_evidence_writes_csv_dictionary_methods_and_manifest(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    manifest = evidence.write_evidence(data, refs, params, {"disclosure": "published"}, out,
+                                       lock_path=tmp_path / "none.lock", root=tmp_path)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["2022", "2023", "manifest.json", "methods.html", "results.csv",
+                     "results_dictionary.csv"]
+    assert (out / "results.csv").read_text(encoding="utf-8") == evidence.results_csv(
+        [*RESULTS[(2022, "beta")], *RESULTS[(2023, "alpha")]])
+    assert [o["path"] for o in manifest["outputs"]] == [
+        "2022/beta/metrics.json", "2023/alpha/metrics.json", "results.csv",
+        "results_dictionary.csv"]
+    assert evidence.read_manifest(out / "manifest.json") == manifest
+    # alpha's own threshold (10) differs from the defaults (7): the methods page says so
+    page = (out / "methods.html").read_text(encoding="utf-8")
+    assert "the threshold is 7" in page and "<td>threshold 10</td>" in page
+
+
+def test_write_evidence_of_an_internal_run_writes_no_results_csv(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    evidence.write_evidence(data, refs, params, {}, out, lock_path=tmp_path / "none.lock",
+                            root=tmp_path)
+    assert (out / "results.csv").exists()
+    write_results(out, {k: [dict(r, disclosure="internal") for r in v]
+                        for k, v in RESULTS.items()})
+    manifest = evidence.write_evidence(data, refs, params, {"disclosure": "internal"}, out,
+                                       lock_path=tmp_path / "none.lock", root=tmp_path)
+    assert not (out / "results.csv").exists() and not (out / "results_dictionary.csv").exists()
+    assert [o["path"] for o in manifest["outputs"]] == ["2022/beta/metrics.json",
+                                                        "2023/alpha/metrics.json"]

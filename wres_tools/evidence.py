@@ -302,9 +302,18 @@ def _parameters(parameters_dir: Path, authorities: Iterable[str]) -> dict[str, A
     return record
 
 
-def result_files(out_dir: Path) -> list[Path]:
-    """Every ``<year>/<authority>/metrics.json`` under an output folder, sorted."""
-    return sorted(Path(out_dir).glob(f"*/*/{METRICS_FILE}"))
+def result_files(out_dir: Path, refs: Iterable[ReturnRef] | None = None) -> list[Path]:
+    """``<year>/<authority>/metrics.json`` under an output folder, sorted: every one there, or
+    (with ``refs``) those of the given returns that exist."""
+    if refs is None:
+        return sorted(Path(out_dir).glob(f"*/*/{METRICS_FILE}"))
+    paths = {metrics_path(out_dir, r.authority, r.year) for r in refs}
+    return sorted(p for p in paths if p.is_file())
+
+
+def metrics_path(out_dir: Path, authority: str, year: int) -> Path:
+    """Where the batch writes an authority-year's result records."""
+    return Path(out_dir) / str(year) / authority / METRICS_FILE
 
 
 def _json_safe(value: Any) -> Any:
@@ -337,11 +346,13 @@ def build_manifest(
 
     ``refs`` are the returns the batch read; ``options`` the keyword arguments the batch was given
     (authorities, years, disclosure, ...), recorded as they are and handed back to the batch by
-    :func:`reproduce`. Result files are hashed as they stand in ``out_dir``, so build the
-    manifest after the batch (and :func:`write_results_csv`) have written them.
+    :func:`reproduce`. The metrics.json of each of ``refs`` is hashed as it stands in
+    ``out_dir`` (sha256 None: the batch wrote none, e.g. a return that failed validation), and
+    results.csv and its dictionary when present, so build the manifest last.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
-    outputs = [*result_files(out_dir),
+    # the results of this run's returns only: the folder may hold other runs' authorities
+    outputs = [*sorted({metrics_path(out_dir, r.authority, r.year) for r in refs}),
                *[out_dir / name for name in (RESULTS_FILE, DICTIONARY_FILE)
                  if (out_dir / name).is_file()]]
     return {
@@ -352,7 +363,8 @@ def build_manifest(
         "seeds": synthetic_seeds(refs),
         "options": _json_safe(dict(options)),
         "environment": environment(lock_path, root),
-        "outputs": [{"path": _relative(p, out_dir), "sha256": sha256_file(p)} for p in outputs],
+        "outputs": [{"path": _relative(p, out_dir),
+                     "sha256": sha256_file(p) if p.is_file() else None} for p in outputs],
     }
 
 
@@ -518,19 +530,26 @@ def _where(file: str, path_parts: tuple[str, ...]) -> tuple[str | None, int | No
     return None, None
 
 
-def compare_results(expected_dir: Path, actual_dir: Path,
-                    rel_tol: float = REL_TOL) -> list[Difference]:
+def compare_results(expected_dir: Path, actual_dir: Path, rel_tol: float = REL_TOL,
+                    files: Iterable[str] | None = None) -> list[Difference]:
     """Every difference between the metrics.json files of two output folders.
 
     Files are matched by their place (``<year>/<authority>/metrics.json``), records by
     (metric, service, group, pay_band), fields by name; floats agree within ``rel_tol``
     relative, everything else exactly. Reports missing and extra files and records.
+    ``files`` (paths relative to the folders) limits the comparison to those places.
     """
     expected_dir, actual_dir = Path(expected_dir), Path(actual_dir)
     expected = {_relative(p, expected_dir): p for p in result_files(expected_dir)}
     actual = {_relative(p, actual_dir): p for p in result_files(actual_dir)}
+    names = expected.keys() | actual.keys()
+    if files is not None:
+        wanted = set(files)
+        names = names & wanted
+        expected = {k: v for k, v in expected.items() if k in wanted}
+        actual = {k: v for k, v in actual.items() if k in wanted}
     differences: list[Difference] = []
-    for name in sorted(expected.keys() | actual.keys()):
+    for name in sorted(names):
         authority, year = _where(name, tuple(name.split("/")))
         if name not in actual:
             differences.append(Difference("missing_file", name, authority, year))
@@ -670,12 +689,12 @@ def reproduce(
 ) -> ReproduceReport:
     """Re-run the batch a manifest describes into a fresh ``out_dir`` and compare the results.
 
-    Calls ``run_batch(data_dir, out_dir, parameters_dir=..., **manifest["options"])`` (the
-    lead passes ``batch.run_batch``), then checks the inputs against their hashes and compares
-    every metrics.json with those beside the manifest. ``data_dir`` replaces the recorded data
-    folder (and a parameters folder inside it). Refuses an ``out_dir`` that holds anything.
-    A result object with a false ``ok`` and ``failures`` is reported as batch problems; an
-    exception from the batch is reported, not raised.
+    Calls ``run_batch(data_dir, out_dir, parameters_dir=..., **manifest["options"])``
+    (``batch.run_batch``), then checks the inputs against their hashes and compares each
+    metrics.json the manifest records with the one beside the manifest. ``data_dir`` replaces
+    the recorded data folder (and a parameters folder inside it). Refuses an ``out_dir`` that
+    holds anything. A result object with a false ``ok`` and ``failures`` is reported as batch
+    problems; an exception from the batch is reported, not raised.
     """
     manifest_path, out_dir = Path(manifest_path), Path(out_dir)
     manifest = read_manifest(manifest_path)
@@ -701,7 +720,8 @@ def reproduce(
         if getattr(result, "ok", True) is False:
             failures = list(getattr(result, "failures", []) or [])
             report.batch_problems += [str(f) for f in failures] or ["the batch reported failure"]
-    report.differences = compare_results(manifest_path.parent, out_dir, rel_tol)
+    recorded = [o["path"] for o in manifest["outputs"] if o["path"].endswith(METRICS_FILE)]
+    report.differences = compare_results(manifest_path.parent, out_dir, rel_tol, recorded)
     return report
 
 
@@ -960,3 +980,45 @@ def data_dictionary() -> pd.DataFrame:
 def write_data_dictionary(path: Path) -> Path:
     """Write results_dictionary.csv atomically."""
     return write_atomic(Path(path), data_dictionary().to_csv(index=False, lineterminator="\n"))
+
+
+# --------------------------------------------------------------------------- all of it
+
+
+def write_evidence(
+    data_dir: Path,
+    refs: Sequence[ReturnRef],
+    parameters_dir: Path,
+    options: Mapping[str, Any],
+    out_dir: Path,
+    *,
+    lock_path: Path = LOCK_FILE,
+    root: Path = PROJECT_ROOT,
+) -> dict[str, Any]:
+    """After a batch: results.csv and its dictionary, methods.html, then manifest.json.
+
+    results.csv is made from the metrics.json of ``refs`` when every record is published; for
+    a run in internal mode it is not written (and a results.csv left by an earlier run is
+    removed, so that it cannot pass for this run's). Returns the manifest written.
+    """
+    from wres_tools.methods import default_settings, write_methods_page  # methods imports us
+
+    out_dir = Path(out_dir)
+    records = load_records(result_files(out_dir, refs))
+    csv_path, dictionary_path = out_dir / RESULTS_FILE, out_dir / DICTIONARY_FILE
+    if len(records) and (records["disclosure"] == "published").all():
+        write_results_csv(records, csv_path)
+        write_data_dictionary(dictionary_path)
+    else:
+        csv_path.unlink(missing_ok=True)
+        dictionary_path.unlink(missing_ok=True)
+    authority_params = []
+    for authority in sorted({r.authority for r in refs}):
+        params, _ = check_parameters(authority, Path(parameters_dir))
+        if params is not None:
+            authority_params.append(params)
+    write_methods_page(out_dir, default_settings(Path(parameters_dir)), authority_params)
+    manifest = build_manifest(data_dir, refs, parameters_dir, options, out_dir,
+                              lock_path=lock_path, root=root)
+    write_manifest(manifest, out_dir / MANIFEST_FILE)
+    return manifest
