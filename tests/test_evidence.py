@@ -683,3 +683,71 @@ def test_write_evidence_of_an_internal_run_writes_no_results_csv(tmp_path):
     assert not (out / "results.csv").exists() and not (out / "results_dictionary.csv").exists()
     assert [o["path"] for o in manifest["outputs"]] == ["2022/beta/metrics.json",
                                                         "2023/alpha/metrics.json"]
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
+               disclosure="published"):
+    """What batch.run_batch does for metrics.json, without notebooks: read, compute, disclose."""
+    from wres_tools.disclosure import apply_disclosure
+    from wres_tools.io import find_returns, load_return
+    from wres_tools.parameters import load_parameters
+
+    for ref in find_returns(data_dir):
+        if (authorities and ref.authority not in authorities) or (years and ref.year not in
+                                                                  years):
+            continue
+        params = load_parameters(ref.authority, parameters_dir)
+        results = metrics.compute_all(load_return(ref, params), params)
+        shown = apply_disclosure(results, disclosure, params.threshold,
+                                 senior_bands=params.senior_bands)
+        path = evidence.metrics_path(out_dir, ref.authority, ref.year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        records = [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
+                   for r in shown.to_dict("records")]  # NaN -> null, as the batch writes it
+        path.write_text(json.dumps(records, sort_keys=True, indent=1, allow_nan=False),
+                        encoding="utf-8")
+
+
+def test_end_to_end_on_synthetic_returns(tmp_path):
+    """Two seeded demo authorities (one workbook, one CSV folder): run, write the evidence,
+    reproduce (same results), then change one count in an input and reproduce again."""
+    from wres_tools import synth
+    from wres_tools.io import find_returns
+
+    data = tmp_path / "data"
+    specs = [s for s in synth.AUTHORITIES if s.form == "xlsx"][:1] + \
+        [s for s in synth.AUTHORITIES if s.form == "csv" and not s.record_level][:1]
+    for spec in specs:
+        write_return(synth.authority_return(spec, 2023, seed=5), data, spec.slug, 2023,
+                     spec.form)
+        (data / "parameters").mkdir(exist_ok=True)
+        (data / "parameters" / f"{spec.slug}.yml").write_text(synth.parameters_yaml(spec, 5))
+    out = tmp_path / "outputs"
+    options = {"authorities": [s.slug for s in specs], "years": [2023],
+               "disclosure": "published"}
+    mini_batch(data, out, parameters_dir=data / "parameters", **options)
+    refs = find_returns(data)
+    manifest = evidence.write_evidence(data, refs, data / "parameters", options, out)
+    assert [s["seed"] for s in manifest["seeds"]] == [5, 5]
+    assert manifest["environment"]["package"]["version"] == __version__
+    frame = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    assert set(frame["authority"]) == {s.slug for s in specs}
+    assert set(frame["disclosure"]) == {"published"}
+
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "again", mini_batch)
+    assert report.ok, report.lines
+
+    csv_spec = specs[1]
+    leavers = data / csv_spec.slug / "2023" / "leavers.csv"
+    table = pd.read_csv(leavers, dtype=str, keep_default_na=False)
+    table.loc[0, "left"] = str(int(table.loc[0, "left"]) + 40)
+    table.to_csv(leavers, index=False, lineterminator="\n")
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "third", mini_batch)
+    assert not report.ok
+    assert report.changed_inputs == [report.changed_inputs[0]]
+    assert "leavers.csv: input file changed" in report.changed_inputs[0]
+    changed = {(d.file, d.metric) for d in report.differences}
+    assert changed == {(f"2023/{csv_spec.slug}/metrics.json", "M8")}
