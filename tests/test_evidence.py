@@ -15,6 +15,7 @@ from builders import make_params, make_return
 from wres_tools import __version__, evidence, metrics
 from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.io import ReturnRef
+from wres_tools.paths import PROJECT_ROOT
 from wres_tools.writer import write_return
 
 # --------------------------------------------------------------------------- hand-made inputs
@@ -511,6 +512,9 @@ def test_results_long_refuses_results_that_were_not_published():
         evidence.results_long(pd.DataFrame([M2, dict(M2, disclosure="internal")]))
     with pytest.raises(ValueError, match="disclosure None"):
         evidence.results_long(pd.DataFrame([dict(M2, disclosure=None)]))
+    with pytest.raises(ValueError, match=r"record 1 \(alpha, 2023, M2, all, minority\): rl is "
+                                         "'0.5'; expected a number or null"):
+        evidence.results_long(pd.DataFrame([dict(M2, rl="0.5")]))
     with pytest.raises(ValueError, match="lack column.*rl_ci_low"):
         evidence.results_long(pd.DataFrame([M2]).drop(columns="rl_ci_low"))
 
@@ -752,3 +756,21 @@ def test_end_to_end_on_synthetic_returns(tmp_path):
     assert "leavers.csv: input file changed" in report.changed_inputs[0]
     changed = {(d.file, d.metric) for d in report.differences}
     assert changed == {(f"2023/{csv_spec.slug}/metrics.json", "M8")}
+
+
+def test_the_projects_defaults_are_found_in_a_checkout_elsewhere(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    (params / "defaults.yml").unlink()  # so the project's own parameters/defaults.yml is used
+    manifest = build(tmp_path, data, params, refs, tmp_path / "out")
+    project_defaults = PROJECT_ROOT / "parameters" / "defaults.yml"
+    assert manifest["parameters"]["defaults"]["path"] == project_defaults.as_posix()
+    assert manifest["project_root"] == PROJECT_ROOT.as_posix()
+    # the manifest as written on a machine where the project lived in /old/place
+    elsewhere = json.loads(json.dumps(manifest))
+    elsewhere["project_root"] = "/old/place"
+    elsewhere["parameters"]["defaults"]["path"] = "/old/place/parameters/defaults.yml"
+    assert evidence.verify_inputs(elsewhere) == []
+    elsewhere["parameters"]["defaults"]["sha256"] = "0" * 64
+    assert evidence.verify_inputs(elsewhere) == [
+        f"{project_defaults}: parameter defaults changed since the manifest (sha256 was "
+        f"000000000000..., now {_sha(project_defaults.read_bytes())[:12]}...)"]

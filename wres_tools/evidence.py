@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
 import platform
 import re
@@ -38,6 +39,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -358,6 +360,7 @@ def build_manifest(
     return {
         "manifest_version": MANIFEST_VERSION,
         "data_dir": _absolute(data_dir).as_posix(),
+        "project_root": _absolute(PROJECT_ROOT).as_posix(),
         "inputs": _inputs(data_dir, refs),
         "parameters": _parameters(Path(parameters_dir), (r.authority for r in refs)),
         "seeds": synthetic_seeds(refs),
@@ -422,9 +425,12 @@ def verify_inputs(manifest: Mapping[str, Any], data_dir: Path | None = None) -> 
 
     Checks every file of every return (and any file added to a CSV-folder return since), the
     defaults and each authority's parameter file. ``data_dir`` replaces the recorded data folder
-    (data moved to another machine). An empty list: the inputs are as they were.
+    (data moved to another machine); a parameter file inside it, or inside the project (the
+    project's defaults.yml), is looked for in the new place. An empty list: the inputs are as
+    they were.
     """
     base = Path(data_dir if data_dir is not None else manifest["data_dir"])
+    moved = _relocations(manifest, data_dir)
     lines = []
     for entry in manifest["inputs"]:
         recorded = {f["path"] for f in entry["files"]}
@@ -440,11 +446,11 @@ def verify_inputs(manifest: Mapping[str, Any], data_dir: Path | None = None) -> 
                                  "return since the manifest")
     params = manifest["parameters"]
     defaults = params["defaults"]
-    problem = _check_file(Path(defaults["path"]), defaults["sha256"], "parameter defaults")
+    problem = _check_file(moved(defaults["path"]), defaults["sha256"], "parameter defaults")
     if problem:
         lines.append(problem)
     for authority, item in sorted(params["authorities"].items()):
-        problem = _check_file(Path(item["path"]), item["sha256"],
+        problem = _check_file(moved(item["path"]), item["sha256"],
                               f"parameter file of {authority}")
         if problem:
             lines.append(problem)
@@ -511,7 +517,8 @@ def _keyed(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """int, float or a numpy number; not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def same_value(expected: Any, actual: Any, rel_tol: float = REL_TOL) -> bool:
@@ -668,15 +675,23 @@ def environment_notes(manifest: Mapping[str, Any],
     return notes
 
 
-def _rebased(recorded: str, old_base: str, new_base: Path | None) -> Path:
-    """A recorded path, moved along with the data folder when it lay inside it."""
-    path = Path(recorded)
-    if new_base is None:
-        return path
-    try:
-        return Path(new_base) / path.relative_to(old_base)
-    except ValueError:
-        return path
+def _relocations(manifest: Mapping[str, Any],
+                 data_dir: Path | None) -> Callable[[str], Path]:
+    """Maps a recorded path to where it is now: inside the data folder (when ``data_dir``
+    replaces it) or inside the project (a checkout elsewhere), else where it was."""
+    moves = [(manifest["data_dir"], data_dir)] if data_dir is not None else []
+    if manifest.get("project_root"):
+        moves.append((manifest["project_root"], PROJECT_ROOT))
+
+    def moved(recorded: str) -> Path:
+        for old, new in moves:
+            try:
+                return _absolute(new) / Path(recorded).relative_to(old)
+            except ValueError:
+                continue
+        return Path(recorded)
+
+    return moved
 
 
 def reproduce(
@@ -704,11 +719,9 @@ def reproduce(
     if out_dir.resolve() == manifest_path.parent.resolve():
         raise FileExistsError(f"{out_dir}: is the folder of the manifest's own results")
     data = Path(data_dir) if data_dir is not None else Path(manifest["data_dir"])
-    params_dir = _rebased(manifest["parameters"]["dir"], manifest["data_dir"], data_dir)
-    if data_dir is not None:
-        manifest = _with_parameters_dir(manifest, params_dir)
+    params_dir = _relocations(manifest, data_dir)(manifest["parameters"]["dir"])
     report = ReproduceReport(manifest_path, out_dir)
-    report.changed_inputs = verify_inputs(manifest, data)
+    report.changed_inputs = verify_inputs(manifest, data_dir)
     report.changed_outputs = verify_outputs(manifest, manifest_path.parent)
     report.environment_notes = environment_notes(manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -723,16 +736,6 @@ def reproduce(
     recorded = [o["path"] for o in manifest["outputs"] if o["path"].endswith(METRICS_FILE)]
     report.differences = compare_results(manifest_path.parent, out_dir, rel_tol, recorded)
     return report
-
-
-def _with_parameters_dir(manifest: Mapping[str, Any], params_dir: Path) -> dict[str, Any]:
-    """The manifest with its parameter file paths moved into ``params_dir``."""
-    params = json.loads(json.dumps(manifest["parameters"]))
-    old = params["dir"]
-    for item in [params["defaults"], *params["authorities"].values()]:
-        item["path"] = _rebased(item["path"], old, params_dir).as_posix()
-    params["dir"] = Path(params_dir).as_posix()
-    return {**manifest, "parameters": params}
 
 
 # --------------------------------------------------------------------------- tidy results
@@ -899,12 +902,16 @@ def results_long(records: pd.DataFrame) -> pd.DataFrame:
                          "contract.RESULT_COLUMNS")
     _check_published(records)
     rows = []
-    for record in records[list(RESULT_COLUMNS)].to_dict("records"):
+    for position, record in enumerate(records[list(RESULT_COLUMNS)].to_dict("records"), 1):
         ident = [None if _missing(record[c]) else record[c] for c in _ID]
         attributes = {c: (_flag(record[c]) if c in _FLAGS else
                           None if _missing(record[c]) else record[c]) for c in _RECORD_ATTRIBUTES}
         for statistic in metric_statistics(record["metric"]):
             value = record[statistic]
+            if not (_missing(value) or _is_number(value)):
+                raise ValueError(
+                    f"record {position} ({', '.join(str(v) for v in ident[:5])}): {statistic} "
+                    f"is {value!r}; expected a number or null")
             if not _missing(value):
                 why = None
             elif attributes["suppressed"]:
