@@ -196,7 +196,8 @@ def test_statistical_methods_follow_the_source(tmp_path):
         def rate(events, n):
             """A rate with an Agresti-Coull interval.
 
-            More words that are not the summary.
+            More words,
+            more details.
             """
             return pc(events, n, method="agresti_coull")
 
@@ -218,18 +219,21 @@ def test_statistical_methods_follow_the_source(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     found = methods.statistical_methods(module, users=())
-    assert [(m.name, m.summary, m.calls, m.libraries, m.builds_on) for m in found] == [
-        ("rate", "A rate with an Agresti-Coull interval.",
+    assert [(m.name, m.summary, m.details, m.calls, m.libraries, m.builds_on)
+            for m in found] == [
+        ("rate", "A rate with an Agresti-Coull interval.", "More words, more details.",
          ("pc(events, n, method='agresti_coull')",),
          ("statsmodels.stats.proportion.proportion_confint",), ()),
-        ("test", "Fisher, one-sided.",
+        ("test", "Fisher, one-sided.", "",
          ("fisher_exact([[a, b], [b, a]], alternative='less')", "np.log(2)"),
          ("scipy.stats.fisher_exact", "numpy.log"), ()),
-        ("both", "Both together.", (), (), ("rate", "test")),
+        ("both", "Both together.", "", (), (), ("rate", "test")),
     ]
 
 
 def test_each_statistics_function_is_a_row_of_the_page(page):
+    # the spec's Haldane-Anscombe correction is stated where the code does it
+    assert "0.5 is added to every cell for the interval only (Haldane-Anscombe" in page
     for m in methods.statistical_methods():
         assert f"<code>statistics.{m.name}</code>" in page
         for call in m.calls:

@@ -60,7 +60,8 @@ class Method:
     """One function of statistics.py: what it does, the library calls in it, who uses it."""
 
     name: str
-    summary: str
+    summary: str  # the docstring's first paragraph
+    details: str  # the rest of the docstring (conditions, corrections), or ""
     calls: tuple[str, ...]  # the calls as written in the source, e.g. fisher_exact(table, ...)
     libraries: tuple[str, ...]  # where the called names come from, e.g. scipy.stats.fisher_exact
     builds_on: tuple[str, ...]  # other functions of statistics.py it calls
@@ -149,10 +150,10 @@ def statistical_methods(module: ModuleType = statistics,
     statistical = {name for name, (calls, _) in found.items() if calls}  # not plumbing (clean)
     methods = []
     for node in functions:
-        doc = ast.get_docstring(node) or ""
-        summary = " ".join(doc.split("\n\n")[0].split())
+        paragraphs = [" ".join(p.split()) for p in (ast.get_docstring(node) or "").split("\n\n")]
         calls, origins = found[node.name]
-        methods.append(Method(node.name, summary, tuple(calls), tuple(origins),
+        methods.append(Method(node.name, paragraphs[0], " ".join(paragraphs[1:]),
+                              tuple(calls), tuple(origins),
                               _own_calls(node, statistical - {node.name}),
                               tuple(name for name, names in used.items() if node.name in names)))
     return methods
@@ -284,14 +285,11 @@ def _metrics_section() -> str:
     rows = []
     for mdef in metrics.METRICS.values():
         figures = ", ".join(_code(s) for s in ev.metric_statistics(mdef.id))
-        direction = "RL below 1" if mdef.adverse_when == "low" else "RL above 1"
-        if mdef.kind != "ratio":
-            direction = "a low share"
         rows.append([
             f'<span id="{escape(mdef.id.lower())}">{escape(mdef.id)}</span>',
             escape(mdef.title), escape(mdef.numerator), escape(mdef.denominator),
             _code(mdef.table) + (f" (question {_code(mdef.question)})" if mdef.question else ""),
-            f"{escape(direction)}: {escape(mdef.adverse_text)}", figures,
+            escape(mdef.adverse_text), figures,
         ])
     return (
         '<section id="metrics">\n<h2>The metrics</h2>\n'
@@ -315,7 +313,8 @@ def _statistics_section(params: Settings) -> str:
         if m.builds_on:
             calls += "; builds on " + ", ".join(_code(f"statistics.{f}") for f in m.builds_on)
         origins = "<br>".join(_code(o) for o in m.libraries) or "\u2014"
-        rows.append([_code(f"statistics.{m.name}"), escape(m.summary), calls, origins,
+        what = _inline(m.summary) + (f"<br>{_inline(m.details)}" if m.details else "")
+        rows.append([_code(f"statistics.{m.name}"), what, calls, origins,
                      escape(", ".join(m.used_by) or "\u2014")])
     low, high = statistics.FOUR_FIFTHS_LOW, statistics.FOUR_FIFTHS_HIGH
     alpha = 1 - params.confidence
