@@ -44,11 +44,13 @@ import pandas as pd
 import yaml
 
 from wres_tools import __version__
-from wres_tools.contract import METADATA_TABLE, RESULT_COLUMNS
+from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SERVICES
+from wres_tools.ethnicity import MINORITY_GROUPS
 from wres_tools.io import EXCEL_ENGINE, ReturnRef, normalise_name
-from wres_tools.metrics import METRICS
+from wres_tools.metrics import METRICS, REFERENCE
 from wres_tools.parameters import check_parameters
 from wres_tools.paths import PARAMETERS_DIR, PROJECT_ROOT
+from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
 MANIFEST_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -828,10 +830,10 @@ DATA_DICTIONARY: dict[str, Column] = {
     "authority": Column("text", "", "the local authority (its folder name)"),
     "year": Column("integer", "year", "the reporting year of the return"),
     "metric": Column("text", "", "metric id, M1 to M9 (see the methods page)"),
-    "service": Column("text", "", "adults, children or all (both together)"),
+    "service": Column("text", "", f"{', '.join(SERVICES)} or {ALL_SERVICES} (both together)"),
     "group": Column("text", "", "comparison group: minority (every minority ethnic group "
-                    "together) or one high-level census group: asian, black, mixed, other"),
-    "reference": Column("text", "", "the group compared with: always white"),
+                    "together) or one high-level census group: " + ", ".join(MINORITY_GROUPS)),
+    "reference": Column("text", "", f"the group compared with: always {REFERENCE}"),
     "pay_band": Column("text", "", "M1 only: the pay band, as the authority names it; empty for "
                        "the whole workforce and for other metrics"),
     "statistic": Column("text", "", "which figure the row holds (see the statistic rows below)"),
@@ -847,7 +849,8 @@ DATA_DICTIONARY: dict[str, Column] = {
     "significant": Column("0/1", "", "1 when Fisher's p is below 1 - the confidence level of the "
                           "parameters, 0 when not; empty when there is no test"),
     "four_fifths": Column("text", "", "the NHS WRES four-fifths reading of rl: within "
-                          "(0.80-1.25), adverse or favourable; empty without an rl"),
+                          f"({FOUR_FIFTHS_LOW:.2f}-{FOUR_FIFTHS_HIGH:.2f}), adverse or "
+                          "favourable; empty without an rl"),
     "adverse_when": Column("text", "", "which side of rl is adverse for this metric: low or "
                            "high"),
     "small_numbers": Column("0/1", "", "1 when a count behind the record is under the "
