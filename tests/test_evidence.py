@@ -371,6 +371,22 @@ def test_reproduce_same_results_is_ok_and_passes_the_options(tmp_path):
     assert report.lines[-1] == "Reproduced: every result is the same."
 
 
+def test_reproduce_sets_the_folders_itself_whatever_the_options_say(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "outputs"
+    fake_batch(RESULTS)(data, out)
+    options = {"data_dir": "/old/data", "out_dir": "/old/out", "parameters_dir": "/old/p",
+               "jobs": 2}
+    manifest = evidence.build_manifest(data, refs, params, options, out,
+                                       lock_path=tmp_path / "none.lock", root=tmp_path)
+    evidence.write_manifest(manifest, out / "manifest.json")
+    calls: list = []
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "again",
+                                fake_batch(RESULTS, calls))
+    assert calls == [(data, tmp_path / "again", {"parameters_dir": params, "jobs": 2})]
+    assert report.ok
+
+
 def test_reproduce_reports_a_changed_value_and_is_not_ok(tmp_path):
     _, _, manifest = original_run(tmp_path)
     report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS,

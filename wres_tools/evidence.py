@@ -696,6 +696,10 @@ def _relocations(manifest: Mapping[str, Any],
     return moved
 
 
+#: Options reproduce gives the batch itself (the recorded ones would point at the old run).
+_SET_BY_REPRODUCE = ("data_dir", "out_dir", "parameters_dir")
+
+
 def reproduce(
     manifest_path: Path,
     out_dir: Path,
@@ -728,7 +732,8 @@ def reproduce(
     report.environment_notes = environment_notes(manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        result = run_batch(data, out_dir, parameters_dir=params_dir, **manifest["options"])
+        options = {k: v for k, v in manifest["options"].items() if k not in _SET_BY_REPRODUCE}
+        result = run_batch(data, out_dir, parameters_dir=params_dir, **options)
     except Exception as exc:  # noqa: BLE001 - whatever broke, the report says so
         report.batch_problems.append(f"the batch stopped: {type(exc).__name__}: {exc}")
     else:
