@@ -400,6 +400,22 @@ def test_reproduce_reports_a_changed_value_and_is_not_ok(tmp_path):
     assert report.lines[-1] == "NOT reproduced: see above."
 
 
+def test_report_lines_list_the_first_differences_and_count_the_rest(tmp_path):
+    report = evidence.ReproduceReport(tmp_path / "manifest.json", tmp_path / "again",
+                                      max_lines=2)
+    report.differences = [evidence.Difference("value", "f", field="rl", expected=1, actual=2),
+                          evidence.Difference("value", "f", field="p_value"),
+                          evidence.Difference("value", "f", field="rl"),
+                          evidence.Difference("missing_file", "g")]
+    assert report.lines[1:] == [
+        "4 result(s) differ:",
+        "  - rl was 1, now 2 (f)",
+        "  - p_value was None, now None (f)",
+        "  ... and 2 more; all differences by field: rl 2, p_value 1, missing_file 1",
+        "NOT reproduced: see above.",
+    ]
+
+
 def test_reproduce_reports_changed_inputs_and_a_failed_batch(tmp_path):
     data, _, manifest = original_run(tmp_path)
     (data / "beta" / "2022" / "workforce.csv").write_text("changed\n")

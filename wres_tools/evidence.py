@@ -487,8 +487,8 @@ class Difference:
             self.authority, self.year, self.metric, self.service, self.group, self.pay_band)
             if part is not None)
         if self.kind == "value":
-            return (f"{where}: {self.field} was {self.expected!r}, now {self.actual!r} "
-                    f"({self.file})")
+            return (f"{where + ': ' if where else ''}{self.field} was {self.expected!r}, now "
+                    f"{self.actual!r} ({self.file})")
         text = {
             "missing_record": "record missing from the new results",
             "extra_record": "record not in the expected results",
@@ -627,6 +627,7 @@ class ReproduceReport:
     batch_problems: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
     environment_notes: list[str] = field(default_factory=list)  # for information, not failure
+    max_lines: int = 200  # differences listed one by one in ``lines``; the rest are counted
 
     @property
     def ok(self) -> bool:
@@ -650,7 +651,12 @@ class ReproduceReport:
                 out += [f"  - {item}" for item in items]
         if self.differences:
             out.append(f"{len(self.differences)} result(s) differ:")
-            out += [f"  - {d}" for d in self.differences]
+            out += [f"  - {d}" for d in self.differences[:self.max_lines]]
+            if len(self.differences) > self.max_lines:
+                fields = Counter(d.field or d.kind for d in self.differences)
+                out.append(f"  ... and {len(self.differences) - self.max_lines} more; all "
+                           "differences by field: " + ", ".join(
+                               f"{name} {n}" for name, n in fields.most_common()))
         out.append("Reproduced: every result is the same." if self.ok
                    else "NOT reproduced: see above.")
         return out
