@@ -806,3 +806,20 @@ def test_the_projects_defaults_are_found_in_a_checkout_elsewhere(tmp_path):
     assert evidence.verify_inputs(elsewhere) == [
         f"{project_defaults}: parameter defaults changed since the manifest (sha256 was "
         f"000000000000..., now {_sha(project_defaults.read_bytes())[:12]}...)"]
+
+
+def test_inputs_include_the_other_years_of_the_run_authorities(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    write_return({"metadata": _metadata("78"), "workforce": WORKFORCE}, data, "alpha", 2022,
+                 "xlsx")
+    alpha_2023 = [r for r in refs if r.authority == "alpha"]
+    manifest = build(tmp_path, data, params, alpha_2023, tmp_path / "out")
+    assert [(i["authority"], i["year"], i["reported"]) for i in manifest["inputs"]] == [
+        ("alpha", 2022, False), ("alpha", 2023, True)]  # beta: not in this run
+    assert [s["seed"] for s in manifest["seeds"]] == [78, 77]
+    assert [o["path"] for o in manifest["outputs"]] == ["2023/alpha/metrics.json"]
+    (data / "alpha" / "2022.xlsx").write_bytes(b"changed")
+    assert [line.split(": ")[1] for line in evidence.verify_inputs(manifest)] == [
+        "input file changed since the manifest (sha256 was "
+        f"{manifest['inputs'][0]['files'][0]['sha256'][:12]}..., now "
+        f"{_sha(b'changed')[:12]}...)"]

@@ -46,7 +46,7 @@ import yaml
 from wres_tools import __version__
 from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SERVICES
 from wres_tools.ethnicity import MINORITY_GROUPS
-from wres_tools.io import EXCEL_ENGINE, ReturnRef, normalise_name
+from wres_tools.io import EXCEL_ENGINE, ReturnRef, find_returns, normalise_name
 from wres_tools.metrics import METRICS, REFERENCE
 from wres_tools.parameters import check_parameters
 from wres_tools.paths import PARAMETERS_DIR, PROJECT_ROOT
@@ -274,13 +274,27 @@ def synthetic_seeds(refs: Iterable[ReturnRef]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- the manifest
 
 
+def input_returns(data_dir: Path, refs: Sequence[ReturnRef]) -> list[ReturnRef]:
+    """The returns a run reads: ``refs`` and every other year of the same authorities under
+    ``data_dir`` (a report compares with earlier years), sorted by authority and year."""
+    authorities = {r.authority for r in refs}
+    found = {(r.authority, r.year, r.form): r for r in refs}
+    if Path(data_dir).is_dir():
+        for ref in find_returns(data_dir):
+            if ref.authority in authorities:
+                found.setdefault((ref.authority, ref.year, ref.form), ref)
+    return [found[key] for key in sorted(found)]
+
+
 def _inputs(data_dir: Path, refs: Sequence[ReturnRef]) -> list[dict[str, Any]]:
+    reported = {(r.authority, r.year, r.form) for r in refs}
     inputs = []
-    for ref in sorted(refs, key=lambda r: (r.authority, r.year, r.form)):
+    for ref in input_returns(data_dir, refs):
         files = [{"path": _relative(p, data_dir), "sha256": sha256_file(p),
                   "bytes": p.stat().st_size} for p in _return_files(ref)]
         inputs.append({"authority": ref.authority, "year": ref.year, "form": ref.form,
-                       "path": _relative(Path(ref.path), data_dir), "files": files})
+                       "path": _relative(Path(ref.path), data_dir), "files": files,
+                       "reported": (ref.authority, ref.year, ref.form) in reported})
     return inputs
 
 
@@ -348,7 +362,8 @@ def build_manifest(
 ) -> dict[str, Any]:
     """Everything needed to re-run a batch and check its results, as a JSON-ready dict.
 
-    ``refs`` are the returns the batch read; ``options`` the keyword arguments the batch was given
+    ``refs`` are the returns the batch reported on; their authorities' other years are recorded
+    as inputs too (``reported`` false). ``options`` the keyword arguments the batch was given
     (authorities, years, disclosure, ...), recorded as they are and handed back to the batch by
     :func:`reproduce`. The metrics.json of each of ``refs`` is hashed as it stands in
     ``out_dir`` (sha256 None: the batch wrote none, e.g. a return that failed validation), and
@@ -365,7 +380,7 @@ def build_manifest(
         "project_root": _absolute(PROJECT_ROOT).as_posix(),
         "inputs": _inputs(data_dir, refs),
         "parameters": _parameters(Path(parameters_dir), (r.authority for r in refs)),
-        "seeds": synthetic_seeds(refs),
+        "seeds": synthetic_seeds(input_returns(data_dir, refs)),
         "options": _json_safe(dict(options)),
         "environment": environment(lock_path, root),
         "outputs": [{"path": _relative(p, out_dir),
