@@ -366,8 +366,9 @@ def position_of(result: BenchmarkResult, authority: str) -> str:
         return f"{name} is not shown against other authorities: {reason}."
     rows = result.table[result.table["authority"] == authority]
     if not len(rows):
+        known = sorted([*result.table["authority"], *result.excluded["authority"]])
         raise BenchmarkError(f"{authority!r} is not among the authorities benchmarked for "
-                             f"{result.metric}: {sorted(result.names) or 'none named'}")
+                             f"{result.metric}: expected one of {known}")
     row = rows.iloc[0]
     text = (f"{name}'s figure (RL {row['rl']:.2f}) is {_POSITION_WORDS[row['position']]} around "
             f"the pooled figure for the {_authorities(result.n_pooled)} with a figure "
@@ -502,15 +503,15 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None):  # -> (F
         grid = np.linspace(x_low, x_high, 200)
         limits = funnel_limits(result.pooled_rl, 1 / grid, result.tau2 if result.adjusted else 0)
         ax.axhline(result.pooled_rl, color=_AF[4], linestyle="-", linewidth=1.5,
-                   label=f"Pooled RL ({result.pooled_rl:.2f})")
+                   label=f"Pooled RL ({result.pooled_rl:.2f})", gid="target")
         ax.axhline(1, color="0.6", linestyle=(0, (1, 4)), linewidth=1,
                    label="RL 1 (equal likelihood)")
-        for low, high, style, colour, label in (
-            ("low_95", "high_95", "--", _AF[1], "95% limits"),
-            ("low_998", "high_998", ":", _AF[2], "99.8% limits"),
-        ):
-            ax.plot(grid, limits[high], color=colour, linestyle=style, linewidth=1.8, label=label)
-            ax.plot(grid, limits[low], color=colour, linestyle=style, linewidth=1.8)
+        for level, style, colour in (("95", "--", _AF[1]), ("998", ":", _AF[2])):
+            label = "95% limits" if level == "95" else "99.8% limits"
+            ax.plot(grid, limits[f"high_{level}"], color=colour, linestyle=style, linewidth=1.8,
+                    label=label, gid=f"limit_{level}_upper")
+            ax.plot(grid, limits[f"low_{level}"], color=colour, linestyle=style, linewidth=1.8,
+                    gid=f"limit_{level}_lower")
         for position, (marker, filled) in _MARKERS.items():
             rows = table["position"] == position
             if rows.any():
