@@ -31,6 +31,8 @@ pooled.
 
 from __future__ import annotations
 
+import html
+import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +46,8 @@ from scipy.stats import norm
 from wres_tools import statistics as st
 from wres_tools.contract import ALL_SERVICES, ReturnError
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, compute_all
+from wres_tools.parameters import check_parameters, resolve_parameters_dir
+from wres_tools.paths import DEMO_DATA_DIR
 
 #: z for the 95% and 99.8% two-sided limits (1.959964 and 3.090232).
 Z_95 = float(norm.ppf(0.975))
@@ -191,7 +195,8 @@ def _why_not(record: dict | None, metric: str, service: str) -> str | None:
     if record.get("suppressed") is True and (record.get("rl") is None or None in counts):
         return WITHHELD
     if record.get("status") not in (None, "ok") or record.get("rl") is None:
-        return str(record.get("reason") or "not computable")
+        reason = str(record.get("reason") or "not computable")
+        return WITHHELD if reason.startswith(WITHHELD) else reason
     if None in counts:
         return WITHHELD
     return None
@@ -394,7 +399,7 @@ class YearBenchmark:
 
 
 def benchmark_year(
-    data_dir: Path | str,
+    data_dir: Path | str | None,
     year: int,
     parameters_dir: Path | str | None = None,
     disclosure: Literal["published", "internal"] = "published",
@@ -407,33 +412,39 @@ def benchmark_year(
     (each with its own threshold) and benchmark each ratio metric.
 
     In published mode an authority whose figure rests on a suppressed count is left out of the
-    funnel, the ranks and the pool, and listed as "not published: small numbers".
+    funnel, the ranks and the pool, and listed as "not published: small numbers". ``data_dir``
+    None: the synthetic demo data; ``parameters_dir`` None: as :func:`io.load_all` finds it.
     """
     from wres_tools.disclosure import apply_disclosure
-    from wres_tools.io import load_all
+    from wres_tools.io import find_returns, load_return
 
     if disclosure not in ("published", "internal"):
         raise ValueError(f"disclosure is {disclosure!r}: expected 'published' or 'internal'")
+    data_dir = Path(data_dir) if data_dir is not None else DEMO_DATA_DIR
+    params_dir = resolve_parameters_dir(
+        data_dir, Path(parameters_dir) if parameters_dir is not None else None)
+    refs = [ref for ref in find_returns(data_dir) if ref.year == year]
+    if not refs:
+        raise FileNotFoundError(f"{data_dir}: no return for the year {year}")
     results: dict[str, pd.DataFrame] = {}
     unusable: dict[str, str] = {}
     names: dict[str, str] = {}
-    found = False
-    params_dir = Path(parameters_dir) if parameters_dir is not None else None
-    for ref, params, ret in load_all(data_dir, params_dir):
-        if ref.year != year:
+    for ref in refs:  # one return per authority and year (find_returns sorts them)
+        params, report = check_parameters(ref.authority, params_dir)
+        if params is None:
+            unusable[ref.authority] = (f"its parameter file could not be used "
+                                       f"({len(report.errors)} problem(s); run wres validate)")
             continue
-        found = True
-        if params is not None:
-            names[ref.authority] = params.display_name
-        if isinstance(ret, ReturnError):
-            unusable[ref.authority] = (f"the return could not be used ({len(ret.report.errors)} "
+        names[ref.authority] = params.display_name
+        try:
+            ret = load_return(ref, params)
+        except ReturnError as exc:
+            unusable[ref.authority] = (f"the return could not be used ({len(exc.report.errors)} "
                                        "problem(s); run wres validate)")
             continue
         records = compute_all(ret, params)
         results[ref.authority] = apply_disclosure(records, disclosure, params.threshold,
                                                   senior_bands=params.senior_bands)
-    if not found:
-        raise FileNotFoundError(f"{data_dir}: no return for the year {year}")
     per_metric = {
         m: benchmark(results, m, service, group, names=names, excluded=unusable)
         for m in metrics
@@ -588,3 +599,95 @@ def save_figure(fig, path: Path | str, **kwargs) -> Path:
     with matplotlib.rc_context({"svg.hashsalt": "wres-tools"}):
         fig.savefig(path, metadata=metadata, **kwargs)
     return path
+
+
+# --------------------------------------------------------------------------- notebook display
+# What notebooks/benchmarking.ipynb shows: HTML built here, so the notebook holds only calls.
+
+_INTERNAL_BANNER = ("Internal use only: contains small numbers. Every authority's figure is "
+                    "shown; do not publish or share this view outside the team.")
+
+
+def _html_figure(fig, alt: str) -> str:
+    import base64
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+            f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+
+
+def _html_table(result: BenchmarkResult) -> str:
+    table = ranked_table(result)
+    shown = pd.DataFrame({
+        "Rank": table["rank"],
+        "Authority": table["authority"],
+        "RL": table["rl"].map("{:.2f}".format),
+        "95% CI": [f"{lo:.2f} to {hi:.2f}" for lo, hi in
+                   zip(table["rl_ci_low"], table["rl_ci_high"], strict=True)],
+        "Against the funnel": table["position"],
+    })
+    order = "highest" if METRICS[result.metric].adverse_when == "high" else "lowest"
+    caption = (f"Authorities ranked from the {order} RL (the adverse direction for this "
+               "metric). Ranks of close figures are not reliable: read them with the intervals.")
+    return (f"<p>{html.escape(caption)}</p>"
+            + shown.to_html(index=False, escape=True, border=0))
+
+
+def _html_excluded(result: BenchmarkResult) -> str:
+    if not len(result.excluded):
+        return ""
+    items = "".join(f"<li>{html.escape(str(r['name']))}: {html.escape(str(r['reason']))}</li>"
+                    for _, r in result.excluded.iterrows())
+    return f"<p>Not shown:</p><ul>{items}</ul>"
+
+
+def intro_html(bench: YearBenchmark) -> str:
+    """The page's title, banner (internal mode) and method note, as HTML."""
+    parts = [f"<h1>Benchmarking across authorities, {bench.year}</h1>"]
+    if bench.disclosure == "internal":
+        parts.append(f"<p><strong>{html.escape(_INTERNAL_BANNER)}</strong></p>")
+    parts.append(
+        "<p>Each ratio metric's relative likelihood (RL: minority ethnic rate ÷ white rate) for "
+        "every authority, set against the pooled figure of all authorities with a figure. "
+        "Funnel limits (95% and 99.8%) follow Spiegelhalter's method as the NHS-R FunnelPlotR "
+        "package computes it, widened for over-dispersion where the spread between authorities "
+        "is more than chance would give. A point outside the limits is unusual, not proof of a "
+        "cause.</p>")
+    if bench.unusable:
+        items = "".join(f"<li>{html.escape(bench.names.get(a, a))}: {html.escape(why)}</li>"
+                        for a, why in sorted(bench.unusable.items()))
+        parts.append(f"<p>Returns that could not be used:</p><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def metric_html(bench: YearBenchmark, metric: str) -> str:
+    """One metric's section: pooled figure, funnel plot with its text alternative, ranked
+    table, and the authorities not shown."""
+    result = bench.results[metric]
+    parts = [f"<h2>{html.escape(metric)} {html.escape(METRICS[metric].title)}</h2>",
+             f"<p>{html.escape(pooled_sentence(result))}</p>"]
+    if result.n:
+        fig, alt = funnel_plot(result)
+        parts += [_html_figure(fig, alt), _html_table(result)]
+        if result.phi is not None:
+            parts.append(f"<p>Dispersion ratio phi {result.phi:.2f}; between-authority "
+                         f"variance tau² {result.tau2:.4f}; limits "
+                         f"{'widened' if result.adjusted else 'not widened'}.</p>")
+    parts.append(_html_excluded(result))
+    return "".join(parts)
+
+
+def show_intro(bench: YearBenchmark) -> None:
+    """Display :func:`intro_html` in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(intro_html(bench)))
+
+
+def show_metric(bench: YearBenchmark, metric: str) -> None:
+    """Display :func:`metric_html` in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(metric_html(bench, metric)))
