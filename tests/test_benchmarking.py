@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import io
 import math
+import re
+from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 from builders import make_params, make_return
+from conftest import file_hashes
 from matplotlib.figure import Figure
 
 from wres_tools import benchmarking as bm
+from wres_tools.disclosure import apply_disclosure
 from wres_tools.metrics import compute_all
+from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
+from wres_tools.writer import write_return
 
 WHITE = "English, Welsh, Scottish, Northern Irish or British"
 MINORITY = "Indian"
@@ -44,13 +51,10 @@ def example() -> dict[str, pd.DataFrame]:
 
 
 def withheld(df: pd.DataFrame) -> pd.DataFrame:
-    """The records as published mode leaves a suppressed figure: counts and RL None."""
-    out = df.astype(object).copy()
-    rows = out["metric"] == "M3"
-    for column in ("events_group", "n_group", "rl", "rl_ci_low", "rl_ci_high", "p_value"):
-        out.loc[rows, column] = None
-    out.loc[rows, "suppressed"] = True
-    out.loc[rows, "reason"] = bm.WITHHELD
+    """The records as published mode leaves them (threshold 5): M3's figure withheld."""
+    out = apply_disclosure(df, "published", 5)
+    m3 = out[(out["metric"] == "M3") & (out["group"] == "minority")].iloc[0]
+    assert m3["suppressed"] and m3["rl"] is None and m3["events_group"] is None
     return out
 
 
@@ -329,3 +333,112 @@ def test_funnel_plot_without_a_funnel_says_why() -> None:
     fig, alt = bm.funnel_plot(result)
     assert "No funnel could be drawn: no authority has a figure to show." in alt
     assert fig.axes[0].texts[0].get_text().startswith("No funnel")
+
+
+# --------------------------------------------------------------------------- a year's returns
+
+
+def disciplinary(eg: int, ng: int, er: int, nr: int) -> dict[str, pd.DataFrame]:
+    """A return's raw tables as an authority would send them: disciplinary counts only."""
+    return {"disciplinary": pd.DataFrame({
+        "ethnicity": [MINORITY, WHITE], "entered": [eg, er], "headcount": [ng, nr]})}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four example authorities, E with 3 minority staff entering (published: withheld),
+    an older year of A, a return that breaks a contract rule, and a parameter file for A."""
+    root = tmp_path_factory.mktemp("benchmark") / "data"
+    for key, counts in EXAMPLE.items():
+        write_return(disciplinary(*counts), root, key.lower(), 2023, "csv")
+    write_return(disciplinary(3, 40, 60, 900), root, "e", 2023, "xlsx")
+    write_return(disciplinary(1, 10, 1, 10), root, "a", 2022, "csv")  # another year: not read
+    write_return(disciplinary(50, 40, 10, 100), root, "broken", 2023, "csv")  # entered > headcount
+    (root / "parameters").mkdir()
+    (root / "parameters" / "a.yml").write_text("display_name: Ashbury\n", encoding="utf-8")
+    return root
+
+
+def test_benchmark_year_published_leaves_out_the_suppressed_authority(data_dir: Path) -> None:
+    before = file_hashes(data_dir)
+    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    assert file_hashes(data_dir) == before  # input files never modified
+    assert bench.year == 2023 and bench.disclosure == "published"
+    assert list(bench.results) == list(bm.RATIO_METRICS)
+    assert bench.names["a"] == "Ashbury"
+    assert bench.unusable.keys() == {"broken"}
+    assert bench.unusable["broken"].startswith("the return could not be used")
+    m3 = bench.results["M3"]
+    # the published view is the hand-worked example exactly: E is withheld, not pooled
+    assert sorted(m3.table["authority"]) == ["a", "b", "c", "d"]
+    assert m3.pooled_rl == pytest.approx(TARGET) and m3.tau2 == pytest.approx(TAU2)
+    reasons = dict(zip(m3.excluded["authority"], m3.excluded["reason"], strict=True))
+    assert reasons["e"] == bm.WITHHELD and reasons["broken"] == bench.unusable["broken"]
+    assert bm.position_of(m3, "a").startswith("Ashbury's figure (RL 2.00) is within the 95%")
+    m2 = bench.results["M2"]  # no recruitment table anywhere
+    assert m2.n == 0 and m2.excluded["reason"].str.contains("not collected").sum() == 5
+
+
+def test_benchmark_year_internal_shows_every_figure(data_dir: Path) -> None:
+    m3 = bm.benchmark_year(data_dir, 2023, disclosure="internal").results["M3"]
+    assert sorted(m3.table["authority"]) == ["a", "b", "c", "d", "e"]
+    assert m3.pooled_counts == (68, 540, 175, 3200)  # 65 + 3, 500 + 40, 115 + 60, 2300 + 900
+
+
+def test_benchmark_year_errors_name_what_was_expected(data_dir: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no return for the year 2019"):
+        bm.benchmark_year(data_dir, 2019)
+    with pytest.raises(ValueError, match="disclosure is 'public'"):
+        bm.benchmark_year(data_dir, 2023, disclosure="public")  # type: ignore[arg-type]
+
+
+def test_metric_html_has_the_figure_with_its_alt_text_and_the_table(data_dir: Path) -> None:
+    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    page = bm.intro_html(bench) + bm.metric_html(bench, "M3")
+    assert "<h1>Benchmarking across authorities, 2023</h1>" in page
+    assert 'alt="Funnel plot. M3 Formal disciplinary process' in page
+    assert "<li>e: not published: small numbers</li>" in page
+    assert "<td>Ashbury</td>" in page
+    assert bm.BANNER_INTERNAL not in page
+    internal = bm.benchmark_year(data_dir, 2023, disclosure="internal")
+    assert bm.BANNER_INTERNAL in bm.intro_html(internal)
+
+
+# --------------------------------------------------------------------------- the notebook
+
+NOTEBOOK = NOTEBOOKS_DIR / "benchmarking.ipynb"
+
+
+def test_notebook_is_committed_clean_and_thin() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    assert notebook.metadata.kernelspec.name == KERNEL_NAME
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert re.findall(r"^(\w+) = ", tagged[0].source, re.M) == [
+        "year", "data_dir", "parameters_dir", "disclosure"]
+    body = "\n".join(c.source for c in code if c is not tagged[0])
+    assert not re.findall(r"^\s*(for |while |def |class |if |import pandas)", body, re.M)
+    shown = re.findall(r'show_metric\(bench, "(\w+)"\)', body)
+    assert tuple(shown) == bm.RATIO_METRICS
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_papermill(data_dir: Path, tmp_path: Path) -> None:
+    import papermill
+
+    out = tmp_path / "benchmarking.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out), kernel_name=KERNEL_NAME, cwd=str(tmp_path), progress_bar=False,
+        parameters={"year": 2023, "data_dir": str(data_dir), "disclosure": "published"},
+    )
+    executed = nbformat.read(out, as_version=4)
+    html_out = "".join(o.get("data", {}).get("text/html", "") for c in executed.cells
+                       if c.cell_type == "code" for o in c.outputs)
+    assert "Benchmarking across authorities, 2023" in html_out
+    assert html_out.count('<img src="data:image/png;base64,') == 1  # M3: the only funnel
+    assert "<li>e: not published: small numbers</li>" in html_out
+    assert "Pooled over the 4 authorities with a figure" in html_out
+    assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]

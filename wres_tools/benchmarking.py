@@ -45,6 +45,8 @@ from scipy.stats import norm
 
 from wres_tools import statistics as st
 from wres_tools.contract import ALL_SERVICES, ReturnError
+from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD, apply_disclosure
+from wres_tools.io import find_returns, load_return
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, compute_all
 from wres_tools.parameters import check_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
@@ -56,7 +58,6 @@ Z_998 = float(norm.ppf(0.999))
 TRIM = 0.1
 #: Metrics that carry a relative likelihood: the ones a funnel plot can show.
 RATIO_METRICS: tuple[str, ...] = tuple(m for m, d in METRICS.items() if d.kind == "ratio")
-WITHHELD = "not published: small numbers"
 
 Position = Literal["above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%"]
 
@@ -415,8 +416,6 @@ def benchmark_year(
     funnel, the ranks and the pool, and listed as "not published: small numbers". ``data_dir``
     None: the synthetic demo data; ``parameters_dir`` None: as :func:`io.load_all` finds it.
     """
-    from wres_tools.disclosure import apply_disclosure
-    from wres_tools.io import find_returns, load_return
 
     if disclosure not in ("published", "internal"):
         raise ValueError(f"disclosure is {disclosure!r}: expected 'published' or 'internal'")
@@ -604,10 +603,6 @@ def save_figure(fig, path: Path | str, **kwargs) -> Path:
 # --------------------------------------------------------------------------- notebook display
 # What notebooks/benchmarking.ipynb shows: HTML built here, so the notebook holds only calls.
 
-_INTERNAL_BANNER = ("Internal use only: contains small numbers. Every authority's figure is "
-                    "shown; do not publish or share this view outside the team.")
-
-
 def _html_figure(fig, alt: str) -> str:
     import base64
 
@@ -647,7 +642,7 @@ def intro_html(bench: YearBenchmark) -> str:
     """The page's title, banner (internal mode) and method note, as HTML."""
     parts = [f"<h1>Benchmarking across authorities, {bench.year}</h1>"]
     if bench.disclosure == "internal":
-        parts.append(f"<p><strong>{html.escape(_INTERNAL_BANNER)}</strong></p>")
+        parts.append(f"<p><strong>{html.escape(BANNER_INTERNAL)}</strong></p>")
     parts.append(
         "<p>Each ratio metric's relative likelihood (RL: minority ethnic rate ÷ white rate) for "
         "every authority, set against the pooled figure of all authorities with a figure. "
