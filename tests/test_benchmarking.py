@@ -359,6 +359,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def published(data_dir: Path) -> bm.YearBenchmark:
+    return bm.benchmark_year(data_dir, 2023, disclosure="published")
+
+
 def test_benchmark_year_published_leaves_out_the_suppressed_authority(data_dir: Path) -> None:
     before = file_hashes(data_dir)
     bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
@@ -392,9 +397,9 @@ def test_benchmark_year_errors_name_what_was_expected(data_dir: Path) -> None:
         bm.benchmark_year(data_dir, 2023, disclosure="public")  # type: ignore[arg-type]
 
 
-def test_metric_html_has_the_figure_with_its_alt_text_and_the_table(data_dir: Path) -> None:
-    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
-    page = bm.intro_html(bench) + bm.metric_html(bench, "M3")
+def test_metric_html_has_the_figure_with_its_alt_text_and_the_table(
+        data_dir: Path, published: bm.YearBenchmark) -> None:
+    page = bm.intro_html(published) + bm.metric_html(published, "M3")
     assert "<h1>Benchmarking across authorities, 2023</h1>" in page
     assert 'alt="Funnel plot. M3 Formal disciplinary process' in page
     assert "<li>e: not published: small numbers</li>" in page
@@ -442,3 +447,12 @@ def test_notebook_runs_with_papermill(data_dir: Path, tmp_path: Path) -> None:
     assert "Pooled over the 4 authorities with a figure" in html_out
     assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
                 if o.output_type == "error"]
+
+
+def test_positions_for_one_authority_report(published: bm.YearBenchmark) -> None:
+    e = bm.positions(published, "e")
+    assert e["M3"] == ("e's figure is not published: small numbers, so it is not shown against "
+                       "other authorities.")
+    assert e["M2"] == ("e is not shown against other authorities: the return has no recruitment "
+                       "table: M2 was not collected.")
+    assert bm.positions(published, "nowhere")["M3"] == "nowhere has no return for 2023."

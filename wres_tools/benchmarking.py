@@ -37,10 +37,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from wres_tools import statistics as st
@@ -475,7 +476,7 @@ _MARKERS: dict[str, tuple[str, bool]] = {  # position -> (marker, filled)
 }
 
 
-def funnel_plot(result: BenchmarkResult, highlight: str | None = None):  # -> (Figure, str)
+def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[Figure, str]:
     """The funnel plot of a benchmark and a text alternative describing it.
 
     x: precision (1 / standard error of log RL); y: RL on a log axis. Solid line: pooled RL;
@@ -485,7 +486,6 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None):  # -> (F
     Authorities in ``result.excluded`` are not drawn. No timestamps: see :func:`save_figure`.
     """
     import matplotlib.style
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter
 
@@ -586,7 +586,7 @@ def _alt_text(result: BenchmarkResult, title: str, highlight: str | None = None)
     return " ".join(parts)
 
 
-def save_figure(fig, path: Path | str, **kwargs) -> Path:
+def save_figure(fig: Figure, path: Path | str, **kwargs: Any) -> Path:
     """Save a figure with no creation date or software stamp, so the same figure gives the
     same bytes (png, svg, pdf)."""
     import matplotlib
@@ -600,10 +600,21 @@ def save_figure(fig, path: Path | str, **kwargs) -> Path:
     return path
 
 
+def positions(bench: YearBenchmark, authority: str) -> dict[str, str]:
+    """Metric -> where the authority sits (:func:`position_of`), for its summary report."""
+    out = {}
+    for metric, result in bench.results.items():
+        try:
+            out[metric] = position_of(result, authority)
+        except BenchmarkError:
+            out[metric] = f"{bench.names.get(authority, authority)} has no return for {bench.year}."
+    return out
+
+
 # --------------------------------------------------------------------------- notebook display
 # What notebooks/benchmarking.ipynb shows: HTML built here, so the notebook holds only calls.
 
-def _html_figure(fig, alt: str) -> str:
+def _html_figure(fig: Figure, alt: str) -> str:
     import base64
 
     buffer = io.BytesIO()
