@@ -263,8 +263,8 @@ def test_position_sentences(example) -> None:
     adjusted = bm.benchmark(example, "M3", names=names)
     assert bm.position_of(adjusted, "a") == (
         "Ashbury's figure (RL 2.00) is within the 95% limits around the pooled figure for the 4 "
-        "authorities with a figure (RL 2.60) (limits widened for over-dispersion between "
-        "authorities).")
+        "authorities with a figure (RL 2.60); the limits are widened for over-dispersion between "
+        "authorities.")
     plain = bm.benchmark(example, "M3", names=names, overdispersion=False)
     assert bm.position_of(plain, "c") == (
         "Cheston's figure (RL 1.00) is below the lower 95% limit but within the 99.8% limits "

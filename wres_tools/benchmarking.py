@@ -330,7 +330,8 @@ def _authorities(n: int) -> str:
 
 
 def _limits_words(result: BenchmarkResult) -> str:
-    return " (limits widened for over-dispersion between authorities)" if result.adjusted else ""
+    return ("; the limits are widened for over-dispersion between authorities"
+            if result.adjusted else "")
 
 
 def ranked_table(result: BenchmarkResult) -> pd.DataFrame:
@@ -487,7 +488,7 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
     """
     import matplotlib.style
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     mdef = METRICS[result.metric]
     title = (f"{mdef.id} {mdef.short_title}: {GROUP_ADJECTIVES[result.group]} vs white staff, "
@@ -500,6 +501,7 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
         ax.set_xlabel("Precision of the authority's figure (1 ÷ standard error of log RL)")
         ax.set_ylabel("Relative likelihood (RL), log scale")
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
         if result.pooled_rl is None or result.pooled_rl <= 0 or not result.n:
