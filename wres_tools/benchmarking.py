@@ -491,8 +491,8 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
     from matplotlib.ticker import FuncFormatter, LogLocator
 
     mdef = METRICS[result.metric]
-    title = (f"{mdef.id} {mdef.short_title}: {GROUP_ADJECTIVES[result.group]} vs white staff, "
-             f"{_service_words(result.service)}"
+    title = (f"{mdef.id} {mdef.short_title}: {GROUP_ADJECTIVES[result.group]} vs white "
+             f"{mdef.population}, {_service_words(result.service)}"
              + (f", {result.year}" if result.year is not None else ""))
     with matplotlib.style.context(_af_style()):
         fig = Figure(figsize=(9, 6), layout="constrained")
