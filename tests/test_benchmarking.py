@@ -234,9 +234,19 @@ def test_a_service_the_data_does_not_hold_is_listed() -> None:
     assert result.excluded.iloc[0]["reason"] == "no M3 figure for the service 'adults'"
 
 
-def test_only_ratio_metrics_can_be_benchmarked(example) -> None:
+def test_only_ratio_metrics_groups_and_services_can_be_benchmarked(example) -> None:
     with pytest.raises(bm.BenchmarkError, match="'M1' has no relative likelihood"):
         bm.benchmark(example, "M1")
+    with pytest.raises(bm.BenchmarkError, match="group 'bame': expected one of"):
+        bm.benchmark(example, "M3", group="bame")
+    with pytest.raises(bm.BenchmarkError, match="service 'adult': expected one of"):
+        bm.benchmark(example, "M3", service="adult")
+
+
+def test_a_high_level_group_is_benchmarked_like_minority(example) -> None:
+    # every minority person in the example is Indian, so the Asian group's figures are the same
+    asian = bm.benchmark(example, "M3", group="asian")
+    assert asian.pooled_rl == pytest.approx(TARGET) and asian.tau2 == pytest.approx(TAU2)
 
 
 def test_records_without_contract_columns_are_named() -> None:

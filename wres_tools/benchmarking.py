@@ -45,10 +45,10 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from wres_tools import statistics as st
-from wres_tools.contract import ALL_SERVICES, ReturnError
+from wres_tools.contract import ALL_SERVICES, SERVICES, ReturnError
 from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD, apply_disclosure
 from wres_tools.io import find_returns, load_return
-from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, compute_all
+from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS, compute_all
 from wres_tools.parameters import check_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
 
@@ -237,6 +237,11 @@ def benchmark(
     if metric not in RATIO_METRICS:
         raise BenchmarkError(f"metric {metric!r} has no relative likelihood to benchmark: "
                              f"expected one of {list(RATIO_METRICS)}")
+    if group not in COMPARISON_GROUPS:
+        raise BenchmarkError(f"group {group!r}: expected one of {list(COMPARISON_GROUPS)}")
+    if service not in (*SERVICES, ALL_SERVICES):
+        raise BenchmarkError(f"service {service!r}: expected one of "
+                             f"{[*SERVICES, ALL_SERVICES]}")
     names = dict(names or {})
     points, left_out, years = [], [], set()
     pooled_only: list[tuple[int, int, int, int]] = []
