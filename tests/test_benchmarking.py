@@ -21,6 +21,8 @@ import pandas as pd
 import pytest
 from builders import make_params, make_return
 from conftest import file_hashes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from wres_tools import benchmarking as bm
@@ -252,6 +254,54 @@ def test_a_high_level_group_is_benchmarked_like_minority(example) -> None:
 def test_records_without_contract_columns_are_named() -> None:
     with pytest.raises(bm.BenchmarkError, match="ashbury: the result records have no column"):
         bm.benchmark({"ashbury": pd.DataFrame({"metric": ["M3"]})}, "M3")
+
+
+def ratio_record(authority: str, eg: int, ng: int, er: int, nr: int) -> pd.DataFrame:
+    """One M3 record with the columns benchmarking reads (the rest of a record is not used)."""
+    rl = (eg / ng) / (er / nr) if ng and nr and er else None
+    return pd.DataFrame([{
+        "authority": authority, "year": 2023, "metric": "M3", "service": "all",
+        "group": "minority", "status": "ok" if rl is not None else "not_computable",
+        "reason": None if rl is not None else "white rate is zero", "rl": rl,
+        "events_group": eg, "n_group": ng, "events_reference": er, "n_reference": nr,
+        "suppressed": False}], dtype=object)
+
+
+@st.composite
+def authorities(draw: st.DrawFn) -> dict[str, tuple[int, int, int, int]]:
+    out = {}
+    for i in range(draw(st.integers(2, 9))):
+        ng, nr = draw(st.integers(1, 400)), draw(st.integers(1, 2000))
+        out[f"a{i}"] = (draw(st.integers(0, ng)), ng, draw(st.integers(0, nr)), nr)
+    return out
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(authorities(), st.booleans())
+def test_invariants_over_random_authorities(counts, overdispersion) -> None:
+    data = {a: ratio_record(a, *c) for a, c in counts.items()}
+    result = bm.benchmark(data, "M3", overdispersion=overdispersion)
+    table = result.table
+    shown = set(table["authority"])
+    assert shown | set(result.excluded["authority"]) == set(counts)
+    assert not shown & set(result.excluded["authority"])
+    assert result.tau2 >= 0 and (result.phi is None or result.phi >= 0)
+    assert result.adjusted == (overdispersion and result.tau2 > 0)
+    if not len(table):
+        return
+    # shown and RL-0 authorities are pooled; the pool is the sum of their counts
+    pooled = [counts[a] for a in counts if a in shown or counts[a][0] == 0 and counts[a][2] > 0]
+    assert result.pooled_counts == tuple(sum(c[i] for c in pooled) for i in range(4))
+    assert (table["se"].astype(float) > 0).all() and (table["rl"].astype(float) > 0).all()
+    assert (~table["within_95"] | table["within_998"]).all()  # inside 95% => inside 99.8%
+    assert table["rank"].between(1, len(table)).all()
+    for _, row in table.iterrows():  # each position agrees with the limits at its own se
+        limits = bm.funnel_limits(result.pooled_rl, [row["se"]],
+                                  result.tau2 if result.adjusted else 0).iloc[0]
+        inside = limits["low_95"] <= row["rl"] <= limits["high_95"]
+        assert inside == row["within_95"] or math.isclose(
+            row["rl"], limits["low_95"], rel_tol=1e-9) or math.isclose(
+            row["rl"], limits["high_95"], rel_tol=1e-9)
 
 
 # --------------------------------------------------------------------------- words and tables
