@@ -147,7 +147,8 @@ def test_pay_band_chart_keeps_the_authoritys_band_order() -> None:
     axes = chart.figure.axes[0]
     assert [t.get_text() for t in axes.get_xticklabels()] == BANDS
     # adults drawn left of centre, all right of centre; band i at x = i -/+ 0.225
-    adults = sorted((round(x, 3), round(y, 3)) for x, y in plotted_points(chart.figure) if x % 1 > 0.5)
+    points = plotted_points(chart.figure)
+    adults = sorted((round(x, 3), round(y, 3)) for x, y in points if x % 1 > 0.5)
     assert [y for _, y in adults] == [30.0, 20.0, 10.0]
     assert "less than £30,000, Adults' services: 30.0% (95% CI 25.0% to 36.0%)" in chart.alt
     assert "whole workforce, Adults' services: 24.0%" in chart.alt

@@ -93,7 +93,7 @@ class Chart:
         return buffer.getvalue()
 
     def html(self) -> str:
-        """An accessible ``<figure>``: inline PNG with a real alt text, the text alternative below."""
+        """An accessible ``<figure>``: inline PNG, a real alt text, the text alternative below."""
         data = base64.b64encode(self.png()).decode("ascii")
         return (
             '<figure class="chart">'
