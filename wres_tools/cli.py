@@ -1,0 +1,126 @@
+"""The ``wres`` command: parse, call the package, print, exit with a meaningful code.
+
+Exit codes: 0 clean, 1 problems found in the data, 2 usage error (bad option, missing folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wres_tools import __version__
+from wres_tools.paths import DEMO_DATA_DIR
+
+app = typer.Typer(
+    help="SC-WRES toolkit: validate returns, make synthetic data, compute metrics, run reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+DataDirOption = Annotated[
+    Path, typer.Option("--data-dir", "-d", help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv")
+]
+ParametersDirOption = Annotated[
+    Optional[Path],
+    typer.Option("--parameters-dir", help="Folder of <authority>.yml files [default: <data-dir>/parameters if present, else ./parameters]"),
+]
+
+
+def _usage_error(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"wres_tools {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """SC-WRES toolkit."""
+
+
+@app.command()
+def validate(
+    path: Annotated[
+        Optional[Path], typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
+    ] = None,
+    data_dir: Annotated[
+        Optional[Path], typer.Option("--data-dir", "-d", help="Validate every return under this folder")
+    ] = None,
+    parameters_dir: ParametersDirOption = None,
+) -> None:
+    """Check one return, or every return under a data folder, against the data contract."""
+    from wres_tools.io import ReturnRef, find_returns
+    from wres_tools.parameters import check_parameters, resolve_parameters_dir
+    from wres_tools.validate import validate_return
+
+    if (path is None) == (data_dir is None):
+        raise _usage_error("give either one return PATH or --data-dir, not both")
+    try:
+        if path is not None:
+            refs = [ReturnRef.from_path(path)]
+            root = path.resolve().parent.parent
+        else:
+            refs = find_returns(data_dir)
+            root = data_dir
+    except (FileNotFoundError, ValueError) as exc:
+        raise _usage_error(str(exc)) from None
+    if not refs:
+        raise _usage_error(f"no returns found under {data_dir}")
+    params_dir = resolve_parameters_dir(root, parameters_dir)
+
+    summary = Table(title="Validation", show_lines=False)
+    for col in ("authority", "year", "form", "errors", "notices", "status"):
+        summary.add_column(col)
+    failed = 0
+    checked_params: dict[str, object] = {}
+    for ref in refs:
+        if ref.authority not in checked_params:
+            checked_params[ref.authority] = check_parameters(ref.authority, params_dir)
+        params, param_report = checked_params[ref.authority]  # type: ignore[misc]
+        report = validate_return(ref, params)
+        problems = list(param_report.problems) + list(report.problems)
+        errors = [p for p in problems if p.severity == "error"]
+        notices = [p for p in problems if p.severity == "notice"]
+        failed += bool(errors)
+        summary.add_row(
+            ref.authority, str(ref.year), ref.form, str(len(errors)), str(len(notices)),
+            "[red]problems[/]" if errors else "[green]ok[/]",
+        )
+        for problem in errors:
+            err_console.print(f"[red]error[/] {problem}")
+    console.print(summary)
+    console.print(f"{len(refs)} return(s) checked, {failed} with problems.")
+    raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo returns to")] = DEMO_DATA_DIR,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes")] = 2021,
+) -> None:
+    """Write the synthetic demo returns: 18 fictional authorities x 2021-2023."""
+    from wres_tools.synth import generate
+
+    written = generate(out, seed=seed)
+    console.print(f"Wrote {len(written)} synthetic returns and their parameter files to {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
