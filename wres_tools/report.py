@@ -1,0 +1,804 @@
+"""What the notebooks call: load the published results for an authority-year and build each
+section of a metric report or of the summary as accessible HTML.
+
+Two layers. :func:`load` reads every return of the authority up to the year, computes the results
+and the change over time, and applies disclosure control, once, before anything is formatted; it
+caches per process, keyed by the files' (path, size, mtime_ns), so the ten notebooks of one
+authority-year in one warm kernel compute once. :func:`build_metric_report` and
+:func:`build_summary` are pure: published :class:`ReportData` in, a :class:`Report` of HTML sections
+out. Every sentence comes from :mod:`wres_tools.narrative`, every chart from
+:mod:`wres_tools.charts`; this module only lays them out.
+
+Tables print a count withheld by disclosure control as "<5" (the threshold) when it was a small
+count, "[c]" when it was hidden to protect another cell, and a derived figure that was withheld as
+"not published". In published mode no count from 1 to threshold-1 is ever printed, whatever the
+frame holds (a second guard behind :mod:`wres_tools.disclosure`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from wres_tools import charts, disclosure, io, metrics, narrative, trends
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
+from wres_tools.ethnicity import GROUPS
+from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
+from wres_tools.paths import DEMO_DATA_DIR
+
+#: Notebook stem -> the metric ids its report covers; the batch writes <stem>.html.
+NOTEBOOKS: dict[str, tuple[str, ...]] = {
+    "m1_pay_bands": ("M1",),
+    "m2_appointment": ("M2",),
+    "m3_disciplinary": ("M3",),
+    "m4_fitness_to_practise": ("M4",),
+    "m5_cpd": ("M5",),
+    "m6_harassment_public": ("M6",),
+    "m7_harassment_colleagues": ("M7a", "M7b"),
+    "m8_leavers": ("M8",),
+    "m9_senior_management": ("M9",),
+    "summary": tuple(METRIC_TABLES),
+}
+#: Metric id -> the stem of the notebook (and HTML file) that reports it.
+REPORT_OF_METRIC: dict[str, str] = {
+    metric: stem for stem, ids in NOTEBOOKS.items() if stem != "summary" for metric in ids
+}
+SHARE_METRICS: tuple[str, ...] = ("M1", "M9")
+SURVEY_METRICS: tuple[str, ...] = ("M6", "M7a", "M7b")
+SYNTHETIC_BANNER = (
+    "SYNTHETIC DATA: this report is made from invented demonstration data, not from any "
+    "authority's real return."
+)
+NOT_PUBLISHED = "not published"
+HIDDEN_TO_PROTECT = "[c]"
+
+
+# ---------------------------------------------------------------- the data a report is made from
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one authority-year's reports show, already through disclosure control."""
+
+    authority: str
+    display_name: str
+    year: int
+    disclosure: str  # published | internal
+    threshold: int
+    synthetic: bool
+    results: pd.DataFrame  # the year's result records (RESULT_COLUMNS)
+    history: pd.DataFrame  # the result records of every year held up to ``year``
+    trends: pd.DataFrame  # trends.change_over_time, published
+    quality: pd.DataFrame  # metrics.data_quality of the year's return
+    notices: tuple[str, ...] = ()  # the return's notices (tables not collected, band order)
+    years: tuple[int, ...] = ()
+
+    def metric(self, metric: str) -> pd.DataFrame:
+        """The year's records of one metric."""
+        return self.results[self.results["metric"] == metric]
+
+
+_CACHE: OrderedDict[tuple, ReportData] = OrderedDict()
+_YEAR_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _remember(cache: OrderedDict, key: tuple, value: object) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime_ns) of a file, or of every file under a folder."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
+
+
+def _year_results(ref: io.ReturnRef, params: Parameters) -> tuple:
+    """One return read and computed: (Return, internal results, data quality); cached."""
+    key = (_fingerprint(ref.path), params.model_dump_json())
+    if key not in _YEAR_CACHE:
+        ret = io.load_return(ref, params)
+        computed = (ret, metrics.compute_all(ret, params), metrics.data_quality(ret))
+        _remember(_YEAR_CACHE, key, computed)
+    return _YEAR_CACHE[key]
+
+
+def load(
+    authority: str,
+    year: int,
+    data_dir: Path | str | None,
+    *,
+    disclosure_mode: str | None = None,
+    parameters_dir: Path | str | None = None,
+) -> ReportData:
+    """Read, compute and publish one authority-year and the years before it.
+
+    ``data_dir`` None reads the synthetic demo data. ``disclosure_mode`` None takes the
+    parameters' setting (published by default). Raises
+    :class:`~wres_tools.contract.ReturnError` for an unusable return and :class:`FileNotFoundError`
+    when the data folder holds no return for the authority and year.
+    """
+    data_dir = DEMO_DATA_DIR if data_dir is None else Path(data_dir)
+    params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
+    params = load_parameters(authority, params_dir)
+    mode = disclosure_mode or params.disclosure
+    refs = [r for r in io.find_returns(data_dir) if r.authority == authority and r.year <= year]
+    if not any(r.year == year for r in refs):
+        raise FileNotFoundError(
+            f"{data_dir}: no return for authority {authority!r} and year {year} "
+            f"(expected {data_dir / authority / f'{year}.xlsx'} or a folder {year}/ of CSV files)"
+        )
+    param_files = [params_dir / "defaults.yml", params_dir / f"{authority}.yml"]
+    key = (
+        authority, year, str(data_dir.resolve()), str(params_dir.resolve()), mode,
+        tuple(_fingerprint(r.path) for r in refs),
+        tuple(_fingerprint(p) for p in param_files if p.exists()),
+    )
+    if key not in _CACHE:
+        _remember(_CACHE, key, _publish(authority, year, refs, params, mode))
+    return _CACHE[key]
+
+
+def _publish(
+    authority: str, year: int, refs: Sequence[io.ReturnRef], params: Parameters, mode: str
+) -> ReportData:
+    computed = {ref.year: _year_results(ref, params) for ref in refs}
+    internal = {y: results for y, (_, results, _) in computed.items()}
+    published = {
+        y: disclosure.apply_disclosure(results, mode, params.threshold)
+        for y, results in internal.items()
+    }
+    change = trends.change_over_time(internal, params.baseline_year)
+    change = disclosure.apply_to_trends(change, published) if mode == "published" else change
+    ret, _, quality = computed[year]
+    return ReportData(
+        authority=authority,
+        display_name=params.display_name,
+        year=year,
+        disclosure=mode,
+        threshold=params.threshold,
+        synthetic=ret.synthetic,
+        results=published[year],
+        history=pd.concat(published.values(), ignore_index=True),
+        trends=change,
+        quality=quality,
+        notices=tuple(str(p.message) for p in ret.notices),
+        years=tuple(sorted(published)),
+    )
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def _value(value: object) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _ratio(value: object) -> str:
+    number = _value(value)
+    return NOT_PUBLISHED if number is None else f"{number:.2f}"
+
+
+def _pct(value: object) -> str:
+    number = _value(value)
+    return NOT_PUBLISHED if number is None else f"{number * 100:.1f}%"
+
+
+def _pp(value: object) -> str:
+    number = _value(value)
+    return NOT_PUBLISHED if number is None else f"{number * 100:+.1f} pp"
+
+
+def _with_ci(fmt: Callable[[object], str], value: object, low: object, high: object) -> str:
+    text = fmt(value)
+    if text == NOT_PUBLISHED or _value(low) is None or _value(high) is None:
+        return text
+    return f"{text} ({fmt(low)} to {fmt(high)})"
+
+
+def count_text(value: object, record: Mapping[str, object], data: ReportData) -> str:
+    """A count as a table prints it: the number, "<5", "[c]" or "not published"."""
+    number = _value(value)
+    published = data.disclosure == "published"
+    if number is None:
+        if not record.get("suppressed"):
+            return NOT_PUBLISHED
+        return f"<{data.threshold}" if _small_hidden(record) else HIDDEN_TO_PROTECT
+    if published and 1 <= number < data.threshold:
+        return f"<{data.threshold}"
+    return f"{int(number):,}"
+
+
+def _small_hidden(record: Mapping[str, object]) -> bool:
+    """Was a hidden count on this record hidden for being small (not to protect another)?"""
+    reason = str(record.get("reason") or "")
+    return "secondary" not in reason and "protect" not in reason
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _table(
+    caption: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *, css: str = "figures"
+) -> str:
+    """An accessible table: caption, column headers with scope, first cell of a row a row header."""
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
+    body = []
+    for row in rows:
+        first, *rest = row
+        cells = "".join(f"<td>{html.escape(str(c))}</td>" for c in rest)
+        body.append(f'<tr><th scope="row">{html.escape(str(first))}</th>{cells}</tr>')
+    return (
+        f'<table class="{css}"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _paragraphs(sentences: Iterable[str], css: str | None = None) -> str:
+    attr = f' class="{css}"' if css else ""
+    return "".join(f"<p{attr}>{html.escape(s)}</p>" for s in sentences if s)
+
+
+# ---------------------------------------------------------------- the report object
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report: a key the notebook can ask for, a heading and its HTML."""
+
+    key: str
+    heading: str | None
+    body: str
+
+    def html(self) -> str:
+        heading = f"<h2>{html.escape(self.heading)}</h2>" if self.heading else ""
+        return f'<section class="{self.key}">{heading}{self.body}</section>'
+
+
+@dataclass(frozen=True)
+class Report:
+    """A metric report or the summary: sections in reading order."""
+
+    title: str
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.sections)
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def html(self, *keys: str) -> str:
+        """The named sections (all by default) as one HTML fragment, in reading order.
+
+        A key names a section ("figures"), or, in a report of several metrics, every section of
+        one metric ("M7a" gives "M7a/headline", "M7a/figures", ...). Unknown keys give nothing:
+        a not-collected metric has no chart, and its notebook cell shows nothing.
+        """
+        if not keys:
+            return "".join(s.html() for s in self.sections)
+        return "".join(
+            s.html() for s in self.sections
+            if s.key in keys or s.key.split("/")[0] in keys
+        )
+
+    def show(self, *keys: str) -> None:
+        """Display the named sections (all by default) in a notebook."""
+        from IPython.display import HTML, display
+
+        display(HTML(self.html(*keys)))
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+# ---------------------------------------------------------------- shared sections
+
+
+def _banners(data: ReportData) -> Section:
+    parts = []
+    if data.disclosure == "internal":
+        parts.append(f'<p class="banner internal" role="note"><strong>'
+                     f"{html.escape(disclosure.BANNER_INTERNAL)}</strong></p>")
+    if data.synthetic:
+        parts.append(f'<p class="banner synthetic" role="note"><strong>'
+                     f"{html.escape(SYNTHETIC_BANNER)}</strong></p>")
+    return Section("banners", None, "".join(parts))
+
+
+def _title(data: ReportData, title: str) -> Section:
+    mode = ("published figures: small counts withheld" if data.disclosure == "published"
+            else "internal figures: every count shown")
+    return Section(
+        "title", None,
+        f"<h1>{html.escape(title)}</h1>"
+        f'<p class="subtitle">{html.escape(data.display_name)}, reporting year {data.year} '
+        f"({html.escape(mode)}).</p>",
+    )
+
+
+def _metric_title(metric: str) -> str:
+    return f"{metric}: {metrics.METRICS[metric].title}"
+
+
+# ---------------------------------------------------------------- metric reports
+
+
+def metric_view(
+    authority: str,
+    year: int,
+    data_dir: Path | str | None,
+    *metric_ids: str,
+    disclosure: str | None = None,
+    parameters_dir: Path | str | None = None,
+    with_charts: bool = True,
+) -> Report:
+    """The report of one notebook: ``metric_view(a, y, d, "M3")`` or ``(..., "M7a", "M7b")``.
+
+    ``data_dir`` None reads the synthetic demo data; ``with_charts=False`` leaves charts out.
+    """
+    data = load(authority, year, data_dir, disclosure_mode=disclosure,
+                parameters_dir=parameters_dir)
+    return build_metric_report(data, metric_ids, with_charts=with_charts)
+
+
+def build_metric_report(
+    data: ReportData, metric_ids: Sequence[str], *, with_charts: bool = True
+) -> Report:
+    """Sections of a metric report (several metrics, e.g. M7a and M7b, one after the other)."""
+    if not metric_ids:
+        raise ValueError("name at least one metric, e.g. 'M3'")
+    unknown = [m for m in metric_ids if m not in METRIC_TABLES]
+    if unknown:
+        raise ValueError(
+            f"unknown metric {unknown[0]!r}: expected one of {', '.join(METRIC_TABLES)}"
+        )
+    title = " and ".join(_metric_title(m) for m in metric_ids)
+    sections = [_banners(data), _title(data, title)]
+    for metric in metric_ids:
+        sections += _metric_sections(data, metric, prefix=len(metric_ids) > 1,
+                                     with_charts=with_charts)
+    sections.append(_how_to_read(data, metric_ids))
+    return Report(title, tuple(sections))
+
+
+def _metric_sections(
+    data: ReportData, metric: str, *, prefix: bool, with_charts: bool
+) -> list[Section]:
+    records = data.metric(metric)
+    key = (lambda k: f"{metric}/{k}") if prefix else (lambda k: k)
+    name = (lambda h: f"{metric}: {h}") if prefix else (lambda h: h)
+    if records.empty or (records["status"] == "not_collected").all():
+        return [
+            Section(key("headline"), name("Not collected") if prefix else None,
+                    _paragraphs([narrative.not_collected(metric)], "headline")),
+            _quality(data, metric, records, key("quality"), name("Data quality")),
+        ]
+    main = records[(records["group"] == "minority") & records["pay_band"].isna()]
+    sentences = [s for r in _records(main) for s in narrative.describe(r)]
+    sections = [
+        Section(key("headline"), name("Headline") if prefix else None,
+                _paragraphs([narrative.headline(records)], "headline")),
+        Section(key("findings"), name("What the figures say"), _paragraphs(sentences)),
+        Section(key("figures"), name("Figures with 95% intervals, by service"),
+                _figures_table(data, metric, records)),
+        Section(key("chart"), name("Charts"),
+                "".join(c.html() for c in _charts(metric, records))) if with_charts else None,
+        Section(key("groups"), name("Ethnic groups compared with white staff"),
+                _groups_table(data, metric, records)),
+        _trend(data, metric, key("trend"), name("Change over time"), with_charts),
+        _quality(data, metric, records, key("quality"), name("Data quality")),
+    ]
+    return [s for s in sections if s is not None]
+
+
+_SERVICE_COLUMNS = tuple(charts.SERVICE_LABELS.items())
+
+
+def _by_service(records: pd.DataFrame) -> dict[str, dict[str, object]]:
+    main = records[(records["group"] == "minority") & records["pay_band"].isna()]
+    return {str(r["service"]): r for r in _records(main)}
+
+
+def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
+    if metric == "M1":
+        return _pay_band_table(data, records)
+    by_service = _by_service(records)
+    services = [(s, label) for s, label in _SERVICE_COLUMNS if s in by_service]
+    definition = metrics.METRICS[metric]
+    n_label, events_label = definition.denominator, definition.numerator
+    count = lambda column: lambda r: count_text(r.get(column), r, data)  # noqa: E731
+    if metric == "M9":
+        lines = [
+            ("Minority ethnic senior managers", count("n_group")),
+            ("White senior managers", count("n_reference")),
+            ("Minority ethnic share of senior management (95% CI)",
+             lambda r: _with_ci(_pct, r.get("share"), r.get("share_ci_low"),
+                                r.get("share_ci_high"))),
+            ("Minority ethnic share of the workforce", lambda r: _pct(r.get("share_workforce"))),
+            ("Minority ethnic share of the local population",
+             lambda r: _pct(r.get("share_population"))),
+            ("Gap to the workforce share", lambda r: _pp(r.get("gap_workforce_pp"))),
+            ("Gap to the population share", lambda r: _pp(r.get("gap_population_pp"))),
+            ("Representation index (senior ÷ workforce share)",
+             lambda r: _ratio(r.get("representation_index"))),
+        ]
+    else:
+        lines = [
+            (f"Minority ethnic: {n_label}", count("n_group")),
+            (f"Minority ethnic: {events_label}", count("events_group")),
+            ("Minority ethnic rate (95% CI)",
+             lambda r: _with_ci(_pct, r.get("rate_group"), r.get("rate_group_ci_low"),
+                                r.get("rate_group_ci_high"))),
+            (f"White: {n_label}", count("n_reference")),
+            (f"White: {events_label}", count("events_reference")),
+            ("White rate (95% CI)",
+             lambda r: _with_ci(_pct, r.get("rate_reference"), r.get("rate_reference_ci_low"),
+                                r.get("rate_reference_ci_high"))),
+            ("Relative likelihood, minority ÷ white (95% CI)",
+             lambda r: _with_ci(_ratio, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high"))),
+            ("NHS WRES direction, white ÷ minority", lambda r: _ratio(r.get("rl_nhs_direction"))),
+            ("Four-fifths reading (0.80 to 1.25)",
+             lambda r: str(r.get("four_fifths") or NOT_PUBLISHED)),
+            ("Fisher's exact test p-value", lambda r: _p_value(r.get("p_value"))),
+        ]
+        if metric in SURVEY_METRICS:
+            lines.append(("Gap, minority minus white (95% CI)",
+                          lambda r: _with_ci(_pp, r.get("gap_pp"), r.get("gap_pp_ci_low"),
+                                             r.get("gap_pp_ci_high"))))
+    lines.append(("Unknown ethnicity, left out", lambda r: _unknown(r, data)))
+    rows = [[label, *(show(by_service[s]) for s, _ in services)] for label, show in lines]
+    return _table(
+        f"{_metric_title(metric)}: minority ethnic and white staff, {data.display_name}, "
+        f"{data.year}", ["Figure", *(label for _, label in services)], rows,
+    )
+
+
+def _p_value(value: object) -> str:
+    number = _value(value)
+    if number is None:
+        return NOT_PUBLISHED
+    text = "below 0.001" if number < 0.001 else f"{number:.3f}"
+    return f"{text} ({'significant' if number < 0.05 else 'not significant'} at 5%)"
+
+
+def _unknown(record: Mapping[str, object], data: ReportData) -> str:
+    count = count_text(record.get("unknown_count"), record, data)
+    share = _value(record.get("unknown_pct"))
+    return count if share is None else f"{count} ({share:.1f}%)"
+
+
+def _pay_band_table(data: ReportData, records: pd.DataFrame) -> str:
+    minority = records[records["group"] == "minority"]
+    services = [(s, label) for s, label in _SERVICE_COLUMNS if s in set(minority["service"])]
+    bands = list(dict.fromkeys(b for b in minority["pay_band"] if b is not None and b == b))
+    lookup = {(str(r["service"]), r["pay_band"]): r for r in _records(minority)}
+    rows = []
+    for band in [*bands, None]:
+        row = ["Whole workforce" if band is None else str(band)]
+        for service, _ in services:
+            r = lookup.get((service, band))
+            if r is None:
+                row += ["", "", ""]
+                continue
+            row += [
+                f"{count_text(r.get('n_group'), r, data)} / "
+                f"{count_text(r.get('n_reference'), r, data)}",
+                _with_ci(_pct, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high")),
+                "1.00" if band is None and _value(r.get("share")) is not None
+                else _ratio(r.get("representation_index")),
+            ]
+        rows.append(row)
+    columns = ["Pay band (lowest first)"]
+    for _, label in services:
+        columns += [f"{label}: minority ethnic / white staff",
+                    f"{label}: minority ethnic share (95% CI)",
+                    f"{label}: representation index"]
+    return _table(
+        f"{_metric_title('M1')}: minority ethnic share of staff by pay band, "
+        f"{data.display_name}, {data.year}", columns, rows,
+    )
+
+
+def _charts(metric: str, records: pd.DataFrame) -> list[charts.Chart]:
+    title = metrics.METRICS[metric].title
+    minority = records[records["group"] == "minority"]
+    if metric == "M1":
+        return [charts.pay_band_chart(minority, title=f"M1: {title}")]
+    if metric == "M9":
+        return [charts.shares_chart(minority, title=f"M9: {title}")]
+    groups = records[records["pay_band"].isna()]
+    definition = metrics.METRICS[metric]
+    rate = f"{definition.numerator} ÷ {definition.denominator}"
+    return [
+        charts.rates_chart(minority, rate_label=rate[0].upper() + rate[1:],
+                           title=f"{metric}: rates by service"),
+        charts.forest_plot(groups, rows="group",
+                           title=f"{metric}: relative likelihood by ethnic group"),
+    ]
+
+
+def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
+    groups = records[records["group"] != "minority"]
+    if metric == "M1":
+        groups = groups[groups["pay_band"].notna()]
+    if groups.empty:
+        return _paragraphs(["The return holds no high-level ethnic group figures for this metric."])
+    order = {g: i for i, g in enumerate(charts.GROUP_ORDER)}
+    service_order = {s: i for i, s in enumerate(charts.SERVICE_ORDER)}
+    rows = []
+    for r in sorted(_records(groups), key=lambda r: (service_order.get(r["service"], 9),
+                                                     order.get(r["group"], 9))):
+        name = GROUPS.get(str(r["group"]), str(r["group"]))
+        service = charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"]))
+        if metric == "M1":
+            rows.append([name, service, str(r["pay_band"]), count_text(r.get("n_group"), r, data),
+                         _with_ci(_pct, r.get("share"), r.get("share_ci_low"),
+                                  r.get("share_ci_high")),
+                         _ratio(r.get("representation_index"))])
+        elif metric == "M9":
+            rows.append([name, service, count_text(r.get("n_group"), r, data),
+                         _with_ci(_pct, r.get("share"), r.get("share_ci_low"),
+                                  r.get("share_ci_high"))])
+        else:
+            rows.append([name, service, count_text(r.get("n_group"), r, data),
+                         count_text(r.get("events_group"), r, data),
+                         _with_ci(_pct, r.get("rate_group"), r.get("rate_group_ci_low"),
+                                  r.get("rate_group_ci_high")),
+                         _with_ci(_ratio, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high")),
+                         str(r.get("four_fifths") or NOT_PUBLISHED)])
+    if metric == "M1":
+        columns = ["Ethnic group", "Service", "Pay band", "Staff", "Share of band (95% CI)",
+                   "Representation index"]
+    elif metric == "M9":
+        columns = ["Ethnic group", "Service", "Senior managers", "Share of senior management "
+                   "(95% CI)"]
+    else:
+        definition = metrics.METRICS[metric]
+        columns = ["Ethnic group", "Service", definition.denominator.capitalize(),
+                   definition.numerator.capitalize(), "Rate (95% CI)",
+                   "Relative likelihood vs white (95% CI)", "Four-fifths reading"]
+    return _table(f"{_metric_title(metric)}: high-level census groups, each compared with white "
+                  "staff", columns, rows)
+
+
+def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bool) -> Section:
+    if len(data.years) < 2:
+        return Section(key, heading, _paragraphs([
+            f"Only {data.year} is held for {data.display_name}, so there is no change over time "
+            "to show yet."]))
+    change = data.trends[(data.trends["metric"] == metric) & (data.trends["year"] == data.year)
+                         & (data.trends["group"] == "minority")]
+    if metric == "M1":  # every band of every service would be too long a table: all services
+        change = change[change["service"] == ("all" if "all" in set(change["service"]) else
+                                              change["service"].iloc[0])] if len(change) else change
+    else:
+        change = change[change["pay_band"].isna()]
+    main = change[change["service"] == "all"] if "all" in set(change["service"]) else change
+    sentences = [narrative.describe_change(r) for r in _records(main)]
+    measure = "share" if metric in SHARE_METRICS else "rl"
+    fmt = _ratio if measure == "rl" else _pct
+    change_fmt = _ratio if measure == "rl" else _pp
+    rows = [
+        [charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"])),
+         *([str(r["pay_band"])] if metric == "M1" else []),
+         f"{r['compared_with']} ({r['year_then']})", fmt(r.get("value_then")),
+         fmt(r.get("value_now")),
+         _with_ci(change_fmt, r.get("change"), r.get("change_ci_low"), r.get("change_ci_high")),
+         _p_value(r.get("p_value"))]
+        for r in _records(change)
+    ]
+    columns = ["Service", *(["Pay band"] if metric == "M1" else []), "Compared with",
+               "Then", str(data.year),
+               "Change (ratio of RLs, 95% CI)" if measure == "rl" else "Change (95% CI)",
+               "p-value"]
+    body = _paragraphs(sentences)
+    if rows:
+        body += _table(f"{_metric_title(metric)}: change against the baseline and the previous "
+                       "year", columns, rows)
+    if with_chart:
+        body += _trend_chart(data, metric).html()
+    return Section(key, heading, body)
+
+
+def _trend_chart(data: ReportData, metric: str) -> charts.Chart:
+    history = data.history[(data.history["metric"] == metric)
+                           & (data.history["group"] == "minority")]
+    if metric == "M1":
+        history = history[(history["service"] == "all") & history["pay_band"].notna()]
+        return charts.trend_chart(history, measure="share", series="pay_band",
+                                  title="M1: minority ethnic share by pay band over time")
+    history = history[history["pay_band"].isna()]
+    measure = "share" if metric in SHARE_METRICS else "rl"
+    return charts.trend_chart(history, measure=measure, title=f"{metric} over time")
+
+
+def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
+             heading: str) -> Section:
+    table = METRIC_TABLES[metric]
+    notes = []
+    quality = None
+    if not data.quality.empty:
+        question = metrics.METRICS[metric].question
+        quality = data.quality[(data.quality["table"] == table)
+                               & ((data.quality["question"] == question) if question
+                                  else data.quality["question"].isna())]
+    if quality is not None and not quality.empty:
+        rows = [
+            [charts.SERVICE_LABELS.get(str(q["service"]), str(q["service"])),
+             count_text(q.get("known"), {"suppressed": False}, data),
+             count_text(q.get("unknown"), {"suppressed": False}, data),
+             "" if _value(q.get("unknown_pct")) is None else f"{float(q['unknown_pct']):.1f}%"]
+            for q in _records(quality)
+        ]
+        notes.append(_table(f"Ethnicity recorded in the {table.replace('_', ' ')} table",
+                            ["Service", "Known ethnicity", "Unknown or not stated",
+                             "Unknown (%)"], rows, css="quality"))
+    else:
+        notes.append(_paragraphs([f"The return holds no {table.replace('_', ' ')} table."]))
+    related = [n for n in data.notices if table in n or metric in n]
+    small = records[records["small_numbers"].astype("boolean").fillna(False)] \
+        if "small_numbers" in records else records.iloc[0:0]
+    if not small.empty:
+        related.append("Some figures rest on counts under 10 and should be read with care.")
+    if (records["suppressed"].astype("boolean").fillna(False)).any():
+        related.append(
+            f"Counts from 1 to {data.threshold - 1} are shown as <{data.threshold}, counts hidden "
+            f"so that they cannot be worked out from a total as {HIDDEN_TO_PROTECT}, and figures "
+            f"worked out from them are {NOT_PUBLISHED}.")
+    notes.append(_paragraphs(related))
+    return Section(key, heading, "".join(notes))
+
+
+def _how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
+    directions = []
+    for metric in metric_ids:
+        adverse = metrics.METRICS[metric].adverse_when
+        if metric in SHARE_METRICS:
+            continue
+        side = "above 1.25" if adverse == "high" else "below 0.80"
+        directions.append(f"For {metric}, a relative likelihood {side} is the adverse side.")
+    text = [
+        "A relative likelihood compares the rate for minority ethnic staff with the rate for "
+        "white staff: 1 means equally likely, 0.5 half as likely, 2 twice as likely.",
+        "The four-fifths rule, used by the NHS Workforce Race Equality Standard, reads a relative "
+        "likelihood from 0.80 to 1.25 as no adverse impact. Outside that range the difference is "
+        "large enough to look into, whether or not it is statistically significant.",
+        *directions,
+        "Each figure comes with a 95% confidence interval: the range of values the data are "
+        "consistent with. Small numbers give wide intervals. A difference is called "
+        "statistically significant when Fisher's exact test gives p below 0.05; a significant "
+        "difference is not proof of a cause.",
+    ]
+    if any(m in SHARE_METRICS for m in metric_ids):
+        text.append("The representation index divides a share (of a pay band, or of senior "
+                    "management) by the minority ethnic share of the whole workforce: 1 means "
+                    "the same share, below 1 a smaller one.")
+    text.append("Staff whose ethnicity is unknown or not stated are left out of every comparison "
+                "and counted under data quality.")
+    if data.disclosure == "published":
+        text.append(f"To protect individuals, counts from 1 to {data.threshold - 1} are shown as "
+                    f"<{data.threshold} and figures worked out from them are not published.")
+    return Section("how_to_read", "How to read this report", _paragraphs(text))
+
+
+# ---------------------------------------------------------------- the summary
+
+
+def summary_view(
+    authority: str,
+    year: int,
+    data_dir: Path | str | None,
+    *,
+    disclosure: str | None = None,
+    parameters_dir: Path | str | None = None,
+    with_charts: bool = True,
+) -> Report:
+    """Every metric on one page: forest plot, headline findings, change, links."""
+    data = load(authority, year, data_dir, disclosure_mode=disclosure,
+                parameters_dir=parameters_dir)
+    return build_summary(data, with_charts=with_charts)
+
+
+def build_summary(data: ReportData, *, with_charts: bool = True) -> Report:
+    """Sections of the summary report."""
+    title = "SC-WRES summary: every metric on one page"
+    sections = [
+        _banners(data),
+        _title(data, title),
+        Section("forest", "All relative likelihoods", _forest(data).html()) if with_charts
+        else None,
+        Section("headlines", "Headline findings", _headline_table(data)),
+        Section("changes", "Since the baseline year", _changes(data)),
+        Section("links", "The metric reports", _links()),
+        _how_to_read(data, [m for m in METRIC_TABLES if m not in SHARE_METRICS]),
+    ]
+    return Report(title, tuple(s for s in sections if s is not None))
+
+
+def _forest(data: ReportData) -> charts.Chart:
+    """Every ratio metric's minority ethnic RL, by service, on one log axis."""
+    results = data.results
+    ratio = results[(results["group"] == "minority") & results["pay_band"].isna()
+                    & ~results["metric"].isin(SHARE_METRICS)]
+    labels = {m: f"{m} {metrics.METRICS[m].short_title}" for m in METRIC_TABLES}
+    return charts.forest_plot(ratio, rows="metric", row_labels=labels,
+                              title="Relative likelihood by metric and service")
+
+
+def _headline_table(data: ReportData) -> str:
+    rows = []
+    for metric in METRIC_TABLES:
+        records = data.metric(metric)
+        if records.empty or (records["status"] == "not_collected").all():
+            sentence = narrative.not_collected(metric)
+        else:
+            sentence = narrative.headline(records)
+        rows.append([_metric_title(metric), sentence, f"{REPORT_OF_METRIC[metric]}.html"])
+    body = _table(f"Headline findings, {data.display_name}, {data.year}",
+                  ["Metric", "Headline", "Report"], rows, css="headlines")
+    # the report file names become links
+    for metric in METRIC_TABLES:
+        name = f"{REPORT_OF_METRIC[metric]}.html"
+        body = body.replace(f"<td>{name}</td>", f'<td><a href="{name}">{name}</a></td>', 1)
+    return body
+
+
+def _changes(data: ReportData) -> str:
+    if len(data.years) < 2:
+        return _paragraphs([f"Only {data.year} is held for {data.display_name}, so there is no "
+                            "change since a baseline to report yet."])
+    change = data.trends[(data.trends["year"] == data.year)
+                         & (data.trends["compared_with"] == "baseline")
+                         & (data.trends["group"] == "minority") & data.trends["pay_band"].isna()
+                         & (data.trends["service"] == "all")]
+    groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": []}
+    for r in _records(change):
+        groups[_direction(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
+    parts = []
+    for name, sentences in groups.items():
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences) or "<li>None.</li>"
+        parts.append(f"<h3>{html.escape(name.capitalize())}</h3><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def _direction(trend: Mapping[str, object]) -> str:
+    """improved / worsened / no significant change, by the metric's adverse side."""
+    change = _value(trend.get("change"))
+    if change is None or not trend.get("significant"):
+        return "no significant change"
+    adverse = metrics.METRICS[str(trend["metric"])].adverse_when
+    rising = change > (1.0 if trend.get("measure") == "rl" else 0.0)
+    worse = rising if adverse == "high" else not rising
+    return "worsened" if worse else "improved"
+
+
+def _links() -> str:
+    items = "".join(
+        f'<li><a href="{stem}.html">{html.escape(" and ".join(_metric_title(m) for m in ids))}'
+        "</a></li>"
+        for stem, ids in NOTEBOOKS.items() if stem != "summary"
+    )
+    return f"<ul>{items}</ul>"
+
+
+def empty_results() -> pd.DataFrame:
+    """A results frame with no records (RESULT_COLUMNS)."""
+    return pd.DataFrame(columns=list(RESULT_COLUMNS))
