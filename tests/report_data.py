@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.writer import write_return
 
 AUTHORITY = "testshire"
@@ -98,3 +99,17 @@ def write_fixture(data_dir: Path, years: tuple[int, ...] = YEARS) -> Path:
     (data_dir / "parameters").mkdir(parents=True, exist_ok=True)
     (data_dir / "parameters" / f"{AUTHORITY}.yml").write_text(PARAMETERS, encoding="utf-8")
     return data_dir
+
+
+def record(**values: object) -> dict[str, object]:
+    """One result record with every RESULT_COLUMNS key: None unless given (minority, ok)."""
+    row = dict.fromkeys(RESULT_COLUMNS)
+    row.update(authority=AUTHORITY, year=2025, reference="white", status="ok",
+               suppressed=False, disclosure="published", group="minority")
+    row.update(values)
+    return row
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Result records as the metric engine gives them: object columns, None for missing."""
+    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS), dtype=object)

@@ -15,23 +15,11 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from tests.report_data import frame, record
 from wres_tools import charts
-from wres_tools.contract import RESULT_COLUMNS
 
 AF = [c.lower() for c in get_af_colours("categorical")]
 BANDS = ["less than £30,000", "£30,000 to £69,000", "£70,000 and over"]
-
-
-def record(**values: object) -> dict[str, object]:
-    row = dict.fromkeys(RESULT_COLUMNS)
-    row.update(authority="testshire", year=2025, reference="white", status="ok",
-               suppressed=False, disclosure="published", group="minority")
-    row.update(values)
-    return row
-
-
-def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 
 def plotted_points(figure: Figure) -> list[tuple[float, float]]:

@@ -1,0 +1,94 @@
+"""The report notebooks: thin, output-free, on the project kernel, and each runs through papermill
+on a small fixture authority to a report that holds its headline sentence."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.report_data import AUTHORITY, write_fixture
+from wres_tools import narrative, report
+from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
+
+NOTEBOOK_FILES = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+PARAMETERS = ("authority", "year", "data_dir", "parameters_dir", "disclosure", "with_charts")
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    return notebook
+
+
+def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in notebook.cells if c.cell_type == "code"]
+
+
+def test_there_is_one_notebook_per_report() -> None:
+    assert [p.stem for p in NOTEBOOK_FILES] == sorted(report.NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean_on_the_project_kernel(path: Path) -> None:
+    notebook = read(path)
+    assert notebook.metadata.kernelspec.name == KERNEL_NAME
+    for cell in code_cells(notebook):
+        assert cell.outputs == [] and cell.execution_count is None, "strip outputs before commit"
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0].cell_type == "code"
+    names = re.findall(r"^(\w+) = ", tagged[0].source, re.M)
+    assert tuple(names) == PARAMETERS
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_notebook_holds_no_logic_and_asks_for_its_own_metrics(path: Path) -> None:
+    notebook = read(path)
+    source = "\n".join(c.source for c in code_cells(notebook))
+    assert not re.findall(r"^\s*(for |while |def |class |if )|\.groupby\(|\.merge\(|\.pivot",
+                          source, re.M)
+    body = [c for c in code_cells(notebook) if "parameters" not in c.metadata.get("tags", [])]
+    assert all(re.fullmatch(r"(from wres_tools import report\n\nview = report\.\w+\((.|\n)*\)\n)?"
+                            r"view\.show\(.*\)", c.source) for c in body)
+    if path.stem == "summary":
+        assert "report.summary_view(" in source
+    else:
+        asked = re.search(r"data_dir, ((?:\"M\w+\", )+)disclosure", source).group(1)
+        assert tuple(re.findall(r'"(M\w+)"', asked)) == report.NOTEBOOKS[path.stem]
+
+
+@pytest.fixture(scope="module")
+def fixture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_fixture(tmp_path_factory.mktemp("notebooks") / "data")
+
+
+def expected_headline(stem: str, data_dir: Path) -> str:
+    published = report.load(AUTHORITY, 2025, data_dir)
+    if stem == "summary":
+        return narrative.headline(published.metric("M2"))
+    metric = report.NOTEBOOKS[stem][0]
+    records = published.metric(metric)
+    if (records["status"] == "not_collected").all():
+        return narrative.not_collected(metric)
+    return narrative.headline(records)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
+def test_notebook_runs_through_papermill(path: Path, fixture_dir: Path, tmp_path: Path) -> None:
+    import papermill
+
+    output = tmp_path / path.name
+    papermill.execute_notebook(
+        str(path), str(output), kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(tmp_path),
+        parameters={"authority": AUTHORITY, "year": 2025, "data_dir": str(fixture_dir)},
+    )
+    executed = read(output)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in code_cells(executed)
+                    for o in c.outputs)
+    assert not [o for c in code_cells(executed) for o in c.outputs if o.output_type == "error"]
+    assert html.escape(expected_headline(path.stem, fixture_dir)) in shown
+    assert html.escape(report.SYNTHETIC_BANNER) in shown  # the fixture says synthetic: true
