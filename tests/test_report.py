@@ -22,14 +22,13 @@ TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_wit
 
 
 def data(results: pd.DataFrame, *, mode: str = "published", synthetic: bool = False,
-         trends: pd.DataFrame | None = None, years: tuple[int, ...] = (2025,)) -> report.ReportData:
+         trends: pd.DataFrame | None = None, years: tuple[int, ...] = (2025,),
+         hidden: dict | None = None) -> report.ReportData:
     return report.ReportData(
         authority=AUTHORITY, display_name="Testshire", year=2025, disclosure=mode, threshold=5,
         synthetic=synthetic, results=results, history=results,
         trends=trends if trends is not None else pd.DataFrame(columns=TREND_COLUMNS),
-        quality=pd.DataFrame(columns=["table", "service", "known", "unknown", "unknown_pct",
-                                      "question"]),
-        years=years,
+        pooled=frame([]), hidden=hidden or {}, years=years,
     )
 
 
@@ -97,19 +96,25 @@ def row(parsed: Cells, header: str) -> list[str]:
 # ---------------------------------------------------------------- counts and formatting
 
 
-@pytest.mark.parametrize(("value", "flags", "mode", "expected"), [
-    (3, {}, "published", "<5"),  # a small count is never printed, whatever the frame holds
-    (3, {}, "internal", "3"),
-    (0, {}, "published", "0"),  # zero may be shown
-    (5, {}, "published", "5"),
-    (1234, {}, "internal", "1,234"),
-    (None, {"suppressed": True, "reason": "not published: small numbers"}, "published", "<5"),
-    (None, {"suppressed": True, "reason": "not published: secondary suppression"}, "published",
-     "[c]"),
-    (None, {"suppressed": False}, "published", "not published"),
+KEY = ("M2", "children", "minority", None)
+
+
+@pytest.mark.parametrize(("value", "suppressed", "hidden", "mode", "expected"), [
+    (3, False, {}, "published", "<5"),  # a small count is never printed, whatever the frame holds
+    (3, False, {}, "internal", "3"),
+    (0, False, {}, "published", "0"),  # zero may be shown
+    (5, False, {}, "published", "5"),
+    (1234, False, {}, "internal", "1,234"),
+    (None, True, {KEY: {"n_group": "primary"}}, "published", "<5"),
+    (None, True, {KEY: {"n_group": "secondary"}}, "published", "[c]"),
+    (None, True, {}, "published", "[c]"),  # hidden for a reason not known: never print a bound
+    (None, False, {}, "published", "not available"),
 ])
-def test_count_text(value: object, flags: dict, mode: str, expected: str) -> None:
-    assert report.count_text(value, flags, data(m2_records(), mode=mode)) == expected
+def test_count_text(value: object, suppressed: bool, hidden: dict, mode: str,
+                    expected: str) -> None:
+    shown = record(metric="M2", service="children", n_group=value, suppressed=suppressed)
+    assert report.count_text(shown, "n_group", data(m2_records(), mode=mode, hidden=hidden)) == \
+        expected
 
 
 # ---------------------------------------------------------------- a ratio metric
@@ -127,8 +132,10 @@ def test_metric_report_has_every_section_in_reading_order() -> None:
 
 
 def test_figures_table_puts_the_services_side_by_side_with_intervals() -> None:
-    markup = report.build_metric_report(data(m2_records(), mode="internal"), ["M2"]).section(
-        "figures").body
+    hidden = {KEY: {c: "primary" for c in ("n_group", "events_group", "n_reference",
+                                            "events_reference")}}
+    markup = report.build_metric_report(data(m2_records(), mode="internal", hidden=hidden),
+                                        ["M2"]).section("figures").body
     parsed = cells(markup)
     header = [text for _, _, text in parsed.rows[0]]
     assert header == ["Figure", "Adults' services", "Children's services", "All services"]
@@ -149,8 +156,11 @@ def test_figures_table_puts_the_services_side_by_side_with_intervals() -> None:
 
 def test_published_tables_never_print_a_small_count() -> None:
     # the same records in published mode: 2 appointed and 4 unknown are printed as "<5"
-    parsed = cells(report.build_metric_report(data(m2_records()), ["M2"]).section("figures").body)
-    assert row(parsed, "Minority ethnic: applicants appointed") == ["<5", "<5", "<5"]
+    hidden = {KEY: {"n_group": "primary", "events_group": "secondary"}}
+    parsed = cells(report.build_metric_report(data(m2_records(), hidden=hidden), ["M2"])
+                   .section("figures").body)
+    assert row(parsed, "Minority ethnic: applicants shortlisted") == ["10", "<5", "10"]
+    assert row(parsed, "Minority ethnic: applicants appointed") == ["<5", "[c]", "<5"]
     assert row(parsed, "Unknown ethnicity, left out")[2] == "<5 (1.0%)"
     numbers = [int(n.replace(",", "")) for r in parsed.rows for _, _, text in r[1:]
                for n in re.findall(r"^[\d,]+$", text)]
@@ -227,12 +237,15 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
                            share_workforce=42 / 170, representation_index=share / (42 / 170)))
     rows.append(record(metric="M1", service="all", pay_band=None, n_group=42, n_reference=128,
                        share=42 / 170, share_workforce=42 / 170))
-    parsed = cells(report.build_metric_report(data(frame(rows)), ["M1"]).section("figures").body)
+    hidden = {("M1", "all", "minority", BANDS[2]): {"n_group": "primary",
+                                                    "n_reference": "secondary"}}
+    parsed = cells(report.build_metric_report(data(frame(rows), hidden=hidden), ["M1"])
+                   .section("figures").body)
     assert [r[0][2] for r in parsed.rows[1:]] == [*BANDS, "Whole workforce"]
     # index = 0.30 / (42/170) = 0.30 / 0.2471 = 1.21; 0.20 / 0.2471 = 0.81
     assert row(parsed, BANDS[0]) == ["30 / 70", "30.0%", "1.21"]
     assert row(parsed, BANDS[1]) == ["10 / 40", "20.0%", "0.81"]
-    assert row(parsed, BANDS[2]) == ["<5 / <5", "not published", "not published"]
+    assert row(parsed, BANDS[2]) == ["<5 / [c]", "not published", "not published"]
     assert row(parsed, "Whole workforce") == ["42 / 128", "24.7%", "1.00"]
 
 

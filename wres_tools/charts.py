@@ -125,15 +125,15 @@ def _style() -> Iterator[None]:
 # ---------------------------------------------------------------- number helpers
 
 
-def _value(value: object) -> float | None:
+def number(value: object) -> float | None:
     """A drawable float, or None for a withheld / missing / non-finite value."""
     if value is None or value is pd.NA:
         return None
     try:
-        number = float(value)  # type: ignore[arg-type]
+        result = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return number if math.isfinite(number) else None
+    return result if math.isfinite(result) else None
 
 
 def _ratio(value: float) -> str:
@@ -161,11 +161,14 @@ def _why_missing(record: Mapping[str, object]) -> str:
     return str(reason) if reason else "not computable"
 
 
-def _records(records: pd.DataFrame | Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
-    if isinstance(records, pd.DataFrame):
-        frame = records.astype(object).where(records.notna(), None)
-        return frame.to_dict("records")
-    return [dict(r) for r in records]
+def as_records(records: pd.DataFrame | Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Records as plain dicts with None for every missing value (NaN, NA, None)."""
+    rows = records.to_dict("records") if isinstance(records, pd.DataFrame) else records
+    return [{k: None if _missing(v) else v for k, v in r.items()} for r in rows]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _services(rows: Sequence[Mapping[str, object]]) -> list[str]:
@@ -235,7 +238,7 @@ def forest_plot(
     report), in order of first appearance; services side by side within a line, each with its
     own marker. Records with no RL are not drawn: the line says why in words.
     """
-    data = _records(records)
+    data = as_records(records)
     keys = list(dict.fromkeys(str(r[rows]) for r in data))
     labels = {k: (row_labels or {}).get(k, GROUP_LABELS.get(k, k)) for k in keys}
     services = _services(data)
@@ -253,8 +256,8 @@ def forest_plot(
                 if record is None:
                     continue
                 y = index + offsets[service]
-                rl = _value(record.get("rl"))
-                low, high = _value(record.get("rl_ci_low")), _value(record.get("rl_ci_high"))
+                rl = number(record.get("rl"))
+                low, high = number(record.get("rl_ci_low")), number(record.get("rl_ci_high"))
                 name = f"{labels[key]}, {SERVICE_LABELS[service]}"
                 if rl is None or rl <= 0:
                     missing.append(f"{name}: {_why_missing(record)}")
@@ -314,7 +317,7 @@ def rates_chart(
     ``records`` are the metric's records for the minority group (one per service); the white
     rate is the record's reference rate.
     """
-    data = [r for r in _records(records) if r.get("group") == "minority"]
+    data = [r for r in as_records(records) if r.get("group") == "minority"]
     services = _services(data)
     series = (
         ("rate_group", "Minority ethnic", PALETTE[0], "o"),
@@ -328,9 +331,9 @@ def rates_chart(
             xs, ys, err_low, err_high = [], [], [], []
             for index, service in enumerate(services):
                 record = next(r for r in data if r.get("service") == service)
-                rate = _value(record.get(column))
-                low = _value(record.get(f"{column}_ci_low"))
-                high = _value(record.get(f"{column}_ci_high"))
+                rate = number(record.get(column))
+                low = number(record.get(f"{column}_ci_low"))
+                high = number(record.get(f"{column}_ci_high"))
                 name = f"{label}, {SERVICE_LABELS[service]}"
                 y = index + offset
                 if rate is None:
@@ -382,7 +385,7 @@ def pay_band_chart(
     ``bands`` fixes the order; by default the order the records give (the metric engine emits
     the authority's own order, lowest first).
     """
-    data = [r for r in _records(records) if r.get("group") == "minority"]
+    data = [r for r in as_records(records) if r.get("group") == "minority"]
     band_rows = [r for r in data if r.get("pay_band") is not None]
     order = list(bands) if bands is not None else list(
         dict.fromkeys(str(r["pay_band"]) for r in band_rows)
@@ -403,8 +406,8 @@ def pay_band_chart(
                 )
                 if record is None:
                     continue
-                share = _value(record.get("share"))
-                low, high = _value(record.get("share_ci_low")), _value(record.get("share_ci_high"))
+                share = number(record.get("share"))
+                low, high = number(record.get("share_ci_low")), number(record.get("share_ci_high"))
                 x = index + offsets[service]
                 if share is None:
                     missing.append(f"{band}, {label}: {_why_missing(record)}")
@@ -426,9 +429,9 @@ def pay_band_chart(
                               label=label, gid=f"band:{service}")
             whole = next((r for r in data if r.get("service") == service
                           and r.get("pay_band") is None), None)
-            workforce = _value(whole.get("share")) if whole else None
+            workforce = number(whole.get("share")) if whole else None
             if workforce is None and whole is None and band_rows:
-                workforce = _value(next((r.get("share_workforce") for r in band_rows
+                workforce = number(next((r.get("share_workforce") for r in band_rows
                                          if r.get("service") == service), None))
             if workforce is None:
                 if whole is not None:
@@ -467,7 +470,7 @@ def shares_chart(
 ) -> Chart:
     """M9: the minority ethnic share of senior management (with its exact interval), of the
     whole workforce and of the local population, as hatched bars per service."""
-    data = [r for r in _records(records) if r.get("group") == "minority"]
+    data = [r for r in as_records(records) if r.get("group") == "minority"]
     services = _services(data)
     offsets = _dodge(len(SHARE_SERIES), 0.54)
     height = 0.25
@@ -478,7 +481,7 @@ def shares_chart(
             labelled = False
             for index, service in enumerate(services):
                 record = next(r for r in data if r.get("service") == service)
-                share = _value(record.get(column))
+                share = number(record.get(column))
                 y = index + offset
                 name = f"{label}, {SERVICE_LABELS[service]}"
                 if share is None:
@@ -489,7 +492,7 @@ def shares_chart(
                     continue
                 interval, xerr, end = "", None, share
                 if column == "share":
-                    low, high = _value(record.get("share_ci_low")), _value(
+                    low, high = number(record.get("share_ci_low")), number(
                         record.get("share_ci_high"))
                     if low is not None and high is not None:
                         xerr = [[(share - low) * 100], [(high - share) * 100]]
@@ -535,7 +538,7 @@ def trend_chart(
     ``records`` hold one record per year and series value (``service``, or ``pay_band`` for M1's
     bands); a year with no figure is a gap in the line, named in the text alternative.
     """
-    data = _records(records)
+    data = as_records(records)
     years = sorted({int(r["year"]) for r in data})
     keys = list(dict.fromkeys(str(r[series]) for r in data))
     if series == "service":
@@ -547,13 +550,13 @@ def trend_chart(
     markers = ("o", "s", "D", "^", "v", "P", "X", "*")
     styles = ("-", "--", ":", "-.")
     with _style():
-        for number, key in enumerate(keys):
+        for position, key in enumerate(keys):
             if series == "service":
                 colour, marker, linestyle = SERVICE_STYLE[key]
                 label = SERVICE_LABELS[key]
             else:
-                colour = PALETTE[number % len(PALETTE)]
-                marker, linestyle = markers[number % len(markers)], styles[number % len(styles)]
+                colour = PALETTE[position % len(PALETTE)]
+                marker, linestyle = markers[position % len(markers)], styles[position % len(styles)]
                 label = key
             xs, ys, err_low, err_high = [], [], [], []
             for year in years:
@@ -561,9 +564,9 @@ def trend_chart(
                                and int(r["year"]) == year), None)
                 if record is None:
                     continue
-                value = _value(record.get(measure))
-                low = _value(record.get(f"{measure}_ci_low"))
-                high = _value(record.get(f"{measure}_ci_high"))
+                value = number(record.get(measure))
+                low = number(record.get(f"{measure}_ci_low"))
+                high = number(record.get(f"{measure}_ci_high"))
                 if value is None or (measure == "rl" and value <= 0):
                     missing.append(f"{label}, {year}: {_why_missing(record)}")
                     xs.append(year)

@@ -10,15 +10,16 @@ out. Every sentence comes from :mod:`wres_tools.narrative`, every chart from
 :mod:`wres_tools.charts`; this module only lays them out.
 
 Tables print a count withheld by disclosure control as "<5" (the threshold) when it was a small
-count, "[c]" when it was hidden to protect another cell, and a derived figure that was withheld as
-"not published". In published mode no count from 1 to threshold-1 is ever printed, whatever the
-frame holds (a second guard behind :mod:`wres_tools.disclosure`).
+count, "[c]" when it was hidden to protect another cell (:func:`disclosure.display_count`), and a
+derived figure that was withheld as "not published". In published mode no count from 1 to
+threshold-1 is ever printed, whatever the frame holds (a second guard behind
+:mod:`wres_tools.disclosure`). The data-quality figures are the records' own ``unknown_count`` and
+``unknown_pct``, so they pass through the same disclosure control as every other count.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from wres_tools import charts, disclosure, io, metrics, narrative, trends
-from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, Return
 from wres_tools.ethnicity import GROUPS
 from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
@@ -56,7 +57,7 @@ SYNTHETIC_BANNER = (
     "authority's real return."
 )
 NOT_PUBLISHED = "not published"
-HIDDEN_TO_PROTECT = "[c]"
+NOT_AVAILABLE = "not available"
 
 
 # ---------------------------------------------------------------- the data a report is made from
@@ -75,13 +76,32 @@ class ReportData:
     results: pd.DataFrame  # the year's result records (RESULT_COLUMNS)
     history: pd.DataFrame  # the result records of every year held up to ``year``
     trends: pd.DataFrame  # trends.change_over_time, published
-    quality: pd.DataFrame  # metrics.data_quality of the year's return
+    pooled: pd.DataFrame  # M3 over the latest two years (trends.pooled_disciplinary), published
+    #: (metric, service, group, pay_band) -> {count column: "primary" | "secondary"}
+    hidden: Mapping[tuple, Mapping[str, str]] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # the return's notices (tables not collected, band order)
     years: tuple[int, ...] = ()
 
     def metric(self, metric: str) -> pd.DataFrame:
         """The year's records of one metric."""
         return self.results[self.results["metric"] == metric]
+
+
+def _record_key(record: Mapping[str, object]) -> tuple:
+    band = record.get("pay_band")
+    return (record["metric"], record["service"], record["group"],
+            band if isinstance(band, str) else None)
+
+
+def hidden_cells(published: pd.DataFrame) -> dict[tuple, dict[str, str]]:
+    """Which counts of each record disclosure control hid, and why (primary / secondary)."""
+    mask = disclosure.suppression_mask(published)
+    hidden: dict[tuple, dict[str, str]] = {}
+    for label, record in zip(published.index, published.to_dict("records"), strict=True):
+        kinds = {c: k for c, k in mask.loc[label].items() if k}
+        if kinds:
+            hidden[_record_key(record)] = kinds
+    return hidden
 
 
 _CACHE: OrderedDict[tuple, ReportData] = OrderedDict()
@@ -102,13 +122,12 @@ def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
 
 
-def _year_results(ref: io.ReturnRef, params: Parameters) -> tuple:
-    """One return read and computed: (Return, internal results, data quality); cached."""
+def _year_results(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.DataFrame]:
+    """One return read and computed: (Return, internal results); cached."""
     key = (_fingerprint(ref.path), params.model_dump_json())
     if key not in _YEAR_CACHE:
         ret = io.load_return(ref, params)
-        computed = (ret, metrics.compute_all(ret, params), metrics.data_quality(ret))
-        _remember(_YEAR_CACHE, key, computed)
+        _remember(_YEAR_CACHE, key, (ret, metrics.compute_all(ret, params)))
     return _YEAR_CACHE[key]
 
 
@@ -152,14 +171,26 @@ def _publish(
     authority: str, year: int, refs: Sequence[io.ReturnRef], params: Parameters, mode: str
 ) -> ReportData:
     computed = {ref.year: _year_results(ref, params) for ref in refs}
-    internal = {y: results for y, (_, results, _) in computed.items()}
+    internal = {y: results for y, (_, results) in computed.items()}
     published = {
         y: disclosure.apply_disclosure(results, mode, params.threshold)
         for y, results in internal.items()
     }
-    change = trends.change_over_time(internal, params.baseline_year)
-    change = disclosure.apply_to_trends(change, published) if mode == "published" else change
-    ret, _, quality = computed[year]
+    # a report for a year before the baseline compares with the previous year only
+    baseline = params.baseline_year if (params.baseline_year or 0) <= year else None
+    change = trends.change_over_time(internal, baseline, alpha=1 - params.confidence)
+    if baseline is None and params.baseline_year is not None:
+        change = change[change["compared_with"] != "baseline"].reset_index(drop=True)
+    if mode == "published":
+        change = disclosure.apply_to_trends(change, published)
+    returns = [ret for _, (ret, _) in sorted(computed.items())]
+    pooled = disclosure.apply_disclosure(
+        trends.pooled_disciplinary(returns, params), mode, params.threshold
+    )
+    ret = computed[year][0]
+    hidden = hidden_cells(published[year]) if mode == "published" else {}
+    for frame in (*published.values(), pooled):
+        frame.attrs.clear()  # read into ``hidden``; pandas deep-copies attrs on every slice
     return ReportData(
         authority=authority,
         display_name=params.display_name,
@@ -170,7 +201,8 @@ def _publish(
         results=published[year],
         history=pd.concat(published.values(), ignore_index=True),
         trends=change,
-        quality=quality,
+        pooled=pooled,
+        hidden=hidden,
         notices=tuple(str(p.message) for p in ret.notices),
         years=tuple(sorted(published)),
     )
@@ -179,59 +211,41 @@ def _publish(
 # ---------------------------------------------------------------- formatting
 
 
-def _value(value: object) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _ratio(value: object) -> str:
-    number = _value(value)
+    number = charts.number(value)
     return NOT_PUBLISHED if number is None else f"{number:.2f}"
 
 
 def _pct(value: object) -> str:
-    number = _value(value)
+    number = charts.number(value)
     return NOT_PUBLISHED if number is None else f"{number * 100:.1f}%"
 
 
 def _pp(value: object) -> str:
-    number = _value(value)
+    number = charts.number(value)
     return NOT_PUBLISHED if number is None else f"{number * 100:+.1f} pp"
 
 
 def _with_ci(fmt: Callable[[object], str], value: object, low: object, high: object) -> str:
     text = fmt(value)
-    if text == NOT_PUBLISHED or _value(low) is None or _value(high) is None:
+    if text == NOT_PUBLISHED or charts.number(low) is None or charts.number(high) is None:
         return text
     return f"{text} ({fmt(low)} to {fmt(high)})"
 
 
-def count_text(value: object, record: Mapping[str, object], data: ReportData) -> str:
-    """A count as a table prints it: the number, "<5", "[c]" or "not published"."""
-    number = _value(value)
-    published = data.disclosure == "published"
-    if number is None:
-        if not record.get("suppressed"):
-            return NOT_PUBLISHED
-        return f"<{data.threshold}" if _small_hidden(record) else HIDDEN_TO_PROTECT
-    if published and 1 <= number < data.threshold:
-        return f"<{data.threshold}"
-    return f"{int(number):,}"
-
-
-def _small_hidden(record: Mapping[str, object]) -> bool:
-    """Was a hidden count on this record hidden for being small (not to protect another)?"""
-    reason = str(record.get("reason") or "")
-    return "secondary" not in reason and "protect" not in reason
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+def count_text(record: Mapping[str, object], column: str, data: ReportData) -> str:
+    """A count as a table prints it: "1,234", "<5" (small, hidden), "[c]" (hidden to protect a
+    small one), "not published" or "not available"."""
+    number = charts.number(record.get(column))
+    if number is not None:
+        if data.disclosure == "published" and 1 <= number < data.threshold:
+            return f"<{data.threshold}"
+        return f"{int(number):,}"
+    kind = data.hidden.get(_record_key(record), {}).get(column)
+    if kind is None and record.get("suppressed") and data.disclosure == "published":
+        kind = "secondary"  # hidden, reason unknown: the safe reading never prints a bound
+    text = disclosure.display_count(None, kind or "", data.threshold)
+    return text or NOT_AVAILABLE
 
 
 def _table(
@@ -392,7 +406,7 @@ def _metric_sections(
             _quality(data, metric, records, key("quality"), name("Data quality")),
         ]
     main = records[(records["group"] == "minority") & records["pay_band"].isna()]
-    sentences = [s for r in _records(main) for s in narrative.describe(r)]
+    sentences = [s for r in charts.as_records(main) for s in narrative.describe(r)]
     sections = [
         Section(key("headline"), name("Headline") if prefix else None,
                 _paragraphs([narrative.headline(records)], "headline")),
@@ -404,6 +418,7 @@ def _metric_sections(
         Section(key("groups"), name("Ethnic groups compared with white staff"),
                 _groups_table(data, metric, records)),
         _trend(data, metric, key("trend"), name("Change over time"), with_charts),
+        _pooled(data, key("pooled")) if metric == "M3" else None,
         _quality(data, metric, records, key("quality"), name("Data quality")),
     ]
     return [s for s in sections if s is not None]
@@ -414,7 +429,7 @@ _SERVICE_COLUMNS = tuple(charts.SERVICE_LABELS.items())
 
 def _by_service(records: pd.DataFrame) -> dict[str, dict[str, object]]:
     main = records[(records["group"] == "minority") & records["pay_band"].isna()]
-    return {str(r["service"]): r for r in _records(main)}
+    return {str(r["service"]): r for r in charts.as_records(main)}
 
 
 def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
@@ -424,7 +439,7 @@ def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     services = [(s, label) for s, label in _SERVICE_COLUMNS if s in by_service]
     definition = metrics.METRICS[metric]
     n_label, events_label = definition.denominator, definition.numerator
-    count = lambda column: lambda r: count_text(r.get(column), r, data)  # noqa: E731
+    count = lambda column: lambda r: count_text(r, column, data)  # noqa: E731
     if metric == "M9":
         lines = [
             ("Minority ethnic senior managers", count("n_group")),
@@ -472,7 +487,7 @@ def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
 
 
 def _p_value(value: object) -> str:
-    number = _value(value)
+    number = charts.number(value)
     if number is None:
         return NOT_PUBLISHED
     text = "below 0.001" if number < 0.001 else f"{number:.3f}"
@@ -480,16 +495,16 @@ def _p_value(value: object) -> str:
 
 
 def _unknown(record: Mapping[str, object], data: ReportData) -> str:
-    count = count_text(record.get("unknown_count"), record, data)
-    share = _value(record.get("unknown_pct"))
-    return count if share is None else f"{count} ({share:.1f}%)"
+    count = count_text(record, "unknown_count", data)
+    share = charts.number(record.get("unknown_pct"))
+    return count if share is None else f"{count} ({_unknown_pct(share)})"
 
 
 def _pay_band_table(data: ReportData, records: pd.DataFrame) -> str:
     minority = records[records["group"] == "minority"]
     services = [(s, label) for s, label in _SERVICE_COLUMNS if s in set(minority["service"])]
     bands = list(dict.fromkeys(b for b in minority["pay_band"] if b is not None and b == b))
-    lookup = {(str(r["service"]), r["pay_band"]): r for r in _records(minority)}
+    lookup = {(str(r["service"]), r["pay_band"]): r for r in charts.as_records(minority)}
     rows = []
     for band in [*bands, None]:
         row = ["Whole workforce" if band is None else str(band)]
@@ -499,10 +514,10 @@ def _pay_band_table(data: ReportData, records: pd.DataFrame) -> str:
                 row += ["", "", ""]
                 continue
             row += [
-                f"{count_text(r.get('n_group'), r, data)} / "
-                f"{count_text(r.get('n_reference'), r, data)}",
+                f"{count_text(r, 'n_group', data)} / "
+                f"{count_text(r, 'n_reference', data)}",
                 _with_ci(_pct, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high")),
-                "1.00" if band is None and _value(r.get("share")) is not None
+                "1.00" if band is None and charts.number(r.get("share")) is not None
                 else _ratio(r.get("representation_index")),
             ]
         rows.append(row)
@@ -544,22 +559,22 @@ def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     order = {g: i for i, g in enumerate(charts.GROUP_ORDER)}
     service_order = {s: i for i, s in enumerate(charts.SERVICE_ORDER)}
     rows = []
-    for r in sorted(_records(groups), key=lambda r: (service_order.get(r["service"], 9),
+    for r in sorted(charts.as_records(groups), key=lambda r: (service_order.get(r["service"], 9),
                                                      order.get(r["group"], 9))):
         name = GROUPS.get(str(r["group"]), str(r["group"]))
         service = charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"]))
         if metric == "M1":
-            rows.append([name, service, str(r["pay_band"]), count_text(r.get("n_group"), r, data),
+            rows.append([name, service, str(r["pay_band"]), count_text(r, "n_group", data),
                          _with_ci(_pct, r.get("share"), r.get("share_ci_low"),
                                   r.get("share_ci_high")),
                          _ratio(r.get("representation_index"))])
         elif metric == "M9":
-            rows.append([name, service, count_text(r.get("n_group"), r, data),
+            rows.append([name, service, count_text(r, "n_group", data),
                          _with_ci(_pct, r.get("share"), r.get("share_ci_low"),
                                   r.get("share_ci_high"))])
         else:
-            rows.append([name, service, count_text(r.get("n_group"), r, data),
-                         count_text(r.get("events_group"), r, data),
+            rows.append([name, service, count_text(r, "n_group", data),
+                         count_text(r, "events_group", data),
                          _with_ci(_pct, r.get("rate_group"), r.get("rate_group_ci_low"),
                                   r.get("rate_group_ci_high")),
                          _with_ci(_ratio, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high")),
@@ -592,7 +607,7 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
     else:
         change = change[change["pay_band"].isna()]
     main = change[change["service"] == "all"] if "all" in set(change["service"]) else change
-    sentences = [narrative.describe_change(r) for r in _records(main)]
+    sentences = [narrative.describe_change(r) for r in charts.as_records(main)]
     measure = "share" if metric in SHARE_METRICS else "rl"
     fmt = _ratio if measure == "rl" else _pct
     change_fmt = _ratio if measure == "rl" else _pp
@@ -603,7 +618,7 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
          fmt(r.get("value_now")),
          _with_ci(change_fmt, r.get("change"), r.get("change_ci_low"), r.get("change_ci_high")),
          _p_value(r.get("p_value"))]
-        for r in _records(change)
+        for r in charts.as_records(change)
     ]
     columns = ["Service", *(["Pay band"] if metric == "M1" else []), "Compared with",
                "Then", str(data.year),
@@ -630,41 +645,62 @@ def _trend_chart(data: ReportData, metric: str) -> charts.Chart:
     return charts.trend_chart(history, measure=measure, title=f"{metric} over time")
 
 
+def _pooled(data: ReportData, key: str) -> Section:
+    """M3 over the latest two years, counts summed, as the NHS now reports disciplinary figures."""
+    by_service = _by_service(data.pooled)
+    heading = "Pooled over the latest two years"
+    if not by_service or all(r.get("status") != "ok" for r in by_service.values()):
+        reasons = {str(r.get("reason")) for r in by_service.values() if r.get("reason")}
+        return Section(key, heading, _paragraphs(sorted(reasons) or [
+            "Pooling needs two years of returns."]))
+    years = [y for y in data.years[-2:]]
+    main = by_service.get("all") or next(iter(by_service.values()))
+    rows = [
+        [label, count_text(r, "events_group", data) + " of " + count_text(r, "n_group", data),
+         count_text(r, "events_reference", data) + " of " + count_text(r, "n_reference", data),
+         _with_ci(_ratio, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high")),
+         str(r.get("four_fifths") or NOT_PUBLISHED)]
+        for s, label in _SERVICE_COLUMNS if (r := by_service.get(s)) is not None
+    ]
+    table = _table(
+        f"M3 pooled over {years[0]} and {years[-1]}: staff entering a formal disciplinary "
+        "investigation", ["Service", "Minority ethnic", "White",
+                          "Relative likelihood (95% CI)", "Four-fifths reading"], rows)
+    return Section(key, heading, _paragraphs(narrative.describe(main)) + table)
+
+
 def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
              heading: str) -> Section:
     table = METRIC_TABLES[metric]
+    by_service = _by_service(records)
     notes = []
-    quality = None
-    if not data.quality.empty:
-        question = metrics.METRICS[metric].question
-        quality = data.quality[(data.quality["table"] == table)
-                               & ((data.quality["question"] == question) if question
-                                  else data.quality["question"].isna())]
-    if quality is not None and not quality.empty:
+    if any(r.get("status") != "not_collected" for r in by_service.values()):
         rows = [
-            [charts.SERVICE_LABELS.get(str(q["service"]), str(q["service"])),
-             count_text(q.get("known"), {"suppressed": False}, data),
-             count_text(q.get("unknown"), {"suppressed": False}, data),
-             "" if _value(q.get("unknown_pct")) is None else f"{float(q['unknown_pct']):.1f}%"]
-            for q in _records(quality)
+            [label, count_text(by_service[s], "unknown_count", data),
+             _unknown_pct(by_service[s].get("unknown_pct"))]
+            for s, label in _SERVICE_COLUMNS if s in by_service
         ]
-        notes.append(_table(f"Ethnicity recorded in the {table.replace('_', ' ')} table",
-                            ["Service", "Known ethnicity", "Unknown or not stated",
-                             "Unknown (%)"], rows, css="quality"))
+        notes.append(_table(
+            f"{metric}: people of unknown or not stated ethnicity, left out of the comparisons",
+            ["Service", "Unknown ethnicity", "Share of everyone counted"], rows, css="quality"))
     else:
         notes.append(_paragraphs([f"The return holds no {table.replace('_', ' ')} table."]))
-    related = [n for n in data.notices if table in n or metric in n]
-    small = records[records["small_numbers"].astype("boolean").fillna(False)] \
-        if "small_numbers" in records else records.iloc[0:0]
-    if not small.empty:
+    related = [n for n in data.notices if table in n or metric in n.split()]
+    if records["small_numbers"].map(lambda v: v is True).any():
         related.append("Some figures rest on counts under 10 and should be read with care.")
-    if (records["suppressed"].astype("boolean").fillna(False)).any():
+    if data.disclosure == "published" and records["suppressed"].map(lambda v: v is True).any():
         related.append(
-            f"Counts from 1 to {data.threshold - 1} are shown as <{data.threshold}, counts hidden "
-            f"so that they cannot be worked out from a total as {HIDDEN_TO_PROTECT}, and figures "
-            f"worked out from them are {NOT_PUBLISHED}.")
+            f"Counts from 1 to {data.threshold - 1} are shown as <{data.threshold}; counts hidden "
+            f"so that a small one cannot be worked out from a total are shown as "
+            f"{disclosure.SECONDARY_SYMBOL}; figures worked out from hidden counts are "
+            f"{NOT_PUBLISHED}.")
     notes.append(_paragraphs(related))
     return Section(key, heading, "".join(notes))
+
+
+def _unknown_pct(value: object) -> str:
+    number = charts.number(value)
+    return NOT_PUBLISHED if number is None else f"{number:.1f}%"
 
 
 def _how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
@@ -770,7 +806,7 @@ def _changes(data: ReportData) -> str:
                          & (data.trends["group"] == "minority") & data.trends["pay_band"].isna()
                          & (data.trends["service"] == "all")]
     groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": []}
-    for r in _records(change):
+    for r in charts.as_records(change):
         groups[_direction(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
     parts = []
     for name, sentences in groups.items():
@@ -781,7 +817,7 @@ def _changes(data: ReportData) -> str:
 
 def _direction(trend: Mapping[str, object]) -> str:
     """improved / worsened / no significant change, by the metric's adverse side."""
-    change = _value(trend.get("change"))
+    change = charts.number(trend.get("change"))
     if change is None or not trend.get("significant"):
         return "no significant change"
     adverse = metrics.METRICS[str(trend["metric"])].adverse_when
