@@ -216,3 +216,13 @@ def test_missing_values_are_never_drawn(value: object) -> None:
     rows = frame([record(metric="M5", service="all", rl=0.9, rl_ci_low=0.7, rl_ci_high=1.1),
                   record(metric="M6", service="all", rl=value)])
     assert [x for x, _ in plotted_points(charts.forest_plot(rows).figure)] == [0.9]
+
+
+def test_a_line_with_nothing_to_draw_for_one_reason_says_it_once() -> None:
+    rows = frame([record(metric="M4", service=s, status="not_collected")
+                  for s in ("adults", "children", "all")]
+                 + [record(metric="M5", service="all", rl=1.1, rl_ci_low=0.9, rl_ci_high=1.3)])
+    chart = charts.forest_plot(rows)
+    assert "M4, every service: not collected" in chart.alt
+    notes = [t.get_text() for t in chart.figure.axes[0].texts]
+    assert notes.count("not collected") == 1

@@ -201,7 +201,7 @@ def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], a
     low = min([*lows, FOUR_FIFTHS[0]]) / 1.25
     high = max([*highs, FOUR_FIFTHS[1]]) * 1.25
     low, high = max(low, 0.02), min(high, 50.0)
-    ticks = [t for t in (0.05, 0.1, 0.25, 0.5, 0.8, 1, 1.25, 2, 4, 10, 25, 50) if low <= t <= high]
+    ticks = [t for t in (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 25, 50) if low <= t <= high]
     if axis == "x":
         axes.set_xscale("log")
         axes.set_xlim(low, high)
@@ -245,11 +245,11 @@ def forest_plot(
     offsets = dict(zip(services, _dodge(len(services), 0.5), strict=True))
     figure, axes = _new_figure(max(2.6, 0.3 * len(keys) * len(services) + 0.25 * len(keys) + 1.8))
     drawn, missing, lows, highs = [], [], [], []
+    points: dict[str, list[tuple[float, float, float, float]]] = {s: [] for s in services}
     with _style():
-        for service in services:
-            colour, marker, _ = SERVICE_STYLE[service]
-            ys, xs, err_low, err_high = [], [], [], []
-            for index, key in enumerate(keys):
+        for index, key in enumerate(keys):
+            gaps = []  # (service, why) of this line's records with no RL
+            for service in services:
                 record = next(
                     (r for r in data if str(r[rows]) == key and r.get("service") == service), None
                 )
@@ -258,27 +258,38 @@ def forest_plot(
                 y = index + offsets[service]
                 rl = number(record.get("rl"))
                 low, high = number(record.get("rl_ci_low")), number(record.get("rl_ci_high"))
-                name = f"{labels[key]}, {SERVICE_LABELS[service]}"
                 if rl is None or rl <= 0:
-                    missing.append(f"{name}: {_why_missing(record)}")
-                    axes.text(0.01, y, f"{SERVICE_LABELS[service]}: {_why_missing(record)}",
-                              transform=axes.get_yaxis_transform(), fontsize=8, va="center",
-                              color=PALETTE[4])
+                    gaps.append((service, _why_missing(record)))
                     continue
-                ys.append(y)
-                xs.append(rl)
                 has_ci = low is not None and high is not None and low > 0
-                err_low.append(rl - low if has_ci else 0.0)
-                err_high.append(high - rl if has_ci else 0.0)
+                points[service].append((rl, y, rl - low if has_ci else 0.0,
+                                        high - rl if has_ci else 0.0))
                 lows.append(low if has_ci else rl)
                 highs.append(high if has_ci else rl)
-                drawn.append(f"{name}: {_ratio(rl)}{_interval(low, high, _ratio)}")
+                drawn.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {_ratio(rl)}"
+                             f"{_interval(low, high, _ratio)}")
                 axes.annotate(_ratio(rl), (rl, y), xytext=(0, 5), textcoords="offset points",
                               ha="center", va="bottom", fontsize=8)
-            if xs:
-                axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
-                              ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
-                              label=SERVICE_LABELS[service], gid=f"rl:{service}")
+            reasons = {why for _, why in gaps}
+            if gaps and len(gaps) == len(services) and len(reasons) == 1:
+                # nothing on the line, for one reason: say it once, mid-line
+                missing.append(f"{labels[key]}, every service: {reasons.pop()}")
+                axes.text(0.01, index, gaps[0][1], transform=axes.get_yaxis_transform(),
+                          fontsize=9, va="center", color=PALETTE[4])
+                continue
+            for service, why in gaps:
+                missing.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {why}")
+                axes.text(0.01, index + offsets[service], f"{SERVICE_LABELS[service]}: {why}",
+                          transform=axes.get_yaxis_transform(), fontsize=8, va="center",
+                          color=PALETTE[4])
+        for service, drawn_points in points.items():
+            if not drawn_points:
+                continue
+            colour, marker, _ = SERVICE_STYLE[service]
+            xs, ys, err_low, err_high = (list(v) for v in zip(*drawn_points, strict=True))
+            axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
+                          ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
+                          label=SERVICE_LABELS[service], gid=f"rl:{service}")
         _log_ratio_axis(axes, lows or [1.0], highs or [1.0], "x")
         axes.set_yticks(range(len(keys)), [labels[k] for k in keys])
         axes.set_ylim(len(keys) - 0.5, -0.5)
