@@ -192,8 +192,9 @@ def _new_figure(height: float) -> tuple[Figure, Axes]:
 
 
 def _legend(figure: Figure, title: str | None = None) -> None:
-    """One legend under the plot, so the plot keeps the full width."""
-    figure.legend(loc="outside lower center", ncols=4, title=title, fontsize=9)
+    """One legend under the plot, so the plot keeps the full width (none if nothing is named)."""
+    if any(axes.get_legend_handles_labels()[0] for axes in figure.axes):
+        figure.legend(loc="outside lower center", ncols=4, title=title, fontsize=9)
 
 
 def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], axis: str) -> None:
