@@ -133,11 +133,13 @@ def m1_records(order: list[str]) -> pd.DataFrame:
 def test_pay_band_chart_keeps_the_authoritys_band_order() -> None:
     chart = charts.pay_band_chart(m1_records(BANDS))
     axes = chart.figure.axes[0]
-    assert [t.get_text() for t in axes.get_xticklabels()] == BANDS
-    # adults drawn left of centre, all right of centre; band i at x = i -/+ 0.225
+    # a pay ladder: tick i is band i, lowest band at the bottom (y = 0)
+    assert [t.get_text() for t in axes.get_yticklabels()] == BANDS
+    assert list(axes.get_yticks()) == [0, 1, 2]
+    # adults drawn just above each band's centre (y = i + 0.25), all services just below
     points = plotted_points(chart.figure)
-    adults = sorted((round(x, 3), round(y, 3)) for x, y in points if x % 1 > 0.5)
-    assert [y for _, y in adults] == [30.0, 20.0, 10.0]
+    adults = sorted((round(y, 2), x) for x, y in points if round(y - int(y), 2) == 0.25)
+    assert adults == [(0.25, 30.0), (1.25, 20.0), (2.25, 10.0)]
     assert "less than £30,000, Adults' services: 30.0% (95% CI 25.0% to 36.0%)" in chart.alt
     assert "whole workforce, Adults' services: 24.0%" in chart.alt
 
@@ -146,12 +148,14 @@ def test_pay_band_chart_takes_an_explicit_order_and_never_draws_a_withheld_band(
     reverse = list(reversed(BANDS))
     chart = charts.pay_band_chart(m1_records(BANDS), bands=reverse)
     axes = chart.figure.axes[0]
-    assert [t.get_text() for t in axes.get_xticklabels()] == reverse
-    ys = sorted(round(y, 3) for _, y in plotted_points(chart.figure))
-    assert ys == [10.0, 18.0, 20.0, 28.0, 30.0]  # the withheld top band of "all" is absent
+    assert [t.get_text() for t in axes.get_yticklabels()] == reverse
+    xs = sorted(round(x, 3) for x, _ in plotted_points(chart.figure))
+    assert xs == [10.0, 18.0, 20.0, 28.0, 30.0]  # the withheld top band of "all" is absent
     assert "£70,000 and over, All services: not published: small numbers" in chart.alt
-    lines = [line for line in axes.lines if line.get_gid() and line.get_gid().startswith("work")]
-    assert sorted(round(line.get_ydata()[0], 3) for line in lines) == [22.0, 24.0]
+    lines = [line for line in axes.lines if (line.get_gid() or "").startswith("workforce")]
+    assert sorted(round(line.get_xdata()[0], 3) for line in lines) == [22.0, 24.0]
+    labels = chart.figure.legends[0].get_texts()
+    assert "All services, whole workforce: 22.0%" in [t.get_text() for t in labels]
 
 
 def test_shares_chart_draws_three_shares_and_skips_a_missing_population() -> None:

@@ -239,14 +239,20 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
                        share=42 / 170, share_workforce=42 / 170))
     hidden = {("M1", "all", "minority", BANDS[2]): {"n_group": "primary",
                                                     "n_reference": "secondary"}}
-    parsed = cells(report.build_metric_report(data(frame(rows), hidden=hidden), ["M1"])
-                   .section("figures").body)
-    assert [r[0][2] for r in parsed.rows[1:]] == [*BANDS, "Whole workforce"]
+    markup = report.build_metric_report(data(frame(rows), hidden=hidden), ["M1"]).section(
+        "figures").body
+    counts, shares, index = (cells(t) for t in markup.split("</table>")[:3])
+    for grid in (counts, shares, index):
+        assert [r[0][2] for r in grid.rows] == ["Pay band (lowest first)", *BANDS,
+                                                "Whole workforce"]
+        assert [text for _, _, text in grid.rows[0][1:]] == ["All services"]
+    assert [row(counts, band) for band in BANDS] == [["30 / 70"], ["10 / 40"], ["<5 / [c]"]]
+    assert [row(shares, band) for band in BANDS] == [["30.0%"], ["20.0%"], ["not published"]]
     # index = 0.30 / (42/170) = 0.30 / 0.2471 = 1.21; 0.20 / 0.2471 = 0.81
-    assert row(parsed, BANDS[0]) == ["30 / 70", "30.0%", "1.21"]
-    assert row(parsed, BANDS[1]) == ["10 / 40", "20.0%", "0.81"]
-    assert row(parsed, BANDS[2]) == ["<5 / [c]", "not published", "not published"]
-    assert row(parsed, "Whole workforce") == ["42 / 128", "24.7%", "1.00"]
+    assert [row(index, band) for band in BANDS] == [["1.21"], ["0.81"], ["not published"]]
+    assert row(counts, "Whole workforce") == ["42 / 128"]
+    assert row(shares, "Whole workforce") == ["24.7%"]
+    assert row(index, "Whole workforce") == ["1.00"]
 
 
 # ---------------------------------------------------------------- the summary

@@ -191,10 +191,10 @@ def _new_figure(height: float) -> tuple[Figure, Axes]:
     return figure, axes
 
 
-def _legend(figure: Figure, title: str | None = None) -> None:
+def _legend(figure: Figure, title: str | None = None, ncols: int = 4) -> None:
     """One legend under the plot, so the plot keeps the full width (none if nothing is named)."""
     if any(axes.get_legend_handles_labels()[0] for axes in figure.axes):
-        figure.legend(loc="outside lower center", ncols=4, title=title, fontsize=9)
+        figure.legend(loc="outside lower center", ncols=ncols, title=title, fontsize=9)
 
 
 def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], axis: str) -> None:
@@ -391,11 +391,13 @@ def pay_band_chart(
     bands: Sequence[str] | None = None,
     title: str = "Minority ethnic share of staff by pay band",
 ) -> Chart:
-    """M1: the minority ethnic share in each pay band (lowest band first) with 95% Wilson
-    intervals, by service, against each service's whole-workforce share (a reference line).
+    """M1: the minority ethnic share of each pay band with 95% Wilson intervals, by service,
+    against each service's whole-workforce share (a vertical reference line).
 
-    ``bands`` fixes the order; by default the order the records give (the metric engine emits
-    the authority's own order, lowest first).
+    Bands run up the chart like a pay ladder: the lowest at the bottom, the highest at the top,
+    so a share that falls as bands rise leans to the left. ``bands`` fixes the order (lowest
+    first); by default the order the records give (the metric engine emits the authority's own
+    order, lowest first).
     """
     data = [r for r in as_records(records) if r.get("group") == "minority"]
     band_rows = [r for r in data if r.get("pay_band") is not None]
@@ -403,8 +405,8 @@ def pay_band_chart(
         dict.fromkeys(str(r["pay_band"]) for r in band_rows)
     )
     services = _services(data)
-    offsets = dict(zip(services, _dodge(len(services), 0.45), strict=True))
-    figure, axes = _new_figure(4.6)
+    offsets = dict(zip(services, _dodge(len(services), 0.5), strict=True))
+    figure, axes = _new_figure(max(3.2, 0.2 * len(order) * len(services) + 0.2 * len(order) + 2))
     drawn, missing = [], []
     with _style():
         for service in services:
@@ -420,24 +422,24 @@ def pay_band_chart(
                     continue
                 share = number(record.get("share"))
                 low, high = number(record.get("share_ci_low")), number(record.get("share_ci_high"))
-                x = index + offsets[service]
+                y = index - offsets[service]  # services top to bottom within a band, as listed
                 if share is None:
                     missing.append(f"{band}, {label}: {_why_missing(record)}")
-                    axes.text(x, 0.01, "not shown", rotation=90, fontsize=8, ha="center",
-                              va="bottom", transform=axes.get_xaxis_transform(),
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                              va="center", transform=axes.get_yaxis_transform(),
                               color=PALETTE[4])
                     continue
-                xs.append(x)
-                ys.append(share * 100)
+                xs.append(share * 100)
+                ys.append(y)
                 has_ci = low is not None and high is not None
                 err_low.append((share - low) * 100 if has_ci else 0.0)
                 err_high.append((high - share) * 100 if has_ci else 0.0)
                 drawn.append(f"{band}, {label}: {_pct(share)}{_interval(low, high, _pct)}")
-                axes.annotate(_pct(share), (x, share * 100), xytext=(4, 0),
+                axes.annotate(_pct(share), ((high if has_ci else share) * 100, y), xytext=(4, 0),
                               textcoords="offset points", ha="left", va="center", fontsize=8)
             if xs:
-                axes.errorbar(xs, ys, yerr=[err_low, err_high], fmt=marker, color=colour,
-                              ecolor=colour, elinewidth=1.5, capsize=3, markersize=7,
+                axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
+                              ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
                               label=label, gid=f"band:{service}")
             whole = next((r for r in data if r.get("service") == service
                           and r.get("pay_band") is None), None)
@@ -449,25 +451,26 @@ def pay_band_chart(
                 if whole is not None:
                     missing.append(f"whole workforce, {label}: {_why_missing(whole)}")
                 continue
-            axes.axhline(workforce * 100, color=colour, linestyle=linestyle, lw=1.2,
+            # the reference line is named in the legend: three close lines cannot all be
+            # labelled on the chart without overlapping
+            axes.axvline(workforce * 100, color=colour, linestyle=linestyle, lw=1.2,
+                         label=f"{label}, whole workforce: {_pct(workforce)}",
                          gid=f"workforce:{service}")
-            axes.annotate(f"{label} workforce {_pct(workforce)}", (1.0, workforce * 100),
-                          xycoords=("axes fraction", "data"), xytext=(4, 0),
-                          textcoords="offset points", ha="left", va="center", fontsize=8,
-                          color=PALETTE[4])
             drawn.append(f"whole workforce, {label}: {_pct(workforce)}")
-        axes.set_xticks(range(len(order)), order, rotation=0)
-        axes.set_xlim(-0.6, len(order) - 0.4)
-        axes.set_ylim(bottom=0)
-        axes.set_xlabel("Pay band, lowest first")
-        axes.set_ylabel("Minority ethnic share of staff (%)")
+        axes.set_yticks(range(len(order)), order)
+        axes.set_ylim(-0.6, len(order) - 0.4)
+        axes.set_xlim(left=0)
+        axes.set_ylabel("Pay band (lowest at the bottom)")
+        axes.set_xlabel("Minority ethnic share of staff in the band (%)")
+        axes.grid(axis="x", visible=True)
+        axes.grid(axis="y", visible=False)
         axes.set_title(title)
         if drawn:
-            _legend(figure, title="Service")
+            _legend(figure, ncols=2)
     summary = (
         "Dot-and-whisker chart of the minority ethnic share of staff in each pay band, lowest "
-        "band first, with 95% confidence intervals; dashed, dotted and dash-dot lines mark each "
-        "service's whole-workforce share"
+        "band at the bottom, with 95% confidence intervals; dashed, dotted and dash-dot lines "
+        "mark each service's whole-workforce share"
     )
     return Chart(figure, title, summary, _alt(summary, drawn, missing))
 

@@ -500,36 +500,44 @@ def _unknown(record: Mapping[str, object], data: ReportData) -> str:
     return count if share is None else f"{count} ({_unknown_pct(share)})"
 
 
+def _band_grid(
+    records: pd.DataFrame, columns: str, show: Callable[[dict[str, object]], str]
+) -> tuple[list[str], list[list[str]]]:
+    """M1 as a grid: a row per pay band (lowest first) and the whole workforce, a column per
+    service (``columns="service"``) or per ethnic group (``columns="group"``)."""
+    records_ = charts.as_records(records)
+    bands = list(dict.fromkeys(r["pay_band"] for r in records_ if r["pay_band"] is not None))
+    order = charts.SERVICE_ORDER if columns == "service" else charts.GROUP_ORDER
+    keys = [k for k in order if any(r[columns] == k for r in records_)]
+    lookup = {(r[columns], r["pay_band"]): r for r in records_}
+    rows = [
+        ["Whole workforce" if band is None else str(band),
+         *(show(lookup[(k, band)]) if (k, band) in lookup else NOT_AVAILABLE for k in keys)]
+        for band in [*bands, None]
+    ]
+    return keys, rows
+
+
 def _pay_band_table(data: ReportData, records: pd.DataFrame) -> str:
+    """Three small grids, services side by side: staff counts, shares, representation index."""
     minority = records[records["group"] == "minority"]
-    services = [(s, label) for s, label in _SERVICE_COLUMNS if s in set(minority["service"])]
-    bands = list(dict.fromkeys(b for b in minority["pay_band"] if b is not None and b == b))
-    lookup = {(str(r["service"]), r["pay_band"]): r for r in charts.as_records(minority)}
-    rows = []
-    for band in [*bands, None]:
-        row = ["Whole workforce" if band is None else str(band)]
-        for service, _ in services:
-            r = lookup.get((service, band))
-            if r is None:
-                row += ["", "", ""]
-                continue
-            row += [
-                f"{count_text(r, 'n_group', data)} / "
-                f"{count_text(r, 'n_reference', data)}",
-                _with_ci(_pct, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high")),
-                "1.00" if band is None and charts.number(r.get("share")) is not None
-                else _ratio(r.get("representation_index")),
-            ]
-        rows.append(row)
-    columns = ["Pay band (lowest first)"]
-    for _, label in services:
-        columns += [f"{label}: minority ethnic / white staff",
-                    f"{label}: minority ethnic share (95% CI)",
-                    f"{label}: representation index"]
-    return _table(
-        f"{_metric_title('M1')}: minority ethnic share of staff by pay band, "
-        f"{data.display_name}, {data.year}", columns, rows,
+    where = f"{data.display_name}, {data.year}"
+    grids = (
+        ("minority ethnic / white staff in each pay band",
+         lambda r: f"{count_text(r, 'n_group', data)} / {count_text(r, 'n_reference', data)}"),
+        ("minority ethnic share of each pay band (95% CI)",
+         lambda r: _with_ci(_pct, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high"))),
+        ("representation index (band share ÷ whole-workforce share)",
+         lambda r: "1.00" if r["pay_band"] is None and charts.number(r.get("share")) is not None
+         else _ratio(r.get("representation_index"))),
     )
+    tables = []
+    for caption, show in grids:
+        services, rows = _band_grid(minority, "service", show)
+        tables.append(_table(f"M1: {caption}, {where}",
+                             ["Pay band (lowest first)",
+                              *(charts.SERVICE_LABELS[s] for s in services)], rows))
+    return "".join(tables)
 
 
 def _charts(metric: str, records: pd.DataFrame) -> list[charts.Chart]:
@@ -552,10 +560,18 @@ def _charts(metric: str, records: pd.DataFrame) -> list[charts.Chart]:
 
 def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     groups = records[records["group"] != "minority"]
-    if metric == "M1":
-        groups = groups[groups["pay_band"].notna()]
     if groups.empty:
         return _paragraphs(["The return holds no high-level ethnic group figures for this metric."])
+    if metric == "M1":  # every band of every service and group is too long: all services
+        service = "all" if "all" in set(groups["service"]) else str(groups["service"].iloc[0])
+        keys, rows = _band_grid(
+            groups[groups["service"] == service], "group",
+            lambda r: _with_ci(_pct, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high")),
+        )
+        return _table(
+            f"M1: each high-level census group's share of each pay band (95% CI), "
+            f"{charts.SERVICE_LABELS.get(service, service).lower()}",
+            ["Pay band (lowest first)", *(GROUPS.get(k, k) for k in keys)], rows)
     order = {g: i for i, g in enumerate(charts.GROUP_ORDER)}
     service_order = {s: i for i, s in enumerate(charts.SERVICE_ORDER)}
     rows = []
