@@ -296,7 +296,13 @@ def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
     assert len(headlines.rows) == 1 + len(METRIC_TABLES)
     assert '<a href="m2_appointment.html">' in view.section("headlines").body
     assert '<a href="m7_harassment_colleagues.html">' in view.section("links").body
-    assert view.html().count('<a href="') == 2 * len(METRIC_TABLES) + 0 - 1  # M7a/M7b share one
+    # a link per metric in the table, a link per report in the list (M7a and M7b share one)
+    assert view.html().count('<a href="') == len(METRIC_TABLES) + len(report.NOTEBOOKS) - 1
+    assert '<a href="m3_disciplinary.html">M3 report</a>' in view.section("headlines").body
+    how = view.section("how_to_read").body
+    assert "A relative likelihood below 0.80 is on the adverse side for M2 and M5." in how
+    assert ("A relative likelihood above 1.25 is on the adverse side for M3, M4, M6, M7a, M7b "
+            "and M8.") in how
 
 
 def test_summary_sorts_changes_since_baseline_by_the_metrics_direction() -> None:

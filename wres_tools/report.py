@@ -248,16 +248,35 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
     return text or NOT_AVAILABLE
 
 
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links to another report in the same folder."""
+
+    text: str
+    href: str
+
+    def html(self) -> str:
+        return f'<a href="{html.escape(self.href)}">{html.escape(self.text)}</a>'
+
+
 def _table(
-    caption: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *, css: str = "figures"
+    caption: str, columns: Sequence[str], rows: Iterable[Sequence[str | Link]], *,
+    css: str = "figures", text: bool = False,
 ) -> str:
-    """An accessible table: caption, column headers with scope, first cell of a row a row header."""
-    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
+    """An accessible table: caption, column headers with scope, first cell of a row a row header.
+
+    ``text=True`` aligns every cell left (sentences), else the notebook's own style applies.
+    """
+    align = ' style="text-align:left"' if text else ""
+    head = "".join(f'<th scope="col"{align}>{html.escape(c)}</th>' for c in columns)
     body = []
     for row in rows:
         first, *rest = row
-        cells = "".join(f"<td>{html.escape(str(c))}</td>" for c in rest)
-        body.append(f'<tr><th scope="row">{html.escape(str(first))}</th>{cells}</tr>')
+        cells = "".join(
+            f"<td{align}>{c.html() if isinstance(c, Link) else html.escape(str(c))}</td>"
+            for c in rest
+        )
+        body.append(f'<tr><th scope="row"{align}>{html.escape(str(first))}</th>{cells}</tr>')
     return (
         f'<table class="{css}"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -720,13 +739,13 @@ def _unknown_pct(value: object) -> str:
 
 
 def _how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
+    ratio = [m for m in metric_ids if m not in SHARE_METRICS]
     directions = []
-    for metric in metric_ids:
-        adverse = metrics.METRICS[metric].adverse_when
-        if metric in SHARE_METRICS:
-            continue
-        side = "above 1.25" if adverse == "high" else "below 0.80"
-        directions.append(f"For {metric}, a relative likelihood {side} is the adverse side.")
+    for side, adverse in (("below 0.80", "low"), ("above 1.25", "high")):
+        ids = [m for m in ratio if metrics.METRICS[m].adverse_when == adverse]
+        if ids:
+            listed = ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
+            directions.append(f"A relative likelihood {side} is on the adverse side for {listed}.")
     text = [
         "A relative likelihood compares the rate for minority ethnic staff with the rate for "
         "white staff: 1 means equally likely, 0.5 half as likely, 2 twice as likely.",
@@ -803,14 +822,10 @@ def _headline_table(data: ReportData) -> str:
             sentence = narrative.not_collected(metric)
         else:
             sentence = narrative.headline(records)
-        rows.append([_metric_title(metric), sentence, f"{REPORT_OF_METRIC[metric]}.html"])
-    body = _table(f"Headline findings, {data.display_name}, {data.year}",
-                  ["Metric", "Headline", "Report"], rows, css="headlines")
-    # the report file names become links
-    for metric in METRIC_TABLES:
-        name = f"{REPORT_OF_METRIC[metric]}.html"
-        body = body.replace(f"<td>{name}</td>", f'<td><a href="{name}">{name}</a></td>', 1)
-    return body
+        rows.append([_metric_title(metric), sentence,
+                     Link(f"{metric} report", f"{REPORT_OF_METRIC[metric]}.html")])
+    return _table(f"Headline findings, {data.display_name}, {data.year}",
+                  ["Metric", "Headline", "Report"], rows, css="headlines", text=True)
 
 
 def _changes(data: ReportData) -> str:
@@ -820,7 +835,9 @@ def _changes(data: ReportData) -> str:
     change = data.trends[(data.trends["year"] == data.year)
                          & (data.trends["compared_with"] == "baseline")
                          & (data.trends["group"] == "minority") & data.trends["pay_band"].isna()
-                         & (data.trends["service"] == "all")]
+                         & (data.trends["service"] == "all") & (data.trends["status"] == "ok")
+                         # M1's whole-workforce share is its denominator, not a finding
+                         & (data.trends["metric"] != "M1")]
     groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": []}
     for r in charts.as_records(change):
         groups[_direction(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
