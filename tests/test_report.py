@@ -368,3 +368,20 @@ def test_the_cache_gives_the_same_results_and_notices_a_changed_file(data_dir: P
     # the other mode is its own entry
     assert report.load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").disclosure == \
         "internal"
+
+
+def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None:
+    loaded = data(m2_records(), mode="internal")
+    loaded = report.ReportData(**{**loaded.__dict__, "notices": (
+        "M4 not collected (no fitness_to_practise table)",
+        "no pay_bands in the parameter file: bands ordered by the first amount each names",
+        "recruitment: 3 rows with ethnicity 'Not stated'")})
+    quality = report.build_metric_report(loaded, ["M2"]).section("quality").body
+    # unknown ethnicity from the records: 4 people, 1.0% of everyone counted, per service
+    assert row(cells(quality), "All services") == ["4", "1.0%"]
+    assert row(cells(quality), "Children's services") == ["not available", "not published"]
+    assert "recruitment: 3 rows" in html.unescape(quality)
+    assert "pay_bands" not in quality and "M4 not collected" not in quality
+    assert "counts under 10" in quality  # the records carry small_numbers
+    m1 = report.build_metric_report(loaded, ["M1"])  # no M1 records: not collected
+    assert "no pay_bands in the parameter file" in m1.section("quality").body

@@ -51,6 +51,11 @@ REPORT_OF_METRIC: dict[str, str] = {
     metric: stem for stem, ids in NOTEBOOKS.items() if stem != "summary" for metric in ids
 }
 SHARE_METRICS: tuple[str, ...] = ("M1", "M9")
+#: Words that tie a return's notice to a metric's data-quality notes, besides its table's name.
+NOTICE_WORDS: dict[str, tuple[str, ...]] = {
+    "M1": ("pay band", "pay_band"),
+    "M9": ("senior", "population"),
+}
 SURVEY_METRICS: tuple[str, ...] = ("M6", "M7a", "M7b")
 SYNTHETIC_BANNER = (
     "SYNTHETIC DATA: this report is made from invented demonstration data, not from any "
@@ -720,7 +725,9 @@ def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
             ["Service", "Unknown ethnicity", "Share of everyone counted"], rows, css="quality"))
     else:
         notes.append(_paragraphs([f"The return holds no {table.replace('_', ' ')} table."]))
-    related = [n for n in data.notices if table in n or metric in n.split()]
+    words = (table, *NOTICE_WORDS.get(metric, ()))
+    related = [n for n in data.notices
+               if metric in n.split() or any(w in n.lower() for w in words)]
     if records["small_numbers"].map(lambda v: v is True).any():
         related.append("Some figures rest on counts under 10 and should be read with care.")
     if data.disclosure == "published" and records["suppressed"].map(lambda v: v is True).any():
