@@ -230,3 +230,13 @@ def test_a_line_with_nothing_to_draw_for_one_reason_says_it_once() -> None:
     assert "M4, every service: not collected" in chart.alt
     notes = [t.get_text() for t in chart.figure.axes[0].texts]
     assert notes.count("not collected") == 1
+
+
+def test_a_relative_likelihood_of_zero_is_stated_not_drawn() -> None:
+    # 0 of 12 minority ethnic staff against 30 of 200 white: RL = 0 / 0.15 = 0
+    rows = frame([record(metric="M3", service="all", rl=0.0, rl_ci_low=0.0, rl_ci_high=1.9),
+                  record(metric="M5", service="all", rl=1.1, rl_ci_low=0.9, rl_ci_high=1.3)])
+    chart = charts.forest_plot(rows)
+    assert [x for x, _ in plotted_points(chart.figure)] == [1.1]
+    assert "M3, every service: 0.00, no events in the group (a log scale cannot show zero)" \
+        in chart.alt

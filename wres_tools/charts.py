@@ -32,7 +32,10 @@ import matplotlib.style
 import pandas as pd
 from afcharts.af_colours import get_af_colours
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 #: The Analysis Function categorical palette, as afcharts carries it.
@@ -46,6 +49,8 @@ WIDTH = 8.0  # inches
 #: The four-fifths range: a relative likelihood inside it reads "no adverse impact".
 FOUR_FIFTHS = (0.8, 1.25)
 BAND_LABEL = "0.80 to 1.25: no adverse impact (shaded)"
+#: Words for an RL of zero (no events in the group), which a log axis cannot place.
+ZERO_RL = "0.00, no events in the group (a log scale cannot show zero)"
 
 SERVICE_ORDER: tuple[str, ...] = ("adults", "children", "all")
 SERVICE_LABELS: dict[str, str] = {
@@ -186,15 +191,56 @@ def _dodge(count: int, width: float = 0.6) -> list[float]:
 
 def _new_figure(height: float) -> tuple[Figure, Axes]:
     with _style():
-        figure = Figure(figsize=(WIDTH, height), layout="constrained")
+        figure = Figure(figsize=(WIDTH, height))
         axes = figure.add_subplot()
     return figure, axes
 
 
-def _legend(figure: Figure, title: str | None = None, ncols: int = 4) -> None:
-    """One legend under the plot, so the plot keeps the full width (none if nothing is named)."""
-    if any(axes.get_legend_handles_labels()[0] for axes in figure.axes):
-        figure.legend(loc="outside lower center", ncols=ncols, title=title, fontsize=9)
+def _text_size(texts: Sequence[str], size: float) -> tuple[float, float]:
+    """Width of the widest and height of the tallest of ``texts``, in inches."""
+    font = FontProperties(family="DejaVu Sans", size=size)
+    widths, heights = [0.0], [0.0]
+    for text in texts:
+        for line in str(text).split("\n") or [""]:
+            width, height, _ = text_to_path.get_text_width_height_descent(line, font, False)
+            widths.append(width / 72)
+        heights.append(str(text).count("\n") * 1.2 * size / 72 + height / 72)
+    return max(widths), max(heights)
+
+
+def _tick_texts(axis: Axis) -> list[str]:
+    labels = [t.get_text() for t in axis.get_ticklabels()]
+    if any(labels):
+        return labels
+    return axis.get_major_formatter().format_ticks(list(axis.get_majorticklocs()))
+
+
+def _finish(figure: Figure, axes: Axes, *, legend: bool, title: str | None = None,
+            ncols: int = 4) -> None:
+    """Legend under the plot, and margins fitted to the labels they hold.
+
+    The labels are measured once with the font's metrics, which costs a small fraction of
+    matplotlib's constrained layout (two full draws per figure); the figure keeps its size.
+    """
+    with _style():
+        size = matplotlib.rcParams["font.size"]
+        rows = 0
+        if legend and any(a.get_legend_handles_labels()[0] for a in figure.axes):
+            entries = sum(len(a.get_legend_handles_labels()[0]) for a in figure.axes)
+            rows = math.ceil(entries / ncols) + (1 if title else 0)
+            figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=ncols,
+                          title=title, fontsize=9, title_fontsize=9)
+        ytick_width, _ = _text_size(_tick_texts(axes.yaxis), size)
+        _, xtick_height = _text_size(_tick_texts(axes.xaxis), size)
+        _, ylabel_height = _text_size([axes.get_ylabel()], size) if axes.get_ylabel() else (0, 0)
+        _, xlabel_height = _text_size([axes.get_xlabel()], size) if axes.get_xlabel() else (0, 0)
+        _, title_height = _text_size([axes.get_title(loc="left")], 13)
+        width, height = figure.get_size_inches()
+        left = ytick_width + ylabel_height + 0.35
+        bottom = xtick_height + xlabel_height + rows * 0.27 + 0.35
+        top = title_height + 0.3
+        figure.subplots_adjust(left=left / width, right=1 - 0.45 / width,
+                               bottom=bottom / height, top=1 - top / height)
 
 
 def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], axis: str) -> None:
@@ -260,7 +306,7 @@ def forest_plot(
                 rl = number(record.get("rl"))
                 low, high = number(record.get("rl_ci_low")), number(record.get("rl_ci_high"))
                 if rl is None or rl <= 0:
-                    gaps.append((service, _why_missing(record)))
+                    gaps.append((service, ZERO_RL if rl == 0 else _why_missing(record)))
                     continue
                 has_ci = low is not None and high is not None and low > 0
                 points[service].append((rl, y, rl - low if has_ci else 0.0,
@@ -297,8 +343,7 @@ def forest_plot(
         axes.set_xlabel("Relative likelihood, minority ethnic ÷ white (log scale)")
         axes.set_ylabel("")
         axes.set_title(title)
-        if drawn:
-            _legend(figure)
+        _finish(figure, axes, legend=bool(drawn))
     summary = (
         "Dot-and-whisker chart of relative likelihoods with 95% confidence intervals on a log "
         "scale; a shaded band marks 0.80 to 1.25, the four-fifths range read as no adverse impact"
@@ -373,8 +418,7 @@ def rates_chart(
         axes.grid(axis="x", visible=True)
         axes.grid(axis="y", visible=False)
         axes.set_title(title)
-        if drawn:
-            _legend(figure, title="Staff group")
+        _finish(figure, axes, legend=bool(drawn), title="Staff group")
     summary = (
         f"Dot-and-whisker chart of {rate_label.lower()} for minority ethnic (circles) and white "
         "(triangles) staff by service, with 95% confidence intervals"
@@ -465,8 +509,7 @@ def pay_band_chart(
         axes.grid(axis="x", visible=True)
         axes.grid(axis="y", visible=False)
         axes.set_title(title)
-        if drawn:
-            _legend(figure, ncols=2)
+        _finish(figure, axes, legend=bool(drawn), ncols=2)
     summary = (
         "Dot-and-whisker chart of the minority ethnic share of staff in each pay band, lowest "
         "band at the bottom, with 95% confidence intervals; dashed, dotted and dash-dot lines "
@@ -527,8 +570,7 @@ def shares_chart(
         axes.grid(axis="x", visible=True)
         axes.grid(axis="y", visible=False)
         axes.set_title(title)
-        if drawn:
-            _legend(figure)
+        _finish(figure, axes, legend=bool(drawn))
     summary = (
         "Bar chart of the minority ethnic share of senior management (solid, with 95% "
         "confidence interval), of the whole workforce (hatched //) and of the local population "
@@ -583,7 +625,8 @@ def trend_chart(
                 low = number(record.get(f"{measure}_ci_low"))
                 high = number(record.get(f"{measure}_ci_high"))
                 if value is None or (measure == "rl" and value <= 0):
-                    missing.append(f"{label}, {year}: {_why_missing(record)}")
+                    why = ZERO_RL if value == 0 else _why_missing(record)
+                    missing.append(f"{label}, {year}: {why}")
                     xs.append(year)
                     ys.append(math.nan)  # a gap in the line, not a drawn value
                     err_low.append(0.0)
@@ -613,8 +656,7 @@ def trend_chart(
         axes.set_xlim(years[0] - 0.5, years[-1] + 0.5)
         axes.set_xlabel("Reporting year")
         axes.set_title(title)
-        if drawn:
-            _legend(figure)
+        _finish(figure, axes, legend=bool(drawn))
     what = ("relative likelihoods on a log scale, with the 0.80 to 1.25 band shaded"
             if measure == "rl" else "minority ethnic shares")
     summary = f"Line chart of {what} by reporting year, with 95% confidence intervals"
