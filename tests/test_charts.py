@@ -14,8 +14,8 @@ from afcharts.af_colours import get_af_colours
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from report_data import frame, record
 
-from tests.report_data import frame, record
 from wres_tools import charts
 
 AF = [c.lower() for c in get_af_colours("categorical")]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from report_data import AUTHORITY, write_fixture
 
-from tests.report_data import AUTHORITY, write_fixture
 from wres_tools import narrative, report
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
 

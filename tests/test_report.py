@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_data import AUTHORITY, BANDS, frame, record, write_fixture
 
-from tests.report_data import AUTHORITY, BANDS, frame, record, write_fixture
 from wres_tools import disclosure, narrative, report
 from wres_tools.contract import METRIC_TABLES
 
