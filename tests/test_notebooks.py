@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from report_data import AUTHORITY, write_fixture
 
-from wres_tools import narrative, report
+from wres_tools import disclosure, narrative, report
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -76,19 +76,49 @@ def expected_headline(stem: str, data_dir: Path) -> str:
     return narrative.headline(records)
 
 
+def run(path: Path, data_dir: Path, out_dir: Path, **parameters: object) -> str:
+    """Execute a notebook with papermill on the project kernel; the HTML it displayed."""
+    import papermill
+
+    output = out_dir / path.name
+    papermill.execute_notebook(
+        str(path), str(output), kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(out_dir),
+        parameters={"authority": AUTHORITY, "year": 2025, "data_dir": str(data_dir),
+                    **parameters},
+    )
+    executed = read(output)
+    assert not [o for c in code_cells(executed) for o in c.outputs if o.output_type == "error"]
+    return "".join(o.get("data", {}).get("text/html", "") for c in code_cells(executed)
+                   for o in c.outputs)
+
+
+def table_counts(markup: str) -> list[int]:
+    """Every whole number standing alone in a table cell ("12", "1,234", "18 / 122", "9 of 45")."""
+    numbers = []
+    for cell in re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", markup):
+        for part in re.split(r" / | of ", html.unescape(cell)):
+            if re.fullmatch(r"[\d,]+", part.strip()):
+                numbers.append(int(part.strip().replace(",", "")))
+    return numbers
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
 def test_notebook_runs_through_papermill(path: Path, fixture_dir: Path, tmp_path: Path) -> None:
-    import papermill
-
-    output = tmp_path / path.name
-    papermill.execute_notebook(
-        str(path), str(output), kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(tmp_path),
-        parameters={"authority": AUTHORITY, "year": 2025, "data_dir": str(fixture_dir)},
-    )
-    executed = read(output)
-    shown = "".join(o.get("data", {}).get("text/html", "") for c in code_cells(executed)
-                    for o in c.outputs)
-    assert not [o for c in code_cells(executed) for o in c.outputs if o.output_type == "error"]
+    shown = run(path, fixture_dir, tmp_path)
     assert html.escape(expected_headline(path.stem, fixture_dir)) in shown
     assert html.escape(report.SYNTHETIC_BANNER) in shown  # the fixture says synthetic: true
+    assert html.escape(disclosure.BANNER_INTERNAL) not in shown
+    counts = table_counts(shown)
+    assert not [n for n in counts if 1 <= n < 5], "a published table shows a small count"
+
+
+@pytest.mark.slow
+def test_internal_mode_shows_the_small_counts_under_a_banner(fixture_dir: Path,
+                                                             tmp_path: Path) -> None:
+    shown = run(NOTEBOOKS_DIR / "m2_appointment.ipynb", fixture_dir, tmp_path,
+                disclosure="internal", with_charts=False)
+    assert html.escape(disclosure.BANNER_INTERNAL) in shown
+    assert "<img" not in shown
+    # children's Mixed group: 1 of 2 appointed, shown exactly in internal mode only
+    assert 1 in table_counts(shown) and 2 in table_counts(shown)
