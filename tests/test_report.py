@@ -185,7 +185,7 @@ def test_a_metric_not_collected_says_so_and_draws_nothing() -> None:
 def test_two_metrics_in_one_report_keep_their_own_sections() -> None:
     survey = dict(n_group=40, events_group=12, n_reference=160, events_reference=24,
                   rate_group=0.3, rate_reference=0.15, rl=2.0, rl_ci_low=1.2, rl_ci_high=3.3,
-                  gap_pp=0.15, gap_pp_ci_low=0.01, gap_pp_ci_high=0.30, adverse_when="high",
+                  gap_pp=15.0, gap_pp_ci_low=1.0, gap_pp_ci_high=30.0, adverse_when="high",
                   four_fifths="adverse", p_value=0.03, significant=True)
     records = frame([record(metric=m, service="all", **survey) for m in ("M7a", "M7b")])
     view = report.build_metric_report(data(records), ["M7a", "M7b"])
@@ -193,7 +193,7 @@ def test_two_metrics_in_one_report_keep_their_own_sections() -> None:
     assert "M7b/figures" in view.keys and view.keys[-1] == "how_to_read"
     only_b = view.html("M7b")
     assert "M7b: Headline" in only_b and "M7a: Headline" not in only_b
-    # gap in percentage points with its Newcombe interval: 0.15 -> +15.0 pp
+    # gap in percentage points with its Newcombe interval: 30% - 15% = +15.0 pp
     assert row(cells(view.section("M7a/figures").body),
                "Gap, minority minus white (95% CI)") == ["+15.0 pp (+1.0 pp to +30.0 pp)"]
 

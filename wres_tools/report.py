@@ -50,13 +50,17 @@ NOTEBOOKS: dict[str, tuple[str, ...]] = {
 REPORT_OF_METRIC: dict[str, str] = {
     metric: stem for stem, ids in NOTEBOOKS.items() if stem != "summary" for metric in ids
 }
-SHARE_METRICS: tuple[str, ...] = ("M1", "M9")
+#: Metrics reported as shares (M1, M9) rather than relative likelihoods.
+SHARE_METRICS: tuple[str, ...] = tuple(m for m, d in metrics.METRICS.items() if d.kind != "ratio")
 #: Words that tie a return's notice to a metric's data-quality notes, besides its table's name.
 NOTICE_WORDS: dict[str, tuple[str, ...]] = {
     "M1": ("pay band", "pay_band"),
     "M9": ("senior", "population"),
 }
-SURVEY_METRICS: tuple[str, ...] = ("M6", "M7a", "M7b")
+#: Metrics from the staff survey, which also carry the gap in percentage points.
+SURVEY_METRICS: tuple[str, ...] = tuple(
+    m for m, d in metrics.METRICS.items() if d.table == "survey"
+)
 SYNTHETIC_BANNER = (
     "SYNTHETIC DATA: this report is made from invented demonstration data, not from any "
     "authority's real return."
@@ -100,12 +104,11 @@ def _record_key(record: Mapping[str, object]) -> tuple:
 
 def hidden_cells(published: pd.DataFrame) -> dict[tuple, dict[str, str]]:
     """Which counts of each record disclosure control hid, and why (primary / secondary)."""
-    mask = disclosure.suppression_mask(published)
+    mask = disclosure.suppression_mask(published).to_dict("records")
     hidden: dict[tuple, dict[str, str]] = {}
-    for label, record in zip(published.index, published.to_dict("records"), strict=True):
-        kinds = {c: k for c, k in mask.loc[label].items() if k}
-        if kinds:
-            hidden[_record_key(record)] = kinds
+    for record, kinds in zip(published.to_dict("records"), mask, strict=True):
+        if any(kinds.values()):
+            hidden[_record_key(record)] = {c: k for c, k in kinds.items() if k}
     return hidden
 
 
@@ -227,8 +230,9 @@ def _pct(value: object) -> str:
 
 
 def _pp(value: object) -> str:
+    """A difference already in percentage points (gaps, changes of a share)."""
     number = charts.number(value)
-    return NOT_PUBLISHED if number is None else f"{number * 100:+.1f} pp"
+    return NOT_PUBLISHED if number is None else f"{number:+.1f} pp"
 
 
 def _with_ci(fmt: Callable[[object], str], value: object, low: object, high: object) -> str:
