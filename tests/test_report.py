@@ -385,3 +385,46 @@ def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None
     assert "counts under 10" in quality  # the records carry small_numbers
     m1 = report.build_metric_report(loaded, ["M1"])  # no M1 records: not collected
     assert "no pay_bands in the parameter file" in m1.section("quality").body
+
+
+def trend_row(compared_with: str, year_then: int, then: float, change: float,
+              service: str = "all", pay_band: str | None = None) -> dict[str, object]:
+    return dict(metric="M3", service=service, group="minority", pay_band=pay_band, year=2025,
+                compared_with=compared_with, year_then=year_then, value_then=then,
+                value_now=1.83, measure="rl", change=change, change_ci_low=change / 2,
+                change_ci_high=change * 2, p_value=0.4, significant=False, status="ok",
+                reason=None)
+
+
+def test_trend_section_compares_with_baseline_and_previous_year() -> None:
+    m3 = frame([record(metric="M3", service="all", rl=1.83, rl_ci_low=0.82, rl_ci_high=4.08)])
+    trends = pd.DataFrame([
+        # 1.83 / 2.44 = 0.75 against the baseline; 1.83 / 1.83 = 1.00 against the previous year
+        trend_row("baseline", 2023, 2.44, 0.75), trend_row("previous", 2024, 1.83, 1.0),
+        trend_row("baseline", 2023, 2.44, 0.75, service="adults"),
+    ], columns=TREND_COLUMNS)
+    section = report.build_metric_report(
+        data(m3, trends=trends, years=(2023, 2024, 2025)), ["M3"], with_charts=False,
+    ).section("trend")
+    parsed = cells(section.body)
+    assert [r[0][2] for r in parsed.rows[1:]] == ["All services", "All services",
+                                                  "Adults' services"]
+    assert [text for _, _, text in parsed.rows[1][1:5]] == [
+        "baseline (2023)", "2.44", "1.83", "0.75 (0.38 to 1.50)"]
+    assert [text for _, _, text in parsed.rows[2][1:5]] == [
+        "previous (2024)", "1.83", "1.83", "1.00 (0.50 to 2.00)"]
+    # the narrative speaks of all services only; the table holds every service
+    sentences = re.findall(r"<p>([^<]*)</p>", section.body)
+    assert [html.unescape(s) for s in sentences] == [
+        narrative.describe_change(r) for r in trends.iloc[:2].to_dict("records")]
+
+
+def test_a_previous_year_that_is_the_baseline_is_given_once() -> None:
+    m3 = frame([record(metric="M3", service="all", rl=1.83)])
+    trends = pd.DataFrame([trend_row("baseline", 2024, 2.44, 0.75),
+                           trend_row("previous", 2024, 2.44, 0.75)], columns=TREND_COLUMNS)
+    section = report.build_metric_report(
+        data(m3, trends=trends, years=(2024, 2025)), ["M3"], with_charts=False,
+    ).section("trend")
+    assert len(cells(section.body).rows) == 2  # header + the baseline row
+    assert "previous (2024)" not in section.body

@@ -643,26 +643,25 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
         return Section(key, heading, _paragraphs([
             f"Only {data.year} is held for {data.display_name}, so there is no change over time "
             "to show yet."]))
-    change = data.trends[(data.trends["metric"] == metric) & (data.trends["year"] == data.year)
-                         & (data.trends["group"] == "minority")]
-    if metric == "M1":  # every band of every service would be too long a table: all services
-        change = change[change["service"] == ("all" if "all" in set(change["service"]) else
-                                              change["service"].iloc[0])] if len(change) else change
-    else:
-        change = change[change["pay_band"].isna()]
-    main = change[change["service"] == "all"] if "all" in set(change["service"]) else change
-    sentences = [narrative.describe_change(r) for r in charts.as_records(main)]
+    change = charts.as_records(_changes_of(data, metric))
+    services = {r["service"] for r in change}
+    main = "all" if "all" in services else next(iter(services), None)
+    sentences = [
+        (f"{r['pay_band'] or 'Whole workforce'}: " if metric == "M1" else "")
+        + narrative.describe_change(r)
+        for r in change if r["service"] == main
+    ]
     measure = "share" if metric in SHARE_METRICS else "rl"
     fmt = _ratio if measure == "rl" else _pct
     change_fmt = _ratio if measure == "rl" else _pp
     rows = [
         [charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"])),
-         *([str(r["pay_band"])] if metric == "M1" else []),
+         *([str(r["pay_band"] or "Whole workforce")] if metric == "M1" else []),
          f"{r['compared_with']} ({r['year_then']})", fmt(r.get("value_then")),
          fmt(r.get("value_now")),
          _with_ci(change_fmt, r.get("change"), r.get("change_ci_low"), r.get("change_ci_high")),
          _p_value(r.get("p_value"))]
-        for r in charts.as_records(change)
+        for r in change
     ]
     columns = ["Service", *(["Pay band"] if metric == "M1" else []), "Compared with",
                "Then", str(data.year),
@@ -675,6 +674,23 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
     if with_chart:
         body += _trend_chart(data, metric).html()
     return Section(key, heading, body)
+
+
+def _changes_of(data: ReportData, metric: str) -> pd.DataFrame:
+    """The minority ethnic group's changes to the report's year: every service, whole-workforce
+    figures (M1: every band of all services). A comparison with the previous year that is also
+    the baseline year is given once, as the baseline."""
+    t = data.trends
+    change = t[(t["metric"] == metric) & (t["year"] == data.year) & (t["group"] == "minority")]
+    if metric == "M1":  # every band of every service would be too long: all services
+        services = set(change["service"])
+        change = change[change["service"] == ("all" if "all" in services else min(services,
+                                                                                  default=""))]
+    else:
+        change = change[change["pay_band"].isna()]
+    baseline_years = set(change.loc[change["compared_with"] == "baseline", "year_then"])
+    repeat = (change["compared_with"] == "previous") & change["year_then"].isin(baseline_years)
+    return change[~repeat]
 
 
 def _trend_chart(data: ReportData, metric: str) -> charts.Chart:
