@@ -292,9 +292,10 @@ def _table(
     )
 
 
-def _paragraphs(sentences: Iterable[str], css: str | None = None) -> str:
+def _paragraphs(sentences: Iterable[str], css: str | None = None, strong: bool = False) -> str:
     attr = f' class="{css}"' if css else ""
-    return "".join(f"<p{attr}>{html.escape(s)}</p>" for s in sentences if s)
+    wrap = ("<strong>", "</strong>") if strong else ("", "")
+    return "".join(f"<p{attr}>{wrap[0]}{html.escape(s)}{wrap[1]}</p>" for s in sentences if s)
 
 
 # ---------------------------------------------------------------- the report object
@@ -433,12 +434,10 @@ def _metric_sections(
                     _paragraphs([narrative.not_collected(metric)], "headline")),
             _quality(data, metric, records, key("quality"), name("Data quality")),
         ]
-    main = records[(records["group"] == "minority") & records["pay_band"].isna()]
-    sentences = [s for r in charts.as_records(main) for s in narrative.describe(r)]
     sections = [
         Section(key("headline"), name("Headline") if prefix else None,
-                _paragraphs([narrative.headline(records)], "headline")),
-        Section(key("findings"), name("What the figures say"), _paragraphs(sentences)),
+                _paragraphs([narrative.headline(records)], "headline", strong=True)),
+        Section(key("findings"), name("What the figures say"), _findings(metric, records)),
         Section(key("figures"), name("Figures with 95% intervals, by service"),
                 _figures_table(data, metric, records)),
         Section(key("chart"), name("Charts"),
@@ -453,6 +452,23 @@ def _metric_sections(
 
 
 _SERVICE_COLUMNS = tuple(charts.SERVICE_LABELS.items())
+
+
+def _findings(metric: str, records: pd.DataFrame) -> str:
+    """The narrative, a paragraph per service: all services first, as the headline reads."""
+    by_service = _by_service(records)
+    paragraphs = []
+    for service in ("all", "adults", "children"):
+        if service not in by_service:
+            continue
+        sentences = narrative.describe(by_service[service])
+        if metric == "M1":  # how the share moves up the bands, then the whole workforce
+            bands = records[(records["group"] == "minority") & (records["service"] == service)
+                            & records["pay_band"].notna()]
+            trend = narrative.band_trend(bands) if not bands.empty else None
+            sentences = [trend, *sentences] if trend else sentences
+        paragraphs.append(" ".join(sentences))
+    return _paragraphs(paragraphs)
 
 
 def _by_service(records: pd.DataFrame) -> dict[str, dict[str, object]]:
