@@ -14,7 +14,7 @@ import pytest
 from report_data import AUTHORITY, BANDS, frame, record, write_fixture
 
 from wres_tools import disclosure, narrative, report
-from wres_tools.contract import METRIC_TABLES
+from wres_tools.contract import METRIC_TABLES, ReturnError
 
 TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_with", "year_then",
                  "value_then", "value_now", "measure", "change", "change_ci_low",
@@ -428,3 +428,17 @@ def test_a_previous_year_that_is_the_baseline_is_given_once() -> None:
     ).section("trend")
     assert len(cells(section.body).rows) == 2  # header + the baseline row
     assert "previous (2024)" not in section.body
+
+
+def test_an_unusable_earlier_return_is_left_out_of_the_trend(data_dir: Path) -> None:
+    bad = data_dir / AUTHORITY / "2024" / "recruitment.csv"
+    bad.write_text("service,ethnicity,shortlisted,appointed\nadults,Martian,10,2\n",
+                   encoding="utf-8")
+    loaded = report.load(AUTHORITY, 2025, data_dir)
+    assert loaded.years == (2025,)
+    assert loaded.unusable == ("The 2024 return could not be used (1 problem(s); run wres "
+                               "validate), so the change over time leaves it out.",)
+    trend = report.build_metric_report(loaded, ["M2"], with_charts=False).section("trend").body
+    assert "The 2024 return could not be used" in trend
+    with pytest.raises(ReturnError):  # this year's own return must be usable
+        report.load(AUTHORITY, 2024, data_dir)

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from wres_tools import charts, disclosure, io, metrics, narrative, trends
-from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, Return
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, Return, ReturnError
 from wres_tools.ethnicity import GROUPS
 from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
@@ -90,6 +90,7 @@ class ReportData:
     hidden: Mapping[tuple, Mapping[str, str]] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # the return's notices (tables not collected, band order)
     years: tuple[int, ...] = ()
+    unusable: tuple[str, ...] = ()  # earlier years' returns left out of the change over time
 
     def metric(self, metric: str) -> pd.DataFrame:
         """The year's records of one metric."""
@@ -178,7 +179,17 @@ def load(
 def _publish(
     authority: str, year: int, refs: Sequence[io.ReturnRef], params: Parameters, mode: str
 ) -> ReportData:
-    computed = {ref.year: _year_results(ref, params) for ref in refs}
+    computed, skipped = {}, []
+    for ref in refs:
+        try:
+            computed[ref.year] = _year_results(ref, params)
+        except ReturnError as exc:
+            if ref.year == year:
+                raise
+            # an earlier year that cannot be used must not stop this year's report
+            skipped.append(f"The {ref.year} return could not be used "
+                           f"({len(exc.report.errors)} problem(s); run wres validate), so the "
+                           "change over time leaves it out.")
     internal = {y: results for y, (_, results) in computed.items()}
     published = {
         y: disclosure.apply_disclosure(results, mode, params.threshold)
@@ -212,6 +223,7 @@ def _publish(
         pooled=pooled,
         hidden=hidden,
         notices=tuple(str(p.message) for p in ret.notices),
+        unusable=tuple(skipped),
         years=tuple(sorted(published)),
     )
 
@@ -658,7 +670,7 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
     if len(data.years) < 2:
         return Section(key, heading, _paragraphs([
             f"Only {data.year} is held for {data.display_name}, so there is no change over time "
-            "to show yet."]))
+            "to show yet.", *data.unusable]))
     change = charts.as_records(_changes_of(data, metric))
     services = {r["service"] for r in change}
     main = "all" if "all" in services else next(iter(services), None)
@@ -683,7 +695,7 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
                "Then", str(data.year),
                "Change (ratio of RLs, 95% CI)" if measure == "rl" else "Change (95% CI)",
                "p-value"]
-    body = _paragraphs(sentences)
+    body = _paragraphs([*sentences, *data.unusable])
     if rows:
         body += _table(f"{_metric_title(metric)}: change against the baseline and the previous "
                        "year", columns, rows)
