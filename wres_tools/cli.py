@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wres_tools import __version__
@@ -91,7 +92,8 @@ def validate(
     failed = 0
     checked_params: dict[str, object] = {}
     for ref in refs:
-        if ref.authority not in checked_params:
+        first_of_authority = ref.authority not in checked_params
+        if first_of_authority:
             checked_params[ref.authority] = check_parameters(ref.authority, params_dir)
         params, param_report = checked_params[ref.authority]  # type: ignore[misc]
         report = validate_return(ref, params)
@@ -103,8 +105,13 @@ def validate(
             ref.authority, str(ref.year), ref.form, str(len(errors)), str(len(notices)),
             "[red]problems[/]" if errors else "[green]ok[/]",
         )
-        for problem in errors:
-            err_console.print(f"[red]error[/] {problem}")
+        # the parameter file's problems are printed once per authority, counted for each return
+        shown = problems if first_of_authority else list(report.problems)
+        for problem in shown:
+            if problem.severity == "notice":
+                console.print(f"[dim]notice[/] {escape(str(problem))}", soft_wrap=True)
+            else:
+                err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
     console.print(summary)
     console.print(f"{len(refs)} return(s) checked, {failed} with problems.")
     raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)
