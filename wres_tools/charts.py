@@ -9,7 +9,7 @@ computable) is never drawn; it is named in the text alternative and marked on th
 
 Accessibility: colours come from the Analysis Function categorical palette (``afcharts``); the
 services are told apart by marker shape and line style as well as colour, values are labelled
-directly, and the four-fifths band is named in text. Figures are built with
+directly, and the four-fifths band is named in the legend. Figures are built with
 :class:`matplotlib.figure.Figure` (never pyplot) so no global state leaks between reports, and the
 style is applied from matplotlib's defaults every time, so a PNG is byte-identical whichever kernel
 draws it. Fonts are pinned to DejaVu Sans, which matplotlib ships, for the same reason.
