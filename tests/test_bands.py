@@ -33,3 +33,28 @@ def test_declared_order_wins_and_drops_bands_not_in_the_data():
 def test_band_missing_from_declared_order_is_an_error_naming_it():
     with pytest.raises(ValueError, match=r"pay bands \['Band Z'\] are not in"):
         band_order(["Band A", "Band Z"], ["Band A", "Band B"])
+
+
+def test_band_order_from_parameters() -> None:
+    declared = ["low", "mid", "high"]
+    assert band_order(["high", "low", "high"], declared) == ["low", "high"]
+    assert band_order(["odd", "mid"], declared, strict=False) == ["mid", "odd"]
+
+
+@pytest.mark.parametrize(
+    ("bands", "expected"),
+    [
+        # Skills for Care: "less than £30,000" and "£30,000 to £69,000" both name 30,000 first;
+        # "less than" puts the first below the second.
+        ([SKILLS_FOR_CARE[2], SKILLS_FOR_CARE[1], SKILLS_FOR_CARE[0]], SKILLS_FOR_CARE),
+        (["£40k-£50k", "£25k-£40k", "up to £25k", "£50k+"],
+         ["up to £25k", "£25k-£40k", "£40k-£50k", "£50k+"]),
+        (["£1,000.50 to £2,000", "Under £1,000", "£999 to £1,000"],
+         ["£999 to £1,000", "Under £1,000", "£1,000.50 to £2,000"]),
+        # one band names no amount: order of first appearance for all
+        (["Grade C", "Grade A", "£20,000 or more"], ["Grade C", "Grade A", "£20,000 or more"]),
+    ],
+)
+def test_band_order_without_parameters(bands: list[str], expected: list[str]) -> None:
+    assert band_order(bands) == expected
+    assert band_order(bands, None) == expected

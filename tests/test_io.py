@@ -20,7 +20,6 @@ from conftest import (
 from wres_tools.contract import AGGREGATE_TABLES, ReturnError
 from wres_tools.io import (
     ReturnRef,
-    band_order,
     find_returns,
     load_all,
     load_return,
@@ -226,31 +225,6 @@ def test_input_files_are_not_modified(tmp_path: Path) -> None:
 
 
 # --- band order, population, metadata ------------------------------------------------------------
-
-
-def test_band_order_from_parameters() -> None:
-    params = make_params(pay_bands=["low", "mid", "high"])
-    assert band_order(["high", "low", "high"], params) == ["low", "high"]
-    assert band_order(["odd", "mid"], params) == ["mid", "odd"]
-
-
-@pytest.mark.parametrize(
-    ("bands", "expected"),
-    [
-        # Skills for Care: "less than £30,000" and "£30,000 to £69,000" both name 30,000 first;
-        # "less than" puts the first below the second.
-        ([BANDS[2], BANDS[1], BANDS[0]], BANDS),
-        (["£40k-£50k", "£25k-£40k", "up to £25k", "£50k+"],
-         ["up to £25k", "£25k-£40k", "£40k-£50k", "£50k+"]),
-        (["£1,000.50 to £2,000", "Under £1,000", "£999 to £1,000"],
-         ["£999 to £1,000", "Under £1,000", "£1,000.50 to £2,000"]),
-        # one band names no amount: order of first appearance for all
-        (["Grade C", "Grade A", "£20,000 or more"], ["Grade C", "Grade A", "£20,000 or more"]),
-    ],
-)
-def test_band_order_without_parameters(bands: list[str], expected: list[str]) -> None:
-    assert band_order(bands, make_params(pay_bands=None)) == expected
-    assert band_order(bands, None) == expected
 
 
 def test_population_from_table_shares_counts_and_parameters(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def files_under(root: Path) -> dict[str, bytes]:
 
 def read_back(path: Path) -> dict[str, pd.DataFrame]:
     if path.suffix == ".xlsx":
-        return pd.read_excel(path, sheet_name=None)
+        return pd.read_excel(path, sheet_name=None, engine="calamine")
     return {p.stem: pd.read_csv(p) for p in sorted(path.glob("*.csv"))}
 
 

@@ -6,7 +6,7 @@ Exit codes: 0 clean, 1 problems found in the data, 2 usage error (bad option, mi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,7 +31,7 @@ DataDirOption = Annotated[
     Path, typer.Option("--data-dir", "-d", help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv")
 ]
 ParametersDirOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--parameters-dir", help="Folder of <authority>.yml files [default: <data-dir>/parameters if present, else ./parameters]"),
 ]
 
@@ -59,10 +59,10 @@ def main(
 @app.command()
 def validate(
     path: Annotated[
-        Optional[Path], typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
+        Path | None, typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
     ] = None,
     data_dir: Annotated[
-        Optional[Path], typer.Option("--data-dir", "-d", help="Validate every return under this folder")
+        Path | None, typer.Option("--data-dir", "-d", help="Validate every return under this folder")
     ] = None,
     parameters_dir: ParametersDirOption = None,
 ) -> None:

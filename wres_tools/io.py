@@ -404,49 +404,6 @@ def recognised(labels: pd.Series) -> pd.Series:
     return labels.map(lookup).fillna(True).astype(bool)
 
 
-# --- pay bands -----------------------------------------------------------------------------------
-
-_MONEY = re.compile(r"£\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?|(\d[\d,]*(?:\.\d+)?)\s*k\b", re.IGNORECASE)
-_BELOW = re.compile(r"\b(less than|under|below|up to|upto)\b|^\s*<", re.IGNORECASE)
-
-
-def band_amount(band: str) -> tuple[float, int] | None:
-    """Sort key of a band by the first money amount it names; 'less than £X' sorts before
-    '£X to £Y'. None when the band names no amount."""
-    match = _MONEY.search(band)
-    if match is None:
-        return None
-    digits = (match.group(1) or match.group(3)).replace(",", "")
-    amount = float(digits) * (1000 if (match.group(2) or match.group(3)) else 1)
-    return amount, -1 if _BELOW.search(band[: match.start()]) else 0
-
-
-def band_order(bands: list[str], params: Parameters | None) -> list[str]:
-    """The bands present, lowest first.
-
-    The parameter file's ``pay_bands`` when it has them (bands it does not list go last, in order
-    of first appearance - validation reports them); else by the first money amount each names
-    (Skills for Care: 'less than £30,000' < '£30,000 to £69,000' < '£70,000 and over'); else in
-    order of first appearance.
-    """
-    present = list(dict.fromkeys(b for b in bands if isinstance(b, str)))
-    if params is not None and params.pay_bands:
-        listed = [b for b in params.pay_bands if b in present]
-        return listed + [b for b in present if b not in params.pay_bands]
-    keys = {b: band_amount(b) for b in present}
-    if present and all(k is not None for k in keys.values()):
-        return sorted(present, key=lambda b: (keys[b], present.index(b)))
-    return present
-
-
-def band_order_source(bands: list[str], params: Parameters | None) -> str:
-    """How :func:`band_order` ordered these bands: 'parameters', 'amounts' or 'appearance'."""
-    if params is not None and params.pay_bands:
-        return "parameters"
-    present = [b for b in bands if isinstance(b, str)]
-    return "amounts" if present and all(band_amount(b) for b in present) else "appearance"
-
-
 # --- tidy tables ---------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 import pandera.pandas as pa
 
+from wres_tools.bands import band_order, band_order_source
 from wres_tools.contract import (
     AGGREGATE_TABLES,
     ALL_SERVICES,
@@ -38,8 +39,6 @@ from wres_tools.io import (
     RawReturn,
     RawTable,
     ReturnRef,
-    band_order,
-    band_order_source,
     ethnicity_columns,
     metadata,
     numbers,
@@ -466,11 +465,11 @@ def check_pay_bands(raw: RawReturn, params: Parameters | None) -> list[Problem]:
                 row=int(bands[bands == band].index[0]), column=table.header("pay_band"),
                 value=band, expected="one of pay_bands: " + ", ".join(params.pay_bands)))
         return problems
-    order = band_order(present, params)
+    order = band_order(present)
     how = {
         "amounts": "by the first amount each names",
         "appearance": "in order of first appearance (they name no amounts)",
-    }[band_order_source(present, params)]
+    }[band_order_source(present)]
     return [table.place(
         "notice", f"no pay_bands in the parameter file: bands ordered {how}, lowest first: "
         + " < ".join(order))]

@@ -13,8 +13,9 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import pandas as pd
 from openpyxl import Workbook
