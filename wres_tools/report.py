@@ -674,11 +674,7 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
     change = charts.as_records(_changes_of(data, metric))
     services = {r["service"] for r in change}
     main = "all" if "all" in services else next(iter(services), None)
-    sentences = [
-        (f"{r['pay_band'] or 'Whole workforce'}: " if metric == "M1" else "")
-        + narrative.describe_change(r)
-        for r in change if r["service"] == main
-    ]
+    sentences = [narrative.describe_change(r) for r in change if r["service"] == main]
     measure = "share" if metric in SHARE_METRICS else "rl"
     fmt = _ratio if measure == "rl" else _pct
     change_fmt = _ratio if measure == "rl" else _pp
