@@ -379,6 +379,7 @@ def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None
     quality = report.build_metric_report(loaded, ["M2"]).section("quality").body
     # unknown ethnicity from the records: 4 people, 1.0% of everyone counted, per service
     assert row(cells(quality), "All services") == ["4", "1.0%"]
+    assert html.escape(narrative.describe_unknowns(m2_records().iloc[2].to_dict())) in quality
     assert row(cells(quality), "Children's services") == ["not available", "not published"]
     assert "recruitment: 3 rows" in html.unescape(quality)
     assert "pay_bands" not in quality and "M4 not collected" not in quality

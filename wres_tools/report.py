@@ -759,6 +759,10 @@ def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
     by_service = _by_service(records)
     notes = []
     if any(r.get("status") != "not_collected" for r in by_service.values()):
+        notes.append(_paragraphs(
+            narrative.describe_unknowns(by_service[s]) or ""
+            for s in ("all", "adults", "children") if s in by_service
+        ))
         rows = [
             [label, count_text(by_service[s], "unknown_count", data),
              _unknown_pct(by_service[s].get("unknown_pct"))]
