@@ -38,6 +38,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
+from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+
 #: The Analysis Function categorical palette, as afcharts carries it.
 PALETTE: tuple[str, ...] = tuple(get_af_colours("categorical"))
 #: Light grey of the Analysis Function focus palette: the shaded four-fifths band.
@@ -47,7 +49,7 @@ DPI = 100
 WIDTH = 8.0  # inches
 
 #: The four-fifths range: a relative likelihood inside it reads "no adverse impact".
-FOUR_FIFTHS = (0.8, 1.25)
+FOUR_FIFTHS = (FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH)
 BAND_LABEL = "0.80 to 1.25: no adverse impact (shaded)"
 #: Words for an RL of zero (no events in the group), which a log axis cannot place.
 ZERO_RL = "0.00, no events in the group (a log scale cannot show zero)"
