@@ -443,3 +443,12 @@ def test_an_unusable_earlier_return_is_left_out_of_the_trend(data_dir: Path) -> 
     assert "The 2024 return could not be used" in trend
     with pytest.raises(ReturnError):  # this year's own return must be usable
         report.load(AUTHORITY, 2024, data_dir)
+
+
+def test_published_records_hold_none_never_nan(data_dir: Path) -> None:
+    loaded = report.load(AUTHORITY, 2025, data_dir)
+    for published in (loaded.results, loaded.history, loaded.pooled):
+        values = [v for r in published.to_dict("records") for v in r.values()]
+        assert not [v for v in values if isinstance(v, float) and v != v]
+        assert not published.attrs
+    assert None in set(loaded.results["reason"])

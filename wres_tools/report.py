@@ -208,8 +208,8 @@ def _publish(
     )
     ret = computed[year][0]
     hidden = hidden_cells(published[year]) if mode == "published" else {}
-    for frame in (*published.values(), pooled):
-        frame.attrs.clear()  # read into ``hidden``; pandas deep-copies attrs on every slice
+    published = {y: _plain(frame) for y, frame in published.items()}
+    pooled = _plain(pooled)
     return ReportData(
         authority=authority,
         display_name=params.display_name,
@@ -226,6 +226,15 @@ def _publish(
         unusable=tuple(skipped),
         years=tuple(sorted(published)),
     )
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns with None for every missing value (JSON null, never NaN), and no attrs:
+    they were read into ``hidden``, and pandas deep-copies attrs on every slice."""
+    out = frame.astype(object)
+    out = out.where(out.notna(), None)
+    out.attrs.clear()
+    return out
 
 
 # ---------------------------------------------------------------- formatting
