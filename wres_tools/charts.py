@@ -96,7 +96,9 @@ class Chart:
         """The chart as PNG bytes, identical for identical input (no software tag, fixed dpi)."""
         buffer = io.BytesIO()
         with _style():
-            self.figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+            # fastest zlib level: a few per cent larger, a fifth less time per chart
+            self.figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None},
+                                pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
     def html(self) -> str:
