@@ -307,11 +307,25 @@ def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
 
 def test_summary_sorts_changes_since_baseline_by_the_metrics_direction() -> None:
     changes = html.unescape(report.build_summary(summary_data()).section("changes").body)
+    headings = re.findall(r"<h3>([^<]+)</h3>", changes)
+    assert headings == ["Improved", "Worsened", "No significant change"]  # none not compared
     improved, worsened, unchanged = re.split(r"<h3>[^<]+</h3>", changes)[1:]
     summary = summary_data().trends
     assert narrative.describe_change(summary.iloc[0].to_dict()) in improved
     assert narrative.describe_change(summary.iloc[1].to_dict()) in worsened
     assert "None." in unchanged
+
+
+def test_a_change_that_cannot_be_compared_is_listed_apart() -> None:
+    loaded = summary_data()
+    withheld = dict(loaded.trends.iloc[0], value_then=None, change=None, change_ci_low=None,
+                    change_ci_high=None, p_value=None, significant=None,
+                    reason="not published: small numbers")
+    trends = pd.DataFrame([withheld], columns=TREND_COLUMNS)
+    changes = report.build_summary(report.ReportData(**{**loaded.__dict__, "trends": trends}),
+                                   with_charts=False).section("changes").body
+    assert re.findall(r"<h3>([^<]+)</h3>", changes)[-1] == "Not compared"
+    assert html.escape(narrative.describe_change(withheld)) in changes.split("Not compared")[1]
 
 
 def test_notebook_stems_cover_every_metric_once() -> None:

@@ -902,20 +902,26 @@ def _changes(data: ReportData) -> str:
                          & (data.trends["service"] == "all") & (data.trends["status"] == "ok")
                          # M1's whole-workforce share is its denominator, not a finding
                          & (data.trends["metric"] != "M1")]
-    groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": []}
+    groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": [],
+                                    "not compared": []}
     for r in charts.as_records(change):
         groups[_direction(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
     parts = []
     for name, sentences in groups.items():
+        if name == "not compared" and not sentences:
+            continue
         items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences) or "<li>None.</li>"
         parts.append(f"<h3>{html.escape(name.capitalize())}</h3><ul>{items}</ul>")
     return "".join(parts)
 
 
 def _direction(trend: Mapping[str, object]) -> str:
-    """improved / worsened / no significant change, by the metric's adverse side."""
+    """improved / worsened / no significant change by the metric's adverse side, or not
+    compared (a figure withheld or not computable in either year)."""
     change = charts.number(trend.get("change"))
-    if change is None or not trend.get("significant"):
+    if change is None:
+        return "not compared"
+    if not trend.get("significant"):
         return "no significant change"
     adverse = metrics.METRICS[str(trend["metric"])].adverse_when
     rising = change > (1.0 if trend.get("measure") == "rl" else 0.0)
