@@ -14,7 +14,8 @@ from report_data import AUTHORITY, write_fixture
 from wres_tools import disclosure, narrative, report
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
 
-NOTEBOOK_FILES = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+#: The report notebooks (the folder may hold others, e.g. benchmarking, tested by their owners).
+NOTEBOOK_FILES = [NOTEBOOKS_DIR / f"{stem}.ipynb" for stem in report.NOTEBOOKS]
 PARAMETERS = ("authority", "year", "data_dir", "parameters_dir", "disclosure", "with_charts")
 
 
@@ -28,8 +29,9 @@ def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in notebook.cells if c.cell_type == "code"]
 
 
-def test_there_is_one_notebook_per_report() -> None:
-    assert [p.stem for p in NOTEBOOK_FILES] == sorted(report.NOTEBOOKS)
+def test_there_is_a_notebook_for_every_report() -> None:
+    missing = [p.name for p in NOTEBOOK_FILES if not p.is_file()]
+    assert not missing, f"report notebooks missing from notebooks/: {missing}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)
