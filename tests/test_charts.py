@@ -1,0 +1,242 @@
+"""Charts: what is drawn is exactly the published numbers, in the Analysis Function palette, with a
+text alternative that states them."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from afcharts.af_colours import get_af_colours
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from report_data import frame, record
+
+from wres_tools import charts
+
+AF = [c.lower() for c in get_af_colours("categorical")]
+BANDS = ["less than £30,000", "£30,000 to £69,000", "£70,000 and over"]
+
+
+def plotted_points(figure: Figure) -> list[tuple[float, float]]:
+    """Every (x, y) data point of every marker line on the chart (errorbar data lines)."""
+    points = []
+    for axes in figure.axes:
+        for line in axes.lines:
+            if line.get_marker() in (None, "None", "", " ", "|", "_"):  # caps are not data
+                continue
+            for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True):
+                if not (isinstance(y, float) and np.isnan(y)):
+                    points.append((float(x), float(y)))
+    return points
+
+
+def ratio_records() -> pd.DataFrame:
+    # M2 worked example from the spec: 2/10 minority vs 117/389 white appointed from shortlisting.
+    # rate_group = 2/10 = 0.2; rate_reference = 117/389 = 0.30077; rl = 0.2/0.30077 = 0.665.
+    return frame([
+        record(metric="M2", service="adults", rl=0.52, rl_ci_low=0.41, rl_ci_high=0.66,
+               rate_group=0.25, rate_group_ci_low=0.20, rate_group_ci_high=0.31,
+               rate_reference=0.48, rate_reference_ci_low=0.45, rate_reference_ci_high=0.51),
+        # children: counts under 5, so disclosure withheld every derived figure
+        record(metric="M2", service="children", suppressed=True,
+               reason="not published: small numbers"),
+        record(metric="M2", service="all", rl=0.665, rl_ci_low=0.19, rl_ci_high=2.31,
+               rate_group=0.2, rate_group_ci_low=0.057, rate_group_ci_high=0.51,
+               rate_reference=117 / 389, rate_reference_ci_low=0.257,
+               rate_reference_ci_high=0.348),
+        record(metric="M3", service="all", rl=1.83, rl_ci_low=0.82, rl_ci_high=4.08),
+        record(metric="M4", service="all", status="not_collected",
+               reason="fitness_to_practise table not in the return"),
+    ])
+
+
+def test_forest_plot_draws_each_rl_on_a_log_axis_with_the_four_fifths_band() -> None:
+    chart = charts.forest_plot(ratio_records(), row_labels={"M2": "Appointment"})
+    assert isinstance(chart.figure, Figure)
+    axes = chart.figure.axes[0]
+    assert axes.get_xscale() == "log"
+    bands = [p for p in axes.patches if isinstance(p, Rectangle)]
+    spans = [(round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6)) for p in bands]
+    assert (0.8, 1.25) in spans
+    # three RLs drawn: M2 adults, M2 all, M3 all - and nothing else
+    xs = sorted(x for x, _ in plotted_points(chart.figure))
+    assert xs == [0.52, 0.665, 1.83]
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["Appointment", "M3", "M4"]
+
+
+def test_forest_plot_alt_text_states_every_number_and_every_gap() -> None:
+    alt = charts.forest_plot(ratio_records(), row_labels={"M2": "Appointment"}).alt
+    assert "Appointment, Adults' services: 0.52 (95% CI 0.41 to 0.66)" in alt
+    # 0.665 rounds to 0.67 (two decimals), 2.31 to 2.31
+    assert "Appointment, All services: 0.67 (95% CI 0.19 to 2.31)" in alt
+    assert "M3, All services: 1.83 (95% CI 0.82 to 4.08)" in alt
+    assert "Appointment, Children's services: not published: small numbers" in alt
+    assert "M4, All services: not collected" in alt
+    assert "log scale" in alt and "0.80 to 1.25" in alt
+
+
+def test_a_suppressed_value_is_not_drawn_even_where_its_neighbours_are() -> None:
+    published = ratio_records()
+    chart = charts.rates_chart(published[published["metric"] == "M2"],
+                               rate_label="Appointed from shortlisting")
+    points = plotted_points(chart.figure)
+    # rates in per cent: adults 25 and 48, all 20 and 30.077; children withheld, so 4 points.
+    xs = sorted(round(x, 3) for x, _ in points)
+    assert xs == [20.0, 25.0, 30.077, 48.0]
+    children_row = 1  # services in order adults, children, all -> children on line 1
+    assert all(abs(y - children_row) > 0.3 for _, y in points)
+    assert "Minority ethnic, Children's services: not published: small numbers" in chart.alt
+    assert "White, All services: 30.1% (95% CI 25.7% to 34.8%)" in chart.alt
+
+
+def test_the_same_record_is_drawn_in_internal_mode() -> None:
+    internal = ratio_records()
+    internal.loc[1, ["rl", "rl_ci_low", "rl_ci_high", "suppressed"]] = [3.0, 0.5, 18.0, False]
+    xs = sorted(x for x, _ in plotted_points(charts.forest_plot(internal).figure))
+    assert xs == [0.52, 0.665, 1.83, 3.0]
+
+
+def test_chart_colours_are_the_analysis_function_palette() -> None:
+    figure = charts.forest_plot(ratio_records()).figure
+    colours = {to_hex(line.get_color()) for line in figure.axes[0].lines
+               if line.get_marker() not in (None, "None", "", " ")}
+    assert colours and colours <= set(AF)
+    assert list(charts.PALETTE) == get_af_colours("categorical")
+    # services differ by marker as well as colour
+    markers = {charts.SERVICE_STYLE[s][1] for s in charts.SERVICE_ORDER}
+    assert len(markers) == 3
+
+
+def m1_records(order: list[str]) -> pd.DataFrame:
+    rows = []
+    # minority share falls as bands rise: 30%, 20%, 10% in adults; whole workforce 24%
+    for service, shares, workforce in (("adults", (0.30, 0.20, 0.10), 0.24),
+                                       ("all", (0.28, 0.18, None), 0.22)):
+        for band, share in zip(order, shares, strict=True):
+            if share is None:
+                rows.append(record(metric="M1", service=service, pay_band=band, suppressed=True,
+                                   reason="not published: small numbers"))
+            else:
+                rows.append(record(metric="M1", service=service, pay_band=band, share=share,
+                                   share_ci_low=share - 0.05, share_ci_high=share + 0.06,
+                                   share_workforce=workforce))
+        rows.append(record(metric="M1", service=service, pay_band=None, share=workforce,
+                           share_workforce=workforce))
+    return frame(rows)
+
+
+def test_pay_band_chart_keeps_the_authoritys_band_order() -> None:
+    chart = charts.pay_band_chart(m1_records(BANDS))
+    axes = chart.figure.axes[0]
+    # a pay ladder: tick i is band i, lowest band at the bottom (y = 0)
+    assert [t.get_text() for t in axes.get_yticklabels()] == BANDS
+    assert list(axes.get_yticks()) == [0, 1, 2]
+    # adults drawn just above each band's centre (y = i + 0.25), all services just below
+    points = plotted_points(chart.figure)
+    adults = sorted((round(y, 2), x) for x, y in points if round(y - int(y), 2) == 0.25)
+    assert adults == [(0.25, 30.0), (1.25, 20.0), (2.25, 10.0)]
+    assert "less than £30,000, Adults' services: 30.0% (95% CI 25.0% to 36.0%)" in chart.alt
+    assert "whole workforce, Adults' services: 24.0%" in chart.alt
+
+
+def test_pay_band_chart_takes_an_explicit_order_and_never_draws_a_withheld_band() -> None:
+    reverse = list(reversed(BANDS))
+    chart = charts.pay_band_chart(m1_records(BANDS), bands=reverse)
+    axes = chart.figure.axes[0]
+    assert [t.get_text() for t in axes.get_yticklabels()] == reverse
+    xs = sorted(round(x, 3) for x, _ in plotted_points(chart.figure))
+    assert xs == [10.0, 18.0, 20.0, 28.0, 30.0]  # the withheld top band of "all" is absent
+    assert "£70,000 and over, All services: not published: small numbers" in chart.alt
+    lines = [line for line in axes.lines if (line.get_gid() or "").startswith("workforce")]
+    assert sorted(round(line.get_xdata()[0], 3) for line in lines) == [22.0, 24.0]
+    labels = chart.figure.legends[0].get_texts()
+    assert "All services, whole workforce: 22.0%" in [t.get_text() for t in labels]
+
+
+def test_shares_chart_draws_three_shares_and_skips_a_missing_population() -> None:
+    rows = frame([
+        # 3 of 20 senior managers minority = 15%; workforce 25%; population 30% (all only)
+        record(metric="M9", service="adults", share=0.15, share_ci_low=0.032,
+               share_ci_high=0.379, share_workforce=0.25,
+               reason="no population data for this service"),
+        record(metric="M9", service="all", share=0.15, share_ci_low=0.032, share_ci_high=0.379,
+               share_workforce=0.25, share_population=0.30),
+    ])
+    chart = charts.shares_chart(rows)
+    widths = sorted(round(p.get_width(), 3) for p in chart.figure.axes[0].patches
+                    if (p.get_gid() or "").startswith("share:"))
+    assert widths == [15.0, 15.0, 25.0, 25.0, 30.0]
+    hatches = {p.get_hatch() for p in chart.figure.axes[0].patches
+               if (p.get_gid() or "").startswith("share:")}
+    assert hatches == {None, "//", ".."} or hatches == {"", "//", ".."}
+    assert "Local population (census 2021), All services: 30.0%" in chart.alt
+    assert "Senior management, All services: 15.0% (95% CI 3.2% to 37.9%)" in chart.alt
+    assert ("Local population (census 2021), Adults' services: "
+            "no population data for this service") in chart.alt
+
+
+def test_trend_chart_leaves_a_gap_for_a_withheld_year() -> None:
+    rows = frame([
+        record(metric="M3", service="all", year=2023, rl=2.0, rl_ci_low=1.2, rl_ci_high=3.3),
+        record(metric="M3", service="all", year=2024, suppressed=True,
+               reason="not published: small numbers"),
+        record(metric="M3", service="all", year=2025, rl=1.5, rl_ci_low=0.9, rl_ci_high=2.5),
+    ])
+    chart = charts.trend_chart(rows, title="M3 over time")
+    assert chart.figure.axes[0].get_yscale() == "log"
+    assert sorted(plotted_points(chart.figure)) == [(2023.0, 2.0), (2025.0, 1.5)]
+    assert "All services, 2024: not published: small numbers" in chart.alt
+    assert "All services, 2023: 2.00 (95% CI 1.20 to 3.30)" in chart.alt
+
+
+def test_png_is_byte_identical_whatever_the_callers_matplotlib_state() -> None:
+    first = charts.forest_plot(ratio_records()).png()
+    with matplotlib.rc_context({"font.size": 30, "figure.dpi": 50, "axes.grid": False}):
+        matplotlib.style.use("ggplot")
+        second = charts.forest_plot(ratio_records()).png()
+    assert first == second
+    assert first.startswith(b"\x89PNG")
+    assert b"Software" not in first and b"matplotlib" not in first.lower()
+
+
+def test_html_figure_has_real_alt_text_and_an_inline_image() -> None:
+    chart = charts.forest_plot(ratio_records())
+    markup = chart.html()
+    alt = re.search(r'<img alt="([^"]*)"', markup).group(1)
+    assert alt.startswith("Relative likelihood, minority ethnic ÷ white staff. Dot-and-whisker")
+    src = re.search(r'src="data:image/png;base64,([^"]*)"', markup).group(1)
+    assert base64.b64decode(src) == chart.png()
+    assert "<figcaption>" in markup and "0.52 (95% CI 0.41 to 0.66)" in markup
+    assert "http" not in markup
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), float("inf"), pd.NA])
+def test_missing_values_are_never_drawn(value: object) -> None:
+    rows = frame([record(metric="M5", service="all", rl=0.9, rl_ci_low=0.7, rl_ci_high=1.1),
+                  record(metric="M6", service="all", rl=value)])
+    assert [x for x, _ in plotted_points(charts.forest_plot(rows).figure)] == [0.9]
+
+
+def test_a_line_with_nothing_to_draw_for_one_reason_says_it_once() -> None:
+    rows = frame([record(metric="M4", service=s, status="not_collected")
+                  for s in ("adults", "children", "all")]
+                 + [record(metric="M5", service="all", rl=1.1, rl_ci_low=0.9, rl_ci_high=1.3)])
+    chart = charts.forest_plot(rows)
+    assert "M4, every service: not collected" in chart.alt
+    notes = [t.get_text() for t in chart.figure.axes[0].texts]
+    assert notes.count("not collected") == 1
+
+
+def test_a_relative_likelihood_of_zero_is_stated_not_drawn() -> None:
+    # 0 of 12 minority ethnic staff against 30 of 200 white: RL = 0 / 0.15 = 0
+    rows = frame([record(metric="M3", service="all", rl=0.0, rl_ci_low=0.0, rl_ci_high=1.9),
+                  record(metric="M5", service="all", rl=1.1, rl_ci_low=0.9, rl_ci_high=1.3)])
+    chart = charts.forest_plot(rows)
+    assert [x for x, _ in plotted_points(chart.figure)] == [1.1]
+    assert "M3, every service: 0.00, no events in the group (a log scale cannot show zero)" \
+        in chart.alt

@@ -1,0 +1,659 @@
+"""Result records -> matplotlib charts in the UK Analysis Function style, each with a text
+alternative that states every number it draws.
+
+Every chart function takes result records (columns of :data:`wres_tools.contract.RESULT_COLUMNS`,
+already through disclosure control) and returns a :class:`Chart`: the figure, a title, a short
+summary of what it shows and ``alt``, the text alternative listing each plotted value and each
+value *not* drawn and why. A value that is ``None`` (withheld in published mode, or not
+computable) is never drawn; it is named in the text alternative and marked on the chart in words.
+
+Accessibility: colours come from the Analysis Function categorical palette (``afcharts``); the
+services are told apart by marker shape and line style as well as colour, values are labelled
+directly, and the four-fifths band is named in the legend. Figures are built with
+:class:`matplotlib.figure.Figure` (never pyplot) so no global state leaks between reports, and the
+style is applied from matplotlib's defaults every time, so a PNG is byte-identical whichever kernel
+draws it. Fonts are pinned to DejaVu Sans, which matplotlib ships, for the same reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import afcharts
+import matplotlib
+import matplotlib.style
+import pandas as pd
+from afcharts.af_colours import get_af_colours
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import text_to_path
+from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+
+#: The Analysis Function categorical palette, as afcharts carries it.
+PALETTE: tuple[str, ...] = tuple(get_af_colours("categorical"))
+#: Light grey of the Analysis Function focus palette: the shaded four-fifths band.
+BAND_GREY: str = get_af_colours("focus")[1]
+STYLE_FILE = Path(afcharts.__file__).parent / "afcharts.mplstyle"
+DPI = 100
+WIDTH = 8.0  # inches
+
+#: The four-fifths range: a relative likelihood inside it reads "no adverse impact".
+FOUR_FIFTHS = (FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH)
+BAND_LABEL = "0.80 to 1.25: no adverse impact (shaded)"
+#: Words for an RL of zero (no events in the group), which a log axis cannot place.
+ZERO_RL = "0.00, no events in the group (a log scale cannot show zero)"
+
+SERVICE_ORDER: tuple[str, ...] = ("adults", "children", "all")
+SERVICE_LABELS: dict[str, str] = {
+    "adults": "Adults' services",
+    "children": "Children's services",
+    "all": "All services",
+}
+#: Colour, marker and line style per service: never colour alone.
+SERVICE_STYLE: dict[str, tuple[str, str, str]] = {
+    "adults": (PALETTE[0], "o", "--"),
+    "children": (PALETTE[1], "s", ":"),
+    "all": (PALETTE[2], "D", "-."),
+}
+GROUP_ORDER: tuple[str, ...] = ("minority", "asian", "black", "mixed", "other")
+GROUP_LABELS: dict[str, str] = {
+    "minority": "All minority ethnic",
+    "asian": "Asian",
+    "black": "Black",
+    "mixed": "Mixed",
+    "other": "Other",
+    "white": "White",
+}
+#: M9's three shares: label, colour, hatch (the hatch carries the meaning without colour).
+SHARE_SERIES: tuple[tuple[str, str, str, str], ...] = (
+    ("share", "Senior management", PALETTE[0], ""),
+    ("share_workforce", "Whole workforce", PALETTE[1], "//"),
+    ("share_population", "Local population (census 2021)", PALETTE[3], ".."),
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart with its words: ``alt`` states every plotted number and every gap."""
+
+    figure: Figure
+    title: str
+    summary: str  # one sentence: what kind of chart, what axes
+    alt: str  # the full text alternative
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes, identical for identical input (no software tag, fixed dpi)."""
+        buffer = io.BytesIO()
+        with _style():
+            # fastest zlib level: a few per cent larger, a fifth less time per chart
+            self.figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None},
+                                pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+    def html(self) -> str:
+        """An accessible ``<figure>``: inline PNG, a real alt text, the text alternative below."""
+        data = base64.b64encode(self.png()).decode("ascii")
+        return (
+            '<figure class="chart">'
+            f'<img alt="{html.escape(self.title + ". " + self.summary)}" '
+            f'src="data:image/png;base64,{data}">'
+            f"<figcaption><strong>{html.escape(self.title)}.</strong> "
+            f"{html.escape(self.alt)}</figcaption></figure>"
+        )
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """matplotlib defaults + the afcharts style + a pinned font, whatever the caller's rcParams."""
+    with matplotlib.style.context(str(STYLE_FILE), after_reset=True):
+        matplotlib.rcParams.update(
+            {
+                "font.family": "sans-serif",
+                "font.sans-serif": ["DejaVu Sans"],
+                "font.size": 11,
+                "axes.titlesize": 13,
+            }
+        )
+        yield
+
+
+# ---------------------------------------------------------------- number helpers
+
+
+def number(value: object) -> float | None:
+    """A drawable float, or None for a withheld / missing / non-finite value."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _interval(low: float | None, high: float | None, fmt) -> str:
+    if low is None or high is None:
+        return ""
+    return f" (95% CI {fmt(low)} to {fmt(high)})"
+
+
+def _why_missing(record: Mapping[str, object]) -> str:
+    """Words for a value that is not drawn."""
+    status = record.get("status")
+    if status == "not_collected":
+        return "not collected"
+    if record.get("suppressed") or str(record.get("reason") or "").startswith("not published"):
+        return "not published: small numbers"
+    reason = record.get("reason")
+    return str(reason) if reason else "not computable"
+
+
+def as_records(records: pd.DataFrame | Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Records as plain dicts with None for every missing value (NaN, NA, None)."""
+    rows = records.to_dict("records") if isinstance(records, pd.DataFrame) else records
+    return [{k: None if _missing(v) else v for k, v in r.items()} for r in rows]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _services(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    present = {r.get("service") for r in rows}
+    return [s for s in SERVICE_ORDER if s in present]
+
+
+def _dodge(count: int, width: float = 0.6) -> list[float]:
+    """Offsets that spread ``count`` series around a category's centre."""
+    if count <= 1:
+        return [0.0]
+    step = width / (count - 1)
+    return [-width / 2 + i * step for i in range(count)]
+
+
+def _new_figure(height: float) -> tuple[Figure, Axes]:
+    with _style():
+        figure = Figure(figsize=(WIDTH, height))
+        axes = figure.add_subplot()
+    return figure, axes
+
+
+def _text_size(texts: Sequence[str], size: float) -> tuple[float, float]:
+    """Width of the widest and height of the tallest of ``texts``, in inches."""
+    font = FontProperties(family="DejaVu Sans", size=size)
+    widths, heights = [0.0], [0.0]
+    for text in texts:
+        for line in str(text).split("\n") or [""]:
+            width, height, _ = text_to_path.get_text_width_height_descent(line, font, False)
+            widths.append(width / 72)
+        heights.append(str(text).count("\n") * 1.2 * size / 72 + height / 72)
+    return max(widths), max(heights)
+
+
+def _tick_texts(axis: Axis) -> list[str]:
+    labels = [t.get_text() for t in axis.get_ticklabels()]
+    if any(labels):
+        return labels
+    return axis.get_major_formatter().format_ticks(list(axis.get_majorticklocs()))
+
+
+def _finish(figure: Figure, axes: Axes, *, title: str, legend: bool, grid: str | None = "x",
+            legend_title: str | None = None, ncols: int = 4) -> None:
+    """Title, grid lines across the value axis (``grid``), legend under the plot, and margins
+    fitted to the labels they hold.
+
+    The labels are measured once with the font's metrics, which costs a small fraction of
+    matplotlib's constrained layout (two full draws per figure); the figure keeps its size.
+    """
+    with _style():
+        axes.set_title(title)
+        if grid is not None:
+            axes.grid(axis=grid, visible=True)
+            axes.grid(axis="y" if grid == "x" else "x", visible=False)
+        size = matplotlib.rcParams["font.size"]
+        rows = 0
+        if legend and any(a.get_legend_handles_labels()[0] for a in figure.axes):
+            entries = sum(len(a.get_legend_handles_labels()[0]) for a in figure.axes)
+            rows = math.ceil(entries / ncols) + (1 if legend_title else 0)
+            figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=ncols,
+                          title=legend_title, fontsize=9, title_fontsize=9)
+        ytick_width, _ = _text_size(_tick_texts(axes.yaxis), size)
+        _, xtick_height = _text_size(_tick_texts(axes.xaxis), size)
+        _, ylabel_height = _text_size([axes.get_ylabel()], size) if axes.get_ylabel() else (0, 0)
+        _, xlabel_height = _text_size([axes.get_xlabel()], size) if axes.get_xlabel() else (0, 0)
+        _, title_height = _text_size([axes.get_title(loc="left")], 13)
+        width, height = figure.get_size_inches()
+        left = ytick_width + ylabel_height + 0.35
+        bottom = xtick_height + xlabel_height + rows * 0.27 + 0.35
+        top = title_height + 0.3
+        figure.subplots_adjust(left=left / width, right=1 - 0.45 / width,
+                               bottom=bottom / height, top=1 - top / height)
+
+
+def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], axis: str) -> None:
+    """A log axis for ratios with plain-number ticks and the four-fifths band shaded and named."""
+    low = min([*lows, FOUR_FIFTHS[0]]) / 1.25
+    high = max([*highs, FOUR_FIFTHS[1]]) * 1.25
+    low, high = max(low, 0.02), min(high, 50.0)
+    ticks = [t for t in (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 25, 50) if low <= t <= high]
+    if axis == "x":
+        axes.set_xscale("log")
+        axes.set_xlim(low, high)
+        axes.axvspan(*FOUR_FIFTHS, color=BAND_GREY, alpha=0.45, zorder=0, lw=0, label=BAND_LABEL)
+        axes.axvline(1.0, color=PALETTE[4], lw=1, zorder=1)
+        target = axes.xaxis
+    else:
+        axes.set_yscale("log")
+        axes.set_ylim(low, high)
+        axes.axhspan(*FOUR_FIFTHS, color=BAND_GREY, alpha=0.45, zorder=0, lw=0, label=BAND_LABEL)
+        axes.axhline(1.0, color=PALETTE[4], lw=1, zorder=1)
+        target = axes.yaxis
+    target.set_major_locator(FixedLocator(ticks))
+    target.set_major_formatter(StrMethodFormatter("{x:g}"))
+    target.set_minor_locator(NullLocator())
+
+
+
+# ---------------------------------------------------------------- forest plots
+
+
+def forest_plot(
+    records: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    rows: str = "metric",
+    row_labels: Mapping[str, str] | None = None,
+    title: str = "Relative likelihood, minority ethnic ÷ white staff",
+) -> Chart:
+    """Relative likelihoods with 95% intervals on a log axis, the 0.80-1.25 band shaded.
+
+    One line per distinct value of ``rows`` (a metric id for the summary, a group for a metric
+    report), in order of first appearance; services side by side within a line, each with its
+    own marker. Records with no RL are not drawn: the line says why in words.
+    """
+    data = as_records(records)
+    keys = list(dict.fromkeys(str(r[rows]) for r in data))
+    labels = {k: (row_labels or {}).get(k, GROUP_LABELS.get(k, k)) for k in keys}
+    services = _services(data)
+    offsets = dict(zip(services, _dodge(len(services), 0.5), strict=True))
+    figure, axes = _new_figure(max(2.6, 0.3 * len(keys) * len(services) + 0.25 * len(keys) + 1.8))
+    drawn, missing, lows, highs = [], [], [], []
+    points: dict[str, list[tuple[float, float, float, float]]] = {s: [] for s in services}
+    with _style():
+        for index, key in enumerate(keys):
+            gaps = []  # (service, why) of this line's records with no RL
+            for service in services:
+                record = next(
+                    (r for r in data if str(r[rows]) == key and r.get("service") == service), None
+                )
+                if record is None:
+                    continue
+                y = index + offsets[service]
+                rl = number(record.get("rl"))
+                low, high = number(record.get("rl_ci_low")), number(record.get("rl_ci_high"))
+                if rl is None or rl <= 0:
+                    gaps.append((service, ZERO_RL if rl == 0 else _why_missing(record)))
+                    continue
+                has_ci = low is not None and high is not None and low > 0
+                points[service].append((rl, y, rl - low if has_ci else 0.0,
+                                        high - rl if has_ci else 0.0))
+                lows.append(low if has_ci else rl)
+                highs.append(high if has_ci else rl)
+                drawn.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {_ratio(rl)}"
+                             f"{_interval(low, high, _ratio)}")
+                axes.annotate(_ratio(rl), (rl, y), xytext=(0, 5), textcoords="offset points",
+                              ha="center", va="bottom", fontsize=8)
+            reasons = {why for _, why in gaps}
+            if gaps and len(gaps) == len(services) and len(reasons) == 1:
+                # nothing on the line, for one reason: say it once, mid-line
+                missing.append(f"{labels[key]}, every service: {reasons.pop()}")
+                axes.text(0.01, index, gaps[0][1], transform=axes.get_yaxis_transform(),
+                          fontsize=9, va="center", color=PALETTE[4])
+                continue
+            for service, why in gaps:
+                missing.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {why}")
+                axes.text(0.01, index + offsets[service], f"{SERVICE_LABELS[service]}: {why}",
+                          transform=axes.get_yaxis_transform(), fontsize=8, va="center",
+                          color=PALETTE[4])
+        for service, drawn_points in points.items():
+            if not drawn_points:
+                continue
+            colour, marker, _ = SERVICE_STYLE[service]
+            xs, ys, err_low, err_high = (list(v) for v in zip(*drawn_points, strict=True))
+            axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
+                          ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
+                          label=SERVICE_LABELS[service], gid=f"rl:{service}")
+        _log_ratio_axis(axes, lows or [1.0], highs or [1.0], "x")
+        axes.set_yticks(range(len(keys)), [labels[k] for k in keys])
+        axes.set_ylim(len(keys) - 0.5, -0.5)
+        axes.set_xlabel("Relative likelihood, minority ethnic ÷ white (log scale)")
+        axes.set_ylabel("")
+        _finish(figure, axes, title=title, legend=bool(drawn))
+    summary = (
+        "Dot-and-whisker chart of relative likelihoods with 95% confidence intervals on a log "
+        "scale; a shaded band marks 0.80 to 1.25, the four-fifths range read as no adverse impact"
+    )
+    return Chart(figure, title, summary, _alt(summary, drawn, missing))
+
+
+def _alt(summary: str, drawn: Sequence[str], missing: Sequence[str]) -> str:
+    text = summary + "."
+    if drawn:
+        text += " Values shown: " + "; ".join(drawn) + "."
+    if missing:
+        text += " Not shown: " + "; ".join(missing) + "."
+    return text
+
+
+# ---------------------------------------------------------------- rates
+
+
+def rates_chart(
+    records: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    rate_label: str = "Rate",
+    title: str = "Rates for minority ethnic and white staff",
+) -> Chart:
+    """Minority ethnic and white rates with 95% Wilson intervals, one line per service.
+
+    ``records`` are the metric's records for the minority group (one per service); the white
+    rate is the record's reference rate.
+    """
+    data = [r for r in as_records(records) if r.get("group") == "minority"]
+    services = _services(data)
+    series = (
+        ("rate_group", "Minority ethnic", PALETTE[0], "o"),
+        ("rate_reference", "White", PALETTE[3], "^"),
+    )
+    offsets = _dodge(2, 0.35)
+    figure, axes = _new_figure(max(2.4, 0.9 * len(services) + 1.4))
+    drawn, missing = [], []
+    with _style():
+        for (column, label, colour, marker), offset in zip(series, offsets, strict=True):
+            xs, ys, err_low, err_high = [], [], [], []
+            for index, service in enumerate(services):
+                record = next(r for r in data if r.get("service") == service)
+                rate = number(record.get(column))
+                low = number(record.get(f"{column}_ci_low"))
+                high = number(record.get(f"{column}_ci_high"))
+                name = f"{label}, {SERVICE_LABELS[service]}"
+                y = index + offset
+                if rate is None:
+                    missing.append(f"{name}: {_why_missing(record)}")
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                              transform=axes.get_yaxis_transform(), va="center",
+                              color=PALETTE[4])
+                    continue
+                xs.append(rate * 100)
+                ys.append(y)
+                has_ci = low is not None and high is not None
+                err_low.append((rate - low) * 100 if has_ci else 0.0)
+                err_high.append((high - rate) * 100 if has_ci else 0.0)
+                drawn.append(f"{name}: {_pct(rate)}{_interval(low, high, _pct)}")
+                axes.annotate(_pct(rate), (rate * 100, y), xytext=(0, 5),
+                              textcoords="offset points", ha="center", va="bottom", fontsize=8)
+            if xs:
+                axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
+                              ecolor=colour, elinewidth=1.5, capsize=3, markersize=7,
+                              label=label, gid=f"rate:{column}")
+        axes.set_yticks(range(len(services)), [SERVICE_LABELS[s] for s in services])
+        axes.set_ylim(len(services) - 0.5, -0.5)
+        axes.set_xlim(left=0)
+        axes.set_xlabel(f"{rate_label} (%)")
+        _finish(figure, axes, title=title, legend=bool(drawn), legend_title="Staff group")
+    summary = (
+        f"Dot-and-whisker chart of {rate_label.lower()} for minority ethnic (circles) and white "
+        "(triangles) staff by service, with 95% confidence intervals"
+    )
+    return Chart(figure, title, summary, _alt(summary, drawn, missing))
+
+
+# ---------------------------------------------------------------- M1
+
+
+def pay_band_chart(
+    records: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    bands: Sequence[str] | None = None,
+    title: str = "Minority ethnic share of staff by pay band",
+) -> Chart:
+    """M1: the minority ethnic share of each pay band with 95% Wilson intervals, by service,
+    against each service's whole-workforce share (a vertical reference line).
+
+    Bands run up the chart like a pay ladder: the lowest at the bottom, the highest at the top,
+    so a share that falls as bands rise leans to the left. ``bands`` fixes the order (lowest
+    first); by default the order the records give (the metric engine emits the authority's own
+    order, lowest first).
+    """
+    data = [r for r in as_records(records) if r.get("group") == "minority"]
+    band_rows = [r for r in data if r.get("pay_band") is not None]
+    order = list(bands) if bands is not None else list(
+        dict.fromkeys(str(r["pay_band"]) for r in band_rows)
+    )
+    services = _services(data)
+    offsets = dict(zip(services, _dodge(len(services), 0.5), strict=True))
+    figure, axes = _new_figure(max(3.2, 0.2 * len(order) * len(services) + 0.2 * len(order) + 2))
+    drawn, missing = [], []
+    with _style():
+        for service in services:
+            colour, marker, linestyle = SERVICE_STYLE[service]
+            label = SERVICE_LABELS[service]
+            xs, ys, err_low, err_high = [], [], [], []
+            for index, band in enumerate(order):
+                record = next(
+                    (r for r in band_rows
+                     if r.get("service") == service and str(r["pay_band"]) == band), None
+                )
+                if record is None:
+                    continue
+                share = number(record.get("share"))
+                low, high = number(record.get("share_ci_low")), number(record.get("share_ci_high"))
+                y = index - offsets[service]  # services top to bottom within a band, as listed
+                if share is None:
+                    missing.append(f"{band}, {label}: {_why_missing(record)}")
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                              va="center", transform=axes.get_yaxis_transform(),
+                              color=PALETTE[4])
+                    continue
+                xs.append(share * 100)
+                ys.append(y)
+                has_ci = low is not None and high is not None
+                err_low.append((share - low) * 100 if has_ci else 0.0)
+                err_high.append((high - share) * 100 if has_ci else 0.0)
+                drawn.append(f"{band}, {label}: {_pct(share)}{_interval(low, high, _pct)}")
+                axes.annotate(_pct(share), ((high if has_ci else share) * 100, y), xytext=(4, 0),
+                              textcoords="offset points", ha="left", va="center", fontsize=8)
+            if xs:
+                axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
+                              ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
+                              label=label, gid=f"band:{service}")
+            whole = next((r for r in data if r.get("service") == service
+                          and r.get("pay_band") is None), None)
+            workforce = number(whole.get("share")) if whole else None
+            if workforce is None and whole is None and band_rows:
+                workforce = number(next((r.get("share_workforce") for r in band_rows
+                                         if r.get("service") == service), None))
+            if workforce is None:
+                if whole is not None:
+                    missing.append(f"whole workforce, {label}: {_why_missing(whole)}")
+                continue
+            # the reference line is named in the legend: three close lines cannot all be
+            # labelled on the chart without overlapping
+            axes.axvline(workforce * 100, color=colour, linestyle=linestyle, lw=1.2,
+                         label=f"{label}, whole workforce: {_pct(workforce)}",
+                         gid=f"workforce:{service}")
+            drawn.append(f"whole workforce, {label}: {_pct(workforce)}")
+        axes.set_yticks(range(len(order)), order)
+        axes.set_ylim(-0.6, len(order) - 0.4)
+        axes.set_xlim(left=0)
+        axes.set_ylabel("Pay band (lowest at the bottom)")
+        axes.set_xlabel("Minority ethnic share of staff in the band (%)")
+        _finish(figure, axes, title=title, legend=bool(drawn), ncols=2)
+    summary = (
+        "Dot-and-whisker chart of the minority ethnic share of staff in each pay band, lowest "
+        "band at the bottom, with 95% confidence intervals; dashed, dotted and dash-dot lines "
+        "mark each service's whole-workforce share"
+    )
+    return Chart(figure, title, summary, _alt(summary, drawn, missing))
+
+
+# ---------------------------------------------------------------- M9
+
+
+def shares_chart(
+    records: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    title: str = "Minority ethnic share: senior management, workforce and population",
+) -> Chart:
+    """M9: the minority ethnic share of senior management (with its exact interval), of the
+    whole workforce and of the local population, as hatched bars per service."""
+    data = [r for r in as_records(records) if r.get("group") == "minority"]
+    services = _services(data)
+    offsets = _dodge(len(SHARE_SERIES), 0.54)
+    height = 0.25
+    figure, axes = _new_figure(max(2.8, 1.2 * len(services) + 1.4))
+    drawn, missing = [], []
+    with _style():
+        for (column, label, colour, hatch), offset in zip(SHARE_SERIES, offsets, strict=True):
+            labelled = False
+            for index, service in enumerate(services):
+                record = next(r for r in data if r.get("service") == service)
+                share = number(record.get(column))
+                y = index + offset
+                name = f"{label}, {SERVICE_LABELS[service]}"
+                if share is None:
+                    missing.append(f"{name}: {_why_missing(record)}")
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                              transform=axes.get_yaxis_transform(), va="center",
+                              color=PALETTE[4])
+                    continue
+                interval, xerr, end = "", None, share
+                if column == "share":
+                    low, high = number(record.get("share_ci_low")), number(
+                        record.get("share_ci_high"))
+                    if low is not None and high is not None:
+                        xerr = [[(share - low) * 100], [(high - share) * 100]]
+                        interval, end = _interval(low, high, _pct), max(high, share)
+                axes.barh(y, share * 100, height=height, color=colour, hatch=hatch,
+                          edgecolor="white" if not hatch else PALETTE[4], linewidth=0.5,
+                          xerr=xerr, error_kw={"ecolor": PALETTE[4], "capsize": 3},
+                          label=None if labelled else label, gid=f"share:{column}:{service}")
+                labelled = True
+                axes.annotate(_pct(share), (end * 100, y), xytext=(4, 0),
+                              textcoords="offset points", ha="left", va="center", fontsize=8)
+                drawn.append(f"{name}: {_pct(share)}{interval}")
+        axes.set_yticks(range(len(services)), [SERVICE_LABELS[s] for s in services])
+        axes.set_ylim(len(services) - 0.5, -0.5)
+        axes.set_xlim(left=0)
+        axes.set_xlabel("Minority ethnic share (%)")
+        _finish(figure, axes, title=title, legend=bool(drawn))
+    summary = (
+        "Bar chart of the minority ethnic share of senior management (solid, with 95% "
+        "confidence interval), of the whole workforce (hatched //) and of the local population "
+        "(dotted hatching), by service"
+    )
+    return Chart(figure, title, summary, _alt(summary, drawn, missing))
+
+
+# ---------------------------------------------------------------- over time
+
+
+def trend_chart(
+    records: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    measure: str = "rl",
+    series: str = "service",
+    title: str = "Change over time",
+) -> Chart:
+    """One figure per year, joined by lines: relative likelihoods on a log axis with the
+    four-fifths band (``measure="rl"``), or shares in per cent (``measure="share"``).
+
+    ``records`` hold one record per year and series value (``service``, or ``pay_band`` for M1's
+    bands); a year with no figure is a gap in the line, named in the text alternative.
+    """
+    data = as_records(records)
+    years = sorted({int(r["year"]) for r in data})
+    keys = list(dict.fromkeys(str(r[series]) for r in data))
+    if series == "service":
+        keys = [s for s in SERVICE_ORDER if s in keys]
+    figure, axes = _new_figure(4.2)
+    fmt = _ratio if measure == "rl" else _pct
+    scale = 1.0 if measure == "rl" else 100.0
+    drawn, missing, lows, highs = [], [], [], []
+    markers = ("o", "s", "D", "^", "v", "P", "X", "*")
+    styles = ("-", "--", ":", "-.")
+    with _style():
+        for position, key in enumerate(keys):
+            if series == "service":
+                colour, marker, linestyle = SERVICE_STYLE[key]
+                label = SERVICE_LABELS[key]
+            else:
+                colour = PALETTE[position % len(PALETTE)]
+                marker, linestyle = markers[position % len(markers)], styles[position % len(styles)]
+                label = key
+            xs, ys, err_low, err_high = [], [], [], []
+            for year in years:
+                record = next((r for r in data if str(r[series]) == key
+                               and int(r["year"]) == year), None)
+                if record is None:
+                    continue
+                value = number(record.get(measure))
+                low = number(record.get(f"{measure}_ci_low"))
+                high = number(record.get(f"{measure}_ci_high"))
+                if value is None or (measure == "rl" and value <= 0):
+                    why = ZERO_RL if value == 0 else _why_missing(record)
+                    missing.append(f"{label}, {year}: {why}")
+                    xs.append(year)
+                    ys.append(math.nan)  # a gap in the line, not a drawn value
+                    err_low.append(0.0)
+                    err_high.append(0.0)
+                    continue
+                has_ci = low is not None and high is not None and (measure != "rl" or low > 0)
+                xs.append(year)
+                ys.append(value * scale)
+                err_low.append((value - low) * scale if has_ci else 0.0)
+                err_high.append((high - value) * scale if has_ci else 0.0)
+                lows.append(low if has_ci else value)
+                highs.append(high if has_ci else value)
+                drawn.append(f"{label}, {year}: {fmt(value)}{_interval(low, high, fmt)}")
+                axes.annotate(fmt(value), (year, value * scale), xytext=(5, 4),
+                              textcoords="offset points", fontsize=8)
+            if any(not math.isnan(y) for y in ys):
+                axes.errorbar(xs, ys, yerr=[err_low, err_high], fmt=marker, linestyle=linestyle,
+                              color=colour, ecolor=colour, elinewidth=1.2, capsize=3,
+                              markersize=6, label=label, gid=f"trend:{key}")
+        if measure == "rl":
+            _log_ratio_axis(axes, lows or [1.0], highs or [1.0], "y")
+            axes.set_ylabel("Relative likelihood,\nminority ethnic ÷ white (log scale)")
+        else:
+            axes.set_ylim(bottom=0)
+            axes.set_ylabel("Minority ethnic share (%)")
+        axes.set_xticks(years, [str(y) for y in years])
+        axes.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        axes.set_xlabel("Reporting year")
+        _finish(figure, axes, title=title, legend=bool(drawn), grid="y")
+    what = ("relative likelihoods on a log scale, with the 0.80 to 1.25 band shaded"
+            if measure == "rl" else "minority ethnic shares")
+    summary = f"Line chart of {what} by reporting year, with 95% confidence intervals"
+    return Chart(figure, title, summary, _alt(summary, drawn, missing))
