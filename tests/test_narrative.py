@@ -10,7 +10,7 @@ import pytest
 from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.disclosure import apply_disclosure
 from wres_tools.narrative import (
-    WORDING,
+    METRICS,
     describe,
     describe_change,
     describe_unknowns,
@@ -135,7 +135,7 @@ def test_not_computable_when_no_white_applicant_was_appointed() -> None:
 
 
 def test_not_collected() -> None:
-    expected = ("Entering fitness to practise was not collected in this return. To report it, "
+    expected = ("Fitness to practise was not collected in this return. To report it, "
                 "the return needs the fitness_to_practise table: registered professionals and "
                 "those referred into fitness to practise in the year, by ethnicity and service.")
     assert not_collected("M4") == expected
@@ -324,9 +324,10 @@ def test_formatting_helpers() -> None:
 
 
 def test_every_metric_has_words_that_read_in_both_sentence_shapes() -> None:
-    assert set(WORDING) == {"M1", "M2", "M3", "M4", "M5", "M6", "M7a", "M7b", "M8", "M9"}
-    for w in WORDING.values():
+    assert set(METRICS) == {"M1", "M2", "M3", "M4", "M5", "M6", "M7a", "M7b", "M8", "M9"}
+    for w in METRICS.values():
         assert not w.event.endswith(".") and not w.needs.endswith(".")
+        assert not w.event_past.endswith(".") and w.event_past
         assert w.adverse_when in ("low", "high")
 
 

@@ -14,7 +14,7 @@ Results are plain Python values in an object-dtype frame: None, never NaN or inf
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -55,7 +55,9 @@ class MetricDef:
     """One metric: where its counts come from and the words a report uses for it.
 
     Sentence-ready: ``f"Minority ethnic {population} were 0.52 times as likely as white
-    {population} to {event}"``; ``numerator`` / ``denominator`` name the two counts per group.
+    {population} to {event}"`` and ``f"12.0% of minority ethnic {population} {event_past}"``;
+    ``numerator`` / ``denominator`` name the two counts per group; ``needs`` says what data a
+    return must hold for the metric (printed when it was not collected).
     """
 
     id: str
@@ -72,6 +74,8 @@ class MetricDef:
     events_column: str | None = None
     n_column: str | None = None
     question: str | None = None
+    event_past: str = field(kw_only=True)
+    needs: str = field(kw_only=True)
 
 
 def _survey(mid: str, question: str, source: str, short: str) -> MetricDef:
@@ -81,6 +85,9 @@ def _survey(mid: str, question: str, source: str, short: str) -> MetricDef:
         "survey respondents",
         f"report harassment, bullying or abuse from {source} in the last 12 months",
         "respondents answering yes", "respondents to the question", "yes", "respondents", question,
+        event_past=f"reported harassment, bullying or abuse from {source} in the last 12 months",
+        needs=f"the survey table with respondents to the question '{question}' and how many "
+        "answered yes, by ethnicity and service",
     )
 
 
@@ -94,6 +101,9 @@ METRICS: dict[str, MetricDef] = {
             "staff", "be employed in each pay band",
             "minority ethnic staff in the band", "staff of known ethnicity in the band",
             None, "headcount",
+            event_past="were employed in each pay band",
+            needs="the workforce table: directly employed headcount at the snapshot date by pay "
+            "band, ethnicity and service",
         ),
         MetricDef(
             "M2", "Relative likelihood of being appointed from shortlisting",
@@ -101,6 +111,9 @@ METRICS: dict[str, MetricDef] = {
             "minority ethnic applicants are less likely to be appointed (RL below 1)",
             "applicants", "be appointed from shortlisting",
             "applicants appointed", "applicants shortlisted", "appointed", "shortlisted",
+            event_past="were appointed from shortlisting",
+            needs="the recruitment table: applicants shortlisted and appointed in the year, by "
+            "ethnicity and service",
         ),
         MetricDef(
             "M3", "Relative likelihood of entering the formal disciplinary process",
@@ -109,6 +122,10 @@ METRICS: dict[str, MetricDef] = {
             "staff", "enter the formal disciplinary process",
             "staff entering a formal disciplinary investigation", "staff in post",
             "entered", "headcount",
+            event_past="entered the formal disciplinary process",
+            needs="the disciplinary table: staff entering a formal disciplinary investigation in "
+            "the year, by ethnicity and service, with a headcount there or in the workforce "
+            "table",
         ),
         MetricDef(
             "M4", "Relative likelihood of entering fitness-to-practise proceedings",
@@ -117,6 +134,9 @@ METRICS: dict[str, MetricDef] = {
             "registered professionals", "be referred into fitness to practise",
             "registered professionals referred into fitness to practise",
             "registered professionals", "entered", "registered",
+            event_past="were referred into fitness to practise",
+            needs="the fitness_to_practise table: registered professionals and those referred into"
+            " fitness to practise in the year, by ethnicity and service",
         ),
         MetricDef(
             "M5", "Relative likelihood of accessing funded non-mandatory training and CPD",
@@ -125,6 +145,10 @@ METRICS: dict[str, MetricDef] = {
             "staff", "access funded non-mandatory training and CPD",
             "staff accessing funded non-mandatory training or CPD", "staff in post",
             "accessed", "headcount",
+            event_past="accessed funded non-mandatory training and CPD",
+            needs="the cpd table: staff accessing funded non-mandatory training and CPD in the "
+            "year, by ethnicity and service, with a headcount there or in the workforce "
+            "table",
         ),
         _survey("M6", "public", "people using services, their relatives or the public",
                 "Harassment from the public"),
@@ -135,6 +159,9 @@ METRICS: dict[str, MetricDef] = {
             "high", "minority ethnic staff are more likely to leave (RL above 1)",
             "staff", "leave the organisation during the year",
             "leavers in the year", "staff in post at the start of the year", "left", "headcount",
+            event_past="left the organisation during the year",
+            needs="the leavers table: leavers in the year by ethnicity and service, with the "
+            "headcount at the start of the year there or in the workforce table",
         ),
         MetricDef(
             "M9", "Senior management against workforce and population", "Senior management",
@@ -144,6 +171,11 @@ METRICS: dict[str, MetricDef] = {
             "senior managers", "hold senior management posts",
             "minority ethnic senior managers", "senior managers of known ethnicity",
             None, "headcount",
+            event_past="held senior management posts",
+            needs="the senior_management table (senior managers' headcount by ethnicity and "
+            "service), or senior_bands in the authority's parameter file with the workforce "
+            "table; and census 2021 population shares for the comparison with the local "
+            "population",
         ),
     )
 }

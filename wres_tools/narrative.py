@@ -7,113 +7,25 @@ is statistically significant; nothing is called significant when Fisher's p is 0
 published mode a figure that disclosure control withheld is never stated: the sentence says
 "not published: small numbers" instead.
 
-:data:`WORDING` is the one table of sentence-ready words per metric (population noun, event
-phrase in two forms, direction, what data the metric needs).
+The words per metric (population noun, event phrase in two forms, direction, what data the
+metric needs) come from :data:`wres_tools.metrics.METRICS`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from wres_tools.disclosure import WITHHELD
+from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
+from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
-RANGE = "0.80–1.25"
-LOW, HIGH = 0.8, 1.25
+LOW, HIGH = FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH
+RANGE = f"{LOW:.2f}–{HIGH:.2f}"
 
-
-@dataclass(frozen=True)
-class Wording:
-    """The words a metric's sentences are built from.
-
-    ``f"Minority ethnic {population} were 0.52 times as likely as white {population} to
-    {event}"`` and ``f"12.0% of minority ethnic {population} {event_past}"`` must both read.
-    """
-
-    title: str
-    population: str
-    event: str
-    event_past: str
-    adverse_when: Literal["low", "high"]
-    needs: str
-
-
-def _survey(source: str, question: str, title: str) -> Wording:
-    return Wording(
-        title, "survey respondents",
-        f"report harassment, bullying or abuse from {source} in the last 12 months",
-        f"reported harassment, bullying or abuse from {source} in the last 12 months",
-        "high",
-        f"the survey table with respondents to the question '{question}' and how many answered "
-        "yes, by ethnicity and service",
-    )
-
-
-#: Sentence-ready words per metric id.
-WORDING: dict[str, Wording] = {
-    "M1": Wording(
-        "Representation by pay band", "staff", "be employed in each pay band",
-        "were employed in each pay band", "low",
-        "the workforce table: directly employed headcount at the snapshot date by pay band, "
-        "ethnicity and service",
-    ),
-    "M2": Wording(
-        "Appointment from shortlisting", "applicants", "be appointed from shortlisting",
-        "were appointed from shortlisting", "low",
-        "the recruitment table: applicants shortlisted and appointed in the year, by ethnicity "
-        "and service",
-    ),
-    "M3": Wording(
-        "Entering the formal disciplinary process", "staff",
-        "enter the formal disciplinary process", "entered the formal disciplinary process",
-        "high",
-        "the disciplinary table: staff entering a formal disciplinary investigation in the "
-        "year, by ethnicity and service, with a headcount there or in the workforce table",
-    ),
-    "M4": Wording(
-        "Entering fitness to practise", "registered professionals",
-        "be referred into fitness to practise", "were referred into fitness to practise", "high",
-        "the fitness_to_practise table: registered professionals and those referred into "
-        "fitness to practise in the year, by ethnicity and service",
-    ),
-    "M5": Wording(
-        "Accessing training and CPD", "staff", "access funded non-mandatory training and CPD",
-        "accessed funded non-mandatory training and CPD", "low",
-        "the cpd table: staff accessing funded non-mandatory training and CPD in the year, by "
-        "ethnicity and service, with a headcount there or in the workforce table",
-    ),
-    "M6": _survey("people using services, their relatives or the public", "public",
-                  "Harassment, bullying or abuse from the public"),
-    "M7a": _survey("colleagues", "colleagues", "Harassment, bullying or abuse from colleagues"),
-    "M7b": _survey("managers", "managers", "Harassment, bullying or abuse from managers"),
-    "M8": Wording(
-        "Leaving the organisation", "staff", "leave the organisation during the year",
-        "left the organisation during the year", "high",
-        "the leavers table: leavers in the year by ethnicity and service, with the headcount at "
-        "the start of the year there or in the workforce table",
-    ),
-    "M9": Wording(
-        "Senior management", "senior managers", "hold a senior management post",
-        "held senior management posts", "low",
-        "the senior_management table (senior managers' headcount by ethnicity and service), or "
-        "senior_bands in the authority's parameter file with the workforce table; and census "
-        "2021 population shares for the comparison with the local population",
-    ),
-}
-
-#: How a group is named in a sentence (lower case unless a proper adjective).
-GROUP_WORDS: dict[str, str] = {
-    "minority": "minority ethnic",
-    "asian": "Asian",
-    "black": "Black",
-    "mixed": "Mixed or multiple ethnic group",
-    "other": "other ethnic group",
-    "white": "white",
-}
 
 _SERVICE_PREFIX = {"adults": "In adults' services, ", "children": "In children's services, "}
 
@@ -214,7 +126,7 @@ def _withheld(record: Mapping[str, Any]) -> bool:
 
 
 def _group(record: Mapping[str, Any]) -> str:
-    return GROUP_WORDS.get(str(record.get("group")), str(record.get("group")))
+    return GROUP_ADJECTIVES.get(str(record.get("group")), str(record.get("group")))
 
 
 def _start(record: Mapping[str, Any], text: str) -> str:
@@ -234,12 +146,12 @@ def _is_significant(record: Mapping[str, Any]) -> bool | None:
     return None if flag is None else bool(flag)
 
 
-def _wording(record: Mapping[str, Any]) -> Wording:
+def _wording(record: Mapping[str, Any]) -> MetricDef:
     metric = str(record.get("metric"))
-    if metric not in WORDING:
+    if metric not in METRICS:
         raise ValueError(f"result record for metric {metric!r}: expected one of "
-                         f"{', '.join(WORDING)}")
-    return WORDING[metric]
+                         f"{', '.join(METRICS)}")
+    return METRICS[metric]
 
 
 def _counts(events: Any, n: Any) -> str:
@@ -256,9 +168,9 @@ def _caution(record: Mapping[str, Any]) -> list[str]:
 
 def not_collected(metric: str) -> str:
     """What a report says for a metric the return did not hold, and what it would need."""
-    wording = WORDING[metric]
-    return (f"{wording.title} was not collected in this return. To report it, the return needs "
-            f"{wording.needs}.")
+    wording = METRICS[metric]
+    return (f"{wording.short_title} was not collected in this return. To report it, the return "
+            f"needs {wording.needs}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,7 +230,7 @@ def _range_and_significance(record: Mapping[str, Any], rl: float) -> str:
     return f"This is {where} the {RANGE} range {'and' if agrees else 'but'} {test}."
 
 
-def _rates(record: Mapping[str, Any], w: Wording, group: str) -> list[str]:
+def _rates(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
     rate_g, rate_r = _value(record, "rate_group"), _value(record, "rate_reference")
     if rate_g is None:
         return []
@@ -331,7 +243,7 @@ def _rates(record: Mapping[str, Any], w: Wording, group: str) -> list[str]:
     return [_start(record, f"{own}, against {white}.")]
 
 
-def _gap(record: Mapping[str, Any], w: Wording, group: str) -> list[str]:
+def _gap(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
     gap = _value(record, "gap_pp")
     if gap is None:
         return []
@@ -345,7 +257,7 @@ def _gap(record: Mapping[str, Any], w: Wording, group: str) -> list[str]:
             f"than for white {w.population}{ci}."]
 
 
-def _not_computable(record: Mapping[str, Any], w: Wording, group: str) -> list[str]:
+def _not_computable(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
     n_g, n_r = _value(record, "n_group"), _value(record, "n_reference")
     e_r = _value(record, "events_reference")
     if n_g == 0:
@@ -531,7 +443,7 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
     the interval of the change, and whether it is a statistically significant improvement or
     worsening by the metric's direction - or no significant change."""
     metric = str(trend_record.get("metric"))
-    w = WORDING[metric]
+    w = METRICS[metric]
     when = (f"the baseline year ({trend_record['year_then']})"
             if trend_record.get("compared_with") == "baseline"
             else f"the previous year ({trend_record['year_then']})")
@@ -543,7 +455,7 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
         reason = _value(trend_record, "reason") or "a figure for one of the years is missing"
         return f"The change since {when} cannot be computed: {reason}."
     low, high = _value(trend_record, "change_ci_low"), _value(trend_record, "change_ci_high")
-    group = GROUP_WORDS.get(str(trend_record.get("group")), str(trend_record.get("group")))
+    group = GROUP_ADJECTIVES.get(str(trend_record.get("group")), str(trend_record.get("group")))
     if trend_record.get("measure") == "rl":
         what = "the relative likelihood"
         moved = _moved(then, now, fmt_rl(then), fmt_rl(now))
