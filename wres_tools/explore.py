@@ -186,7 +186,7 @@ def figures_table(data: report.ReportData, metric: str, whole: dict[str, Any],
         rows.append(["Unknown ethnicity, left out", report._unknown(whole, data), "", ""])
         return report._table(where, ["Pay band (lowest first)", f"{name} / white staff",
                                      f"{name} share of the band (95% CI)",
-                                     "Representation index"], rows)
+                                     "Representation index"], rows, text=True)
     if metric == "M9":
         lines = [
             (f"{name} senior managers", count("n_group")),
@@ -232,7 +232,8 @@ def figures_table(data: report.ReportData, metric: str, whole: dict[str, Any],
                                                     r.get("gap_pp_ci_high"))))
     lines.append(("Unknown ethnicity, left out", lambda r: report._unknown(r, data)))
     rows = [[label, show(whole)] for label, show in lines]
-    return report._table(where, ["Figure", charts.SERVICE_LABELS[str(whole["service"])]], rows)
+    return report._table(where, ["Figure", charts.SERVICE_LABELS[str(whole["service"])]], rows,
+                         text=True)
 
 
 def chart_list(data: report.ReportData, metric: str, service: str,
@@ -341,18 +342,19 @@ class Explorer:
         self.data: report.ReportData | None = None
         self._busy = False
 
-        wide = {"description_width": "initial"}
-        layout = widgets.Layout(width="auto")
-        self.authority = widgets.Dropdown(
-            description="Authority", style=wide, layout=layout,
-            options=[(display_name(a, params_dir), a) for a in self.returns])
-        self.year = widgets.Dropdown(description="Year", style=wide)
-        self.service = widgets.Dropdown(description="Service", style=wide)
-        self.metric = widgets.Dropdown(description="Metric", style=wide, layout=layout,
-                                       options=metric_options())
-        self.group = widgets.Dropdown(description="Compared with white staff", style=wide)
-        self.mode = widgets.ToggleButtons(options=list(MODE_OPTIONS), value=disclosure,
-                                          description="Figures", style=wide)
+        def dropdown(description: str, **kw: Any) -> widgets.Dropdown:
+            return widgets.Dropdown(description=description, style={"description_width":
+                                    "initial"}, layout=widgets.Layout(width="auto"), **kw)
+
+        self.authority = dropdown(
+            "Authority", options=[(display_name(a, params_dir), a) for a in self.returns])
+        self.year = dropdown("Year")
+        self.service = dropdown("Service")
+        self.metric = dropdown("Metric", options=metric_options())
+        self.group = dropdown("Compared with white staff")
+        self.mode = widgets.ToggleButtons(
+            options=list(MODE_OPTIONS), value=disclosure, description="Figures",
+            style={"description_width": "initial", "button_width": "auto"})
         self.parts = {part: widgets.HTML() for part in PARTS}
         self.widget = widgets.VBox([
             widgets.HBox([self.authority, self.year, self.service]),
