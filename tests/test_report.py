@@ -307,11 +307,25 @@ def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
 
 def test_summary_sorts_changes_since_baseline_by_the_metrics_direction() -> None:
     changes = html.unescape(report.build_summary(summary_data()).section("changes").body)
+    headings = re.findall(r"<h3>([^<]+)</h3>", changes)
+    assert headings == ["Improved", "Worsened", "No significant change"]  # none not compared
     improved, worsened, unchanged = re.split(r"<h3>[^<]+</h3>", changes)[1:]
     summary = summary_data().trends
     assert narrative.describe_change(summary.iloc[0].to_dict()) in improved
     assert narrative.describe_change(summary.iloc[1].to_dict()) in worsened
     assert "None." in unchanged
+
+
+def test_a_change_that_cannot_be_compared_is_listed_apart() -> None:
+    loaded = summary_data()
+    withheld = dict(loaded.trends.iloc[0], value_then=None, change=None, change_ci_low=None,
+                    change_ci_high=None, p_value=None, significant=None,
+                    reason="not published: small numbers")
+    trends = pd.DataFrame([withheld], columns=TREND_COLUMNS)
+    changes = report.build_summary(report.ReportData(**{**loaded.__dict__, "trends": trends}),
+                                   with_charts=False).section("changes").body
+    assert re.findall(r"<h3>([^<]+)</h3>", changes)[-1] == "Not compared"
+    assert html.escape(narrative.describe_change(withheld)) in changes.split("Not compared")[1]
 
 
 def test_notebook_stems_cover_every_metric_once() -> None:
@@ -379,6 +393,7 @@ def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None
     quality = report.build_metric_report(loaded, ["M2"]).section("quality").body
     # unknown ethnicity from the records: 4 people, 1.0% of everyone counted, per service
     assert row(cells(quality), "All services") == ["4", "1.0%"]
+    assert html.escape(narrative.describe_unknowns(m2_records().iloc[2].to_dict())) in quality
     assert row(cells(quality), "Children's services") == ["not available", "not published"]
     assert "recruitment: 3 rows" in html.unescape(quality)
     assert "pay_bands" not in quality and "M4 not collected" not in quality
@@ -442,3 +457,12 @@ def test_an_unusable_earlier_return_is_left_out_of_the_trend(data_dir: Path) -> 
     assert "The 2024 return could not be used" in trend
     with pytest.raises(ReturnError):  # this year's own return must be usable
         report.load(AUTHORITY, 2024, data_dir)
+
+
+def test_published_records_hold_none_never_nan(data_dir: Path) -> None:
+    loaded = report.load(AUTHORITY, 2025, data_dir)
+    for published in (loaded.results, loaded.history, loaded.pooled):
+        values = [v for r in published.to_dict("records") for v in r.values()]
+        assert not [v for v in values if isinstance(v, float) and v != v]
+        assert not published.attrs
+    assert None in set(loaded.results["reason"])

@@ -208,8 +208,8 @@ def _publish(
     )
     ret = computed[year][0]
     hidden = hidden_cells(published[year]) if mode == "published" else {}
-    for frame in (*published.values(), pooled):
-        frame.attrs.clear()  # read into ``hidden``; pandas deep-copies attrs on every slice
+    published = {y: _plain(frame) for y, frame in published.items()}
+    pooled = _plain(pooled)
     return ReportData(
         authority=authority,
         display_name=params.display_name,
@@ -226,6 +226,15 @@ def _publish(
         unusable=tuple(skipped),
         years=tuple(sorted(published)),
     )
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns with None for every missing value (JSON null, never NaN), and no attrs:
+    they were read into ``hidden``, and pandas deep-copies attrs on every slice."""
+    out = frame.astype(object)
+    out = out.where(out.notna(), None)
+    out.attrs.clear()
+    return out
 
 
 # ---------------------------------------------------------------- formatting
@@ -759,6 +768,10 @@ def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
     by_service = _by_service(records)
     notes = []
     if any(r.get("status") != "not_collected" for r in by_service.values()):
+        notes.append(_paragraphs(
+            narrative.describe_unknowns(by_service[s]) or ""
+            for s in ("all", "adults", "children") if s in by_service
+        ))
         rows = [
             [label, count_text(by_service[s], "unknown_count", data),
              _unknown_pct(by_service[s].get("unknown_pct"))]
@@ -889,20 +902,26 @@ def _changes(data: ReportData) -> str:
                          & (data.trends["service"] == "all") & (data.trends["status"] == "ok")
                          # M1's whole-workforce share is its denominator, not a finding
                          & (data.trends["metric"] != "M1")]
-    groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": []}
+    groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": [],
+                                    "not compared": []}
     for r in charts.as_records(change):
         groups[_direction(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
     parts = []
     for name, sentences in groups.items():
+        if name == "not compared" and not sentences:
+            continue
         items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences) or "<li>None.</li>"
         parts.append(f"<h3>{html.escape(name.capitalize())}</h3><ul>{items}</ul>")
     return "".join(parts)
 
 
 def _direction(trend: Mapping[str, object]) -> str:
-    """improved / worsened / no significant change, by the metric's adverse side."""
+    """improved / worsened / no significant change by the metric's adverse side, or not
+    compared (a figure withheld or not computable in either year)."""
     change = charts.number(trend.get("change"))
-    if change is None or not trend.get("significant"):
+    if change is None:
+        return "not compared"
+    if not trend.get("significant"):
         return "no significant change"
     adverse = metrics.METRICS[str(trend["metric"])].adverse_when
     rising = change > (1.0 if trend.get("measure") == "rl" else 0.0)
