@@ -102,8 +102,8 @@ def cell_counts(markup: str) -> list[int]:
 
 def cell(markup: str, row: str) -> str:
     """The data cell of the table row headed ``row``."""
-    found = re.search(rf'<th scope="row">{re.escape(html.escape(row))}</th><td>([^<]*)</td>',
-                      markup)
+    found = re.search(rf'<th scope="row"[^>]*>{re.escape(html.escape(row))}</th>'
+                      r"<td[^>]*>([^<]*)</td>", markup)
     assert found, f"no row {row!r}"
     return html.unescape(found.group(1))
 
@@ -193,7 +193,7 @@ def test_figures_table_counts_for_the_selection(explorer: Explorer) -> None:
     explorer.metric.value = "M1"
     shown = explorer.render_html()
     # adults' bands: minority 15 + 10, 5 + 3, 1 + 1 against white 60, 25, 15; whole 35 / 100
-    rows = re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)</td>', shown)
+    rows = re.findall(r'<th scope="row"[^>]*>([^<]*)</th><td[^>]*>([^<]*)</td>', shown)
     assert [(html.unescape(b), n) for b, n in rows[:4]] == [
         ("less than £30,000", "25 / 60"), ("£30,000 to £69,000", "8 / 25"),
         ("£70,000 and over", "2 / 15"), ("Whole workforce", "35 / 100")]
