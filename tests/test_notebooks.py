@@ -14,8 +14,9 @@ from report_data import AUTHORITY, write_fixture
 from wres_tools import disclosure, narrative, report
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
 
-#: Notebooks that are not reports: run by hand, never by the batch (tests/test_explore.py).
-OTHER_NOTEBOOKS = ("explore",)
+#: Notebooks that are not reports, tested on their own (tests/test_benchmarking.py,
+#: tests/test_explore.py); the batch must not run them as reports.
+OTHER_NOTEBOOKS = ("benchmarking", "explore")
 NOTEBOOK_FILES = sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb") if p.stem not in OTHER_NOTEBOOKS)
 PARAMETERS = ("authority", "year", "data_dir", "parameters_dir", "disclosure", "with_charts")
 
