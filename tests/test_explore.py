@@ -148,6 +148,13 @@ def test_a_choice_still_offered_is_kept(explorer: Explorer) -> None:
         explorer.select(authority="otherby", group="mixed")
 
 
+def test_the_explorer_displays_as_its_widget(explorer: Explorer) -> None:
+    bundle = explorer._repr_mimebundle_()
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == explorer.widget.model_id
+    assert explorer.widget.children[-len(explore.PARTS):] == tuple(explorer.parts.values())
+
+
 def test_select_names_a_control_it_does_not_have(explorer: Explorer) -> None:
     with pytest.raises(TypeError, match="unknown control"):
         explorer.select(region="north")

@@ -123,24 +123,24 @@ def render(
         parts["narrative"] = heading + _paragraph(narrative.not_collected(metric),
                                                   css="headline", strong=True)
         return parts
-    chosen = charts.as_records(selected_records(data, metric, service, group))
-    whole = next((r for r in chosen if r["pay_band"] is None), None)
+    chosen = selected_records(data, metric, service, group)
+    whole = next((r for r in charts.as_records(chosen) if r["pay_band"] is None), None)
     if whole is None:
         parts["narrative"] = heading + _paragraph(
             f"The {data.year} return counts no {_noun(group, metric)} in "
             f"{'any service' if service == 'all' else _service_words(service)}, so there is "
             "nothing to compare for this group.")
         return parts
-    bands = [r for r in chosen if r["pay_band"] is not None]
+    bands = chosen[chosen["pay_band"].notna()]
     sentences = narrative.describe(whole)
-    if metric == "M1" and bands:
-        trend = narrative.band_trend(pd.DataFrame(bands))
+    if metric == "M1" and not bands.empty:
+        trend = narrative.band_trend(bands)
         sentences = [trend, *sentences] if trend else sentences
     sentences.append(narrative.describe_unknowns(whole))
     first, *rest = [s for s in sentences if s]
     parts["narrative"] = (heading + _paragraph(first, css="headline", strong=True)
                           + "".join(_paragraph(s) for s in rest))
-    parts["table"] = figures_table(data, metric, whole, bands)
+    parts["table"] = figures_table(data, metric, whole, charts.as_records(bands))
     if with_charts:
         parts["chart"] = "".join(c.html() for c in chart_list(data, metric, service, group))
     return parts
