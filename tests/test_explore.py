@@ -328,6 +328,17 @@ def test_an_unusable_return_shows_its_problems_not_a_traceback(data_dir: Path) -
         report.load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").metric("M2"))
 
 
+def test_an_unusable_parameter_file_is_named_on_the_page(tmp_path: Path) -> None:
+    write_return(tables(2025), tmp_path, "badparams", 2025, "csv")
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "parameters" / "badparams.yml").write_text("threshold: 0\n", encoding="utf-8")
+    ex = Explorer(tmp_path, with_charts=False)
+    assert ex.authority.options == (("badparams", "badparams"),)  # no display name to read
+    shown = html.unescape(ex.render_html())
+    assert "This return cannot be explored." in shown
+    assert "badparams.yml" in shown and "threshold" in shown
+
+
 def test_a_folder_without_returns_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="data folder not found"):
         Explorer(tmp_path / "nowhere")
