@@ -546,7 +546,8 @@ def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     lines.append(("Unknown ethnicity, left out", lambda r: _unknown(r, data)))
     rows = [[label, *(show(by_service[s]) for s, _ in services)] for label, show in lines]
     return _table(
-        f"{_metric_title(metric)}: minority ethnic and white staff, {data.display_name}, "
+        f"{_metric_title(metric)}: minority ethnic and white {definition.population}, "
+        f"{data.display_name}, "
         f"{data.year}", ["Figure", *(label for _, label in services)], rows,
     )
 
