@@ -7,7 +7,8 @@ Two layers, as in :mod:`wres_tools.report`. :func:`render` is pure: a
 the HTML of each part out. :class:`Explorer` holds the ipywidgets and their callbacks and only
 wires the dropdowns to :func:`wres_tools.report.load` and :func:`render`. Every sentence comes from
 :mod:`wres_tools.narrative`, every chart from :mod:`wres_tools.charts`, every count through
-:func:`wres_tools.report.count_text`; no figure is worked out here.
+:func:`wres_tools.report.count_text`, and tables are laid out with the report's own helpers so a
+figure prints here exactly as in the published report; no figure is worked out here.
 
 Internal mode is the default (the analyst's own screen) and carries its banner; the toggle
 switches to the published figures, which are loaded through the same disclosure control as the
