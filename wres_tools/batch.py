@@ -1,0 +1,641 @@
+"""The batch: every report notebook for every chosen return, on warm kernels, into HTML.
+
+For each authority-year the batch writes, under ``<out>/<year>/<authority>/``:
+
+- ``<notebook>.html`` for each notebook in ``notebooks/`` (code hidden, self-contained, see
+  :mod:`wres_tools.export`);
+- ``metrics.json``: the result records in the run's disclosure mode (published: after
+  suppression), written by the batch itself from ``metrics.compute_all`` and
+  ``disclosure.apply_disclosure``;
+- ``.batch.json``: the batch's own record (fingerprint of each output, display name, synthetic,
+  disclosure), used to skip unchanged work and to build the index;
+
+and ``<out>/index.html`` links every report with the authority's headline figures.
+
+Executed notebooks (``.ipynb``) are not kept: the HTML is the output, and an ``.ipynb`` would be
+one more file to keep free of suppressed counts. A failing notebook is reported with the
+authority, year, notebook and the error's first line; rerun it in JupyterLab with the same
+parameters to see the whole traceback.
+
+Work is skipped when its fingerprint is unchanged: a hash of the authority's return files (every
+year: a report compares with earlier years), ``defaults.yml`` and the authority's parameter file,
+the notebook, the package's source and templates, the package version and the disclosure mode.
+
+Parallelism: ``jobs`` worker processes, each with one :class:`~wres_tools.kernels.WarmKernel`;
+a job is one authority-year, so one worker runs all of its notebooks one after another.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import math
+import multiprocessing
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from wres_tools import __version__
+from wres_tools.export import (
+    INTERNAL_BANNER,
+    SYNTHETIC_BANNER,
+    Banner,
+    IndexFailure,
+    IndexRow,
+    banners_for,
+    index_html,
+    notebook_html,
+    write_atomic,
+)
+from wres_tools.kernels import WarmKernel
+from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR, PARAMETERS_DIR
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+METRICS_FILE = "metrics.json"
+STATE_FILE = ".batch.json"
+INDEX_FILE = "index.html"
+
+#: Headline figures of the index: (column label, metric), minority against white, all services.
+HEADLINES: tuple[tuple[str, str], ...] = (
+    ("M2 appointed from shortlisting (RL)", "M2"),
+    ("M3 entering disciplinary (RL)", "M3"),
+    ("M8 leaving (RL)", "M8"),
+)
+
+_MESSAGE_LINES = 3
+_MESSAGE_CHARS = 400
+
+
+# -- what to run -------------------------------------------------------------------------------
+
+
+def _report_order(stem: str) -> tuple[int, int, str]:
+    """summary first, then m1, m2 ... m9 (m7a before m7b), then anything else by name."""
+    match = re.match(r"m(\d+)", stem)
+    if stem == "summary":
+        return (0, 0, "")
+    return (1, int(match.group(1)), stem) if match else (2, 0, stem)
+
+
+def report_notebooks(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The report notebooks: every ``*.ipynb`` in the folder, in report order."""
+    found = [p for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith((".", "_"))]
+    return sorted(found, key=lambda p: _report_order(p.stem))
+
+
+def report_label(notebook: Path | str) -> str:
+    """A report's link text: ``m7a_colleagues`` -> ``M7a``; ``summary`` -> ``Summary``."""
+    stem = Path(notebook).stem
+    match = re.match(r"m(\d+[a-z]?)(_|$)", stem)
+    return f"M{match.group(1)}" if match else stem.replace("_", " ").capitalize()
+
+
+def report_title(display_name: str, year: int, notebook: Path | str) -> str:
+    """The page title of one report: ``Ashbury, 2023: M1 pay bands``."""
+    words = Path(notebook).stem.split("_")
+    words[0] = words[0].upper() if re.fullmatch(r"m\d+[a-z]?", words[0]) else words[0].capitalize()
+    return f"{display_name}, {year}: {' '.join(words)}"
+
+
+# -- fingerprints ------------------------------------------------------------------------------
+
+
+def _hash_file(digest: Any, path: Path, name: str) -> None:
+    digest.update(name.encode("utf-8") + b"\0")
+    digest.update(path.read_bytes())
+    digest.update(b"\0")
+
+
+def digest_paths(paths: Iterable[Path], root: Path | None = None) -> str:
+    """sha256 over files (a folder counts as every file in it), names included, in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            name = f.relative_to(root).as_posix() if root is not None else f.name
+            _hash_file(digest, f, name)
+        if not path.exists():
+            digest.update(f"missing:{path.name}".encode())
+    return digest.hexdigest()
+
+
+def code_digest() -> str:
+    """sha256 of the package's source and templates, with its version."""
+    files = [
+        f for f in PACKAGE_DIR.rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"
+    ]
+    return hashlib.sha256(
+        f"{__version__}\0{digest_paths(files, PACKAGE_DIR)}".encode()
+    ).hexdigest()
+
+
+def parameter_files(authority: str, parameters_dir: Path) -> list[Path]:
+    """The files an authority's parameters are read from (as ``check_parameters`` finds them)."""
+    defaults = Path(parameters_dir) / "defaults.yml"
+    if not defaults.exists():
+        defaults = PARAMETERS_DIR / "defaults.yml"
+    return [defaults, Path(parameters_dir) / f"{authority}.yml"]
+
+
+def fingerprint(*parts: str) -> str:
+    """One hash of the digests and settings an output depends on."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+# -- jobs and their outcomes ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing the batch could not make, and why (the error's first lines)."""
+
+    authority: str
+    year: int | None
+    notebook: str  # a notebook's name, "metrics.json", "return" or "parameters"
+    message: str
+
+    def __str__(self) -> str:
+        year = f" {self.year}" if self.year is not None else ""
+        return f"{self.authority}{year}, {self.notebook}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One authority-year: which outputs to (re)make and what they depend on."""
+
+    ref: Any  # io.ReturnRef
+    data_dir: Path
+    parameters_dir: Path
+    out_dir: Path  # <out>/<year>/<authority>
+    disclosure: str
+    timeout: int | None
+    notebooks: tuple[Path, ...]  # to run
+    write_metrics: bool
+    fingerprints: Mapping[str, str]  # output file name -> fingerprint, for every output
+
+
+@dataclass
+class JobOutcome:
+    authority: str
+    year: int
+    made: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def short_message(exc: BaseException) -> str:
+    """The first lines of an error, for a summary: never a whole traceback."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        text = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    elif isinstance(exc, CellTimeoutError):
+        text = "ran past its time limit and was stopped"
+    elif isinstance(exc, DeadKernelError):
+        text = "the kernel died while running it"
+    else:
+        text = str(exc) or type(exc).__name__
+        if type(exc).__name__ not in ("ReturnError", "ParameterError"):
+            text = f"{type(exc).__name__}: {text}"
+    lines = [line.rstrip() for line in text.strip().splitlines() if line.strip()]
+    more = len(lines) - _MESSAGE_LINES
+    text = "\n".join(lines[:_MESSAGE_LINES])
+    if more > 0:
+        text += f"\n  ... and {more} more line(s)"
+    return text if len(text) <= _MESSAGE_CHARS else text[: _MESSAGE_CHARS - 3] + "..."
+
+
+# -- the worker side ---------------------------------------------------------------------------
+
+_kernel: WarmKernel | None = None
+
+
+def _start_worker(kernel_name: str, cwd: str) -> None:
+    """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends."""
+    global _kernel
+    _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd))
+    atexit.register(_stop_worker)
+    _kernel.start()
+
+
+def _stop_worker() -> None:
+    global _kernel
+    if _kernel is not None:
+        _kernel.shutdown()
+        _kernel = None
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    return value
+
+
+def results_json(results: pd.DataFrame) -> str:
+    """Result records as JSON: one object per record, keys sorted, nulls for missing values."""
+    records = [
+        {str(k): _json_value(v) for k, v in record.items()}
+        for record in results.to_dict(orient="records")
+    ]
+    return json.dumps(records, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def read_state(out_dir: Path) -> dict[str, Any]:
+    """The batch's record for one authority-year (empty when there is none or it is unreadable)."""
+    try:
+        state = json.loads((Path(out_dir) / STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def run_job(
+    job: Job,
+    kernel: WarmKernel | None = None,
+    on_report: Callable[[], None] | None = None,
+) -> JobOutcome:
+    """Make one authority-year's outputs; every failure is recorded, none is raised."""
+    from wres_tools.contract import ReturnError
+    from wres_tools.disclosure import apply_disclosure
+    from wres_tools.io import load_return
+    from wres_tools.metrics import compute_all
+    from wres_tools.parameters import ParameterError, load_parameters
+
+    kernel = kernel if kernel is not None else _kernel
+    assert kernel is not None, "run_job needs a kernel: pass one or start the worker"
+    started = time.monotonic()
+    ref = job.ref
+    outcome = JobOutcome(ref.authority, ref.year)
+    state = read_state(job.out_dir)
+    fingerprints: dict[str, str] = dict(state.get("fingerprints", {}))
+
+    def fail(notebook: str, exc: BaseException) -> None:
+        outcome.failures.append(Failure(ref.authority, ref.year, notebook, short_message(exc)))
+
+    def finish() -> JobOutcome:
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    try:
+        params = load_parameters(ref.authority, job.parameters_dir, disclosure=job.disclosure)
+        ret = load_return(ref, params)
+    except (ParameterError, ReturnError) as exc:
+        fail("parameters" if isinstance(exc, ParameterError) else "return", exc)
+        for notebook in job.notebooks:
+            fingerprints.pop(f"{notebook.stem}.html", None)
+            (job.out_dir / f"{notebook.stem}.html").unlink(missing_ok=True)
+            if on_report:
+                on_report()
+        if fingerprints != state.get("fingerprints"):
+            _write_state(job, fingerprints, state.get("display_name", ref.authority),
+                         bool(state.get("synthetic", False)))
+        return finish()
+
+    synthetic = bool(ret.synthetic or params.synthetic)
+    if job.write_metrics:
+        try:
+            results = apply_disclosure(compute_all(ret, params), job.disclosure, params.threshold)
+            write_atomic(job.out_dir / METRICS_FILE, results_json(results))
+            fingerprints[METRICS_FILE] = job.fingerprints[METRICS_FILE]
+        except Exception as exc:  # a bug in a metric must not stop the other reports
+            fail(METRICS_FILE, exc)
+            fingerprints.pop(METRICS_FILE, None)
+            (job.out_dir / METRICS_FILE).unlink(missing_ok=True)
+
+    parameters = {
+        "authority": ref.authority,
+        "year": int(ref.year),
+        "data_dir": str(Path(job.data_dir).resolve()),
+        "parameters_dir": str(Path(job.parameters_dir).resolve()),
+        "disclosure": job.disclosure,
+    }
+    banners = banners_for(job.disclosure, synthetic)
+    for notebook in job.notebooks:
+        name = f"{notebook.stem}.html"
+        try:
+            executed = kernel.execute(notebook, parameters, timeout=job.timeout)
+            page = notebook_html(
+                executed,
+                title=report_title(params.display_name, ref.year, notebook),
+                banners=banners,
+                index_href=f"../../{INDEX_FILE}",
+            )
+            write_atomic(job.out_dir / name, page)
+            fingerprints[name] = job.fingerprints[name]
+            outcome.made.append(name)
+        except Exception as exc:
+            fail(notebook.name, exc)
+            # no stale page from an earlier run may stand in for the one that failed
+            fingerprints.pop(name, None)
+            (job.out_dir / name).unlink(missing_ok=True)
+        if on_report:
+            on_report()
+    _write_state(job, fingerprints, params.display_name, synthetic)
+    return finish()
+
+
+def _write_state(
+    job: Job, fingerprints: Mapping[str, str], display_name: str, synthetic: bool
+) -> None:
+    state = {
+        "authority": job.ref.authority,
+        "year": int(job.ref.year),
+        "display_name": display_name,
+        "synthetic": synthetic,
+        "disclosure": job.disclosure,
+        "fingerprints": dict(sorted(fingerprints.items())),
+    }
+    write_atomic(job.out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def _run_job_in_worker(job: Job) -> JobOutcome:
+    return run_job(job)
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a batch will do: the jobs, what it skips as unchanged, what failed before starting."""
+
+    jobs: list[Job]
+    skipped: int  # reports (HTML pages) unchanged since the last run
+    failures: list[Failure]
+    reports: int  # reports to make
+
+    @property
+    def total(self) -> int:
+        return self.skipped + self.reports
+
+
+def plan_batch(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    authorities: Sequence[str] = (),
+    years: Sequence[int] = (),
+    notebooks: Sequence[Path] | None = None,
+    parameters_dir: Path | None = None,
+    disclosure: str | None = None,
+    timeout: int | None = None,
+    force: bool = False,
+) -> Plan:
+    """Find the returns, decide per output whether it must be (re)made, and make the jobs.
+
+    ``authorities`` / ``years`` empty mean all. ``disclosure`` and ``timeout`` None mean the
+    authority's parameters (``disclosure`` and ``execution_timeout``).
+    """
+    from wres_tools.io import find_returns
+    from wres_tools.parameters import ParameterError, load_parameters, resolve_parameters_dir
+
+    data_dir = Path(data_dir)
+    out_dir = Path(out_dir)
+    parameters_dir = resolve_parameters_dir(data_dir, parameters_dir)
+    notebooks = list(report_notebooks() if notebooks is None else notebooks)
+    all_refs = find_returns(data_dir)
+    refs = [
+        r for r in all_refs
+        if (not authorities or r.authority in authorities) and (not years or r.year in years)
+    ]
+    code = code_digest()
+    notebook_digests = {nb: digest_paths([nb]) for nb in notebooks}
+    jobs: list[Job] = []
+    failures: list[Failure] = []
+    skipped = reports = 0
+    by_authority: dict[str, list[Any]] = {}
+    for ref in refs:
+        by_authority.setdefault(ref.authority, []).append(ref)
+    for authority, authority_refs in by_authority.items():
+        try:
+            params = load_parameters(authority, parameters_dir)
+        except ParameterError as exc:
+            for ref in authority_refs:
+                failures.append(Failure(authority, ref.year, "parameters", short_message(exc)))
+            continue
+        mode = disclosure or params.disclosure
+        limit = timeout if timeout is not None else params.execution_timeout
+        inputs = digest_paths([r.path for r in all_refs if r.authority == authority], data_dir)
+        settings = digest_paths(parameter_files(authority, parameters_dir))
+        base = (inputs, settings, code, mode, __version__)
+        for ref in authority_refs:
+            target = out_dir / str(ref.year) / authority
+            state = read_state(target)
+            done = state.get("fingerprints", {})
+            wanted = {METRICS_FILE: fingerprint(*base, METRICS_FILE)}
+            wanted |= {
+                f"{nb.stem}.html": fingerprint(*base, nb.name, notebook_digests[nb])
+                for nb in notebooks
+            }
+            stale = {
+                name for name, value in wanted.items()
+                if force or done.get(name) != value or not (target / name).exists()
+            }
+            todo = tuple(nb for nb in notebooks if f"{nb.stem}.html" in stale)
+            skipped += len(notebooks) - len(todo)
+            if not stale:
+                continue
+            reports += len(todo)
+            jobs.append(Job(ref, data_dir, parameters_dir, target, mode, limit, todo,
+                            METRICS_FILE in stale, wanted))
+    return Plan(jobs, skipped, failures, reports)
+
+
+# -- the index ---------------------------------------------------------------------------------
+
+
+def _headline(records: Sequence[Mapping[str, Any]], metric: str) -> str:
+    """The all-services minority RL of one metric, or in words why there is none."""
+    for record in records:
+        if (record.get("metric"), record.get("service"), record.get("group")) != (
+            metric, "all", "minority"
+        ):
+            continue
+        if record.get("status") == "not_collected":
+            return "not collected"
+        rl = record.get("rl")
+        if rl is None:
+            if record.get("suppressed"):
+                return "not published: small numbers"
+            return "not computable"
+        low, high = record.get("rl_ci_low"), record.get("rl_ci_high")
+        if low is None or high is None:
+            return f"{rl:.2f}"
+        return f"{rl:.2f} ({low:.2f} to {high:.2f})"
+    return "—"
+
+
+def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
+    """Write ``<out>/index.html`` from every authority-year found under ``out_dir``."""
+    out_dir = Path(out_dir)
+    rows: list[IndexRow] = []
+    internal = False
+    states = sorted(
+        (read_state(p.parent) for p in out_dir.glob(f"*/*/{STATE_FILE}")),
+        key=lambda s: (str(s.get("display_name", "")).lower(), s.get("year", 0)),
+    )
+    states = [s for s in states if s.get("authority") and s.get("year")]
+    for state in states:
+        folder = out_dir / str(state["year"]) / state["authority"]
+        pages = [folder / name for name in state.get("fingerprints", {}) if name.endswith(".html")]
+        pages = sorted((p for p in pages if p.exists()), key=lambda p: _report_order(p.stem))
+        try:
+            records = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            records = []
+        internal |= state.get("disclosure") == "internal"
+        rows.append(IndexRow(
+            authority=state["authority"],
+            display_name=str(state.get("display_name") or state["authority"]),
+            year=int(state["year"]),
+            reports=tuple(
+                (report_label(p), p.relative_to(out_dir).as_posix()) for p in pages
+            ),
+            headlines=tuple(_headline(records, metric) for _, metric in HEADLINES),
+            synthetic=bool(state.get("synthetic")),
+        ))
+    synthetic_all = bool(rows) and all(r.synthetic for r in rows)
+    banners: list[Banner] = []
+    if internal:
+        banners.append(INTERNAL_BANNER)
+    if synthetic_all:
+        banners.append(SYNTHETIC_BANNER)
+    page = index_html(
+        rows,
+        headline_labels=[label for label, _ in HEADLINES],
+        failures=[IndexFailure(f.authority, f.year, f.notebook, f.message) for f in failures],
+        banners=banners,
+    )
+    path = out_dir / INDEX_FILE
+    write_atomic(path, page)
+    return path
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What a batch did."""
+
+    made: int
+    skipped: int
+    failures: list[Failure]
+    seconds: float
+    index: Path | None
+    jobs: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def run_plan(
+    plan: Plan,
+    out_dir: Path,
+    *,
+    jobs: int = 1,
+    kernel_name: str = KERNEL_NAME,
+    kernel_cwd: Path | None = None,
+    progress: bool = True,
+) -> BatchResult:
+    """Run a plan on ``jobs`` warm kernels (one per worker process) and write the index."""
+    started = time.monotonic()
+    cwd = Path(kernel_cwd) if kernel_cwd is not None else NOTEBOOKS_DIR
+    if not cwd.is_dir():
+        cwd = Path.cwd()
+    outcomes: list[JobOutcome] = []
+    bar = tqdm(total=plan.reports, unit="report", disable=not progress or not plan.reports,
+               desc="reports")
+    try:
+        if plan.jobs and jobs <= 1:
+            with WarmKernel(kernel_name=kernel_name, cwd=cwd) as kernel:
+                for job in plan.jobs:
+                    outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
+        elif plan.jobs:
+            outcomes = _run_parallel(plan.jobs, jobs, kernel_name, cwd, bar)
+    finally:
+        bar.close()
+    failures = list(plan.failures) + [f for o in outcomes for f in o.failures]
+    index = build_index(out_dir, failures)
+    return BatchResult(
+        made=sum(len(o.made) for o in outcomes),
+        skipped=plan.skipped,
+        failures=failures,
+        seconds=time.monotonic() - started,
+        index=index,
+        jobs=len(plan.jobs),
+    )
+
+
+def _run_parallel(
+    job_list: Sequence[Job], workers: int, kernel_name: str, cwd: Path, bar: tqdm
+) -> list[JobOutcome]:
+    outcomes: list[JobOutcome] = []
+    context = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(job_list)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(kernel_name, str(cwd)),
+    ) as pool:
+        pending: dict[Future[JobOutcome], Job] = {
+            pool.submit(_run_job_in_worker, job): job for job in job_list
+        }
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    job = pending.pop(future)
+                    try:
+                        outcomes.append(future.result())
+                    except Exception as exc:  # the worker itself broke (kernel never started)
+                        outcomes.append(JobOutcome(
+                            job.ref.authority, job.ref.year,
+                            failures=[Failure(job.ref.authority, job.ref.year, "batch worker",
+                                              short_message(exc))],
+                        ))
+                    bar.update(len(job.notebooks))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return outcomes
+
+
+def run_batch(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    authorities: Sequence[str] = (),
+    years: Sequence[int] = (),
+    jobs: int = 1,
+    force: bool = False,
+    disclosure: str | None = None,
+    timeout: int | None = None,
+    notebooks: Sequence[Path] | None = None,
+    parameters_dir: Path | None = None,
+    kernel_name: str = KERNEL_NAME,
+    progress: bool = True,
+) -> BatchResult:
+    """Plan and run a batch; see :func:`plan_batch` and :func:`run_plan`."""
+    plan = plan_batch(
+        data_dir, out_dir, authorities=authorities, years=years, notebooks=notebooks,
+        parameters_dir=parameters_dir, disclosure=disclosure, timeout=timeout, force=force,
+    )
+    kernel_cwd = Path(notebooks[0]).parent if notebooks else None
+    return run_plan(plan, out_dir, jobs=jobs, kernel_name=kernel_name, kernel_cwd=kernel_cwd,
+                    progress=progress)
