@@ -563,9 +563,12 @@ def run_plan(
                desc="reports")
     try:
         if plan.jobs and jobs <= 1:
-            with WarmKernel(kernel_name=kernel_name, cwd=cwd) as kernel:
+            kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd)  # started at its first notebook
+            try:
                 for job in plan.jobs:
                     outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
+            finally:
+                kernel.shutdown()
         elif plan.jobs:
             outcomes = _run_parallel(plan.jobs, jobs, kernel_name, cwd, bar)
     finally:

@@ -15,6 +15,7 @@ code cells without output. The page holds no timestamp, so the same notebook giv
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import os
 import re
@@ -104,7 +105,9 @@ def report_notebook(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
+@functools.cache
 def _exporter() -> HTMLExporter:
+    """One exporter per process: building one compiles its templates (about 0.1 s)."""
     return HTMLExporter(
         template_name=REPORT_TEMPLATE,
         extra_template_basedirs=[str(TEMPLATES_DIR)],

@@ -83,6 +83,7 @@ def _wres_snapshot():
     sys.modules["_wres_pristine"] = state
 _wres_snapshot()
 get_ipython().reset(new_session=True)
+__import__("gc").freeze()  # what is alive now is never garbage: later collections skip it
 """
 
 # Runs before every notebook: back to the snapshot, then an empty namespace.
@@ -112,6 +113,7 @@ def _wres_reset():
     os.chdir(state.cwd)
 _wres_reset()
 get_ipython().reset(new_session=True)
+__import__("gc").freeze()
 """
 
 
