@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
 from wres_tools.export import notebook_html
-from wres_tools.kernels import WarmKernel
+from wres_tools.kernels import KernelError, WarmKernel
 from wres_tools.paths import KERNEL_NAME
 
 pytestmark = pytest.mark.slow
@@ -196,3 +196,11 @@ def test_markdown_cells_pass_through(tmp_path):
     with WarmKernel(cwd=tmp_path) as kernel:
         out = kernel.execute(path, {"x": 2})
     assert "Recruitment" in page(out)
+
+
+def test_a_preload_that_fails_is_a_clear_set_up_error(tmp_path):
+    good = make_notebook(tmp_path / "good.ipynb", "print('fine')")
+    with WarmKernel(cwd=tmp_path, preload=("pandas", "no_such_module_for_wres")) as kernel:
+        with pytest.raises(KernelError, match="ModuleNotFoundError: No module named "
+                                              "'no_such_module_for_wres'"):
+            kernel.execute(good)

@@ -22,6 +22,7 @@ client, so neither is started or stopped per notebook).
 
 from __future__ import annotations
 
+import queue
 import shutil
 import tempfile
 import time
@@ -183,13 +184,18 @@ class WarmKernel:
         self.km: AsyncKernelManager | None = None
         self.kc: AsyncKernelClient | None = None
         self._socket_dir: Path | None = None
+        self._warming: str | None = None  # msg_id of the preload, until it is answered
         self.starts = 0  # kernels started, the first one included
         self.notebooks_run = 0
 
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the kernel, import the preload modules and record the clean state."""
+        """Start the kernel and send it the preload; the first reset waits for the preload.
+
+        The kernel imports the heavy libraries (about 3 s) while this process goes on with other
+        work, such as a worker's first metrics.json.
+        """
         # Unix sockets in a folder of the kernel's own: no TCP port, and an absolute path (the
         # default "kernel-ipc" is relative, and the kernel runs in another folder than this).
         self._socket_dir = Path(tempfile.mkdtemp(prefix="wres-kernel-"))
@@ -209,10 +215,34 @@ class WarmKernel:
         self.kc.allow_stdin = False
         self.starts += 1
         imports = "\n".join(f"import {name}" for name in self.preload)
-        self._run_code(f"{imports}\n{_SNAPSHOT}", timeout=self.startup_timeout * 5)
+        self._warming = self.kc.execute(f"{imports}\n{_SNAPSHOT}", store_history=False)
+
+    def _wait_warm(self) -> None:
+        """Wait for the preload sent by :meth:`start`; a failed preload is a set-up error."""
+        if self._warming is None:
+            return
+        msg_id, self._warming = self._warming, None
+        assert self.kc is not None
+        deadline = time.monotonic() + self.startup_timeout * 5
+        while True:
+            try:
+                reply = run_sync(self.kc.get_shell_msg)(
+                    timeout=max(deadline - time.monotonic(), 0.001)
+                )
+            except queue.Empty:
+                raise KernelError("kernel did not finish its imports in time") from None
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise KernelError(
+                f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')} "
+                f"(preload: {', '.join(self.preload)})"
+            )
 
     def shutdown(self) -> None:
         """Stop the client and the kernel; safe to call twice."""
+        self._warming = None
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
@@ -249,11 +279,12 @@ class WarmKernel:
         """Back to the state right after start-up; a kernel that cannot be reset is replaced."""
         if not self.alive:
             self.restart()
-            return
+        self._wait_warm()
         try:
             self._run_code(_RESET, timeout=30)
         except KernelError:
             self.restart()
+            self._wait_warm()
 
     def execute(
         self,
