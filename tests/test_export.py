@@ -110,6 +110,17 @@ def test_banners_follow_disclosure_mode_and_synthetic_data():
     assert "Internal use only." not in published and "Synthetic data." not in published
 
 
+def test_a_banner_the_notebook_shows_itself_is_not_repeated():
+    nb = executed_notebook()
+    nb.cells[4].outputs.insert(0, new_output("display_data", data={
+        "text/html": '<p class="banner internal" role="note"><strong>INTERNAL USE</strong></p>',
+        "text/plain": "banner",
+    }))
+    page = notebook_html(nb, title="t", banners=banners_for("internal", True))
+    assert page.count("INTERNAL USE") == 1 and "Internal use only." not in page
+    assert "Synthetic data." in page  # the notebook did not show that one: the template does
+
+
 @pytest.mark.parametrize(
     "markdown",
     [

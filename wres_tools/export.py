@@ -86,6 +86,20 @@ def banners_for(disclosure: str, synthetic: bool) -> list[Banner]:
     return banners
 
 
+def _shown_banners(nb: NotebookNode) -> set[str]:
+    """Banner kinds the notebook's own HTML outputs already show (``class="banner internal"``)."""
+    shown = set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            page = out.get("data", {}).get("text/html", "")
+            page = "".join(page) if isinstance(page, list) else page
+            for classes in _CLASS_ATTR.findall(page):
+                names = set(classes.split())
+                if "banner" in names:
+                    shown |= names - {"banner"}
+    return shown
+
+
 def report_notebook(nb: NotebookNode) -> NotebookNode:
     """A copy of an executed notebook with only what a reader of the report should see."""
     nb = copy.deepcopy(nb)
@@ -126,6 +140,9 @@ def notebook_html(
 ) -> str:
     """The report page of an executed notebook: no code, no external request, banners on top.
 
+    A banner the notebook already shows (an output with ``class="banner internal"``, say) is
+    not repeated: each page shows each banner once, the notebook's own or else the template's.
+
     Raises :class:`NotSelfContained` when an output or a markdown cell refers outside the page
     (an image from a host, a relative file, a link to a website): such a page is never written.
     """
@@ -134,7 +151,7 @@ def notebook_html(
             "title": title,
             "css": STYLESHEET,
             "csp": CONTENT_SECURITY_POLICY,
-            "banners": list(banners),
+            "banners": [b for b in banners if b.kind not in _shown_banners(nb)],
             "index_href": index_href,
         }
     }
@@ -222,6 +239,7 @@ _LOAD_ATTRS = frozenset({"src", "srcset", "poster", "data", "background", "lowsr
                          "action", "formaction", "manifest", "xlink:href", "ping"})
 _LINK_TAGS = frozenset({"a", "area"})
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.I | re.S)
+_CLASS_ATTR = re.compile(r"""class\s*=\s*["']([^"']*)["']""", re.I)
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
