@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -173,6 +175,10 @@ def test_write_atomic_replaces_whole_file_and_leaves_nothing_on_failure(tmp_path
         write_atomic(target, "half written \ud800 never lands")  # a lone surrogate cannot encode
     assert target.read_text(encoding="utf-8") == "second"
     assert sorted(p.name for p in target.parent.iterdir()) == ["m1.html"]
+    # readable like any file this process writes (mkstemp alone would leave it owner-only)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
 
 
 def test_index_page_links_reports_escapes_names_and_lists_failures():

@@ -55,7 +55,7 @@ from wres_tools.export import (
     notebook_html,
     write_atomic,
 )
-from wres_tools.kernels import WarmKernel
+from wres_tools.kernels import CodeError, WarmKernel
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR, PARAMETERS_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -197,7 +197,9 @@ def short_message(exc: BaseException) -> str:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    if isinstance(exc, PapermillExecutionError):
+    if isinstance(exc, CodeError) and exc.ename in ("ReturnError", "ParameterError"):
+        text = exc.evalue  # a validation report: its first lines name the file and problems
+    elif isinstance(exc, PapermillExecutionError):
         text = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
     elif isinstance(exc, CellTimeoutError):
         text = "ran past its time limit and was stopped"
@@ -245,12 +247,10 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def results_json(results: pd.DataFrame) -> str:
+def results_json(results: pd.DataFrame | Iterable[Mapping[str, Any]]) -> str:
     """Result records as JSON: one object per record, keys sorted, nulls for missing values."""
-    records = [
-        {str(k): _json_value(v) for k, v in record.items()}
-        for record in results.to_dict(orient="records")
-    ]
+    rows = results.to_dict(orient="records") if isinstance(results, pd.DataFrame) else results
+    records = [{str(k): _json_value(v) for k, v in record.items()} for record in rows]
     return json.dumps(records, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -263,18 +263,41 @@ def read_state(out_dir: Path) -> dict[str, Any]:
     return state if isinstance(state, dict) else {}
 
 
+# Runs on the job's kernel before its notebooks: the published results through the same cached
+# ``report.load`` the notebooks call, so metrics.json holds exactly what the reports show and the
+# return is read and computed once per authority-year.
+_PREPARE = """
+def _wres_prepare(authority, year, data_dir, parameters_dir, mode):
+    import json
+    import pandas as pd
+    from wres_tools import report
+
+    data = report.load(authority, year, data_dir, disclosure_mode=mode,
+                       parameters_dir=parameters_dir)
+
+    def plain(value):
+        if value is pd.NA or value is pd.NaT:
+            return None
+        if hasattr(value, "item"):  # numpy scalars
+            return value.item()
+        raise TypeError(f"result value {value!r} is not a JSON value")
+
+    payload = {"display_name": data.display_name, "synthetic": bool(data.synthetic),
+               "records": data.results.to_dict(orient="records")}
+    print(json.dumps(payload, default=plain))
+"""
+
+#: Kernel-side errors of the preparation -> what the failure is reported against.
+_PREPARE_FAILURES = {"ReturnError": "return", "FileNotFoundError": "return",
+                     "ParameterError": "parameters"}
+
+
 def run_job(
     job: Job,
     kernel: WarmKernel | None = None,
     on_report: Callable[[], None] | None = None,
 ) -> JobOutcome:
     """Make one authority-year's outputs; every failure is recorded, none is raised."""
-    from wres_tools.contract import ReturnError
-    from wres_tools.disclosure import apply_disclosure
-    from wres_tools.io import load_return
-    from wres_tools.metrics import compute_all
-    from wres_tools.parameters import ParameterError, load_parameters
-
     kernel = kernel if kernel is not None else _kernel
     assert kernel is not None, "run_job needs a kernel: pass one or start the worker"
     started = time.monotonic()
@@ -286,35 +309,10 @@ def run_job(
     def fail(notebook: str, exc: BaseException) -> None:
         outcome.failures.append(Failure(ref.authority, ref.year, notebook, short_message(exc)))
 
-    def finish() -> JobOutcome:
-        outcome.seconds = time.monotonic() - started
-        return outcome
-
-    try:
-        params = load_parameters(ref.authority, job.parameters_dir, disclosure=job.disclosure)
-        ret = load_return(ref, params)
-    except (ParameterError, ReturnError) as exc:
-        fail("parameters" if isinstance(exc, ParameterError) else "return", exc)
-        for notebook in job.notebooks:
-            fingerprints.pop(f"{notebook.stem}.html", None)
-            (job.out_dir / f"{notebook.stem}.html").unlink(missing_ok=True)
-            if on_report:
-                on_report()
-        if fingerprints != state.get("fingerprints"):
-            _write_state(job, fingerprints, state.get("display_name", ref.authority),
-                         bool(state.get("synthetic", False)))
-        return finish()
-
-    synthetic = bool(ret.synthetic or params.synthetic)
-    if job.write_metrics:
-        try:
-            results = apply_disclosure(compute_all(ret, params), job.disclosure, params.threshold)
-            write_atomic(job.out_dir / METRICS_FILE, results_json(results))
-            fingerprints[METRICS_FILE] = job.fingerprints[METRICS_FILE]
-        except Exception as exc:  # a bug in a metric must not stop the other reports
-            fail(METRICS_FILE, exc)
-            fingerprints.pop(METRICS_FILE, None)
-            (job.out_dir / METRICS_FILE).unlink(missing_ok=True)
+    def drop(name: str) -> None:
+        """No stale output from an earlier run may stand in for one that failed."""
+        fingerprints.pop(name, None)
+        (job.out_dir / name).unlink(missing_ok=True)
 
     parameters = {
         "authority": ref.authority,
@@ -323,6 +321,34 @@ def run_job(
         "parameters_dir": str(Path(job.parameters_dir).resolve()),
         "disclosure": job.disclosure,
     }
+    try:
+        call = "_wres_prepare({authority!r}, {year!r}, {data_dir!r}, {parameters_dir!r}, {mode!r})"
+        code = _PREPARE + call.format(mode=job.disclosure, **parameters)
+        printed = kernel.evaluate(code, timeout=job.timeout)
+        prepared = json.loads(printed)
+    except Exception as exc:
+        name = _PREPARE_FAILURES.get(getattr(exc, "ename", ""), "results")
+        fail(name, exc)
+        for notebook in job.notebooks:
+            drop(f"{notebook.stem}.html")
+            if on_report:
+                on_report()
+        drop(METRICS_FILE)
+        _write_state(job, fingerprints, state.get("display_name", ref.authority),
+                     bool(state.get("synthetic", False)))
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    display_name = str(prepared["display_name"])
+    synthetic = bool(prepared["synthetic"])
+    if job.write_metrics:
+        try:
+            write_atomic(job.out_dir / METRICS_FILE, results_json(prepared["records"]))
+            fingerprints[METRICS_FILE] = job.fingerprints[METRICS_FILE]
+        except (OSError, TypeError, ValueError) as exc:
+            fail(METRICS_FILE, exc)
+            drop(METRICS_FILE)
+
     banners = banners_for(job.disclosure, synthetic)
     for notebook in job.notebooks:
         name = f"{notebook.stem}.html"
@@ -330,22 +356,21 @@ def run_job(
             executed = kernel.execute(notebook, parameters, timeout=job.timeout)
             page = notebook_html(
                 executed,
-                title=report_title(params.display_name, ref.year, notebook),
+                title=report_title(display_name, ref.year, notebook),
                 banners=banners,
                 index_href=f"../../{INDEX_FILE}",
             )
             write_atomic(job.out_dir / name, page)
             fingerprints[name] = job.fingerprints[name]
             outcome.made.append(name)
-        except Exception as exc:
+        except Exception as exc:  # one report's failure must not stop the others
             fail(notebook.name, exc)
-            # no stale page from an earlier run may stand in for the one that failed
-            fingerprints.pop(name, None)
-            (job.out_dir / name).unlink(missing_ok=True)
+            drop(name)
         if on_report:
             on_report()
-    _write_state(job, fingerprints, params.display_name, synthetic)
-    return finish()
+    _write_state(job, fingerprints, display_name, synthetic)
+    outcome.seconds = time.monotonic() - started
+    return outcome
 
 
 def _write_state(

@@ -119,7 +119,16 @@ __import__("gc").freeze()
 
 
 class KernelError(RuntimeError):
-    """The kernel could not be started, warmed or reset."""
+    """The kernel could not be started, warmed or reset, or did not answer in time."""
+
+
+class CodeError(KernelError):
+    """Code run with :meth:`WarmKernel.evaluate` (or a set-up step) raised in the kernel."""
+
+    def __init__(self, ename: str, evalue: str) -> None:
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(f"{ename}: {evalue}")
 
 
 class WarmKernelEngine(NBClientEngine):
@@ -158,13 +167,6 @@ class WarmKernelEngine(NBClientEngine):
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
-
-
-def _reply_error(reply: dict[str, Any], errors: list[str]) -> str | None:
-    content = reply.get("content", {})
-    if content.get("status") == "ok":
-        return None
-    return "; ".join(errors) or f"{content.get('ename')}: {content.get('evalue')}"
 
 
 class WarmKernel:
@@ -326,13 +328,34 @@ class WarmKernel:
             self.restart()
             raise
 
-    def _run_code(self, code: str, timeout: float) -> None:
+    def evaluate(self, code: str, timeout: float | None = None) -> str:
+        """Run code (not a notebook) on the clean kernel and return what it printed to stdout.
+
+        Raises :class:`CodeError` with the error's name and value when the code raises; past
+        ``timeout`` the kernel is restarted and :class:`KernelError` raised.
+        """
+        if self.km is None:
+            self.start()
+        self.reset()
+        try:
+            return self._run_code(code, timeout)
+        except CodeError:
+            raise
+        except KernelError:
+            self.restart()
+            raise
+
+    def _run_code(self, code: str, timeout: float | None) -> str:
         assert self.kc is not None
-        errors: list[str] = []
+        stdout: list[str] = []
+        errors: list[tuple[str, str]] = []
 
         def hook(msg: dict[str, Any]) -> None:
-            if msg["header"]["msg_type"] == "error":
-                errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+            kind, content = msg["header"]["msg_type"], msg["content"]
+            if kind == "stream" and content.get("name") == "stdout":
+                stdout.append(content["text"])
+            elif kind == "error":
+                errors.append((content["ename"], content["evalue"]))
 
         try:
             reply = run_sync(self.kc.execute_interactive)(
@@ -340,6 +363,8 @@ class WarmKernel:
             )
         except TimeoutError as exc:
             raise KernelError(f"kernel did not answer within {timeout} s") from exc
-        message = _reply_error(reply, errors)
-        if message:
-            raise KernelError(f"kernel set-up code failed: {message}")
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            ename, evalue = errors[0] if errors else (content.get("ename"), content.get("evalue"))
+            raise CodeError(str(ename), str(evalue))
+        return "".join(stdout)
