@@ -24,9 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import jinja2
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -119,10 +122,36 @@ def report_notebook(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
+class ReportExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its last pass, a BeautifulSoup parse of the whole page.
+
+    That pass gives images without alt text a placeholder ("No description has been provided")
+    and JupyterLab's cell wrappers tab stops. Report charts carry their own alt text, this
+    template has no such wrappers, and the parse costs about as much as the rest of the export.
+    The rest is ``HTMLExporter.from_notebook_node`` as it stands in nbconvert 7.17.
+    """
+
+    def from_notebook_node(  # type: ignore[override]
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
 @functools.cache
 def _exporter() -> HTMLExporter:
     """One exporter per process: building one compiles its templates (about 0.1 s)."""
-    return HTMLExporter(
+    return ReportExporter(
         template_name=REPORT_TEMPLATE,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
