@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -338,3 +339,120 @@ def test_cli_run_exits_non_zero_on_failure_and_says_what_it_skipped(project):
     assert "skipped 6 unchanged reports; --force to redo" in second.output
     unknown = CliRunner().invoke(cli.app, args + ["--authority", "nowhere"])
     assert unknown.exit_code == 2 and "nowhere" in unknown.output
+
+
+# -- the project's own notebooks through the batch ------------------------------------------------
+
+ID_PREFIX = "ID-ZQX-"  # in no output; "-" is not a base64 letter, so no chart matches it
+
+
+def record_level_tables(seed: int = 7) -> dict[str, pd.DataFrame]:
+    """A record-level return with identifiers, two services and some small groups."""
+    rng = np.random.default_rng(seed)
+    labels = ["White", "White", "White", "Indian", "African", "White and Asian", "Arab",
+              "Not stated"]
+    n = 240
+    staff = pd.DataFrame({
+        "staff_id": [f"{ID_PREFIX}{i:05d}" for i in range(n)],
+        "service": rng.choice(["adults", "children"], n),
+        "ethnicity": rng.choice(labels, n),
+        "pay_band": rng.choice(["Band A", "Band B"], n, p=[0.7, 0.3]),
+        "senior_manager": rng.binomial(1, 0.05, n),
+        "registered": rng.binomial(1, 0.4, n),
+        "disciplinary": rng.binomial(1, 0.04, n),
+        "cpd": rng.binomial(1, 0.5, n),
+        "left": rng.binomial(1, 0.12, n),
+    })
+    staff["ftp"] = staff["registered"] * rng.binomial(1, 0.05, n)
+    m = 150
+    applications = pd.DataFrame({
+        "application_id": [f"{ID_PREFIX}A{i:04d}" for i in range(m)],
+        "service": rng.choice(["adults", "children"], m),
+        "ethnicity": rng.choice(labels, m),
+        "shortlisted": 1,
+    })
+    applications["appointed"] = rng.binomial(1, 0.3, m)
+    r = 180
+    survey = pd.DataFrame({
+        "respondent_id": [f"{ID_PREFIX}R{i:04d}" for i in range(r)],
+        "service": rng.choice(["adults", "children"], r),
+        "ethnicity": rng.choice(labels, r),
+        **{q: rng.choice(["yes", "no", ""], r, p=[0.2, 0.7, 0.1])
+           for q in ("public", "colleagues", "managers")},
+    })
+    return {"staff": staff, "applications": applications, "survey_responses": survey,
+            "metadata": pd.DataFrame({"key": ["synthetic"], "value": ["true"]})}
+
+
+@pytest.fixture(scope="module")
+def real_batch(tmp_path_factory):
+    """The project's notebooks run by the batch on a record-level fixture authority, 2 years."""
+    root = tmp_path_factory.mktemp("real")
+    data = root / "data"
+    write_return(record_level_tables(7), data, "fixtureton", 2022, "csv")
+    write_return(record_level_tables(8), data, "fixtureton", 2023, "xlsx")
+    (data / "parameters").mkdir()
+    (data / "parameters" / "fixtureton.yml").write_text(
+        "display_name: Fixtureton Council\npay_bands: [Band A, Band B]\n"
+        "senior_bands: [Band B]\n", encoding="utf-8")
+    result = run_batch(data, root / "outputs", years=[2023], progress=False)
+    return {"data": data, "out": root / "outputs", "result": result}
+
+
+@pytest.mark.slow
+def test_project_notebooks_make_every_report(real_batch):
+    result, out = real_batch["result"], real_batch["out"]
+    notebooks = report_notebooks()
+    assert len(notebooks) == 10
+    assert result.failures == [] and result.made == 10
+    folder = out / "2023" / "fixtureton"
+    assert sorted(p.name for p in folder.glob("*.html")) == sorted(
+        f"{nb.stem}.html" for nb in notebooks)
+    for page in [*folder.glob("*.html"), out / "index.html"]:
+        assert outside_references(page.read_text(encoding="utf-8")) == [], page
+
+
+@pytest.mark.slow
+def test_published_outputs_hold_no_identifier_and_no_small_count(real_batch):
+    from wres_tools.io import ReturnRef, load_return
+    from wres_tools.metrics import compute_all
+    from wres_tools.parameters import load_parameters
+
+    # the fixture has small counts to hide: internally some count is from 1 to 4
+    params = load_parameters("fixtureton", real_batch["data"] / "parameters")
+    ref = ReturnRef.from_path(real_batch["data"] / "fixtureton" / "2023.xlsx")
+    internal = compute_all(load_return(ref, params), params)[list(COUNT_COLUMNS)]
+    internal = internal.apply(pd.to_numeric)
+    assert ((internal >= 1) & (internal < 5)).to_numpy().any()
+    out = real_batch["out"]
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert ID_PREFIX not in path.read_text(encoding="utf-8"), path
+    records = json.loads((out / "2023" / "fixtureton" / METRICS_FILE).read_text("utf-8"))
+    assert {r["disclosure"] for r in records} == {"published"}
+    for record in records:
+        for column in COUNT_COLUMNS:
+            assert record[column] is None or record[column] == 0 or record[column] >= 5, record
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", ["summary", "m1_pay_bands", "m7_harassment_colleagues"])
+def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch, stem):
+    """papermill's default (a new kernel for this notebook alone) gives the same page bytes."""
+    import papermill
+
+    from wres_tools.export import banners_for, notebook_html
+    from wres_tools.paths import NOTEBOOKS_DIR
+
+    data = real_batch["data"]
+    notebook = NOTEBOOKS_DIR / f"{stem}.ipynb"
+    fresh = papermill.execute_notebook(
+        str(notebook), None, kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(NOTEBOOKS_DIR),
+        parameters={"authority": "fixtureton", "year": 2023, "data_dir": str(data.resolve()),
+                    "parameters_dir": str((data / "parameters").resolve()),
+                    "disclosure": "published"},
+    )
+    page = notebook_html(fresh, title=report_title("Fixtureton Council", 2023, notebook),
+                         banners=banners_for("published", True), index_href="../../index.html")
+    made = (real_batch["out"] / "2023" / "fixtureton" / f"{stem}.html").read_text("utf-8")
+    assert page == made
