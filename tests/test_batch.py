@@ -414,14 +414,13 @@ def test_project_notebooks_make_every_report(real_batch):
 
 @pytest.mark.slow
 def test_published_outputs_hold_no_identifier_and_no_small_count(real_batch):
-    from wres_tools.io import ReturnRef, load_return
-    from wres_tools.metrics import compute_all
+    from wres_tools import io, metrics
     from wres_tools.parameters import load_parameters
 
     # the fixture has small counts to hide: internally some count is from 1 to 4
     params = load_parameters("fixtureton", real_batch["data"] / "parameters")
-    ref = ReturnRef.from_path(real_batch["data"] / "fixtureton" / "2023.xlsx")
-    internal = compute_all(load_return(ref, params), params)[list(COUNT_COLUMNS)]
+    ref = io.ReturnRef.from_path(real_batch["data"] / "fixtureton" / "2023.xlsx")
+    internal = metrics.compute_all(io.load_return(ref, params), params)[list(COUNT_COLUMNS)]
     internal = internal.apply(pd.to_numeric)
     assert ((internal >= 1) & (internal < 5)).to_numpy().any()
     out = real_batch["out"]
