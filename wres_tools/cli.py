@@ -128,29 +128,40 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports")] = OUTPUTS_DIR,
     authority: Annotated[
         list[str] | None,
-        typer.Option("--authority", "-a", help="Only this authority (repeat for more) [default: all]"),
+        typer.Option("--authority", "-a", help="Only this authority (repeat; default: all)"),
     ] = None,
     year: Annotated[
-        list[int] | None, typer.Option("--year", "-y", help="Only this year (repeat) [default: all]")
+        list[int] | None, typer.Option("--year", "-y", help="Only this year (repeat; default: all)")
     ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes, one kernel each")] = 1,
-    force: Annotated[bool, typer.Option("--force", help="Redo reports whose inputs did not change")] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Worker processes, one kernel each")
+    ] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo reports whose inputs did not change")
+    ] = False,
     disclosure: Annotated[
-        Optional[str],
-        typer.Option(help="published or internal [default: the parameters' value, published]"),
+        str | None,
+        typer.Option(help="published or internal (default: the parameters' setting, published)"),
     ] = None,
     timeout: Annotated[
-        Optional[int],
-        typer.Option(min=1, help="Seconds per notebook [default: the parameters' execution_timeout]"),
+        int | None,
+        typer.Option(min=1, help="Seconds per notebook (default: execution_timeout, 600)"),
     ] = None,
     parameters_dir: ParametersDirOption = None,
     notebooks: Annotated[
         Path, typer.Option("--notebooks", help="Folder of the report notebooks")
     ] = NOTEBOOKS_DIR,
-    kernel: Annotated[str, typer.Option(help="Jupyter kernel to run the notebooks on")] = KERNEL_NAME,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar")] = True,
+    kernel: Annotated[
+        str, typer.Option(help="Jupyter kernel to run the notebooks on")
+    ] = KERNEL_NAME,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar")
+    ] = True,
 ) -> None:
-    """Run the report notebooks for every return (or the chosen ones) into HTML, with an index."""
+    """Run the report notebooks for every return (or the chosen ones) into HTML, with an index.
+
+    Exit codes: 0 every report made (or unchanged), 1 some report failed, 2 usage error.
+    """
     from wres_tools.batch import plan_batch, report_notebooks, run_plan
 
     if disclosure not in (None, "published", "internal"):
@@ -175,7 +186,7 @@ def run(
     if result.skipped:
         console.print(f"skipped {result.skipped} unchanged reports; --force to redo")
     for failure in result.failures:
-        err_console.print(f"[red]failed[/] {failure}", soft_wrap=True)
+        err_console.print(f"[red]failed[/] {failure}", soft_wrap=True, markup=True)
     console.print(f"index: {result.index}")
     if result.failures:
         err_console.print(f"{len(result.failures)} report(s) failed.")
