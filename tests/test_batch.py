@@ -186,6 +186,10 @@ def test_digest_changes_with_content_and_names_not_with_time(tmp_path):
     assert digest_paths([folder], tmp_path) != first
     (folder / "workforce.csv").rename(folder / "leavers.csv")
     assert digest_paths([folder], tmp_path) != first
+    # an absent file (an authority without a parameter file) counts, and differs from an empty one
+    absent = digest_paths([tmp_path / "ashbury.yml"])
+    (tmp_path / "ashbury.yml").write_text("", encoding="utf-8")
+    assert digest_paths([tmp_path / "ashbury.yml"]) != absent
 
 
 # -- the batch end to end -------------------------------------------------------------------------

@@ -4,9 +4,11 @@ For each authority-year the batch writes, under ``<out>/<year>/<authority>/``:
 
 - ``<notebook>.html`` for each notebook in ``notebooks/`` (code hidden, self-contained, see
   :mod:`wres_tools.export`);
-- ``metrics.json``: the result records in the run's disclosure mode (published: after
-  suppression), written by the batch itself from ``metrics.compute_all`` and
-  ``disclosure.apply_disclosure``;
+- ``metrics.json``: the year's result records in the run's disclosure mode (published: after
+  suppression), written by the batch itself. They are ``report.load(...).results``, that is
+  ``disclosure.apply_disclosure(metrics.compute_all(...))``, computed on the job's kernel before
+  its notebooks run, so the return is read and computed once per authority-year (the notebooks
+  find it in ``report``'s cache) and metrics.json holds exactly the figures the pages show;
 - ``.batch.json``: the batch's own record (fingerprint of each output, display name, synthetic,
   disclosure), used to skip unchanged work and to build the index;
 
@@ -19,10 +21,14 @@ parameters to see the whole traceback.
 
 Work is skipped when its fingerprint is unchanged: a hash of the authority's return files (every
 year: a report compares with earlier years), ``defaults.yml`` and the authority's parameter file,
-the notebook, the package's source and templates, the package version and the disclosure mode.
+the notebook, the package's source and templates, the package version, the versions of the
+libraries that shape the output (:data:`OUTPUT_LIBRARIES`) and the disclosure mode. A page that
+is missing is made again; ``force`` redoes everything.
 
-Parallelism: ``jobs`` worker processes, each with one :class:`~wres_tools.kernels.WarmKernel`;
-a job is one authority-year, so one worker runs all of its notebooks one after another.
+Parallelism: ``jobs`` worker processes (spawned, never threads), each with one
+:class:`~wres_tools.kernels.WarmKernel`; a job is one authority-year, so one worker runs all of its
+notebooks one after another on one kernel. A failure (bad return, failing notebook, kernel death
+or time-out) is recorded with its authority, year and notebook, and the batch goes on.
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ import json
 import math
 import multiprocessing
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -118,24 +126,36 @@ def digest_paths(paths: Iterable[Path], root: Path | None = None) -> str:
     """sha256 over files (a folder counts as every file in it), names included, in sorted order."""
     digest = hashlib.sha256()
     for path in sorted(Path(p) for p in paths):
+        if not path.exists():  # an absent file (no parameter file, say) is part of the state
+            digest.update(f"missing:{path.name}\0".encode())
+            continue
         files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
         for f in files:
             name = f.relative_to(root).as_posix() if root is not None else f.name
             _hash_file(digest, f, name)
-        if not path.exists():
-            digest.update(f"missing:{path.name}".encode())
     return digest.hexdigest()
 
 
+#: Libraries whose version can change a report's bytes (numbers, tables, charts, HTML).
+OUTPUT_LIBRARIES: tuple[str, ...] = (
+    "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "afcharts", "nbconvert",
+    "nbformat", "papermill", "mistune",
+)
+
+
 def code_digest() -> str:
-    """sha256 of the package's source and templates, with its version."""
+    """sha256 of the package's source and templates, its version and the output libraries'."""
     files = [
         f for f in PACKAGE_DIR.rglob("*")
         if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc"
     ]
-    return hashlib.sha256(
-        f"{__version__}\0{digest_paths(files, PACKAGE_DIR)}".encode()
-    ).hexdigest()
+    versions = []
+    for name in OUTPUT_LIBRARIES:
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return fingerprint(__version__, sys.version, *versions, digest_paths(files, PACKAGE_DIR))
 
 
 def parameter_files(authority: str, parameters_dir: Path) -> list[Path]:
@@ -160,7 +180,7 @@ class Failure:
 
     authority: str
     year: int | None
-    notebook: str  # a notebook's name, "metrics.json", "return" or "parameters"
+    notebook: str  # a notebook's name, or metrics.json, return, parameters, results
     message: str
 
     def __str__(self) -> str:
