@@ -6,10 +6,11 @@ Exit codes: 0 clean, 1 problems found in the data, 2 usage error (bad option, mi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wres_tools import __version__
@@ -30,7 +31,7 @@ DataDirOption = Annotated[
     Path, typer.Option("--data-dir", "-d", help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv")
 ]
 ParametersDirOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--parameters-dir", help="Folder of <authority>.yml files [default: <data-dir>/parameters if present, else ./parameters]"),
 ]
 
@@ -58,10 +59,10 @@ def main(
 @app.command()
 def validate(
     path: Annotated[
-        Optional[Path], typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
+        Path | None, typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
     ] = None,
     data_dir: Annotated[
-        Optional[Path], typer.Option("--data-dir", "-d", help="Validate every return under this folder")
+        Path | None, typer.Option("--data-dir", "-d", help="Validate every return under this folder")
     ] = None,
     parameters_dir: ParametersDirOption = None,
 ) -> None:
@@ -91,7 +92,8 @@ def validate(
     failed = 0
     checked_params: dict[str, object] = {}
     for ref in refs:
-        if ref.authority not in checked_params:
+        first_of_authority = ref.authority not in checked_params
+        if first_of_authority:
             checked_params[ref.authority] = check_parameters(ref.authority, params_dir)
         params, param_report = checked_params[ref.authority]  # type: ignore[misc]
         report = validate_return(ref, params)
@@ -103,8 +105,13 @@ def validate(
             ref.authority, str(ref.year), ref.form, str(len(errors)), str(len(notices)),
             "[red]problems[/]" if errors else "[green]ok[/]",
         )
-        for problem in errors:
-            err_console.print(f"[red]error[/] {problem}")
+        # the parameter file's problems are printed once per authority, counted for each return
+        shown = problems if first_of_authority else list(report.problems)
+        for problem in shown:
+            if problem.severity == "notice":
+                console.print(f"[dim]notice[/] {escape(str(problem))}", soft_wrap=True)
+            else:
+                err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
     console.print(summary)
     console.print(f"{len(refs)} return(s) checked, {failed} with problems.")
     raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)

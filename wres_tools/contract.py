@@ -7,9 +7,10 @@ synthetic generator and the metric engine all take their table and column names 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import pandas as pd
 

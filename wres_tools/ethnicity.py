@@ -53,15 +53,18 @@ CENSUS_CATEGORIES: dict[str, str] = {
     "Any other ethnic group": "other",
 }
 
+_BRITISH = "English, Welsh, Scottish, Northern Irish or British"
+_OTHER_BLACK = "Any other Black, Black British or Caribbean background"
+
 #: Other spellings of a census category seen in HR systems (label -> census category).
 CATEGORY_ALIASES: dict[str, str] = {
     "British": "English, Welsh, Scottish, Northern Irish or British",
     "White British": "English, Welsh, Scottish, Northern Irish or British",
-    "English, Welsh, Scottish, Northern Irish, British": "English, Welsh, Scottish, Northern Irish or British",
+    "English, Welsh, Scottish, Northern Irish, British": _BRITISH,
     "White Irish": "Irish",
     "Gypsy, Traveller or Irish Traveller": "Gypsy or Irish Traveller",
     "Any other Black background": "Any other Black, Black British or Caribbean background",
-    "Any other Black, African or Caribbean background": "Any other Black, Black British or Caribbean background",
+    "Any other Black, African or Caribbean background": _OTHER_BLACK,
     "Any other Mixed background": "Any other Mixed or multiple ethnic background",
     "Any other mixed or multiple background": "Any other Mixed or multiple ethnic background",
     "Black African": "African",
@@ -70,6 +73,21 @@ CATEGORY_ALIASES: dict[str, str] = {
     "Asian Pakistani": "Pakistani",
     "Asian Bangladeshi": "Bangladeshi",
     "Asian Chinese": "Chinese",
+    # short "other" forms common in HR systems
+    "White Other": "Any other White background",
+    "Other White": "Any other White background",
+    "Asian Other": "Any other Asian background",
+    "Other Asian": "Any other Asian background",
+    "Black Other": _OTHER_BLACK,
+    "Other Black": _OTHER_BLACK,
+    "Mixed Other": "Any other Mixed or multiple ethnic background",
+    "Other Mixed": "Any other Mixed or multiple ethnic background",
+    "Other ethnic": "Any other ethnic group",
+    # 2011 census spellings
+    "English/Welsh/Scottish/Northern Irish/British": _BRITISH,
+    "Any other Black/African/Caribbean background": _OTHER_BLACK,
+    "Any other Mixed/Multiple ethnic background": "Any other Mixed or multiple ethnic background",
+    "Gypsy/Irish Traveller": "Gypsy or Irish Traveller",
 }
 
 #: Prefixes a return may put before a category ("White: Irish", "Asian or Asian British - Indian").
@@ -89,7 +107,17 @@ GROUP_PREFIXES: dict[str, str] = {
     "Other": "other",
     "Other ethnic group": "other",
     "Other ethnic groups": "other",
+    # 2011 census group names
+    "Asian/Asian British": "asian",
+    "Black/African/Caribbean/Black British": "black",
+    "Mixed/Multiple ethnic groups": "mixed",
 }
+
+#: Group prefixes of the 2001 census / NHS data dictionary, which put Chinese under "Other":
+#: ("Other Ethnic Groups - Chinese", "Chinese or other ethnic group: Chinese").
+CHINESE_UNDER_OTHER: tuple[str, ...] = (
+    "Other", "Other ethnic group", "Other ethnic groups", "Chinese or other ethnic group",
+)
 
 #: A high-level group given on its own (no category).
 GROUP_LABELS: dict[str, str] = {
@@ -122,6 +150,29 @@ NHS_CODES: dict[str, str | None] = {
     "S": "Any other ethnic group",
     "Z": None,
     "99": None,
+}
+
+#: The NHS data dictionary's own descriptions of its codes (2001 census groups), which HR
+#: systems export with or without the code in front ("H - Asian or Asian British - Indian").
+NHS_DESCRIPTIONS: dict[str, str] = {
+    "A": "White - British",
+    "B": "White - Irish",
+    "C": "White - Any other White background",
+    "D": "Mixed - White and Black Caribbean",
+    "E": "Mixed - White and Black African",
+    "F": "Mixed - White and Asian",
+    "G": "Mixed - Any other mixed background",
+    "H": "Asian or Asian British - Indian",
+    "J": "Asian or Asian British - Pakistani",
+    "K": "Asian or Asian British - Bangladeshi",
+    "L": "Asian or Asian British - Any other Asian background",
+    "M": "Black or Black British - Caribbean",
+    "N": "Black or Black British - African",
+    "P": "Black or Black British - Any other Black background",
+    "R": "Other Ethnic Groups - Chinese",
+    "S": "Other Ethnic Groups - Any other ethnic group",
+    "Z": "Not stated",
+    "99": "Not known",
 }
 
 #: Markers meaning the ethnicity is not known; blank counts too.
@@ -167,7 +218,7 @@ def normalise(label: str) -> str:
     """Case, spacing, quotes and dashes folded, so that spellings compare equal."""
     text = label.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
     text = re.sub(r"\s+", " ", text).strip().lower()
-    return text
+    return re.sub(r"\s*:\s*", ": ", text)  # "White:Irish" = "White: Irish"
 
 
 def _class_of(group: str) -> EthnicClass:
@@ -182,7 +233,9 @@ def _build_lookup() -> dict[str, Ethnicity]:
     lookup: dict[str, Ethnicity] = {}
 
     def add(label: str, category: str | None, group: str) -> None:
-        lookup[normalise(label)] = Ethnicity(category, group, _class_of(group))
+        key, found = normalise(label), Ethnicity(category, group, _class_of(group))
+        if lookup.setdefault(key, found) != found:  # two rows of the mapping disagree
+            raise RuntimeError(f"ethnicity mapping: {label!r} is {lookup[key]} and {found}")
 
     categories = {**{c: c for c in CENSUS_CATEGORIES}, **CATEGORY_ALIASES}
     for label, category in categories.items():
@@ -192,6 +245,9 @@ def _build_lookup() -> dict[str, Ethnicity]:
             if prefix_group == group:
                 for sep in (": ", " - ", " / ", ", "):
                     add(f"{prefix}{sep}{label}", category, group)
+    for prefix in CHINESE_UNDER_OTHER:
+        for sep in (": ", " - ", " / ", ", "):
+            add(f"{prefix}{sep}Chinese", "Chinese", "asian")
     for label, group in GROUP_LABELS.items():
         add(label, None, group)
     for code, category in NHS_CODES.items():
@@ -200,6 +256,12 @@ def _build_lookup() -> dict[str, Ethnicity]:
         else:
             add(code, category, CENSUS_CATEGORIES[category])
             add(f"{code} - {category}", category, CENSUS_CATEGORIES[category])
+            add(f"{code} {category}", category, CENSUS_CATEGORIES[category])
+    for code, description in NHS_DESCRIPTIONS.items():
+        category = NHS_CODES[code]
+        group = "unknown" if category is None else CENSUS_CATEGORIES[category]
+        for label in (description, f"{code} - {description}", f"{code} {description}"):
+            add(label, category, group)
     for marker in UNKNOWN_MARKERS:
         add(marker, None, "unknown")
     add("", None, "unknown")
@@ -212,7 +274,8 @@ _LOOKUP = _build_lookup()
 #: documentation and tests.
 MAPPING = pd.DataFrame(
     [
-        {"label": label, "census_category": e.census_category, "group": e.group, "ethnic_class": e.ethnic_class}
+        {"label": label, "census_category": e.census_category, "group": e.group,
+         "ethnic_class": e.ethnic_class}
         for label, e in sorted(_LOOKUP.items())
     ]
 )

@@ -6,6 +6,7 @@ as a :class:`~wres_tools.contract.Problem` naming the file and the key, never a 
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +65,15 @@ class Parameters(Settings):
             raise ValueError(f"population shares add up to {total:.3f}: expected 1")
         return value
 
+    @field_validator("pay_bands")
+    @classmethod
+    def _bands_once(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            repeated = sorted({b for b in value if value.count(b) > 1})
+            if repeated:
+                raise ValueError(f"pay bands {repeated} are listed more than once")
+        return value
+
     @field_validator("senior_bands")
     @classmethod
     def _senior_in_order(cls, value: list[str], info: Any) -> list[str]:
@@ -114,9 +124,16 @@ def _problems_from(exc: ValidationError, path: Path, data: dict[str, Any]) -> li
     for err in exc.errors():
         key = ".".join(str(part) for part in err["loc"])
         value = data.get(err["loc"][0]) if err["loc"] else None
+        message = err["msg"].removeprefix("Value error, ")
+        expected = None
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key {key!r}"
+            near = difflib.get_close_matches(key, list(Parameters.model_fields), n=1)
+            expected = f"the key {near[0]!r}" if near else "one of " + ", ".join(
+                Parameters.model_fields)
         problems.append(
-            Problem("error", str(path), err["msg"], column=key or None,
-                    value=value if err["type"] != "missing" else None)
+            Problem("error", str(path), message, column=key or None,
+                    value=value if err["type"] != "missing" else None, expected=expected)
         )
     return problems
 
@@ -150,7 +167,8 @@ def check_parameters(
     try:
         params = Parameters.model_validate(merged)
     except ValidationError as exc:
-        report.problems += _problems_from(exc, own_path if own_path.exists() else defaults_path, merged)
+        blamed = own_path if own_path.exists() else defaults_path
+        report.problems += _problems_from(exc, blamed, merged)
         return None, report
     return params, report
 
@@ -168,7 +186,9 @@ def resolve_parameters_dir(data_dir: Path | None, explicit: Path | None = None) 
     return PARAMETERS_DIR
 
 
-def load_parameters(authority: str, parameters_dir: Path = PARAMETERS_DIR, **overrides: Any) -> Parameters:
+def load_parameters(
+    authority: str, parameters_dir: Path = PARAMETERS_DIR, **overrides: Any
+) -> Parameters:
     """The checked parameters for one authority, with any keyword overrides applied last."""
     params, report = check_parameters(authority, parameters_dir)
     if params is None:

@@ -13,12 +13,14 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils.dataframe import dataframe_to_rows
+from openpyxl.writer.excel import ExcelWriter
 
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -43,7 +45,8 @@ def _workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "wres_tools"
     raw = io.BytesIO()
-    wb.save(raw)
+    # ExcelWriter directly: Workbook.save() would stamp properties.modified with the time now.
+    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
     # Re-pack with fixed entry dates: openpyxl stamps each entry with the current time.
     fixed = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -1,0 +1,1 @@
+"""Speed benchmarks, kept out of the test suite (tests never time anything)."""

@@ -1,0 +1,518 @@
+"""Benchmarking across authorities: funnel limits checked against hand arithmetic.
+
+The small example: four authorities' disciplinary counts (minority entered / headcount, white
+entered / headcount), chosen so the RLs are round numbers:
+
+    A 20/200 vs 30/600 -> 0.10 / 0.05  = 2     B 10/50 vs 20/400 -> 0.20 / 0.05 = 4
+    C  5/100 vs 40/800 -> 0.05 / 0.05  = 1     D 30/150 vs 25/500 -> 0.20 / 0.05 = 4
+
+Pooled: (65 / 500) / (115 / 2300) = 0.13 / 0.05 = 2.6, the funnel's target.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from builders import make_params, make_return
+from conftest import file_hashes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+from wres_tools import benchmarking as bm
+from wres_tools.disclosure import apply_disclosure
+from wres_tools.metrics import compute_all
+from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
+from wres_tools.writer import write_return
+
+WHITE = "English, Welsh, Scottish, Northern Irish or British"
+MINORITY = "Indian"
+
+EXAMPLE = {"A": (20, 200, 30, 600), "B": (10, 50, 20, 400), "C": (5, 100, 40, 800),
+           "D": (30, 150, 25, 500)}
+
+
+def records(eg: int, ng: int, er: int, nr: int, authority: str = "testshire") -> pd.DataFrame:
+    """compute_all records of a return holding only a disciplinary table with these counts."""
+    ret = make_return({"disciplinary": [
+        {"ethnicity": MINORITY, "entered": eg, "headcount": ng},
+        {"ethnicity": WHITE, "entered": er, "headcount": nr},
+    ]}, authority=authority, year=2023)
+    return compute_all(ret, make_params(authority=authority))
+
+
+@pytest.fixture(scope="module")
+def example() -> dict[str, pd.DataFrame]:
+    return {key.lower(): records(*counts, authority=key.lower()) for key, counts in EXAMPLE.items()}
+
+
+def withheld(df: pd.DataFrame) -> pd.DataFrame:
+    """The records as published mode leaves them (threshold 5): M3's figure withheld."""
+    out = apply_disclosure(df, "published", 5)
+    m3 = out[(out["metric"] == "M3") & (out["group"] == "minority")].iloc[0]
+    assert m3["suppressed"] and m3["rl"] is None and m3["events_group"] is None
+    return out
+
+
+# --------------------------------------------------------------------------- hand arithmetic
+
+# Katz SE of log RL = sqrt(1/a - 1/n1 + 1/c - 1/n2):
+SE = {
+    "A": math.sqrt(1 / 20 - 1 / 200 + 1 / 30 - 1 / 600),  # sqrt(0.0766667) = 0.276887
+    "B": math.sqrt(1 / 10 - 1 / 50 + 1 / 20 - 1 / 400),  # sqrt(0.1275) = 0.357071
+    "C": math.sqrt(1 / 5 - 1 / 100 + 1 / 40 - 1 / 800),  # sqrt(0.21375) = 0.462331
+    "D": math.sqrt(1 / 30 - 1 / 150 + 1 / 25 - 1 / 500),  # sqrt(0.0646667) = 0.254296
+}
+RL = {"A": 2.0, "B": 4.0, "C": 1.0, "D": 4.0}
+TARGET = 2.6
+# z = ln(RL / 2.6) / SE
+Z = {k: math.log(RL[k] / TARGET) / SE[k] for k in RL}
+# A -0.947548, B 1.206433, C -2.066726, D 1.694019
+# R type-7 quantiles of 4 sorted values: 10% at position 0.3, 90% at position 2.7 (0-based):
+# low = C + 0.3 (A - C) = -1.730972; high = B + 0.7 (D - B) = 1.547743
+Z_LOW = Z["C"] + 0.3 * (Z["A"] - Z["C"])
+Z_HIGH = Z["B"] + 0.7 * (Z["D"] - Z["B"])
+# Winsorised: A -0.947548, B 1.206433, C -> -1.730972, D -> 1.547743
+PHI = (Z["A"] ** 2 + Z["B"] ** 2 + Z_LOW**2 + Z_HIGH**2) / 4  # 1.936276
+W = [1 / s**2 for s in SE.values()]  # 13.0435, 7.8431, 4.6784, 15.4639
+TAU2 = (4 * PHI - 3) / (sum(W) - sum(w * w for w in W) / sum(W))  # 4.745105 / 29.0212 = 0.163505
+
+
+def test_hand_arithmetic_is_what_the_literals_say() -> None:
+    # the values the assertions below rely on, to 4 significant figures
+    assert [round(SE[k], 4) for k in "ABCD"] == [0.2769, 0.3571, 0.4623, 0.2543]
+    assert [round(Z[k], 4) for k in "ABCD"] == [-0.9475, 1.2064, -2.0667, 1.6940]
+    assert (round(Z_LOW, 4), round(Z_HIGH, 4)) == (-1.7310, 1.5477)
+    assert round(PHI, 4) == 1.9363
+    assert round(TAU2, 4) == 0.1635
+
+
+def test_benchmark_matches_hand_arithmetic(example) -> None:
+    result = bm.benchmark(example, "M3")
+    assert result.pooled_rl == pytest.approx(TARGET, rel=1e-12)
+    assert result.pooled_counts == (65, 500, 115, 2300)
+    assert result.n == 4 and result.n_pooled == 4 and result.year == 2023
+    table = result.table.set_index("authority")
+    for key in "ABCD":
+        assert table.loc[key.lower(), "rl"] == pytest.approx(RL[key], rel=1e-12)
+        assert table.loc[key.lower(), "se"] == pytest.approx(SE[key], rel=1e-9)
+        assert table.loc[key.lower(), "z"] == pytest.approx(Z[key], rel=1e-9)
+    assert result.phi == pytest.approx(1.9363, abs=5e-5)
+    assert result.tau2 == pytest.approx(0.1635, abs=5e-5)
+    assert result.phi == pytest.approx(PHI, rel=1e-9)
+    assert result.tau2 == pytest.approx(TAU2, rel=1e-9)
+    assert result.adjusted is True
+
+
+def test_limits_at_a_given_se_to_4_significant_figures() -> None:
+    # at se = 0.2: 2.6 * exp(-+1.959964 * sqrt(0.04 + 0.163505)) = 2.6 * exp(-+0.884285)
+    limits = bm.funnel_limits(TARGET, [0.2], TAU2).iloc[0]
+    assert limits["precision"] == pytest.approx(5.0)
+    assert float(f"{limits['low_95']:.4g}") == 1.074
+    assert float(f"{limits['high_95']:.4g}") == 6.295
+    # 2.6 * exp(-+3.090232 * 0.451115)
+    assert float(f"{limits['low_998']:.4g}") == 0.6450
+    assert float(f"{limits['high_998']:.4g}") == 10.48
+    # without over-dispersion: 2.6 * exp(-+1.959964 * 0.2) = 1.757, 3.848
+    plain = bm.funnel_limits(TARGET, [0.2]).iloc[0]
+    assert float(f"{plain['low_95']:.4g}") == 1.757
+    assert float(f"{plain['high_95']:.4g}") == 3.848
+    assert float(f"{plain['low_998']:.4g}") == 1.401  # 2.6 * exp(-0.618046) = 1.40139
+
+
+def test_funnel_limits_narrow_as_precision_grows_and_reject_bad_input() -> None:
+    limits = bm.funnel_limits(1.5, [1.0, 0.5, 0.1])
+    assert (limits["high_95"].diff().dropna() < 0).all()
+    assert (limits["low_95"].diff().dropna() > 0).all()
+    assert (limits["low_998"] < limits["low_95"]).all()
+    # symmetric on the log scale around the target
+    assert (limits["low_95"] * limits["high_95"]).tolist() == pytest.approx([2.25] * 3)
+    with pytest.raises(ValueError, match="target RL is 0"):
+        bm.funnel_limits(0, [0.1])
+    with pytest.raises(ValueError, match="tau2"):
+        bm.funnel_limits(1, [0.1], -0.1)
+    with pytest.raises(ValueError, match="standard errors"):
+        bm.funnel_limits(1, [0.0])
+
+
+def test_winsorise_uses_r_type_7_quantiles() -> None:
+    # 10 values 1..10: 10% quantile at 1 + 0.9 * (2 - 1) = 1.9, 90% at 9 + 0.1 * (10 - 9) = 9.1
+    assert bm.winsorise(range(1, 11)).tolist() == pytest.approx(
+        [1.9, 2, 3, 4, 5, 6, 7, 8, 9, 9.1])
+
+
+# --------------------------------------------------------------------------- over-dispersion
+
+
+def test_positions_and_ranks_with_adjusted_limits(example) -> None:
+    table = bm.benchmark(example, "M3").table.set_index("authority")
+    # C: z adjusted = ln(1 / 2.6) / sqrt(0.21375 + 0.163505) = -0.955511 / 0.614211 = -1.5557
+    assert table.loc["c", "z_adjusted"] == pytest.approx(
+        math.log(1 / 2.6) / math.sqrt(SE["C"] ** 2 + TAU2))
+    assert round(table.loc["c", "z_adjusted"], 4) == -1.5557
+    assert table["position"].eq("within 95%").all()
+    assert table["within_95"].all() and table["within_998"].all()
+    # M3 is adverse when high: the highest RL ranks 1; B and D tie at RL 4
+    assert table["rank"].to_dict() == {"b": 1, "d": 1, "a": 3, "c": 4}
+
+
+def test_overdispersion_off_keeps_the_plain_limits(example) -> None:
+    result = bm.benchmark(example, "M3", overdispersion=False)
+    assert result.adjusted is False
+    assert result.tau2 == pytest.approx(TAU2)  # still reported
+    table = result.table.set_index("authority")
+    # C: z = -2.0667, beyond -1.959964 but inside -3.090232
+    assert table.loc["c", "position"] == "below 95%"
+    assert not table.loc["c", "within_95"] and table.loc["c", "within_998"]
+    assert table.drop(index="c")["position"].eq("within 95%").all()
+
+
+def test_no_overdispersion_when_the_spread_is_what_chance_gives() -> None:
+    # RLs 1.0, 1.1, 0.9, 1.0 with similar SEs: every |z| < 0.5, so n phi < n - 1
+    counts = {"p": (20, 200, 20, 200), "q": (22, 200, 20, 200), "r": (18, 200, 20, 200),
+              "s": (21, 210, 20, 200)}
+    result = bm.benchmark({k: records(*c, authority=k) for k, c in counts.items()}, "M3")
+    z = result.table.set_index("authority")["z"]
+    assert (z.abs() < 0.5).all()
+    assert result.phi is not None and 4 * result.phi < 3
+    assert result.tau2 == 0 and result.adjusted is False
+    assert result.table["z_adjusted"].isna().all()
+
+
+def test_dispersion_with_one_authority_gives_no_tau2() -> None:
+    assert bm.dispersion([2.5], [0.3]) == (None, 0.0)
+
+
+# --------------------------------------------------------------------------- left out
+
+
+def test_suppressed_authority_is_not_drawn_ranked_or_pooled(example) -> None:
+    data = dict(example)
+    data["e"] = withheld(records(3, 40, 60, 900, authority="e"))
+    result = bm.benchmark(data, "M3", names={"e": "Eastwick"})
+    assert "e" not in set(result.table["authority"])
+    assert result.excluded.to_dict("records") == [
+        {"authority": "e", "name": "Eastwick", "reason": bm.WITHHELD}]
+    assert result.pooled_counts == (65, 500, 115, 2300)  # E's counts are not in the pool
+    assert result.tau2 == pytest.approx(TAU2)
+    assert bm.position_of(result, "e") == (
+        "Eastwick's figure is not published: small numbers, so it is not shown against other "
+        "authorities.")
+
+
+def test_zero_rl_is_pooled_but_not_drawn(example) -> None:
+    data = dict(example)
+    data["z"] = records(0, 100, 20, 400, authority="z")  # RL 0
+    result = bm.benchmark(data, "M3")
+    assert "z" not in set(result.table["authority"])
+    assert result.pooled_counts == (65, 600, 135, 2700)
+    assert result.pooled_rl == pytest.approx((65 / 600) / (135 / 2700))
+    assert result.n == 4 and result.n_pooled == 5
+    assert result.excluded.iloc[0]["reason"].startswith("RL of 0")
+
+
+def test_metric_not_collected_is_listed_with_its_reason(example) -> None:
+    data = dict(example)
+    data["n"] = compute_all(make_return({"leavers": [
+        {"ethnicity": MINORITY, "left": 5, "headcount": 50},
+        {"ethnicity": WHITE, "left": 5, "headcount": 50}]}, authority="n"), make_params())
+    result = bm.benchmark(data, "M3", excluded={"x": "the return could not be used"})
+    reasons = dict(zip(result.excluded["authority"], result.excluded["reason"], strict=True))
+    assert reasons == {"n": "the return has no disciplinary table: M3 was not collected",
+                       "x": "the return could not be used"}
+    assert result.n == 4
+
+
+def test_a_service_the_data_does_not_hold_is_listed() -> None:
+    result = bm.benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
+    assert result.n == 0 and result.pooled_rl is None
+    assert result.reason == "no authority has a figure to show"
+    assert result.excluded.iloc[0]["reason"] == "no M3 figure for the service 'adults'"
+
+
+def test_only_ratio_metrics_groups_and_services_can_be_benchmarked(example) -> None:
+    with pytest.raises(bm.BenchmarkError, match="'M1' has no relative likelihood"):
+        bm.benchmark(example, "M1")
+    with pytest.raises(bm.BenchmarkError, match="group 'bame': expected one of"):
+        bm.benchmark(example, "M3", group="bame")
+    with pytest.raises(bm.BenchmarkError, match="service 'adult': expected one of"):
+        bm.benchmark(example, "M3", service="adult")
+
+
+def test_a_high_level_group_is_benchmarked_like_minority(example) -> None:
+    # every minority person in the example is Indian, so the Asian group's figures are the same
+    asian = bm.benchmark(example, "M3", group="asian")
+    assert asian.pooled_rl == pytest.approx(TARGET) and asian.tau2 == pytest.approx(TAU2)
+
+
+def test_records_without_contract_columns_are_named() -> None:
+    with pytest.raises(bm.BenchmarkError, match="ashbury: the result records have no column"):
+        bm.benchmark({"ashbury": pd.DataFrame({"metric": ["M3"]})}, "M3")
+
+
+def ratio_record(authority: str, eg: int, ng: int, er: int, nr: int) -> pd.DataFrame:
+    """One M3 record with the columns benchmarking reads (the rest of a record is not used)."""
+    rl = (eg / ng) / (er / nr) if ng and nr and er else None
+    return pd.DataFrame([{
+        "authority": authority, "year": 2023, "metric": "M3", "service": "all",
+        "group": "minority", "status": "ok" if rl is not None else "not_computable",
+        "reason": None if rl is not None else "white rate is zero", "rl": rl,
+        "events_group": eg, "n_group": ng, "events_reference": er, "n_reference": nr,
+        "suppressed": False}], dtype=object)
+
+
+@st.composite
+def authorities(draw: st.DrawFn) -> dict[str, tuple[int, int, int, int]]:
+    out = {}
+    for i in range(draw(st.integers(2, 9))):
+        ng, nr = draw(st.integers(1, 400)), draw(st.integers(1, 2000))
+        out[f"a{i}"] = (draw(st.integers(0, ng)), ng, draw(st.integers(0, nr)), nr)
+    return out
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(authorities(), st.booleans())
+def test_invariants_over_random_authorities(counts, overdispersion) -> None:
+    data = {a: ratio_record(a, *c) for a, c in counts.items()}
+    result = bm.benchmark(data, "M3", overdispersion=overdispersion)
+    table = result.table
+    shown = set(table["authority"])
+    assert shown | set(result.excluded["authority"]) == set(counts)
+    assert not shown & set(result.excluded["authority"])
+    assert result.tau2 >= 0 and (result.phi is None or result.phi >= 0)
+    assert result.adjusted == (overdispersion and result.tau2 > 0)
+    if not len(table):
+        return
+    # shown and RL-0 authorities are pooled; the pool is the sum of their counts
+    pooled = [counts[a] for a in counts if a in shown or counts[a][0] == 0 and counts[a][2] > 0]
+    assert result.pooled_counts == tuple(sum(c[i] for c in pooled) for i in range(4))
+    assert (table["se"].astype(float) > 0).all() and (table["rl"].astype(float) > 0).all()
+    assert (~table["within_95"] | table["within_998"]).all()  # inside 95% => inside 99.8%
+    assert table["rank"].between(1, len(table)).all()
+    for _, row in table.iterrows():  # each position agrees with the limits at its own se
+        limits = bm.funnel_limits(result.pooled_rl, [row["se"]],
+                                  result.tau2 if result.adjusted else 0).iloc[0]
+        inside = limits["low_95"] <= row["rl"] <= limits["high_95"]
+        assert inside == row["within_95"] or math.isclose(
+            row["rl"], limits["low_95"], rel_tol=1e-9) or math.isclose(
+            row["rl"], limits["high_95"], rel_tol=1e-9)
+
+
+# --------------------------------------------------------------------------- words and tables
+
+
+def test_ranked_table_most_adverse_first(example) -> None:
+    table = bm.ranked_table(bm.benchmark(example, "M3", overdispersion=False,
+                                         names={"c": "Cheston"}))
+    assert list(table.columns) == ["rank", "authority", "rl", "rl_ci_low", "rl_ci_high",
+                                   "position"]
+    assert table["rank"].tolist() == [1, 1, 3, 4]
+    assert table["authority"].tolist() == ["b", "d", "a", "Cheston"]
+    assert table.iloc[-1]["position"] == "below the lower 95% limit but within the 99.8% limits"
+    assert (table["rl_ci_low"] < table["rl"]).all() and (table["rl"] < table["rl_ci_high"]).all()
+
+
+def test_position_sentences(example) -> None:
+    names = {"a": "Ashbury", "c": "Cheston"}
+    adjusted = bm.benchmark(example, "M3", names=names)
+    assert bm.position_of(adjusted, "a") == (
+        "Ashbury's figure (RL 2.00) is within the 95% limits around the pooled figure for the 4 "
+        "authorities with a figure (RL 2.60); the limits are widened for over-dispersion between "
+        "authorities.")
+    plain = bm.benchmark(example, "M3", names=names, overdispersion=False)
+    assert bm.position_of(plain, "c") == (
+        "Cheston's figure (RL 1.00) is below the lower 95% limit but within the 99.8% limits "
+        "around the pooled figure for the 4 authorities with a figure (RL 2.60); a difference "
+        "this large would be unusual from chance variation alone.")
+    with pytest.raises(bm.BenchmarkError, match="'zz' is not among"):
+        bm.position_of(plain, "zz")
+
+
+def test_pooled_sentence(example) -> None:
+    result = bm.benchmark(example, "M3")
+    low, high = result.pooled_ci_low, result.pooled_ci_high
+    # Katz interval of the pooled table: exp(ln 2.6 -+ 1.959964 sqrt(1/65 - 1/500 + 1/115 - 1/2300))
+    se = math.sqrt(1 / 65 - 1 / 500 + 1 / 115 - 1 / 2300)
+    assert low == pytest.approx(2.6 * math.exp(-1.959964 * se), rel=1e-6)
+    assert high == pytest.approx(2.6 * math.exp(1.959964 * se), rel=1e-6)
+    assert bm.pooled_sentence(result) == (
+        "Pooled over the 4 authorities with a figure, minority ethnic staff were 2.60 times as "
+        "likely as white staff to enter the formal disciplinary process "
+        f"(95% CI {low:.2f} to {high:.2f}).")
+
+
+# --------------------------------------------------------------------------- the figure
+
+
+def test_funnel_plot_log_axis_limit_lines_and_no_suppressed_point(example) -> None:
+    data = dict(example)
+    data["e"] = withheld(records(3, 40, 60, 900, authority="e"))
+    result = bm.benchmark(data, "M3", names={"e": "Eastwick", "c": "Cheston"},
+                          overdispersion=False)
+    fig, alt = bm.funnel_plot(result, highlight="a")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    assert ax.get_xlabel() and ax.get_ylabel()
+    lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    assert sorted(lines) == ["limit_95_lower", "limit_95_upper", "limit_998_lower",
+                             "limit_998_upper", "target"]
+    assert lines["limit_95_upper"].get_linestyle() == "--"
+    assert lines["limit_998_upper"].get_linestyle() == ":"  # told apart by style, not colour
+    assert lines["target"].get_ydata()[0] == pytest.approx(2.6)
+    x, y = lines["limit_95_upper"].get_data()
+    expected = bm.funnel_limits(2.6, 1 / x)["high_95"]
+    assert list(y) == pytest.approx(list(expected))
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == 4 + 1  # four authorities and the highlight star over A; E not drawn
+    texts = [t.get_text() for t in ax.texts]
+    assert "Cheston" in texts and "Eastwick" not in texts  # C is outside the 95% limits
+    assert "Eastwick (not published: small numbers)" in alt
+    assert "Below the lower 95% limit but within the 99.8% limits: Cheston." in alt
+    assert "3 of 4 are within the 95% limits" in alt
+
+
+def test_funnel_plot_saves_the_same_bytes_twice(example, tmp_path) -> None:
+    result = bm.benchmark(example, "M3")
+    first = bm.save_figure(bm.funnel_plot(result)[0], tmp_path / "one.png", dpi=50)
+    second = bm.save_figure(bm.funnel_plot(result)[0], tmp_path / "two.png", dpi=50)
+    assert first.read_bytes() == second.read_bytes()
+    buffer = io.BytesIO()
+    bm.funnel_plot(result)[0].savefig(buffer, format="svg", metadata={"Date": None})
+    assert b"<svg" in buffer.getvalue()
+
+
+def test_funnel_plot_without_a_funnel_says_why() -> None:
+    result = bm.benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
+    fig, alt = bm.funnel_plot(result)
+    assert "No funnel could be drawn: no authority has a figure to show." in alt
+    assert fig.axes[0].texts[0].get_text().startswith("No funnel")
+
+
+# --------------------------------------------------------------------------- a year's returns
+
+
+def disciplinary(eg: int, ng: int, er: int, nr: int) -> dict[str, pd.DataFrame]:
+    """A return's raw tables as an authority would send them: disciplinary counts only."""
+    return {"disciplinary": pd.DataFrame({
+        "ethnicity": [MINORITY, WHITE], "entered": [eg, er], "headcount": [ng, nr]})}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four example authorities, E with 3 minority staff entering (published: withheld),
+    an older year of A, a return that breaks a contract rule, and a parameter file for A."""
+    root = tmp_path_factory.mktemp("benchmark") / "data"
+    for key, counts in EXAMPLE.items():
+        write_return(disciplinary(*counts), root, key.lower(), 2023, "csv")
+    write_return(disciplinary(3, 40, 60, 900), root, "e", 2023, "xlsx")
+    write_return(disciplinary(1, 10, 1, 10), root, "a", 2022, "csv")  # another year: not read
+    write_return(disciplinary(50, 40, 10, 100), root, "broken", 2023, "csv")  # entered > headcount
+    (root / "parameters").mkdir()
+    (root / "parameters" / "a.yml").write_text("display_name: Ashbury\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def published(data_dir: Path) -> bm.YearBenchmark:
+    return bm.benchmark_year(data_dir, 2023, disclosure="published")
+
+
+def test_benchmark_year_published_leaves_out_the_suppressed_authority(data_dir: Path) -> None:
+    before = file_hashes(data_dir)
+    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    assert file_hashes(data_dir) == before  # input files never modified
+    assert bench.year == 2023 and bench.disclosure == "published"
+    assert list(bench.results) == list(bm.RATIO_METRICS)
+    assert bench.names["a"] == "Ashbury"
+    assert bench.unusable.keys() == {"broken"}
+    assert bench.unusable["broken"].startswith("the return could not be used")
+    m3 = bench.results["M3"]
+    # the published view is the hand-worked example exactly: E is withheld, not pooled
+    assert sorted(m3.table["authority"]) == ["a", "b", "c", "d"]
+    assert m3.pooled_rl == pytest.approx(TARGET) and m3.tau2 == pytest.approx(TAU2)
+    reasons = dict(zip(m3.excluded["authority"], m3.excluded["reason"], strict=True))
+    assert reasons["e"] == bm.WITHHELD and reasons["broken"] == bench.unusable["broken"]
+    assert bm.position_of(m3, "a").startswith("Ashbury's figure (RL 2.00) is within the 95%")
+    m2 = bench.results["M2"]  # no recruitment table anywhere
+    assert m2.n == 0 and m2.excluded["reason"].str.contains("not collected").sum() == 5
+
+
+def test_benchmark_year_internal_shows_every_figure(data_dir: Path) -> None:
+    m3 = bm.benchmark_year(data_dir, 2023, disclosure="internal").results["M3"]
+    assert sorted(m3.table["authority"]) == ["a", "b", "c", "d", "e"]
+    assert m3.pooled_counts == (68, 540, 175, 3200)  # 65 + 3, 500 + 40, 115 + 60, 2300 + 900
+
+
+def test_benchmark_year_errors_name_what_was_expected(data_dir: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no return for the year 2019"):
+        bm.benchmark_year(data_dir, 2019)
+    with pytest.raises(ValueError, match="disclosure is 'public'"):
+        bm.benchmark_year(data_dir, 2023, disclosure="public")  # type: ignore[arg-type]
+
+
+def test_metric_html_has_the_figure_with_its_alt_text_and_the_table(
+        data_dir: Path, published: bm.YearBenchmark) -> None:
+    page = bm.intro_html(published) + bm.metric_html(published, "M3")
+    assert "<h1>Benchmarking across authorities, 2023</h1>" in page
+    assert 'alt="Funnel plot. M3 Formal disciplinary process' in page
+    assert "<li>e: not published: small numbers</li>" in page
+    assert "<td>Ashbury</td>" in page
+    assert bm.BANNER_INTERNAL not in page
+    internal = bm.benchmark_year(data_dir, 2023, disclosure="internal")
+    assert bm.BANNER_INTERNAL in bm.intro_html(internal)
+
+
+# --------------------------------------------------------------------------- the notebook
+
+NOTEBOOK = NOTEBOOKS_DIR / "benchmarking.ipynb"
+
+
+def test_notebook_is_committed_clean_and_thin() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    assert notebook.metadata.kernelspec.name == KERNEL_NAME
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert re.findall(r"^(\w+) = ", tagged[0].source, re.M) == [
+        "year", "data_dir", "parameters_dir", "disclosure"]
+    body = "\n".join(c.source for c in code if c is not tagged[0])
+    assert not re.findall(r"^\s*(for |while |def |class |if |import pandas)", body, re.M)
+    shown = re.findall(r'show_metric\(bench, "(\w+)"\)', body)
+    assert tuple(shown) == bm.RATIO_METRICS
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_papermill(data_dir: Path, tmp_path: Path) -> None:
+    import papermill
+
+    out = tmp_path / "benchmarking.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out), kernel_name=KERNEL_NAME, cwd=str(tmp_path), progress_bar=False,
+        parameters={"year": 2023, "data_dir": str(data_dir), "disclosure": "published"},
+    )
+    executed = nbformat.read(out, as_version=4)
+    html_out = "".join(o.get("data", {}).get("text/html", "") for c in executed.cells
+                       if c.cell_type == "code" for o in c.outputs)
+    assert "Benchmarking across authorities, 2023" in html_out
+    assert html_out.count('<img src="data:image/png;base64,') == 1  # M3: the only funnel
+    assert "<li>e: not published: small numbers</li>" in html_out
+    assert "Pooled over the 4 authorities with a figure" in html_out
+    assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]
+
+
+def test_positions_for_one_authority_report(published: bm.YearBenchmark) -> None:
+    e = bm.positions(published, "e")
+    assert e["M3"] == ("e's figure is not published: small numbers, so it is not shown against "
+                       "other authorities.")
+    assert e["M2"] == ("e is not shown against other authorities: the return has no recruitment "
+                       "table: M2 was not collected.")
+    assert bm.positions(published, "nowhere")["M3"] == "nowhere has no return for 2023."

@@ -1,0 +1,516 @@
+"""Every rule of the data contract, each triggered by a bad fixture, reporting the right place:
+file, sheet, row (header = row 1), column, the value found and what was expected."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import BANDS, file_hashes, make_params, record_tables, small_aggregate, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wres_tools.contract import Problem, ValidationReport
+from wres_tools.io import ReturnRef
+from wres_tools.parameters import Parameters
+from wres_tools.validate import validate_return
+
+FORMS = ["csv", "xlsx"]
+
+
+def check(tmp_path: Path, tables: dict[str, pd.DataFrame], form: str = "csv",
+          params: Parameters | None = None) -> ValidationReport:
+    """Write the tables, validate, and prove the files were not touched."""
+    ref = write(tmp_path, tables, form)  # type: ignore[arg-type]
+    before = file_hashes(ref.path)
+    report = validate_return(ref, params if params is not None else make_params())
+    assert file_hashes(ref.path) == before
+    return report
+
+
+def only_error(report: ValidationReport) -> Problem:
+    assert len(report.errors) == 1, [str(p) for p in report.errors]
+    return report.errors[0]
+
+
+def sheet_file(tmp_path: Path, form: str, sheet: str) -> str:
+    base = tmp_path / "testshire"
+    return str(base / "2023.xlsx") if form == "xlsx" else str(base / "2023" / f"{sheet}.csv")
+
+
+def test_clean_return_has_no_errors(tmp_path: Path) -> None:
+    report = check(tmp_path, small_aggregate())
+    assert report.ok
+    assert report.errors == []
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_clean_record_level_return(tmp_path: Path, form: str) -> None:
+    assert check(tmp_path, record_tables(staff=60, applications=30, responses=20), form).ok
+
+
+# --- column values -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(
+    ("table", "index", "column", "bad", "message", "expected_words"),
+    [
+        ("workforce", 2, "ethnicity", "Martian", "unrecognised ethnicity label", "census 2021"),
+        ("workforce", 1, "headcount", -3, "negative count", "whole number, 0 or more"),
+        ("workforce", 4, "headcount", 2.5, "count is not a whole number", "whole number"),
+        ("workforce", 0, "headcount", "lots", "not a number in a count column", "whole number"),
+        ("workforce", 0, "headcount", None, "missing count", "whole number"),
+        ("workforce", 3, "pay_band", None, "blank value", "a value in every row"),
+        ("recruitment", 1, "shortlisted", -1, "negative count", "whole number"),
+        ("survey", 5, "question", "pay", "unknown survey question", "public / colleagues"),
+    ],
+)
+def test_bad_value_is_reported_at_its_cell(
+    tmp_path: Path, form: str, table: str, index: int, column: str, bad: object, message: str,
+    expected_words: str,
+) -> None:
+    tables = small_aggregate()
+    frame = tables[table].astype(object)
+    frame.loc[index, column] = bad
+    tables[table] = frame
+    problem = only_error(check(tmp_path, tables, form))
+    assert problem.message == message
+    assert problem.file == sheet_file(tmp_path, form, table)
+    assert problem.sheet == table
+    assert problem.row == index + 2  # header is row 1
+    assert problem.column == column
+    assert problem.value == ("" if bad is None else str(bad))
+    assert expected_words in problem.expected
+    assert "Traceback" not in str(problem)
+
+
+def test_every_bad_cell_is_collected_not_just_the_first(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["workforce"]["headcount"] = [-1, 2, -3, 4, -5]
+    tables["recruitment"]["ethnicity"] = ["Martian", "Venusian"]
+    report = check(tmp_path, tables)
+    assert sorted((p.sheet, p.row, p.column) for p in report.errors) == [
+        ("recruitment", 2, "ethnicity"), ("recruitment", 3, "ethnicity"),
+        ("workforce", 2, "headcount"), ("workforce", 4, "headcount"),
+        ("workforce", 6, "headcount")]
+
+
+def test_service_values(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["recruitment"]["service"] = ["Adults", "Housing"]
+    problem = only_error(check(tmp_path / "a", tables))
+    assert (problem.message, problem.row, problem.value) == ("unrecognised service", 3, "Housing")
+    tables["recruitment"]["service"] = ["Adults", None]
+    problem = only_error(check(tmp_path / "b", tables))
+    assert problem.message == "service is blank in this row but given in others"
+    assert (problem.row, problem.column) == (3, "service")
+    tables["recruitment"]["service"] = [None, None]  # an empty column: the whole department
+    assert check(tmp_path / "c", tables).ok
+
+
+@pytest.mark.parametrize("bad", ["y", "2", "yes", ""])
+def test_flags_must_be_0_or_1(tmp_path: Path, bad: str) -> None:
+    records = record_tables(staff=10, applications=5, responses=5)
+    staff = records["staff"].astype({"cpd": object})
+    staff.loc[6, "cpd"] = bad
+    problem = only_error(check(tmp_path, {**records, "staff": staff}, "xlsx"))
+    assert (problem.sheet, problem.row, problem.column) == ("staff", 8, "cpd")
+    assert problem.value == bad
+    assert "0 or 1" in problem.expected and "y/n" in problem.expected
+
+
+def test_survey_answers_must_be_yes_no_or_blank(tmp_path: Path) -> None:
+    records = record_tables(staff=10, applications=5, responses=5)
+    records["survey_responses"].loc[3, "managers"] = "sometimes"
+    problem = only_error(check(tmp_path, records))
+    assert (problem.sheet, problem.row, problem.column, problem.value) == (
+        "survey_responses", 5, "managers", "sometimes")
+    assert problem.expected == "yes, no or blank"
+
+
+def test_record_ids_must_be_given_and_unique(tmp_path: Path) -> None:
+    records = record_tables(staff=10, applications=5, responses=5)
+    records["staff"].loc[4, "staff_id"] = records["staff"].loc[1, "staff_id"]
+    records["applications"].loc[2, "application_id"] = None
+    report = check(tmp_path, records)
+    found = sorted((p.sheet, p.row, p.column, p.message) for p in report.errors)
+    assert found == [
+        ("applications", 4, "application_id", "blank value"),
+        ("staff", 6, "staff_id", "staff_id repeated (first in row 3)"),
+    ]
+
+
+def test_population_shares(tmp_path: Path) -> None:
+    population = pd.DataFrame({"ethnicity": ["White", "Indian"], "share": [1.5, 0.2]})
+    report = check(tmp_path / "a", {**small_aggregate(), "population": population})
+    # 1.5 is out of range (row 2), and 1.5 + 0.2 = 1.7 is not 1 (the whole table: no row)
+    found = sorted(((p.row or 0), p.message) for p in report.errors)
+    assert found == [(0, "population shares add up to 1.700"),
+                     (2, "population share outside 0 to 1")]
+    missing = pd.DataFrame({"ethnicity": ["White"], "people": [5]})
+    problem = only_error(check(tmp_path / "b", {**small_aggregate(), "population": missing}))
+    assert problem.message == "population needs a 'share' or a 'count' column"
+
+
+# --- columns -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_missing_column(tmp_path: Path, form: str) -> None:
+    tables = small_aggregate()
+    tables["recruitment"] = tables["recruitment"].drop(columns="appointed")
+    problem = only_error(check(tmp_path, tables, form))
+    assert problem.message == "missing column 'appointed'"
+    assert (problem.sheet, problem.row, problem.column) == ("recruitment", 1, "appointed")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_misspelt_column_suggests_the_near_name(tmp_path: Path, form: str) -> None:
+    tables = small_aggregate()
+    tables["workforce"] = tables["workforce"].rename(columns={"headcount": "Headcont"})
+    problem = only_error(check(tmp_path, tables, form))
+    assert problem.message == "missing column 'headcount': this header looks like a " \
+                              "misspelling of it"
+    assert problem.expected == "the header 'headcount'"
+    assert (problem.row, problem.column, problem.value) == (1, "Headcont", "Headcont")
+
+
+def test_unknown_column_is_a_notice(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["recruitment"]["comments"] = ["x", "y"]
+    report = check(tmp_path, tables)
+    assert report.ok
+    assert any(p.column == "comments" and "ignored" in p.message for p in report.notices)
+
+
+def test_duplicate_header_and_unnamed_column(tmp_path: Path) -> None:
+    ref = write(tmp_path, small_aggregate(), "csv")
+    (ref.path / "recruitment.csv").write_text(
+        "ethnicity,shortlisted,appointed,Appointed,\nIndian,3,1,1,\nWhite,4,2,2,note\n",
+        encoding="utf-8")
+    report = validate_return(ref, make_params())
+    found = sorted((p.row, p.column, p.message) for p in report.errors)
+    assert found == [(1, "Appointed", "column 'Appointed' appears twice"),
+                     (1, "E", "a column holds data but has no header")]  # the 5th column
+
+
+# --- rows and tables -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "index", "column", "value", "message"),
+    [
+        ("recruitment", 1, "appointed", 31, "appointed (31) is more than shortlisted (30)"),
+        ("survey", 3, "yes", 16, "yes (16) is more than respondents (15)"),
+    ],
+)
+def test_count_more_than_its_total(tmp_path: Path, table: str, index: int, column: str,
+                                   value: int, message: str) -> None:
+    tables = small_aggregate()
+    tables[table].loc[index, column] = value
+    problem = only_error(check(tmp_path, tables, "xlsx"))
+    assert (problem.sheet, problem.row, problem.column, problem.message) == (
+        table, index + 2, column, message)
+    assert problem.value == str(value)
+
+
+def test_ftp_entered_more_than_registered(tmp_path: Path) -> None:
+    ftp = pd.DataFrame({"ethnicity": ["Indian", "White"], "registered": [4, 9],
+                        "entered": [5, 1]})
+    problem = only_error(check(tmp_path, {**small_aggregate(), "fitness_to_practise": ftp}))
+    assert (problem.row, problem.column, problem.message) == (
+        2, "entered", "entered (5) is more than registered (4)")
+
+
+def test_count_more_than_own_headcount(tmp_path: Path) -> None:
+    leavers = pd.DataFrame({"ethnicity": ["Indian", "White"], "left": [3, 30],
+                            "headcount": [22, 25]})
+    problem = only_error(check(tmp_path, {**small_aggregate(), "leavers": leavers}))
+    assert (problem.sheet, problem.row, problem.message) == (
+        "leavers", 3, "left (30) is more than headcount (25)")
+
+
+def test_count_more_than_workforce_headcount(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    # Indian workforce: 20 + 2 = 22 over the pay bands; 23 entered disciplinary is too many
+    tables["disciplinary"].loc[1, "entered"] = 23
+    problem = only_error(check(tmp_path, tables))
+    assert (problem.sheet, problem.row, problem.column) == ("disciplinary", 3, "entered")
+    assert problem.message == "entered (23) is more than the workforce headcount (22) for all, " \
+                              "Indian"
+    assert problem.expected.startswith("at most 22")
+
+
+def test_workforce_headcount_is_matched_by_category_not_spelling(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["disciplinary"]["ethnicity"] = ["A", "H"]  # NHS codes for White British and Indian
+    tables["disciplinary"]["entered"] = [70, 22]  # exactly the workforce: 60 + 10 and 20 + 2
+    assert check(tmp_path, tables).ok
+
+
+def test_record_appointed_without_shortlisting(tmp_path: Path) -> None:
+    records = record_tables(staff=10, applications=8, responses=5)
+    apps = records["applications"]
+    row = int(apps.index[apps["shortlisted"] == 0][0])
+    apps.loc[row, "appointed"] = 1
+    problem = only_error(check(tmp_path, records))
+    assert (problem.sheet, problem.row, problem.column) == ("applications", row + 2, "appointed")
+    assert problem.message == "appointed (1) is more than shortlisted (0)"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_duplicate_rows(tmp_path: Path, form: str) -> None:
+    tables = small_aggregate()
+    extra = pd.DataFrame({"ethnicity": ["indian "], "pay_band": [BANDS[2]], "headcount": [1]})
+    tables["workforce"] = pd.concat([tables["workforce"], extra], ignore_index=True)
+    problem = only_error(check(tmp_path, tables, form))
+    assert (problem.sheet, problem.row, problem.column) == ("workforce", 7, "pay_band")
+    assert problem.message == "duplicate row: the same service, ethnicity, pay_band as row 5"
+
+
+def test_duplicate_through_service_aliases(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["recruitment"] = pd.DataFrame({
+        "service": ["Adults", "Adult social care"], "ethnicity": ["Indian", "Indian"],
+        "shortlisted": [3, 4], "appointed": [1, 1]})
+    problem = only_error(check(tmp_path, tables))
+    assert (problem.row, problem.message) == (
+        3, "duplicate row: the same service, ethnicity as row 2")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_pay_band_not_in_band_order(tmp_path: Path, form: str) -> None:
+    tables = small_aggregate()
+    tables["workforce"].loc[3, "pay_band"] = "£70,000 and above"
+    problem = only_error(check(tmp_path, tables, form))
+    assert (problem.sheet, problem.row, problem.column, problem.value) == (
+        "workforce", 5, "pay_band", "£70,000 and above")
+    assert problem.message == "pay band not in the band order of the parameter file; did you " \
+                              "mean '£70,000 and over'?"
+    assert problem.expected == "one of pay_bands: " + ", ".join(BANDS)
+
+
+def test_band_order_without_parameters_is_a_notice(tmp_path: Path) -> None:
+    report = check(tmp_path, small_aggregate(), params=make_params(pay_bands=None))
+    assert report.ok
+    (notice,) = [p for p in report.notices if "pay_bands" in p.message]
+    assert notice.message.endswith(
+        "ordered by the first amount each names, lowest first: less than £30,000 < "
+        "£70,000 and over")
+
+
+def test_disciplinary_without_headcount_needs_workforce(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    del tables["workforce"]
+    problem = only_error(check(tmp_path, tables, "xlsx"))
+    assert problem.sheet == "disciplinary"
+    assert "'disciplinary' has no headcount column" in problem.message
+    assert "no 'workforce' table" in problem.message
+    assert problem.expected == "a 'workforce' table, or a 'headcount' column in 'disciplinary'"
+
+
+def test_split_table_against_unsplit_workforce(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["disciplinary"]["service"] = ["adults", "children"]
+    problem = only_error(check(tmp_path, tables))
+    assert problem.message.startswith("'disciplinary' is split by service but 'workforce' is not")
+
+
+def test_aggregate_and_record_forms_of_one_table(tmp_path: Path) -> None:
+    records = record_tables(staff=10, applications=5, responses=5)
+    tables = {**records, "recruitment": small_aggregate()["recruitment"]}
+    problem = only_error(check(tmp_path, tables))
+    assert problem.sheet == "recruitment"
+    assert "'applications' already builds 'recruitment'" in problem.message
+
+
+def test_missing_tables_are_notices(tmp_path: Path) -> None:
+    tables = {"workforce": small_aggregate()["workforce"]}
+    report = check(tmp_path, tables, params=make_params(senior_bands=[BANDS[2]]))
+    assert report.ok
+    messages = [p.message for p in report.notices]
+    assert "M2 not collected (no recruitment table)" in messages
+    assert "M6, M7a, M7b not collected (no survey table)" in messages
+    assert any(m.startswith("M9: no senior_management table; senior management taken from the "
+                            "senior_bands") for m in messages)
+
+
+def test_metadata_synthetic_must_be_true_or_false(tmp_path: Path) -> None:
+    meta = pd.DataFrame({"key": ["source", "synthetic"], "value": ["x", "maybe"]})
+    problem = only_error(check(tmp_path, {**small_aggregate(), "metadata": meta}))
+    assert (problem.sheet, problem.row, problem.value) == ("metadata", 3, "maybe")
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def _csv_return(tmp_path: Path) -> ReturnRef:
+    return write(tmp_path, small_aggregate(), "csv")
+
+
+def test_empty_csv_file(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "survey.csv").write_bytes(b"")
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.file == str(ref.path / "survey.csv")
+    assert problem.message == "empty file: no header row and no data"
+
+
+def test_header_only_csv_file(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "survey.csv").write_text("ethnicity,question,respondents,yes\n\n")
+    problem = only_error(validate_return(ref, make_params()))
+    assert (problem.sheet, problem.message) == ("survey", "no data rows below the header")
+
+
+def test_non_utf8_csv(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    text = "ethnicity,shortlisted,appointed\nIndian,3,1\nWhite \u2013 Irish,4,2\n"
+    (ref.path / "recruitment.csv").write_bytes(text.encode("cp1252"))
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.file == str(ref.path / "recruitment.csv")
+    assert problem.row == 3
+    assert problem.message.startswith("not UTF-8 text: byte 0x96 at line 3")
+    assert "UTF-8" in problem.expected
+
+
+def test_ragged_csv(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text("ethnicity,shortlisted,appointed\nIndian,3,1,9,9\n")
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.message.startswith("not a well-formed CSV file")
+
+
+def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text(
+        "ethnicity,shortlisted,appointed\n\nIndian,3,1\n,,\nWhite,4,-2\n")
+    problem = only_error(validate_return(ref, make_params()))
+    assert (problem.row, problem.column, problem.value) == (5, "appointed", "-2")
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "testshire" / "2023.xlsx"
+    path.parent.mkdir()
+    path.write_bytes(b"this is not a zip file")
+    problem = only_error(validate_return(ReturnRef.from_path(path), make_params()))
+    assert problem.message.startswith("cannot be read as an Excel workbook")
+    assert path.read_bytes() == b"this is not a zip file"
+
+
+def test_misspelt_and_unknown_sheets(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["Recruitmnet"] = tables.pop("recruitment")
+    tables["Notes"] = pd.DataFrame({"text": ["hello"]})
+    report = check(tmp_path, tables, "xlsx")
+    problem = only_error(report)
+    assert problem.sheet == "Recruitmnet"
+    assert problem.message == "'Recruitmnet' is not a table of the data contract; did you mean " \
+                              "'recruitment'?"
+    assert any(p.sheet == "Notes" and "ignored" in p.message for p in report.notices)
+
+
+def test_empty_sheet(tmp_path: Path) -> None:
+    tables = {**small_aggregate(), "cpd": pd.DataFrame()}
+    problem = only_error(check(tmp_path, tables, "xlsx"))
+    assert (problem.sheet, problem.message) == ("cpd", "empty: no header row and no data")
+
+
+def test_empty_return_folder(tmp_path: Path) -> None:
+    (tmp_path / "testshire" / "2023").mkdir(parents=True)
+    problem = only_error(validate_return(ReturnRef.from_path(tmp_path / "testshire" / "2023"),
+                                         make_params()))
+    assert problem.message == "the return holds no tables"
+
+
+def test_params_none_still_checks_the_data(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["workforce"].loc[0, "ethnicity"] = "Martian"
+    ref = write(tmp_path, tables, "csv")
+    problem = only_error(validate_return(ref, None))
+    assert problem.value == "Martian"
+
+
+def test_return_given_twice(tmp_path: Path) -> None:
+    ref = write(tmp_path, small_aggregate(), "xlsx")
+    write(tmp_path, small_aggregate(), "csv")
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.message == "the 2023 return is given twice: 2023.xlsx and 2023"
+
+
+def test_semicolon_separated_csv(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text("ethnicity;shortlisted;appointed\nIndian;3;1\n")
+    problem = only_error(validate_return(ref, make_params()))
+    assert problem.message == "fields are separated by ';', not commas"
+    assert (problem.row, problem.value) == (1, "ethnicity;shortlisted;appointed")
+
+
+@pytest.mark.parametrize(("text", "ok"), [("1,234", True), ("12,5", False), ("1,23,456", False)])
+def test_thousands_separators_in_counts(tmp_path: Path, text: str, ok: bool) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text(
+        f'ethnicity,shortlisted,appointed\nIndian,"{text}",1\n', encoding="utf-8")
+    report = validate_return(ref, make_params())
+    assert report.ok is ok
+    if not ok:
+        assert (only_error(report).value, only_error(report).row) == (text, 2)
+
+
+_CELLS = st.one_of(st.none(), st.integers(-3, 200), st.floats(allow_nan=True, allow_infinity=True),
+                   st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                           max_size=12),
+                   st.sampled_from(["H", "Z", "Adults", "£30k", "1,000", " 7 ", "yes", "public"]))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_cell_value_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
+    from wres_tools.contract import ReturnError
+    from wres_tools.io import load_return
+
+    tables = small_aggregate()
+    name = data.draw(st.sampled_from(sorted(tables)))
+    frame = tables[name].astype(object)
+    row = data.draw(st.integers(0, len(frame) - 1))
+    column = data.draw(st.sampled_from(list(frame.columns)))
+    frame.loc[row, column] = data.draw(_CELLS)
+    tables[name] = frame
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = write(Path(tmp), tables, "csv")
+        report = validate_return(ref, make_params())
+        if report.ok:
+            ret = load_return(ref, make_params())
+            assert all(str(t[c].dtype) == "int64" for t in ret.tables.values()
+                       for c in ("headcount", "entered", "yes") if c in t.columns)
+        else:
+            assert all(p.file and p.message for p in report.errors)
+            with pytest.raises(ReturnError):
+                load_return(ref, make_params())
+
+
+def test_workforce_headcount_is_compared_at_the_level_both_tables_name(tmp_path: Path) -> None:
+    tables = small_aggregate()  # workforce: White British 60 + 10, Indian 20 + 2, Not stated 3
+    # "Asian or Asian British" is a group: compared with every Asian category, Indian 22
+    # "BAME" says only minority: compared with every minority, again 22
+    tables["disciplinary"] = pd.DataFrame({
+        "ethnicity": ["White", "Asian or Asian British", "Z"], "entered": [70, 22, 3]})
+    tables["cpd"] = pd.DataFrame({"ethnicity": ["BAME", "White"], "accessed": [23, 1]})
+    problem = only_error(check(tmp_path, tables))
+    assert (problem.sheet, problem.row) == ("cpd", 2)
+    assert problem.message == "accessed (23) is more than the workforce headcount (22) for all, " \
+                              "BAME"
+
+
+def test_a_systematic_fault_is_reported_by_example_and_count(tmp_path: Path) -> None:
+    records = record_tables(staff=100, applications=5, responses=5)
+    records["staff"]["service"] = ["Housing"] * 30 + ["Adults"] * 70
+    report = check(tmp_path, records)
+    rows = [p.row for p in report.errors]
+    assert rows == list(range(2, 22)) + [None]  # the first 20 (rows 2-21), then the count
+    assert report.errors[-1].message == "... and 10 more rows like row 2 (unrecognised service)"
+    assert report.errors[-1].column == "service"

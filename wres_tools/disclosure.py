@@ -1,0 +1,905 @@
+"""Disclosure control on result records: the one place that decides what a published table shows.
+
+``apply_disclosure`` takes the result records of :mod:`wres_tools.metrics` (columns
+:data:`~wres_tools.contract.RESULT_COLUMNS`) and returns them either unchanged (``internal``) or
+fit to leave the team (``published``):
+
+* primary suppression: every count from 1 to ``threshold - 1`` becomes None (zero may be shown);
+* secondary suppression: the counts add up along *lines* - adults + children = all services;
+  asian + black + mixed + other [+ label-only minority staff] = minority; pay bands [+ staff in no
+  band] = whole workforce (M1); minority + white = the known total the data-quality table prints.
+  Rule 1: a line never keeps exactly one hidden cell - the next smallest non-zero cell of it is
+  hidden too. Rule 2: a reader who subtracts along lines, one after another, must not arrive at a
+  hidden count or at a small remainder (label-only staff, staff in no band, which no record
+  shows). Both rules run until nothing changes. The same headcount under several metrics (M3, M5
+  and M8 share the workforce) is hidden under all of them;
+* every derived figure (rate, interval, RL, p value, share, gap, index, four-fifths reading,
+  significance) resting on a hidden count is withheld, with reason "not published: small
+  numbers"; ``unknown_pct`` goes with the unknown count or the known total behind it.
+
+Which cells were hidden, and why, travels with the published frame in ``df.attrs``
+(:class:`SuppressedCells`) and is read back by :func:`suppression_mask`; :func:`display_count`
+turns a cell into the text a table prints. :func:`apply_to_trends`,
+:func:`apply_to_data_quality` and :func:`apply_to_pooled` make the change table, the
+data-quality table and figures pooled over years follow the published results;
+:func:`check_published` is the check every output's tests run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
+from wres_tools.ethnicity import MINORITY_GROUPS
+
+Mode = Literal["published", "internal"]
+MODES: tuple[str, ...] = ("published", "internal")
+
+#: Banner every internal-mode page carries.
+BANNER_INTERNAL = (
+    "Internal use only: contains small numbers. Every count and rate is shown exactly; "
+    "do not publish or share this report outside the team."
+)
+#: The reason put on a record whose figures were withheld, and the words the narrative prints.
+WITHHELD = "not published: small numbers"
+#: How a table shows a count hidden by secondary suppression (not itself small).
+SECONDARY_SYMBOL = "[c]"
+
+#: Count columns of a result record.
+COUNT_COLUMNS: tuple[str, ...] = (
+    "n_group", "events_group", "n_reference", "events_reference", "unknown_count",
+)
+_RATE_GROUP = ("rate_group", "rate_group_ci_low", "rate_group_ci_high")
+_RATE_REFERENCE = ("rate_reference", "rate_reference_ci_low", "rate_reference_ci_high")
+_COMPARISON = (
+    "rl", "rl_ci_low", "rl_ci_high", "rl_nhs_direction", "p_value", "significant", "four_fifths",
+    "gap_pp", "gap_pp_ci_low", "gap_pp_ci_high",
+)
+_SHARE = ("share", "share_ci_low", "share_ci_high", "gap_population_pp")
+_AGAINST_WORKFORCE = ("representation_index", "gap_workforce_pp")
+#: Every derived figure a record may carry: withheld when a count behind it is hidden.
+DERIVED_COLUMNS: tuple[str, ...] = (
+    *_RATE_GROUP, *_RATE_REFERENCE, *_COMPARISON, *_SHARE, "share_workforce",
+    *_AGAINST_WORKFORCE, "unknown_pct",
+)
+
+_ATTRS_KEY = "wres_suppressed_cells"
+_NO_EVENTS = ("M1", "M9")  # metrics whose records carry no event counts
+_REM = "_rem"  # coordinate of a remainder: label-only minority staff, or staff in no pay band
+_WHITE = "white"
+_MINORITY = "minority"
+_SERVICE_PARTS = ("adults", "children")
+_ALL = "all"
+_UNKNOWN = "unknown"
+_KNOWN = "_known"
+
+class SuppressedCells(Mapping[tuple[Any, str], str]):
+    """(row label, count column) -> "primary" | "secondary" for every hidden count of a
+    published frame. Kept in ``df.attrs``; immutable, so pandas' copy of attrs on every column
+    access shares it instead of deep-copying it."""
+
+    def __init__(self, cells: Mapping[tuple[Any, str], str],
+                 known_totals: Iterable[tuple[str, str]] = ()) -> None:
+        self._cells = dict(cells)
+        #: (metric, service) whose known-ethnicity total the data-quality table must not print
+        self.known_totals = frozenset(known_totals)
+
+    def __getitem__(self, key: tuple[Any, str]) -> str:
+        return self._cells[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuppressedCells:
+        return self
+
+
+# A cell of the count lattice: (metric, role, service, pay_band, group).
+# role: "n" | "events" | "unknown"; pay_band None = whole workforce, _REM = in no band;
+# group: minority | asian | black | mixed | other | _REM (label-only minority) | white | unknown.
+Cell = tuple[str, str, str, Any, str]
+
+
+@dataclass(frozen=True)
+class Line:
+    """Cells that add up: ``total`` = sum of ``parts``."""
+
+    total: Cell
+    parts: tuple[Cell, ...]
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (self.total, *self.parts)
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(math.isnan(value))
+    except TypeError:
+        return False
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts; much faster than ``DataFrame.to_dict("records")`` on wide mixed frames."""
+    columns = {c: df[c].tolist() for c in df.columns}
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(),
+                                                                       strict=True)]
+
+
+def _band(value: Any) -> Any:
+    return None if _missing(value) else value
+
+
+# --------------------------------------------------------------------------------------------
+# The lattice: cells read from the records, remainders worked out, and the lines between them.
+
+
+@dataclass
+class _Lattice:
+    values: dict[Cell, int | None]  # every cell, real and remainder; None: not known here
+    places: dict[Cell, list[tuple[Any, str]]]  # real cell -> (row label, column) holding it
+    lines: list[Line]
+    remainders: set[Cell]
+    printed: set[Cell] = field(default_factory=set)  # totals shown elsewhere (data quality)
+
+    def is_real(self, cell: Cell) -> bool:
+        return cell in self.places
+
+    def can_hide(self, cell: Cell) -> bool:
+        """A count on a record, or a known total the data-quality table prints."""
+        return cell in self.places or cell in self.printed
+
+
+def _cells_of(row: Mapping[str, Any]) -> list[tuple[Cell, str]]:
+    metric, service, group = row["metric"], row["service"], row["group"]
+    band = _band(row["pay_band"])
+    return [
+        ((metric, "n", service, band, group), "n_group"),
+        ((metric, "events", service, band, group), "events_group"),
+        ((metric, "n", service, band, _WHITE), "n_reference"),
+        ((metric, "events", service, band, _WHITE), "events_reference"),
+        ((metric, "unknown", service, band, _UNKNOWN), "unknown_count"),
+    ]
+
+
+def _build_lattice(
+    results: pd.DataFrame, known_total_shown: bool, hidden: Mapping[Any, set[str]] | None = None,
+    senior_bands: Sequence[str] = (),
+) -> _Lattice:
+    """Cells, remainders and lines of a results table. ``hidden`` (row label -> count columns)
+    names counts left None by suppression: they are cells of unknown value (for the check of a
+    published table, which no longer holds them). ``senior_bands``: M9 counts that are the sum
+    of these M1 bands form one more line each."""
+    hidden = hidden or {}
+    values: dict[Cell, int | None] = {}
+    places: dict[Cell, list[tuple[Any, str]]] = {}
+    for label, row in zip(results.index, _records(results), strict=True):
+        if row["status"] == "not_collected":
+            continue
+        for cell, column in _cells_of(row):
+            raw = row[column]
+            if _missing(raw):
+                if column in hidden.get(label, ()):
+                    values.setdefault(cell, None)
+                    places.setdefault(cell, []).append((label, column))
+                continue
+            if raw < 0 or raw != int(raw):
+                raise ValueError(
+                    f"result record {row['metric']} / {row['service']} / {row['group']}"
+                    f"{'' if cell[3] is None else ' / ' + str(cell[3])}: column {column} is "
+                    f"{raw!r}; expected a whole number of people >= 0"
+                )
+            value = int(raw)
+            if values.get(cell) is not None and values[cell] != value:
+                raise ValueError(
+                    f"result records {row['metric']} / {row['service']}: column {column} is "
+                    f"{value} on one record and {values[cell]} on another for the same people; "
+                    "expected one count"
+                )
+            values[cell] = value
+            places.setdefault(cell, []).append((label, column))
+
+    lattice = _Lattice(values, places, [], set())
+    metrics = sorted({c[0] for c in values})
+    for metric in metrics:
+        own = [c for c in values if c[0] == metric]
+        bands = sorted({c[3] for c in own if c[3] is not None}, key=str)
+        for role in ("n", "events", "unknown"):
+            cells = [c for c in own if c[1] == role]
+            groups = sorted({c[4] for c in cells}, key=str)
+            for service in sorted({c[2] for c in cells}):
+                _band_lines(lattice, (metric, role, service), bands, groups)
+                if role == "unknown":
+                    continue
+                for band in [None, *bands, _REM]:
+                    _group_line(lattice, (metric, role, service), band)
+                _band_lines(lattice, (metric, role, service), bands, [_REM])
+    # minority + white = the known total, which the data-quality table prints: a cell that can
+    # be hidden like any other (the data-quality table then leaves it out)
+    if known_total_shown:
+        for cell in sorted(values, key=str):
+            metric, role, service, band, group = cell
+            white = (metric, "n", service, None, _WHITE)
+            if role == "n" and band is None and group == _MINORITY and white in values:
+                known = (metric, "n", service, None, _KNOWN)
+                m, w = values[cell], values[white]
+                values[known] = None if m is None or w is None else m + w
+                lattice.printed.add(known)
+                lattice.lines.append(Line(known, (cell, white)))
+    # adults + children = all, for every cell including the remainders and known totals
+    for metric in metrics:
+        if not any(c[0] == metric and c[2] in _SERVICE_PARTS for c in values):
+            continue
+        for role, band, group in sorted({(c[1], c[3], c[4]) for c in values if c[0] == metric},
+                                        key=str):
+            total = (metric, role, _ALL, band, group)
+            if total in values:
+                parts = [(metric, role, s, band, group) for s in _SERVICE_PARTS]
+                _add_line(lattice, total, parts, None)
+    # M9 from senior bands: senior managers = the M1 headcount of those bands, group by group
+    if senior_bands:
+        for cell in sorted(values, key=str):
+            metric, role, service, band, group = cell
+            if metric == "M9" and role == "n" and band is None:
+                parts = [("M1", "n", service, b, group) for b in senior_bands]
+                if any(p in values for p in parts):
+                    _add_line(lattice, cell, parts, None)
+    lattice.lines.sort(key=lambda line: str(line.cells))
+    return lattice
+
+
+def _add_line(lattice: _Lattice, total: Cell, parts: list[Cell], remainder: Cell | None) -> None:
+    """Add total = sum(parts) [+ remainder]; a line the data does not add up along is left out."""
+    values = lattice.values
+    amounts = [values.get(c, 0) for c in (total, *parts)]  # no record: nobody there
+    rest = None if None in amounts else amounts[0] - sum(amounts[1:])  # type: ignore[operator]
+    if rest is not None and rest < 0:
+        return
+    if remainder is not None and rest != 0:
+        values[remainder] = rest
+        lattice.remainders.add(remainder)
+        parts = [*parts, remainder]
+    elif rest is not None and rest > 0:
+        return
+    lattice.lines.append(Line(total, tuple(parts)))
+
+
+def _band_lines(lattice: _Lattice, at: tuple[str, str, str], bands: list[Any],
+                groups: list[str]) -> None:
+    """M1: the pay bands add up to the whole workforce; staff in no band are a remainder."""
+    metric, role, service = at
+    for group in groups:
+        total = (metric, role, service, None, group)
+        if bands and total in lattice.values:
+            parts = [(metric, role, service, b, group) for b in bands]
+            _add_line(lattice, total, parts, (metric, role, service, _REM, group))
+
+
+def _group_line(lattice: _Lattice, at: tuple[str, str, str], band: Any) -> None:
+    """The high-level groups add up to minority; label-only minority staff are a remainder."""
+    metric, role, service = at
+    total = (metric, role, service, band, _MINORITY)
+    if total in lattice.values:
+        parts = [(metric, role, service, band, g) for g in MINORITY_GROUPS]
+        _add_line(lattice, total, parts, (metric, role, service, band, _REM))
+
+
+# --------------------------------------------------------------------------------------------
+# Suppression: primary, then the two rules on lines, to a fixed point.
+
+
+def _attack(lattice: _Lattice, known: set[Cell]) -> dict[Cell, tuple[Line, int | None]]:
+    """A reader's attack: wherever a line has exactly one cell not known, subtraction gives it;
+    repeat until nothing more comes. Returns cell -> (the line that gave it away, its value, None
+    where a value behind it is not known here). Cells with no record hold nobody: known zeros."""
+    values: dict[Cell, int | None] = {c: lattice.values[c] for c in known}
+    for line in lattice.lines:
+        for cell in line.cells:
+            if cell not in lattice.values:
+                values[cell] = 0
+    found: dict[Cell, tuple[Line, int | None]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for line in lattice.lines:
+            unknown = [c for c in line.cells if c not in values]
+            if len(unknown) != 1:
+                continue
+            cell = unknown[0]
+            others = [values[c] for c in line.parts if c != cell]
+            if None in others:
+                value = None
+            elif cell == line.total:
+                value = sum(others)
+            else:
+                total = values[line.total]
+                value = None if total is None else total - sum(others)
+            values[cell] = value
+            found[cell] = (line, value)
+            changed = True
+    return found
+
+
+def _canon(cell: Cell, value: int) -> tuple[Any, ...]:
+    """Headcounts and unknown counts with the same place and value are the same people across
+    metrics (M3, M5 and M8 share the workforce denominator): hide them together everywhere."""
+    metric, role, service, band, group = cell
+    if role in ("n", "unknown") and value:
+        return ("*", role, service, band, group, value)
+    return cell
+
+
+class _Suppressor:
+    def __init__(self, lattice: _Lattice, threshold: int) -> None:
+        self.lat = lattice
+        self.threshold = threshold
+        self.hidden: set[tuple[Any, ...]] = set()
+        self.by_cell: dict[Cell, list[Line]] = {}
+        for line in lattice.lines:
+            for cell in line.cells:
+                self.by_cell.setdefault(cell, []).append(line)
+        for cell in [*lattice.places, *lattice.printed]:
+            if self.small(lattice.values[cell]):
+                self.hide(cell)
+
+    def small(self, value: int) -> bool:
+        return 0 < value < self.threshold
+
+    def hide(self, cell: Cell) -> None:
+        self.hidden.add(_canon(cell, self.lat.values[cell]))
+
+    def is_hidden(self, cell: Cell) -> bool:
+        return self.lat.can_hide(cell) and _canon(cell, self.lat.values[cell]) in self.hidden
+
+    def partner(self, cells: Iterable[Cell], besides: Cell | None = None) -> Cell | None:
+        """The next smallest non-zero published cell (a zero one only if nothing else is left)."""
+        options = [
+            c for c in cells if c != besides and self.lat.can_hide(c) and not self.is_hidden(c)
+        ]
+        if not options:
+            return None
+        return min(options, key=lambda c: (self.lat.values[c] == 0, self.lat.values[c], str(c)))
+
+    def lone_hidden(self) -> bool:
+        """Rule 1: no line has exactly one hidden cell (a reader who knows every remainder
+        could work it out). Returns whether anything was hidden."""
+        changed = False
+        for line in self.lat.lines:
+            hidden = [c for c in line.cells if self.is_hidden(c)]
+            if len(hidden) == 1:
+                other = self.partner(line.cells, besides=hidden[0])
+                if other is not None:
+                    self.hide(other)
+                    changed = True
+        return changed
+
+    def derivable(self) -> dict[Cell, tuple[Line, int | None]]:
+        """What a reader can work out by subtracting along lines from what is shown."""
+        shown = [*self.lat.places, *self.lat.printed]
+        return _attack(self.lat, {c for c in shown if not self.is_hidden(c)})
+
+    def small_remainders(self) -> bool:
+        """Rule 2: neither a hidden count nor a small remainder may be derivable through a chain
+        of lines (a remainder worked out on one line opens another). Returns whether anything
+        was hidden."""
+        changed = False
+        for cell, (line, _) in sorted(self.derivable().items(), key=lambda item: str(item[0])):
+            value = self.lat.values[cell]
+            given_away = (self.is_hidden(cell) and value != 0) or (
+                cell in self.lat.remainders and self.small(value))
+            if not given_away:
+                continue
+            other = self.partner(line.cells, besides=cell)
+            if other is None:  # the line holds only remainders: break another one open
+                rems = [c for c in line.cells if c != cell and c in self.lat.remainders]
+                for rem in sorted(rems, key=str):
+                    for near in self.by_cell.get(rem, []):
+                        other = self.partner(near.cells)
+                        if other is not None:
+                            break
+                    if other is not None:
+                        break
+            if other is not None:
+                self.hide(other)
+                changed = True
+        return changed
+
+    def run(self) -> None:
+        while True:
+            while self.lone_hidden():
+                pass
+            if not self.small_remainders():
+                return
+
+
+# --------------------------------------------------------------------------------------------
+# The public functions.
+
+
+def _check_mode(mode: str, threshold: int) -> None:
+    if mode not in MODES:
+        raise ValueError(f"disclosure mode {mode!r}: expected 'published' or 'internal'")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ValueError(f"disclosure threshold {threshold!r}: expected a whole number >= 1")
+
+
+def _check_columns(results: pd.DataFrame) -> None:
+    missing = [c for c in RESULT_COLUMNS if c not in results.columns]
+    if missing:
+        raise ValueError(f"result records lack column(s) {', '.join(missing)}; "
+                         "expected every column of contract.RESULT_COLUMNS")
+    if not results.index.is_unique:
+        raise ValueError("result records have a repeated index; expected one label per record")
+
+
+def apply_disclosure(
+    results: pd.DataFrame, mode: Mode, threshold: int, *, known_total_shown: bool = True,
+    senior_bands: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The result records as they may be shown in ``mode``; the input is never changed.
+
+    ``internal``: unchanged but for ``disclosure``. ``published``: hidden counts are None (the
+    count columns become object dtype), ``suppressed`` is True on every record with a hidden
+    count, derived figures resting on a hidden count are None (such a column becomes object) and
+    ``reason`` says "not published: small numbers". ``known_total_shown`` (default True, the
+    safe choice) treats minority + white as a published total, as the data-quality table shows it.
+    ``senior_bands`` (Parameters.senior_bands): when M9 is counted from those M1 bands, its counts
+    are their sum, a line like any other; pass them so a hidden band cannot be worked out. Which
+    cells are hidden, and whether as small (primary) or to protect one (secondary), is kept
+    in ``attrs`` for :func:`suppression_mask`.
+    """
+    _check_mode(mode, threshold)
+    _check_columns(results)
+    out = results.copy()
+    out["disclosure"] = mode
+    if mode == "internal":
+        out.attrs.pop(_ATTRS_KEY, None)
+        return out
+
+    lattice = _build_lattice(results, known_total_shown, senior_bands=senior_bands or ())
+    sup = _Suppressor(lattice, threshold)
+    sup.run()
+
+    cells: dict[tuple[Any, str], str] = {}
+    for cell, places in lattice.places.items():
+        if sup.is_hidden(cell):
+            kind = "primary" if sup.small(lattice.values[cell]) else "secondary"
+            for place in places:
+                cells[place] = kind
+
+    hidden_totals = {(c[0], c[2]) for c in lattice.printed if sup.is_hidden(c)}
+    return _hide(out, cells, hidden_totals)
+
+
+def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
+          hidden_totals: set[tuple[str, str]]) -> pd.DataFrame:
+    """Blank the hidden count cells of ``out`` (a copy, changed in place and returned) and
+    withhold every derived figure resting on one; mark ``suppressed`` and ``reason``."""
+    hidden_of: dict[Any, set[str]] = {}
+    for label, column in cells:
+        hidden_of.setdefault(label, set()).add(column)
+    rows = list(out.index)
+    for column in COUNT_COLUMNS:  # whole numbers or None, never a float or NaN
+        out[column] = pd.Series(
+            [None if _missing(v) or column in hidden_of.get(label, ()) else int(v)
+             for label, v in zip(rows, out[column], strict=True)],
+            index=out.index, dtype=object,
+        )
+    whole = _whole_workforce_hidden(out, hidden_of)
+    known_hidden = {(m, s, None) for m, s in hidden_totals} | {
+        (m, s, _band(b)) for label, m, s, b, g in zip(
+            rows, out["metric"], out["service"], out["pay_band"], out["group"], strict=True)
+        if g == _MINORITY and hidden_of.get(label, set()) & {"n_group", "n_reference"}
+    }
+    withheld: dict[str, list[Any]] = {c: [] for c in DERIVED_COLUMNS}
+    any_withheld: set[Any] = set()
+    for label, row in zip(rows, _records(out), strict=True):
+        hidden = hidden_of.get(label, set())
+        group_hidden = bool(hidden & {"n_group", "events_group"})
+        ref_hidden = bool(hidden & {"n_reference", "events_reference"})
+        share_hidden = bool(hidden & {"n_group", "n_reference"})
+        workforce_hidden = whole.get((row["service"], row["group"]), False)
+        if row["metric"] == "M1" and _band(row["pay_band"]) is None:
+            workforce_hidden = workforce_hidden or share_hidden
+        rules = [
+            (_RATE_GROUP, group_hidden),
+            (_RATE_REFERENCE, ref_hidden),
+            (_COMPARISON, group_hidden or ref_hidden),
+            (_SHARE, share_hidden),
+            (("share_workforce",), workforce_hidden),
+            (_AGAINST_WORKFORCE, share_hidden or workforce_hidden),
+        ]
+        for columns, withhold in rules:
+            if withhold:
+                for column in columns:
+                    if not _missing(row[column]):
+                        withheld[column].append(label)
+                        any_withheld.add(label)
+        # unknown / (minority + white + unknown): withheld with any of the three; a data-quality
+        # figure, so the record's reason is left alone
+        place = (row["metric"], row["service"], _band(row["pay_band"]))
+        if ("unknown_count" in hidden or "n_reference" in hidden or place in known_hidden) \
+                and not _missing(row["unknown_pct"]):
+            withheld["unknown_pct"].append(label)
+    for column, labels in withheld.items():
+        if labels:  # None, as the metric engine leaves a figure it cannot compute
+            drop = set(labels)
+            out[column] = pd.Series(
+                [None if label in drop else v for label, v in zip(rows, out[column], strict=True)],
+                index=out.index, dtype=object,
+            )
+    out["suppressed"] = [bool(hidden_of.get(label)) or label in any_withheld for label in rows]
+    out["reason"] = [
+        _withheld_reason(reason) if label in any_withheld else reason
+        for label, reason in zip(rows, out["reason"], strict=True)
+    ]
+    out.attrs[_ATTRS_KEY] = SuppressedCells(cells, hidden_totals)
+    return out
+
+
+
+def _withheld_reason(reason: Any) -> str:
+    if _missing(reason) or not str(reason).strip() or str(reason).startswith(WITHHELD):
+        return WITHHELD if _missing(reason) or not str(reason).strip() else str(reason)
+    return f"{WITHHELD}; {reason}"
+
+
+def _whole_workforce_hidden(
+    out: pd.DataFrame, hidden_of: Mapping[Any, set[str]]
+) -> dict[tuple[str, str], bool]:
+    """(service, group) -> whether the M1 whole-workforce counts behind ``share_workforce`` are
+    hidden; M1 bands and M9 take their workforce share from that record."""
+    result: dict[tuple[str, str], bool] = {}
+    m1 = out[(out["metric"] == "M1") & out["pay_band"].map(_missing)]
+    for label, service, group in zip(m1.index, m1["service"], m1["group"], strict=True):
+        result[(service, group)] = bool(hidden_of.get(label, set()) & {"n_group", "n_reference"})
+    return result
+
+
+def suppression_mask(published: pd.DataFrame) -> pd.DataFrame:
+    """For each record and count column: "" (shown or never computed), "primary" (a count from 1
+    to threshold-1) or "secondary" (hidden so a small one cannot be worked out).
+
+    The kinds come from the ``attrs`` :func:`apply_disclosure` set. A frame that lost them (read
+    back from JSON, or built by ``pd.concat``) still gets "secondary" for every hidden cell of a
+    record marked ``suppressed`` - the safe reading, as it never prints a bound.
+    """
+    kinds: Mapping[tuple[Any, str], str] | None = published.attrs.get(_ATTRS_KEY)
+    mask = pd.DataFrame("", index=published.index, columns=list(COUNT_COLUMNS), dtype=object)
+    if kinds is not None:
+        for (label, column), kind in kinds.items():
+            if label in mask.index:
+                mask.at[label, column] = kind
+        return mask
+    flagged = published["suppressed"].fillna(False).astype(bool) & (
+        published["status"] != "not_collected"
+    )
+    for column in COUNT_COLUMNS:
+        mask.loc[flagged & published[column].map(_missing), column] = "secondary"
+    return mask
+
+
+def display_count(value: Any, suppressed: bool | str, threshold: int) -> str:
+    """The text a table prints for a count: "1,234"; "<5" for a small one hidden (``suppressed``
+    = "primary"); "[c]" for one hidden to protect a small one ("secondary": it may be large, so
+    "<5" would be untrue) or when only a bool is known (True); "" when there is no count.
+
+    ``suppressed`` is the cell's entry of :func:`suppression_mask`, or a bool.
+    """
+    if not _missing(value):
+        return f"{int(value):,}"
+    if suppressed == "primary":
+        return f"<{threshold}"
+    if suppressed == "secondary" or suppressed is True:
+        return SECONDARY_SYMBOL
+    return ""
+
+
+def symbols_note(threshold: int) -> str:
+    """Explains "<5" and "[c]" under a table."""
+    return (f"<{threshold}: a count from 1 to {threshold - 1}, not shown. {SECONDARY_SYMBOL}: "
+            f"not shown, so that a count under {threshold} cannot be worked out from a total.")
+
+
+def apply_to_trends(
+    trends: pd.DataFrame, published_results_by_year: Mapping[int, pd.DataFrame]
+) -> pd.DataFrame:
+    """Withhold every change whose figure in either year was withheld (or is not in that year's
+    published results): value_then, value_now, change, its interval, p value and significance
+    become None and ``reason`` says "not published: small numbers". Never mutates its input."""
+    figure_of = {"rl": "rl", "share_pp": "share"}
+    shown: dict[tuple[Any, ...], bool] = {}
+    for year, df in published_results_by_year.items():
+        for row in _records(df):
+            key = (int(year), row["metric"], row["service"], row["group"], _band(row["pay_band"]))
+            for measure, column in figure_of.items():
+                shown[(*key, measure)] = not _missing(row[column])
+    out = trends.copy()
+    columns = ["value_then", "value_now", "change", "change_ci_low", "change_ci_high",
+               "p_value", "significant"]
+    withhold = []
+    for label, row in zip(out.index, _records(out), strict=True):
+        if _missing(row["change"]) and _missing(row["value_now"]) and _missing(row["value_then"]):
+            continue
+        ends = [row["year"], row["year_then"]]
+        for year in ends:
+            key = (int(year), row["metric"], row["service"], row["group"], _band(row["pay_band"]),
+                   row["measure"])
+            if not shown.get(key, False):
+                withhold.append(label)
+                break
+    for column in columns:
+        if withhold:
+            out[column] = out[column].astype(object)
+            out.loc[withhold, column] = None
+    if withhold:
+        out["reason"] = out["reason"].astype(object)
+        for label in withhold:
+            out.at[label, "reason"] = _withheld_reason(out.at[label, "reason"])
+    return out
+
+
+def apply_to_pooled(
+    pooled: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame], years: Sequence[int],
+    threshold: int,
+) -> pd.DataFrame:
+    """Records pooled over ``years`` (M3 over the latest two, counts summed) as they may be
+    published beside each year's published results.
+
+    A pooled count is the sum of the years' counts, so it is shown only where every year's
+    count is shown: a pooled count beside one hidden year would give that year away by
+    subtraction. Hiding cell by cell where any year hid it keeps every line of the pooled
+    table at 0 or 2+ hidden cells (a union of such patterns). Derived figures follow as in
+    :func:`apply_disclosure`. Internal years leave the records unchanged but for the mode.
+    """
+    _check_mode("published", threshold)
+    _check_columns(pooled)
+    frames = [published_by_year[y] for y in years if y in published_by_year]
+    mode = "published" if any(set(f["disclosure"]) != {"internal"} for f in frames) \
+        else "internal"
+    out = pooled.copy()
+    out["disclosure"] = mode
+    if mode == "internal":
+        return out
+    shown: dict[tuple[Any, ...], bool] = {}
+    held: set[tuple[Any, ...]] = set()  # (year, metric, service): a group with no record is 0
+    for year in years:
+        df = published_by_year.get(year)
+        for row in _records(df) if df is not None else []:
+            key = (row["metric"], row["service"], row["group"], _band(row["pay_band"]))
+            held.add((year, row["metric"], row["service"]))
+            for column in COUNT_COLUMNS:
+                shown[(year, *key, column)] = not _missing(row[column])
+
+    def shown_in(year: int, key: tuple[Any, ...], column: str) -> bool:
+        if (year, *key, column) in shown:
+            return shown[(year, *key, column)]
+        return (year, key[0], key[1]) in held
+    cells: dict[tuple[Any, str], str] = {}
+    for label, row in zip(out.index, _records(out), strict=True):
+        key = (row["metric"], row["service"], row["group"], _band(row["pay_band"]))
+        for column in COUNT_COLUMNS:
+            value = row[column]
+            if _missing(value):
+                continue
+            if 0 < value < threshold:
+                cells[(label, column)] = "primary"
+            elif value and not all(shown_in(y, key, column) for y in years):
+                cells[(label, column)] = "secondary"
+    return _hide(out, cells, set())
+
+
+_SURVEY_METRICS = {"public": "M6", "colleagues": "M7a", "managers": "M7b"}
+
+
+def _metric_of(table: str, question: Any) -> str | None:
+    if table == "survey":
+        return _SURVEY_METRICS.get(str(question))
+    for metric, name in METRIC_TABLES.items():
+        if name == table:
+            return metric
+    return None
+
+
+def apply_to_data_quality(
+    dq: pd.DataFrame, published: pd.DataFrame, threshold: int
+) -> pd.DataFrame:
+    """The data-quality table (metrics.data_quality: table, service, known, unknown, unknown_pct,
+    question, counted, unknown_events) as it may be shown beside ``published`` results.
+
+    ``known`` is hidden where :func:`apply_disclosure` hid that known total (it is a cell of
+    the results' lines: minority + white), ``unknown`` where the results hid ``unknown_count``;
+    ``unknown_pct`` goes with either. ``unknown_events`` (unknowns among appointments, leavers,
+    ...) is suppressed here: under the threshold, and then the next smallest of its service line
+    (adults + children = all). A row with no published record falls back to hiding small
+    counts. Internal results leave the table unchanged. Never mutates its input.
+    """
+    _check_mode("published", threshold)
+    out = dq.copy()
+    if published.empty or set(published["disclosure"]) == {"internal"}:
+        return out
+    kinds = published.attrs.get(_ATTRS_KEY)
+    whole: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _records(published):
+        if row["group"] == _MINORITY and _band(row["pay_band"]) is None:
+            whole[(row["metric"], row["service"])] = row
+    if isinstance(kinds, SuppressedCells):
+        totals_hidden = set(kinds.known_totals)
+    else:
+        totals_hidden = {key for key, row in whole.items() if _missing(row["unknown_pct"])}
+
+    def small(value: Any) -> bool:
+        return not _missing(value) and 0 < value < threshold
+
+    rows = _records(out)
+    known, unknown, pct = [], [], []
+    for row in rows:
+        key = (_metric_of(str(row["table"]), row.get("question")), row["service"])
+        record = whole.get(key)  # type: ignore[arg-type]
+        if record is None or record["status"] == "not_collected":
+            hide_known, hide_unknown = small(row["known"]), small(row["unknown"])
+        else:
+            hide_known = key in totals_hidden or small(row["known"])
+            hide_unknown = _missing(record["unknown_count"]) or small(row["unknown"])
+        known.append(None if hide_known or _missing(row["known"]) else int(row["known"]))
+        unknown.append(None if hide_unknown or _missing(row["unknown"]) else int(row["unknown"]))
+        pct.append(None if hide_known or hide_unknown else row["unknown_pct"])
+    out["known"] = pd.Series(known, index=out.index, dtype=object)
+    out["unknown"] = pd.Series(unknown, index=out.index, dtype=object)
+    out["unknown_pct"] = pd.Series(pct, index=out.index, dtype=object)
+    if "unknown_events" in out.columns:
+        out["unknown_events"] = _suppress_service_lines(out, rows, "unknown_events", threshold)
+    return out
+
+
+def _suppress_service_lines(out: pd.DataFrame, rows: list[dict[str, Any]], column: str,
+                            threshold: int) -> pd.Series:
+    """One count column of a small table: primary, then adults + children = all lines."""
+    values = [None if _missing(r[column]) else int(r[column]) for r in rows]
+    hidden = {i for i, v in enumerate(values) if v is not None and 0 < v < threshold}
+    lines: dict[tuple[Any, Any], dict[str, int]] = {}
+    for i, r in enumerate(rows):
+        if values[i] is not None:
+            lines.setdefault((r["table"], r.get("question")), {})[r["service"]] = i
+    changed = True
+    while changed:
+        changed = False
+        for members in lines.values():
+            if _ALL not in members or not set(_SERVICE_PARTS) & set(members):
+                continue
+            cells = list(members.values())
+            if len([i for i in cells if i in hidden]) == 1:
+                others = [i for i in cells if i not in hidden]
+                if others:
+                    hidden.add(min(others, key=lambda i: (values[i] == 0, values[i], i)))
+                    changed = True
+    return pd.Series([None if i in hidden else v for i, v in enumerate(values)],
+                     index=out.index, dtype=object)
+
+
+# --------------------------------------------------------------------------------------------
+# The check every output's tests run.
+
+
+def check_published(
+    df: pd.DataFrame, threshold: int, original: pd.DataFrame | None = None,
+    senior_bands: Sequence[str] | None = None,
+) -> list[str]:
+    """Every way ``df`` breaks the published rules, in words; an empty list means none.
+
+    Checked from the published table alone: no count from 1 to threshold-1; mode is published;
+    no derived figure beside a hidden count behind it; no line with exactly one hidden cell; no
+    small remainder (label-only minority staff, staff in no band) derivable from what is shown.
+    With ``original`` (the internal records, same index) the remainders' true values are used, so
+    a zero remainder counts as known, and each hidden cell is checked against the original.
+    """
+    problems: list[str] = []
+
+    def where(label: Any, row: Mapping[str, Any]) -> str:
+        band = _band(row["pay_band"])
+        return (f"record {label!r} ({row['metric']} / {row['service']} / {row['group']}"
+                f"{'' if band is None else ' / ' + str(band)})")
+
+    if original is not None:
+        missing = [label for label in df.index if label not in original.index]
+        if missing:
+            raise ValueError(f"records {missing[:5]} of the published table are not in the "
+                             "original; expected the internal records it was made from")
+        original = original.loc[df.index]
+        before = dict(zip(df.index, _records(original), strict=True))
+    hidden_of: dict[Any, set[str]] = {}
+    rows = _records(df)
+    for label, row in zip(df.index, rows, strict=True):
+        if row["disclosure"] != "published":
+            problems.append(f"{where(label, row)}: disclosure is {row['disclosure']!r}")
+        for column in COUNT_COLUMNS:
+            value = row[column]
+            if not _missing(value) and 0 < value < threshold:
+                problems.append(f"{where(label, row)}: {column} = {value} is under {threshold}")
+        if row["status"] == "not_collected":
+            continue
+        if original is not None:
+            hidden = {c for c in COUNT_COLUMNS
+                      if _missing(row[c]) and not _missing(before[label][c])}
+        elif row["suppressed"] is True or row["suppressed"] == 1:
+            hidden = {c for c in COUNT_COLUMNS if _missing(row[c])
+                      and not (c.startswith("events") and row["metric"] in _NO_EVENTS)}
+        else:
+            hidden = set()
+        hidden_of[label] = hidden
+        if hidden and row["suppressed"] is not True and row["suppressed"] != 1:
+            problems.append(f"{where(label, row)}: counts hidden but suppressed is not True")
+        for columns, behind in [
+            (_RATE_GROUP, {"n_group", "events_group"}),
+            (_RATE_REFERENCE, {"n_reference", "events_reference"}),
+            (_COMPARISON, {"n_group", "events_group", "n_reference", "events_reference"}),
+            (_SHARE, {"n_group", "n_reference"}),
+            (_AGAINST_WORKFORCE, {"n_group", "n_reference"}),
+            (("unknown_pct",), {"unknown_count", "n_reference"}
+             | ({"n_group"} if row["group"] == _MINORITY else set())),
+        ]:
+            for column in columns:
+                if hidden & behind and not _missing(row[column]):
+                    problems.append(f"{where(label, row)}: {column} is shown although "
+                                    f"{', '.join(sorted(hidden & behind))} is hidden")
+
+    source = df if original is None else original
+    lattice = _build_lattice(source, known_total_shown=True, senior_bands=senior_bands or (),
+                             hidden=None if original is not None else hidden_of)
+    hidden_cells: set[Cell] = set()
+    for cell, places in lattice.places.items():
+        flags = [column in hidden_of.get(label, ()) for label, column in places]
+        if any(flags):
+            hidden_cells.add(cell)
+            if not all(flags):
+                problems.append(f"count {cell} is hidden on one record but shown on another")
+    if original is not None:  # the same people under several metrics are hidden everywhere
+        seen: dict[tuple[Any, ...], set[bool]] = {}
+        for cell in lattice.places:
+            seen.setdefault(_canon(cell, lattice.values[cell]), set()).add(cell in hidden_cells)
+        for canon, flags in seen.items():
+            if len(flags) > 1:
+                problems.append(f"count {canon[1:]} is hidden under one metric and shown under "
+                                "another")
+    # known totals (minority + white) the data-quality table leaves out: as apply_disclosure
+    # recorded them, or, in a frame that lost its attrs, where unknown_pct was withheld
+    kinds = df.attrs.get(_ATTRS_KEY)
+    if isinstance(kinds, SuppressedCells):
+        totals_hidden = set(kinds.known_totals)
+    else:
+        totals_hidden = {(row["metric"], row["service"]) for row in rows
+                         if row["group"] == _MINORITY and _band(row["pay_band"]) is None
+                         and _missing(row["unknown_pct"])}
+    for total in lattice.printed:
+        if (total[0], total[2]) in totals_hidden:
+            hidden_cells.add(total)
+        elif (value := lattice.values[total]) is not None and 0 < value < threshold:
+            problems.append(f"known total {total[:3]} = {value} is under {threshold} but may be "
+                            "printed")
+    for line in lattice.lines:
+        hidden = [c for c in line.cells if c in hidden_cells]
+        shown = [c for c in line.cells if lattice.can_hide(c) and c not in hidden_cells]
+        if len(hidden) == 1 and shown:
+            problems.append(f"line {_describe_line(line)}: exactly one hidden cell {hidden[0]}")
+    known = {c for c in [*lattice.places, *lattice.printed] if c not in hidden_cells}
+    for cell, (line, value) in _attack(lattice, known).items():
+        if cell in hidden_cells and value != 0:
+            problems.append(f"hidden count {cell} can be worked out from {_describe_line(line)}")
+        elif cell in lattice.remainders and value is not None and 0 < value < threshold:
+            problems.append(f"remainder {cell} = {value} can be worked out from "
+                            f"{_describe_line(line)}")
+    return problems
+
+
+def _describe_line(line: Line) -> str:
+    return f"{line.total} = {' + '.join(str(p) for p in line.parts)}"

@@ -1,0 +1,578 @@
+"""Read an authority-year return (an Excel workbook or a folder of CSV files, aggregate tables or
+record-level extracts) into the tidy canonical tables of :class:`~wres_tools.contract.Return`.
+
+Every file is read once, into :class:`RawTable` frames of stripped strings indexed by the row number
+a spreadsheet shows (header = row 1), so that :mod:`wres_tools.validate` can name the place of every
+problem and the tidy tables are built from the same frames afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from wres_tools.contract import (
+    AGGREGATE_TABLES,
+    ALL_SERVICES,
+    METADATA_TABLE,
+    POPULATION_TABLE,
+    RECORD_TABLES,
+    SERVICE_ALIASES,
+    SURVEY_QUESTIONS,
+    Problem,
+    Return,
+    ReturnError,
+    ValidationReport,
+)
+from wres_tools.ethnicity import UnknownEthnicityLabel, classify
+from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
+
+Form = Literal["xlsx", "csv"]
+
+#: Every table name a return may hold.
+KNOWN_TABLES: tuple[str, ...] = (
+    *AGGREGATE_TABLES, *RECORD_TABLES, POPULATION_TABLE, METADATA_TABLE,
+)
+
+#: Aggregate tables built from each record-level extract.
+RECORD_BUILDS: dict[str, tuple[str, ...]] = {
+    "staff": ("workforce", "fitness_to_practise", "disciplinary", "cpd", "leavers",
+              "senior_management"),
+    "applications": ("recruitment",),
+    "survey_responses": ("survey",),
+}
+
+#: 0/1 flag columns of the record-level extracts.
+RECORD_FLAGS: dict[str, tuple[str, ...]] = {
+    "staff": ("senior_manager", "registered", "disciplinary", "ftp", "cpd", "left"),
+    "applications": ("shortlisted", "appointed"),
+    "survey_responses": (),
+}
+
+#: Identifier column of each record-level extract.
+RECORD_IDS: dict[str, str] = {
+    "staff": "staff_id", "applications": "application_id", "survey_responses": "respondent_id",
+}
+
+_YEAR = re.compile(r"^\d{4}$")
+
+try:  # calamine reads a 100,000-row workbook about five times faster than openpyxl
+    import python_calamine  # noqa: F401
+
+    EXCEL_ENGINE = "calamine"
+except ImportError:  # pragma: no cover - an environment without the pinned lock
+    EXCEL_ENGINE = "openpyxl"
+
+
+# --- where returns are ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnRef:
+    """Where one return lives: ``<authority>/<year>.xlsx`` or ``<authority>/<year>/``."""
+
+    authority: str
+    year: int
+    path: Path
+    form: Form
+
+    @classmethod
+    def from_path(cls, path: Path | str) -> ReturnRef:
+        """Parse ``<authority>/<year>.xlsx`` or ``<authority>/<year>/`` (a folder of CSV files)."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        if path.is_dir():
+            year, form = path.name, "csv"
+        elif path.suffix.lower() == ".xlsx":
+            year, form = path.stem, "xlsx"
+        else:
+            hint = (f"; save it as .xlsx (Excel 2007 or later) rather than {path.suffix}"
+                    if path.suffix.lower() in (".xls", ".xlsm", ".xlsb", ".ods") else "")
+            raise ValueError(
+                f"{path}: expected a return as <authority>/<year>.xlsx or a folder "
+                f"<authority>/<year>/ of CSV files{hint}"
+            )
+        if not _YEAR.match(year):
+            raise ValueError(
+                f"{path}: the name {year!r} is not a year; expected <authority>/<year>.xlsx or "
+                "<authority>/<year>/, e.g. ashbury/2023.xlsx"
+            )
+        authority = path.resolve().parent.name
+        return cls(authority=authority, year=int(year), path=path, form=form)  # type: ignore[arg-type]
+
+
+def _hidden(path: Path) -> bool:
+    return path.name.startswith((".", "~$", "_"))
+
+
+def find_returns(data_dir: Path | str) -> list[ReturnRef]:
+    """Every return under ``data_dir``, sorted by (authority, year).
+
+    Skips the ``parameters`` folder, hidden files and anything not named like a return.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"{data_dir}: data folder not found")
+    refs = []
+    for authority in data_dir.iterdir():
+        if not authority.is_dir() or _hidden(authority) or authority.name == "parameters":
+            continue
+        for entry in authority.iterdir():
+            if _hidden(entry):
+                continue
+            is_xlsx = entry.is_file() and entry.suffix.lower() == ".xlsx"
+            is_folder = entry.is_dir() and _YEAR.match(entry.name)
+            if (is_xlsx and _YEAR.match(entry.stem)) or is_folder:
+                refs.append(ReturnRef.from_path(entry))
+    return sorted(refs, key=lambda r: (r.authority, r.year, r.form))
+
+
+# --- reading once --------------------------------------------------------------------------------
+
+
+@dataclass
+class RawTable:
+    """One sheet or CSV file as read: stripped strings (blank = NA), index = spreadsheet row."""
+
+    name: str  # the contract's table name
+    file: str  # the workbook, or the CSV file
+    sheet: str  # the sheet name as written, or the CSV file's stem
+    frame: pd.DataFrame  # columns: normalised names; index "row": 2 for the first data row
+    headers: dict[str, str]  # normalised column name -> header as written
+
+    def header(self, column: str) -> str:
+        """The column's header as written in the file."""
+        return self.headers.get(column, column)
+
+    def place(self, severity: str, message: str, **where: object) -> Problem:
+        """A problem located in this table."""
+        return Problem(severity, self.file, message, sheet=self.sheet, **where)  # type: ignore[arg-type]
+
+
+@dataclass
+class RawReturn:
+    """Every table of one return as read, and the problems met while reading."""
+
+    ref: ReturnRef
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def normalise_name(name: object) -> str:
+    """A sheet, file or column name folded for matching: case, outer spaces, inner spaces/dashes."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+#: Strip one cell; blank (or not text) becomes None. Applied to every cell in one numpy pass.
+_strip_cell = np.frompyfunc(lambda v: (v.strip() or None) if isinstance(v, str) else None, 1, 1)
+
+
+def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tuple[
+    RawTable | None, list[Problem]
+]:
+    """Header from the first non-blank row; data below, indexed by spreadsheet row number."""
+    grid = pd.DataFrame(_strip_cell(grid.to_numpy(dtype=object)), dtype="str",
+                        index=pd.RangeIndex(1, len(grid) + 1, name="row"))
+    filled = grid.notna().any(axis=1)
+    if not filled.any():
+        return None, [Problem("error", file, "empty: no header row and no data", sheet=sheet,
+                              expected="a header row naming the columns, then one row per line")]
+    header_row = int(filled.idxmax())
+    headers_written = grid.loc[header_row]
+    data = grid.loc[header_row + 1:]
+    data = data[data.notna().any(axis=1)]
+    problems: list[Problem] = []
+    columns: list[str] = []
+    headers: dict[str, str] = {}
+    keep = []
+    for position, written in enumerate(headers_written):
+        if pd.isna(written):
+            if data.iloc[:, position].notna().any():
+                problems.append(Problem(
+                    "error", file, "a column holds data but has no header", sheet=sheet,
+                    row=header_row, column=get_column_letter(position + 1),
+                    expected="a header naming the column"))
+            continue
+        norm = normalise_name(written)
+        if norm in headers:
+            problems.append(Problem(
+                "error", file, f"column {written!r} appears twice", sheet=sheet, row=header_row,
+                column=str(written), expected="each column once"))
+            continue
+        headers[norm] = str(written)
+        columns.append(norm)
+        keep.append(position)
+    frame = data.iloc[:, keep].copy()
+    frame.columns = pd.Index(columns)
+    return RawTable(name, file, sheet, frame, headers), problems
+
+
+#: Other spellings of a table name that are not mistakes.
+TABLE_ALIASES: dict[str, str] = {"fitness_to_practice": "fitness_to_practise"}
+
+
+def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem]) -> str | None:
+    """The contract name of a sheet or CSV file, or None (with a problem) when it is not one."""
+    name = normalise_name(written)
+    name = TABLE_ALIASES.get(name, name)
+    if name in KNOWN_TABLES:
+        return name
+    near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75)
+    if near:
+        problems.append(Problem(
+            "error", file, f"{written!r} is not a table of the data contract; did you mean "
+            f"{near[0]!r}?", sheet=sheet, value=written, expected=f"the table name {near[0]!r}"))
+    else:
+        problems.append(Problem(
+            "notice", file, f"{written!r} is not a table of the data contract; ignored",
+            sheet=sheet))
+    return None
+
+
+def _decode_csv(path: Path) -> tuple[str | None, Problem | None]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Problem("error", str(path), f"cannot be read: {exc.strerror}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(
+            "error", str(path), f"not UTF-8 text: byte {data[exc.start]:#04x} at line {line} "
+            f"cannot be decoded ({exc.reason})", row=line,
+            expected="a CSV file saved as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')")
+    if not text.strip():
+        return None, Problem("error", str(path), "empty file: no header row and no data",
+                             expected="a header row naming the columns, then one row per line")
+    return text, None
+
+
+def _read_csv_folder(raw: RawReturn) -> None:
+    for path in sorted(raw.ref.path.iterdir()):
+        if _hidden(path) or path.is_dir():
+            continue
+        if path.suffix.lower() != ".csv":
+            raw.problems.append(Problem("notice", str(path), "not a CSV file; ignored"))
+            continue
+        name = _table_name(path.stem, str(path), None, raw.problems)
+        if name is None:
+            continue
+        if name in raw.tables:
+            raw.problems.append(Problem(
+                "error", str(path), f"a second file for table {name!r} "
+                f"(first: {raw.tables[name].file})", expected="one file per table"))
+            continue
+        text, problem = _decode_csv(path)
+        if problem is not None:
+            raw.problems.append(problem)
+            continue
+        header = next(line for line in text.splitlines() if line.strip())
+        separator = next((sep for sep in (";", "\t", "|") if sep in header), None)
+        if "," not in header and separator is not None:
+            raw.problems.append(Problem(
+                "error", str(path), f"fields are separated by {separator!r}, not commas",
+                row=1, value=header, expected="a comma-separated (CSV) file"))
+            continue
+        try:
+            grid = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
+                               skip_blank_lines=False)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raw.problems.append(Problem(
+                "error", str(path), f"not a well-formed CSV file: {exc}".strip(),
+                expected="the same number of comma-separated fields on every line"))
+            continue
+        table, problems = _frame_from_grid(grid, name, str(path), path.stem)
+        raw.problems += problems
+        if table is not None:
+            raw.tables[name] = table
+
+
+def _read_workbook(raw: RawReturn) -> None:
+    path = raw.ref.path
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine=EXCEL_ENGINE)
+    except Exception as exc:  # noqa: BLE001 - whatever the parser meets, the file is unreadable
+        raw.problems.append(Problem(
+            "error", str(path), f"cannot be read as an Excel workbook ({type(exc).__name__}: "
+            f"{exc})", expected="an .xlsx workbook with one sheet per table"))
+        return
+    for sheet, grid in sheets.items():
+        name = _table_name(sheet, str(path), sheet, raw.problems)
+        if name is None:
+            continue
+        if name in raw.tables:
+            raw.problems.append(Problem(
+                "error", str(path), f"a second sheet for table {name!r} (first: "
+                f"{raw.tables[name].sheet!r})", sheet=sheet, expected="one sheet per table"))
+            continue
+        table, problems = _frame_from_grid(grid, name, str(path), sheet)
+        raw.problems += problems
+        if table is not None:
+            raw.tables[name] = table
+
+
+def read_raw(ref: ReturnRef) -> RawReturn:
+    """Read every sheet or CSV file of the return once; never modifies the files."""
+    raw = RawReturn(ref)
+    twin = ref.path.with_suffix("") if ref.form == "xlsx" else ref.path.with_name(
+        f"{ref.path.name}.xlsx")
+    if twin.exists():
+        raw.problems.append(Problem(
+            "error", str(ref.path), f"the {ref.year} return is given twice: {ref.path.name} and "
+            f"{twin.name}", expected="one return per authority and year: a workbook or a folder"))
+    if ref.form == "xlsx":
+        _read_workbook(raw)
+    else:
+        _read_csv_folder(raw)
+    return raw
+
+
+# --- parsing columns (shared by validation and tidy building) ------------------------------------
+
+
+def service_key(text: str) -> str:
+    """A service spelling folded for :data:`~wres_tools.contract.SERVICE_ALIASES`."""
+    text = text.replace("\u2019", "").replace("'", "")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def services(table: RawTable) -> pd.Series:
+    """Canonical service of every row: adults / children, ``all`` without a service column (or an
+    empty one), NA where blank or unrecognised."""
+    frame = table.frame
+    if "service" not in frame.columns or frame["service"].isna().all():
+        return pd.Series(ALL_SERVICES, index=frame.index, dtype="str")
+    values = frame["service"]
+    lookup = {v: SERVICE_ALIASES.get(service_key(v)) for v in values.dropna().unique()}
+    return values.map(lookup).astype("str")
+
+
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def numbers(table: RawTable, column: str) -> pd.Series:
+    """A count, share or flag column as floats (NA where blank or not a number).
+
+    Thousands separators are dropped ("1,234" is 1234); any other comma ("1,5") is not a number.
+    """
+    values = table.frame[column]
+    grouped = values.str.match(_THOUSANDS).fillna(False).astype(bool)
+    if grouped.any():
+        values = values.where(~grouped, values.str.replace(",", "", regex=False))
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def ethnicity_labels(table: RawTable) -> pd.Series:
+    """The ethnicity label as given, stripped; blank becomes ''."""
+    return table.frame["ethnicity"].fillna("").astype("str")
+
+
+def ethnicity_columns(labels: pd.Series) -> pd.DataFrame:
+    """census_category, group and ethnic_class of every label (each distinct label resolved once).
+
+    Raises :class:`~wres_tools.ethnicity.UnknownEthnicityLabel` for a label that does not resolve.
+    """
+    resolved = {label: classify(label) for label in labels.unique()}
+    return pd.DataFrame({
+        "census_category": labels.map({k: e.census_category for k, e in resolved.items()}),
+        "group": labels.map({k: e.group for k, e in resolved.items()}),
+        "ethnic_class": labels.map({k: e.ethnic_class for k, e in resolved.items()}),
+    }, index=labels.index).astype("str")
+
+
+def recognised(labels: pd.Series) -> pd.Series:
+    """True where an ethnicity label resolves (each distinct label tried once)."""
+    def ok(label: object) -> bool:
+        try:
+            classify(label)
+        except UnknownEthnicityLabel:
+            return False
+        return True
+
+    lookup = {label: ok(label) for label in labels.dropna().unique()}
+    return labels.map(lookup).fillna(True).astype(bool)
+
+
+# --- tidy tables ---------------------------------------------------------------------------------
+
+
+def _tidy(frame: pd.DataFrame, keys: tuple[str, ...], counts: list[str]) -> pd.DataFrame:
+    """Sum counts by (service, ethnicity, keys), add the ethnicity columns, sort, int64 counts."""
+    by = ["service", "ethnicity", *keys]
+    summed = frame.groupby(by, sort=True, dropna=False)[counts].sum().reset_index()
+    eth = ethnicity_columns(summed["ethnicity"])
+    out = pd.concat([summed[["service", "ethnicity"]], eth, summed[[*keys, *counts]]], axis=1)
+    out[counts] = out[counts].astype("int64")
+    return out.sort_values(by, kind="stable").reset_index(drop=True)
+
+
+def _base(table: RawTable) -> pd.DataFrame:
+    return pd.DataFrame({"service": services(table), "ethnicity": ethnicity_labels(table)})
+
+
+def tidy_aggregate(table: RawTable) -> pd.DataFrame:
+    """An aggregate table (already validated) in tidy form."""
+    spec = AGGREGATE_TABLES[table.name]
+    frame = _base(table)
+    for key in spec.keys:
+        values = table.frame[key].astype("str")
+        frame[key] = values.str.lower() if key == "question" else values
+    counts = [c for c in (*spec.counts, *spec.optional_counts) if c in table.frame.columns]
+    for column in counts:
+        frame[column] = numbers(table, column)
+    return _tidy(frame, spec.keys, counts)
+
+
+def tidy_records(table: RawTable) -> dict[str, pd.DataFrame]:
+    """The aggregate tables a record-level extract (already validated) builds."""
+    frame = _base(table)
+    for flag in RECORD_FLAGS[table.name]:
+        frame[flag] = numbers(table, flag)
+    if table.name == "staff":
+        frame["pay_band"] = table.frame["pay_band"].astype("str")
+        frame["headcount"] = 1.0
+        sums = {
+            "fitness_to_practise": {"registered": "registered", "entered": "ftp"},
+            "disciplinary": {"entered": "disciplinary"},
+            "cpd": {"accessed": "cpd"},
+            "leavers": {"left": "left"},
+            "senior_management": {"headcount": "senior_manager"},
+        }
+        out = {"workforce": _tidy(frame, ("pay_band",), ["headcount"])}
+        for name, columns in sums.items():
+            renamed = frame.assign(**{new: frame[old] for new, old in columns.items()})
+            out[name] = _tidy(renamed, (), list(columns))
+        return out
+    if table.name == "applications":
+        return {"recruitment": _tidy(frame, (), ["shortlisted", "appointed"])}
+    parts = []
+    for question in SURVEY_QUESTIONS:
+        answers = table.frame[question].str.lower()
+        parts.append(frame.assign(
+            question=question,
+            respondents=answers.notna().astype("float64"),
+            yes=(answers == "yes").astype("float64"),
+        ))
+    return {"survey": _tidy(pd.concat(parts), ("question",), ["respondents", "yes"])}
+
+
+def tidy_population(raw: RawReturn, params: Parameters | None) -> pd.DataFrame | None:
+    """ethnicity, group, ethnic_class, share (summing to 1), from the return's population table
+    or else the parameter file; None when neither has one."""
+    table = raw.tables.get(POPULATION_TABLE)
+    if table is not None:
+        column = "share" if "share" in table.frame.columns else "count"
+        labels = ethnicity_labels(table)
+        values = numbers(table, column)
+    elif params is not None and params.population:
+        labels = pd.Series(list(params.population), dtype="str")
+        values = pd.Series(list(params.population.values()), dtype="float64")
+    else:
+        return None
+    frame = pd.DataFrame({"ethnicity": labels.to_numpy(), "value": values.to_numpy()})
+    frame = frame.groupby("ethnicity", sort=True)["value"].sum().reset_index()
+    eth = ethnicity_columns(frame["ethnicity"])
+    total = frame["value"].sum()
+    return pd.DataFrame({
+        "ethnicity": frame["ethnicity"],
+        "group": eth["group"],
+        "ethnic_class": eth["ethnic_class"],
+        "share": frame["value"] / total if total else frame["value"],
+    })
+
+
+TRUE_WORDS = {"true", "yes", "1", "y"}
+FALSE_WORDS = {"false", "no", "0", "n"}
+
+
+def metadata(raw: RawReturn) -> dict[str, str]:
+    """The optional metadata table as {key (normalised): value}."""
+    table = raw.tables.get(METADATA_TABLE)
+    if table is None or not {"key", "value"} <= set(table.frame.columns):
+        return {}
+    frame = table.frame.dropna(subset=["key"])
+    return {normalise_name(k): ("" if pd.isna(v) else str(v))
+            for k, v in zip(frame["key"], frame["value"], strict=True)}
+
+
+def is_synthetic(raw: RawReturn) -> bool:
+    """True when the metadata table says ``synthetic: true``."""
+    return metadata(raw).get("synthetic", "").strip().lower() in TRUE_WORDS
+
+
+def build_tables(raw: RawReturn) -> dict[str, pd.DataFrame]:
+    """The tidy aggregate tables of a validated return, keyed and ordered as AGGREGATE_TABLES."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name, table in raw.tables.items():
+        if name in AGGREGATE_TABLES:
+            tables[name] = tidy_aggregate(table)
+        elif name in RECORD_TABLES:
+            tables.update(tidy_records(table))
+    return {name: tables[name] for name in AGGREGATE_TABLES if name in tables}
+
+
+def granularity(raw: RawReturn) -> Literal["aggregate", "record"]:
+    """'record' when any table came from a record-level extract."""
+    return "record" if any(name in RECORD_TABLES for name in raw.tables) else "aggregate"
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load_return(ref: ReturnRef, params: Parameters | None) -> Return:
+    """Read, validate and tidy one return.
+
+    Raises :class:`~wres_tools.contract.ReturnError` carrying the whole report when there are
+    errors; notices travel in ``Return.notices``.
+    """
+    from wres_tools.validate import validate_raw
+
+    raw = read_raw(ref)
+    report = validate_raw(raw, params)
+    if not report.ok:
+        raise ReturnError(report)
+    return Return(
+        authority=ref.authority,
+        year=ref.year,
+        source=ref.path,
+        tables=build_tables(raw),
+        population=tidy_population(raw, params),
+        synthetic=is_synthetic(raw) or bool(params is not None and params.synthetic),
+        granularity=granularity(raw),
+        notices=tuple(report.notices),
+    )
+
+
+def load_all(
+    data_dir: Path | str, parameters_dir: Path | None = None
+) -> Iterator[tuple[ReturnRef, Parameters | None, Return | ReturnError]]:
+    """Every return under ``data_dir`` with its parameters: the Return, or the ReturnError (whose
+    report also holds the parameter file's problems) when it cannot be used."""
+    params_dir = resolve_parameters_dir(Path(data_dir), parameters_dir)
+    checked: dict[str, tuple[Parameters | None, ValidationReport]] = {}
+    for ref in find_returns(data_dir):
+        if ref.authority not in checked:
+            checked[ref.authority] = check_parameters(ref.authority, params_dir)
+        params, param_report = checked[ref.authority]
+        try:
+            ret = load_return(ref, params)
+        except ReturnError as exc:
+            exc.report.problems[:0] = param_report.problems
+            yield ref, params, ReturnError(exc.report)
+            continue
+        if params is None:
+            report = ValidationReport(str(ref.path), list(param_report.problems))
+            yield ref, params, ReturnError(report)
+            continue
+        yield ref, params, ret

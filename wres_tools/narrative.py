@@ -1,0 +1,490 @@
+"""Result records -> the plain-English sentences a report prints.
+
+Every figure a report states in words comes from here, never typed into a notebook. The register
+is a council's equality report: plain, cautious, never a cause. Each sentence about a relative
+likelihood (RL) says both whether it lies outside the 0.80-1.25 range and whether the difference
+is statistically significant; nothing is called significant when Fisher's p is 0.05 or more. In
+published mode a figure that disclosure control withheld is never stated: the sentence says
+"not published: small numbers" instead.
+
+The words per metric (population noun, event phrase in two forms, direction, what data the
+metric needs) come from :data:`wres_tools.metrics.METRICS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from wres_tools.disclosure import WITHHELD
+from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
+from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+
+LOW, HIGH = FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH
+RANGE = f"{LOW:.2f}–{HIGH:.2f}"
+
+
+_SERVICE_PREFIX = {"adults": "In adults' services, ", "children": "In children's services, "}
+
+
+# ---------------------------------------------------------------------------------------------
+# Number formatting: the one place that decides how a figure is printed.
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(math.isnan(value))
+    except TypeError:
+        return False
+
+
+def fmt_rl(value: float) -> str:
+    """A relative likelihood or ratio: two decimal places, "0.52"."""
+    return f"{value:.2f}"
+
+
+def fmt_pct(fraction: float, places: int = 1) -> str:
+    """A rate or share held as a fraction, as a percentage: 0.1234 -> "12.3%"."""
+    return f"{100 * fraction:.{places}f}%"
+
+
+def fmt_signed(value: float, places: int = 1) -> str:
+    """A signed difference: "+3.0", "−1.2" (a true minus sign), "0.0"."""
+    text = f"{abs(value):.{places}f}"
+    if float(text) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def fmt_count(value: int) -> str:
+    """A count with thousands separators: 1234 -> "1,234"."""
+    return f"{int(value):,}"
+
+
+def fmt_ci(low: float, high: float, fmt: Any = fmt_rl, level: int = 95) -> str:
+    """An interval: "95% CI 0.41 to 0.66" (``fmt`` prints each end)."""
+    return f"{level}% CI {fmt(low)} to {fmt(high)}"
+
+
+_FRACTIONS = [
+    (1 / 2, "half"), (1 / 3, "a third"), (2 / 3, "two thirds"), (1 / 4, "a quarter"),
+    (3 / 4, "three quarters"), (1 / 5, "a fifth"), (2 / 5, "two fifths"),
+    (3 / 5, "three fifths"), (1 / 10, "a tenth"),
+]
+_TIMES = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times",
+          7: "seven times", 8: "eight times", 9: "nine times", 10: "ten times"}
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
+          9: "nine"}
+
+
+def likelihood_words(rl: float) -> str:
+    """An RL in everyday words: 0.52 -> "about half as likely", 2.0 -> "about twice as likely",
+    1.03 -> "about as likely", 0.85 -> "about 15% less likely", 1.3 -> "about 30% more likely".
+    Below 1 the nearest of a few plain fractions is used when within 0.04 of it.
+    """
+    if rl <= 0:
+        return "not at all likely"
+    if 0.9 < rl < 1.1:
+        return "about as likely"
+    if rl < 1:
+        value, words = min(_FRACTIONS, key=lambda f: abs(rl - f[0]))
+        if abs(rl - value) <= 0.04:
+            return f"about {words} as likely"
+        if rl < 0.1:
+            return "less than a tenth as likely"
+        return f"about {round(100 * (1 - rl))}% less likely"
+    if 1.45 <= rl <= 1.55:
+        return "about one and a half times as likely"
+    if rl < 1.75:
+        return f"about {round(100 * (rl - 1))}% more likely"
+    halves = round(rl * 2) / 2
+    if halves > 10:
+        return "more than ten times as likely"
+    whole = int(halves)
+    if halves == whole:
+        return f"about {_TIMES[whole]} as likely"
+    return f"about {_WORDS[whole]} and a half times as likely"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces shared by the sentences.
+
+
+def _value(record: Mapping[str, Any], column: str) -> Any:
+    value = record.get(column)
+    return None if _missing(value) else value
+
+
+def _withheld(record: Mapping[str, Any]) -> bool:
+    reason = _value(record, "reason")
+    return bool(reason) and str(reason).startswith(WITHHELD)
+
+
+def _group(record: Mapping[str, Any]) -> str:
+    return GROUP_ADJECTIVES.get(str(record.get("group")), str(record.get("group")))
+
+
+def _start(record: Mapping[str, Any], text: str) -> str:
+    """Put the service in front ("In adults' services, ...") or capitalise the first letter."""
+    prefix = _SERVICE_PREFIX.get(str(record.get("service")), "")
+    if prefix:
+        return prefix + text
+    return text[:1].upper() + text[1:]
+
+
+def _is_significant(record: Mapping[str, Any]) -> bool | None:
+    """Fisher's p decides when it is known; never significant at p >= 0.05."""
+    p = _value(record, "p_value")
+    if p is not None:
+        return p < 0.05
+    flag = _value(record, "significant")
+    return None if flag is None else bool(flag)
+
+
+def _wording(record: Mapping[str, Any]) -> MetricDef:
+    metric = str(record.get("metric"))
+    if metric not in METRICS:
+        raise ValueError(f"result record for metric {metric!r}: expected one of "
+                         f"{', '.join(METRICS)}")
+    return METRICS[metric]
+
+
+def _counts(events: Any, n: Any) -> str:
+    if events is None or n is None:
+        return ""
+    return f" ({fmt_count(events)} of {fmt_count(n)})"
+
+
+def _caution(record: Mapping[str, Any]) -> list[str]:
+    if _value(record, "small_numbers"):
+        return ["This figure rests on small numbers and should be read with care."]
+    return []
+
+
+def not_collected(metric: str) -> str:
+    """What a report says for a metric the return did not hold, and what it would need."""
+    wording = METRICS[metric]
+    return (f"{wording.short_title} was not collected in this return. To report it, the return "
+            f"needs {wording.needs}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# One function per kind of metric.
+
+
+def describe_ratio(record: Mapping[str, Any]) -> list[str]:
+    """M2-M8: the RL with its interval and everyday words; the range and significance; the
+    four-fifths reading; both rates; the gap for the survey metrics; a small-numbers caution."""
+    w = _wording(record)
+    group = _group(record)
+    status = record.get("status")
+    if status == "not_collected":
+        return [not_collected(str(record["metric"]))]
+    rl = _value(record, "rl")
+    if rl is None and _withheld(record):
+        return [_start(record, f"figures comparing {group} and white {w.population} are not "
+                               f"published: small numbers.")]
+    if rl is None:
+        return [*_not_computable(record, w, group), *_rates(record, w, group)]
+
+    low, high = _value(record, "rl_ci_low"), _value(record, "rl_ci_high")
+    if rl == 0:  # "0.00 times as likely" says less than the plain fact
+        ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
+        first = (f"no {group} {w.population} {w.event_past} (a relative likelihood of "
+                 f"{fmt_rl(rl)}{ci}).")
+    else:
+        ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
+        first = (f"{group} {w.population} were {fmt_rl(rl)} times as likely as white "
+                 f"{w.population} to {w.event}{ci}: {likelihood_words(rl)}.")
+    sentences = [_start(record, first)]
+    sentences.append(_range_and_significance(record, rl))
+    reading = _value(record, "four_fifths")
+    if reading == "adverse":
+        sentences.append(f"By the four-fifths rule this is read as adverse impact for {group} "
+                         f"{w.population}.")
+    elif reading == "favourable":
+        sentences.append(f"By the four-fifths rule this is read as favourable to {group} "
+                         f"{w.population}.")
+    elif reading == "within":
+        sentences.append("By the four-fifths rule this is read as no adverse impact.")
+    sentences += _rates(record, w, group)
+    sentences += _gap(record, w, group)
+    return sentences + _caution(record)
+
+
+def _range_and_significance(record: Mapping[str, Any], rl: float) -> str:
+    reading = _value(record, "four_fifths")
+    outside = reading in ("adverse", "favourable") if reading else not LOW <= rl <= HIGH
+    significant = _is_significant(record)
+    where = "outside" if outside else "within"
+    if significant is None:
+        return (f"This is {where} the {RANGE} range; whether the difference is statistically "
+                "significant could not be tested.")
+    agrees = outside == significant
+    test = "statistically significant" if significant else "not statistically significant"
+    return f"This is {where} the {RANGE} range {'and' if agrees else 'but'} {test}."
+
+
+def _rates(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
+    rate_g, rate_r = _value(record, "rate_group"), _value(record, "rate_reference")
+    if rate_g is None:
+        return []
+    own = (f"{fmt_pct(rate_g)} of {group} {w.population}"
+           f"{_counts(_value(record, 'events_group'), _value(record, 'n_group'))} {w.event_past}")
+    if rate_r is None:
+        return [_start(record, own + ".")]
+    white = (f"{fmt_pct(rate_r)} of white {w.population}"
+             f"{_counts(_value(record, 'events_reference'), _value(record, 'n_reference'))}")
+    return [_start(record, f"{own}, against {white}.")]
+
+
+def _gap(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
+    gap = _value(record, "gap_pp")
+    if gap is None:
+        return []
+    low, high = _value(record, "gap_pp_ci_low"), _value(record, "gap_pp_ci_high")
+    ci = f" ({fmt_ci(low, high, fmt_signed)})" if low is not None and high is not None else ""
+    if round(gap, 1) == 0:
+        return [f"The rates for {group} and white {w.population} differ by less than 0.1 "
+                f"percentage points{ci}."]
+    side = "higher" if gap > 0 else "lower"
+    return [f"The rate for {group} {w.population} is {abs(gap):.1f} percentage points {side} "
+            f"than for white {w.population}{ci}."]
+
+
+def _not_computable(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
+    n_g, n_r = _value(record, "n_group"), _value(record, "n_reference")
+    e_r = _value(record, "events_reference")
+    if n_g == 0:
+        text = f"there were no {group} {w.population}, so there is nothing to compare."
+    elif n_r == 0:
+        text = f"there were no white {w.population}, so there is nothing to compare with."
+    elif e_r == 0:
+        text = (f"the relative likelihood cannot be computed: no white {w.population} "
+                f"{w.event_past}, so there is no white rate to compare with.")
+    else:
+        reason = _value(record, "reason") or "the figures needed are missing"
+        text = f"the relative likelihood cannot be computed: {reason}."
+    return [_start(record, text)]
+
+
+def describe_representation(record: Mapping[str, Any]) -> list[str]:
+    """M1, one record: the group's share of staff of known ethnicity in a band (or the whole
+    workforce) with its interval, against the workforce share, and the representation index."""
+    group = _group(record)
+    band = _value(record, "pay_band")
+    where = "the whole workforce" if band is None else f"pay band {band}"
+    if record.get("status") == "not_collected":
+        return [not_collected("M1")]
+    share = _value(record, "share")
+    if share is None:
+        if _withheld(record):
+            return [_start(record, f"figures for {group} staff in {where} are not published: "
+                                   "small numbers.")]
+        reason = _value(record, "reason") or "no staff of known ethnicity"
+        return [_start(record, f"no share can be given for {group} staff in {where}: "
+                               f"{reason}.")]
+    low, high = _value(record, "share_ci_low"), _value(record, "share_ci_high")
+    ci = f" ({fmt_ci(low, high, fmt_pct)})" if low is not None and high is not None else ""
+    text = f"{group} staff made up {fmt_pct(share)} of staff of known ethnicity in {where}{ci}"
+    workforce, index = _value(record, "share_workforce"), _value(record, "representation_index")
+    if band is not None and workforce is not None:
+        text += f", against {fmt_pct(workforce)} of the whole workforce"
+        if index is not None:
+            text += f": a representation index of {fmt_rl(index)}"
+    sentences = [_start(record, text + ".")]
+    if band is not None and index is not None:
+        if index < LOW:
+            sentences.append(f"{group[:1].upper() + group[1:]} staff are fewer in this band than "
+                             "their share of the workforce.")
+        elif index > HIGH:
+            sentences.append(f"{group[:1].upper() + group[1:]} staff are more numerous in this "
+                             "band than their share of the workforce.")
+    return sentences + _caution(record)
+
+
+def band_trend(records: pd.DataFrame) -> str | None:
+    """M1: whether the minority ethnic share falls as pay bands rise, from the records of one
+    service and group in band order (lowest first). None when fewer than two bands are shown."""
+    bands = records[records["pay_band"].map(lambda b: not _missing(b))]
+    shown = [(b, s) for b, s in zip(bands["pay_band"], bands["share"], strict=True)
+             if not _missing(s)]
+    if len(shown) < 2:
+        return None
+    (low_band, low_share), (top_band, top_share) = shown[0], shown[-1]
+    shares = [s for _, s in shown]
+    steps = [b - a for a, b in zip(shares, shares[1:], strict=False)]
+    group = _group(records.iloc[0])
+    ends = (f"from {fmt_pct(low_share)} in the lowest pay band shown ({low_band}) to "
+            f"{fmt_pct(top_share)} in the highest ({top_band})")
+    if all(step < 0 for step in steps):
+        how = "falls at every step up the pay bands"
+    elif all(step > 0 for step in steps):
+        how = "rises at every step up the pay bands"
+    elif abs(top_share - low_share) < 0.01:
+        how = "is much the same at the bottom and top of the pay bands"
+    elif top_share < low_share:
+        how = "is lower at the top of the pay bands than at the bottom"
+    else:
+        how = "is higher at the top of the pay bands than at the bottom"
+    text = f"the {group} share {how}, {ends}."
+    if len(shown) < len(bands):
+        text = text[:-1] + "; some bands are not published: small numbers."
+    return _start(records.iloc[0], text)
+
+
+def describe_senior(record: Mapping[str, Any]) -> list[str]:
+    """M9: the group's share of senior management with its exact interval, against its share of
+    the workforce and of the local population, and the gaps in percentage points."""
+    group = _group(record)
+    if record.get("status") == "not_collected":
+        return [not_collected("M9")]
+    share = _value(record, "share")
+    if share is None:
+        if _withheld(record):
+            return [_start(record, f"figures for {group} senior managers are not published: "
+                                   "small numbers.")]
+        reason = _value(record, "reason") or "no senior managers of known ethnicity"
+        return [_start(record, f"no senior management share can be given for {group} staff: "
+                               f"{reason}.")]
+    low, high = _value(record, "share_ci_low"), _value(record, "share_ci_high")
+    ci = f" ({fmt_ci(low, high, fmt_pct)})" if low is not None and high is not None else ""
+    text = f"{group} staff held {fmt_pct(share)} of senior management posts{ci}"
+    workforce, population = _value(record, "share_workforce"), _value(record, "share_population")
+    against = []
+    if workforce is not None:
+        against.append(f"{fmt_pct(workforce)} of the workforce")
+    if population is not None:
+        against.append(f"{fmt_pct(population)} of the local population")
+    if against:
+        text += ", against " + " and ".join(against)
+    sentences = [_start(record, text + ".")]
+    gaps = []
+    for column, what in (("gap_workforce_pp", "the workforce share"),
+                         ("gap_population_pp", "the population share")):
+        gap = _value(record, column)
+        if gap is not None:
+            side = "below" if gap < 0 else "above"
+            gaps.append(f"{abs(gap):.1f} percentage points {side} {what}" if round(gap, 1)
+                        else f"level with {what}")
+    if gaps:
+        sentences.append(f"That is {' and '.join(gaps)}.")
+    if population is None and not _withheld(record):
+        sentences.append("No population figures for the area were given, so there is no "
+                         "comparison with the local population.")
+    return sentences + _caution(record)
+
+
+def describe_unknowns(record: Mapping[str, Any]) -> str | None:
+    """The data-quality sentence: how many were left out as of unknown ethnicity. None for a
+    record that counted nobody (not collected)."""
+    if record.get("status") == "not_collected":
+        return None
+    w = _wording(record)
+    count, pct = _value(record, "unknown_count"), _value(record, "unknown_pct")
+    if count is None:
+        if record.get("disclosure") == "published" and _value(record, "suppressed"):
+            return _start(record, f"the number of {w.population} whose ethnicity is not known "
+                                  "is not published: small numbers.")
+        return None
+    if count == 0:
+        return _start(record, f"ethnicity is known for every one of the {w.population} "
+                              "counted.")
+    share = f" ({fmt_pct(pct / 100)})" if pct is not None else ""
+    return _start(record, f"ethnicity is not known for {fmt_count(count)} of the "
+                          f"{w.population} counted{share}; they are left out of the comparison.")
+
+
+def describe(record: Mapping[str, Any]) -> list[str]:
+    """The sentences for one result record, by its metric."""
+    metric = record.get("metric")
+    if metric == "M1":
+        return describe_representation(record)
+    if metric == "M9":
+        return describe_senior(record)
+    _wording(record)
+    return describe_ratio(record)
+
+
+def headline(records_for_metric: pd.DataFrame) -> str:
+    """The one-sentence headline of a metric report: all services (or the only service the data
+    holds), minority ethnic against white; for M1 how the share moves up the pay bands."""
+    if records_for_metric.empty:
+        raise ValueError("no result records: expected the records of one metric")
+    metrics = records_for_metric["metric"].unique()
+    if len(metrics) != 1:
+        raise ValueError(f"records of {len(metrics)} metrics ({', '.join(map(str, metrics))}): "
+                         "expected the records of one metric")
+    metric = str(metrics[0])
+    df = records_for_metric[records_for_metric["group"] == "minority"]
+    if df.empty:
+        raise ValueError(f"{metric}: no record for the minority ethnic group")
+    services = list(df["service"].unique())
+    service = "all" if "all" in services else services[0]
+    df = df[df["service"] == service]
+    if (df["status"] == "not_collected").all():
+        return not_collected(metric)
+    if metric == "M1":
+        trend = band_trend(df)
+        if trend is not None:
+            return trend
+        whole = df[df["pay_band"].map(_missing)]
+        return describe_representation(whole.iloc[0].to_dict())[0]
+    return describe(df.iloc[0].to_dict())[0]
+
+
+def describe_change(trend_record: Mapping[str, Any]) -> str:
+    """One sentence on a change over time (a row of trends.change_over_time): from what to what,
+    the interval of the change, and whether it is a statistically significant improvement or
+    worsening by the metric's direction - or no significant change."""
+    metric = str(trend_record.get("metric"))
+    w = METRICS[metric]
+    when = (f"the baseline year ({trend_record['year_then']})"
+            if trend_record.get("compared_with") == "baseline"
+            else f"the previous year ({trend_record['year_then']})")
+    then, now = _value(trend_record, "value_then"), _value(trend_record, "value_now")
+    change = _value(trend_record, "change")
+    if change is None or then is None or now is None:
+        if _withheld(trend_record):
+            return f"The change since {when} is not published: small numbers."
+        reason = _value(trend_record, "reason") or "a figure for one of the years is missing"
+        return f"The change since {when} cannot be computed: {reason}."
+    low, high = _value(trend_record, "change_ci_low"), _value(trend_record, "change_ci_high")
+    group = GROUP_ADJECTIVES.get(str(trend_record.get("group")), str(trend_record.get("group")))
+    if trend_record.get("measure") == "rl":
+        what = "the relative likelihood"
+        moved = _moved(then, now, fmt_rl(then), fmt_rl(now))
+        size = f"a ratio of {fmt_rl(change)}"
+        ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
+        up = change > 1
+    else:
+        band = _value(trend_record, "pay_band")
+        of = {"M1": "of the workforce" if band is None else f"in pay band {band}",
+              "M9": "of senior management"}.get(metric, "")
+        what = f"the {group} share {of}".rstrip()
+        moved = _moved(then, now, fmt_pct(then), fmt_pct(now))
+        size = f"{fmt_signed(change)} percentage points"
+        ci = f", {fmt_ci(low, high, fmt_signed)}" if low is not None and high is not None else ""
+        up = change > 0
+    significant = _is_significant(trend_record)
+    if significant:
+        better = up if w.adverse_when == "low" else not up
+        verdict = f"a statistically significant {'improvement' if better else 'worsening'}"
+    elif significant is None:
+        verdict = "whether this is a significant change could not be tested"
+    else:
+        verdict = "no statistically significant change"
+    prefix = {"adults": " in adults' services", "children": " in children's services"}.get(
+        str(trend_record.get("service")), "")
+    return f"Since {when}{prefix}, {what} has {moved} ({size}{ci}): {verdict}."
+
+
+def _moved(then: float, now: float, then_text: str, now_text: str) -> str:
+    if then_text == now_text:
+        return f"stayed at {now_text}"
+    return f"{'risen' if now > then else 'fallen'} from {then_text} to {now_text}"

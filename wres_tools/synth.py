@@ -1,0 +1,708 @@
+"""Seeded synthetic demo returns: 18 fictional authorities x 2021-2023.
+
+The demo data has to look like real returns without being any: each authority has its own size,
+diversity, pay bands, ethnicity coding and gaps in collection, and the disparities are drawn
+around the published national SC-WRES figures (:data:`NATIONAL_TARGETS`) with variation between
+authorities and a drift over the years. Every count is a binomial (or multinomial) draw, so small
+authorities give the small numbers that disclosure control must handle.
+
+Reproducibility: one seed gives the same bytes. Each authority draws from its own random stream,
+keyed by the seed and its slug (and the year for the yearly counts), so adding or reordering
+authorities never shifts the figures of the others.
+
+Every return carries a ``metadata`` table with ``synthetic = true`` and every parameter file
+``synthetic: true``, so no report can pass demo figures off as a real council's.
+
+The model, per authority (fixed in :data:`AUTHORITIES`: size, minority share, form, coverage,
+pay bands, ethnicity coding) and drawn from its stream (everything else):
+- staff split adults/children 55-72% adults; pay bands pyramid-shaped; the minority share falls
+  as bands rise (log-odds gradient ~0.9 from lowest to highest band); 2-15% unknown ethnicity,
+  improving slowly; the minority share grows 3% (relative) a year;
+- white rates: appointed 20-30% of shortlisted, disciplinary 1-2%, fitness to practise 0.5-1% of
+  the 18-45% registered, CPD 30-50%, survey response 40-60% with yes ~25/12/8%, leaving 12-15%,
+  senior managers 2-4%;
+- minority rate = white rate x the authority's RL, drawn lognormal about :data:`NATIONAL_TARGETS`
+  (sd :data:`BETWEEN_SD`, mean-centred) and moved by :data:`NATIONAL_DRIFT` a year, with a
+  small factor per high-level group; unknown-ethnicity staff have the white rates;
+- population minority share ~1.15x the workforce's (lognormal, so not for every authority).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from wres_tools.contract import AGGREGATE_TABLES, METADATA_TABLE, RECORD_TABLES, SURVEY_QUESTIONS
+from wres_tools.ethnicity import GROUPS, MINORITY_GROUPS
+from wres_tools.writer import Form, write_return
+
+YEARS: tuple[int, ...] = (2021, 2022, 2023)
+DEFAULT_SEED = 2021
+GENERATOR = "wres_tools.synth"
+SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA - not a real authority"
+
+#: The national relative likelihoods (minority rate / white rate) the demo data is drawn around,
+#: from the published SC-WRES figures. They hold for the middle year (2022) and for the three
+#: years pooled: :data:`NATIONAL_DRIFT` moves each year symmetrically about them. M9 is the
+#: likelihood of being a senior manager, which puts the senior share well below the workforce's.
+NATIONAL_TARGETS: dict[str, float] = {
+    "M2": 0.5,  # appointed from shortlisting
+    "M3": 1.4,  # entering formal disciplinary
+    "M4": 2.0,  # entering fitness to practise
+    "M5": 1.0,  # accessing CPD
+    "M6": 1.2,  # harassment from the public
+    "M7a": 1.3,  # from colleagues
+    "M7b": 1.9,  # from managers
+    "M8": 1.1,  # leaving
+    "M9": 0.5,  # being a senior manager
+}
+
+#: Change of log RL per year, centred on :data:`MIDDLE_YEAR` (e.g. appointment slowly improving).
+NATIONAL_DRIFT: dict[str, float] = {
+    "M2": 0.05, "M3": -0.04, "M4": -0.03, "M5": 0.01, "M6": 0.0,
+    "M7a": -0.02, "M7b": -0.04, "M8": 0.0, "M9": 0.04,
+}
+MIDDLE_YEAR = 2022
+
+
+def target_rl(metric: str, year: int) -> float:
+    """The national RL the demo data is drawn around for one year (the target plus drift)."""
+    return NATIONAL_TARGETS[metric] * float(np.exp(NATIONAL_DRIFT[metric] * (year - MIDDLE_YEAR)))
+
+
+#: Spread of authorities' RLs about the national figure (sd on the log scale).
+BETWEEN_SD: dict[str, float] = {m: 0.15 for m in NATIONAL_TARGETS} | {"M4": 0.2}
+
+SKILLS_FOR_CARE_BANDS = ("less than £30,000", "£30,000 to £69,000", "£70,000 and over")
+
+#: Pay band schemes, lowest first: (bands, typical share of staff in each, senior bands).
+PAY_BAND_SCHEMES: dict[str, tuple[tuple[str, ...], tuple[float, ...], tuple[str, ...]]] = {
+    "skills_for_care": (SKILLS_FOR_CARE_BANDS, (0.58, 0.40, 0.02), ("£70,000 and over",)),
+    "njc_scale": (
+        ("Scale 1-2", "Scale 3-4", "Scale 5-6", "SO1-SO2", "PO1-PO3", "PO4-PO7", "Chief Officer"),
+        (0.12, 0.22, 0.20, 0.16, 0.18, 0.10, 0.02),
+        ("PO4-PO7", "Chief Officer"),
+    ),
+    "grades": (
+        tuple(f"Grade {i}" for i in range(1, 13)),
+        (0.04, 0.08, 0.12, 0.13, 0.13, 0.12, 0.11, 0.10, 0.08, 0.05, 0.03, 0.01),
+        ("Grade 11", "Grade 12"),
+    ),
+    "lettered": (
+        tuple(f"Band {c}" for c in "ABCDEFGH"),
+        (0.10, 0.18, 0.20, 0.18, 0.15, 0.11, 0.06, 0.02),
+        ("Band H",),
+    ),
+    "salary": (
+        ("Up to £24,999", "£25,000 to £34,999", "£35,000 to £44,999", "£45,000 to £59,999",
+         "£60,000 and over"),
+        (0.30, 0.30, 0.22, 0.13, 0.05),
+        ("£60,000 and over",),
+    ),
+}
+
+#: Census 2021 categories in the order rows are written, with each one's high-level group and
+#: its usual share within that group (white: British's share is what the others leave).
+CATEGORIES: tuple[tuple[str, str, float], ...] = (
+    ("English, Welsh, Scottish, Northern Irish or British", "white", 0.0),
+    ("Irish", "white", 0.02),
+    ("Gypsy or Irish Traveller", "white", 0.003),
+    ("Roma", "white", 0.004),
+    ("Any other White background", "white", 0.0),  # drawn per authority
+    ("Indian", "asian", 0.35),
+    ("Pakistani", "asian", 0.25),
+    ("Bangladeshi", "asian", 0.10),
+    ("Chinese", "asian", 0.08),
+    ("Any other Asian background", "asian", 0.22),
+    ("African", "black", 0.60),
+    ("Caribbean", "black", 0.30),
+    ("Any other Black, Black British or Caribbean background", "black", 0.10),
+    ("White and Black Caribbean", "mixed", 0.35),
+    ("White and Black African", "mixed", 0.15),
+    ("White and Asian", "mixed", 0.25),
+    ("Any other Mixed or multiple ethnic background", "mixed", 0.25),
+    ("Arab", "other", 0.30),
+    ("Any other ethnic group", "other", 0.70),
+)
+UNKNOWN = len(CATEGORIES)  # index of the unknown-ethnicity cell after the census categories
+_GROUP_OF = np.array([g for _, g, _ in CATEGORIES] + ["unknown"])
+_IS_WHITE = _GROUP_OF == "white"
+_BRITISH = 0  # takes the white share the other white categories leave
+_OTHER_WHITE = [name for name, _, _ in CATEGORIES].index("Any other White background")
+
+#: NHS data dictionary codes for the census categories (2001-based: no Gypsy, Roma or Arab code).
+_NHS_CODE = {
+    "English, Welsh, Scottish, Northern Irish or British": "A", "Irish": "B",
+    "Gypsy or Irish Traveller": "C", "Roma": "C", "Any other White background": "C",
+    "White and Black Caribbean": "D", "White and Black African": "E", "White and Asian": "F",
+    "Any other Mixed or multiple ethnic background": "G", "Indian": "H", "Pakistani": "J",
+    "Bangladeshi": "K", "Any other Asian background": "L", "Caribbean": "M", "African": "N",
+    "Any other Black, Black British or Caribbean background": "P", "Chinese": "R",
+    "Arab": "S", "Any other ethnic group": "S",
+}
+#: Ways a return may write ethnicity: census categories, "Group: category", NHS codes, groups.
+LABEL_STYLES = ("census", "prefixed", "nhs", "group")
+#: Unknown markers a record-level extract mixes with its own (None is a blank cell).
+RECORD_UNKNOWN_MARKERS: tuple[str | None, ...] = ("Prefer not to say", None)
+
+#: Adults' services' share of staff, and the share of staff registered (social workers), drawn
+#: per authority from these ranges.
+_ADULTS_SHARE = (0.55, 0.72)
+_REGISTERED = {"adults": (0.18, 0.28), "children": (0.32, 0.45), "all": (0.25, 0.35)}
+
+
+@dataclass(frozen=True)
+class AuthoritySpec:
+    """What is fixed about one fictional authority; the figures are drawn from the seed."""
+
+    slug: str  # folder name
+    display_name: str
+    ons_code: str  # E99...: a code range ONS does not use
+    staff: int  # headcount in 2021
+    minority_share: float  # minority share of known-ethnicity staff in 2021
+    form: Form = "xlsx"
+    record_level: bool = False
+    service_split: bool = True
+    service_labels: tuple[str, str] = ("adults", "children")
+    fitness_to_practise: bool = True
+    cpd: bool = True
+    pay_bands: str = "njc_scale"  # a key of PAY_BAND_SCHEMES
+    bands_in_parameters: bool = True  # False: the toolkit must infer the band order
+    labels: str = "census"  # a LABEL_STYLES entry
+    unknown_label: str | None = "Not stated"  # None: left blank
+    own_headcounts: bool = False  # disciplinary, cpd and leavers carry their own headcount
+
+    @property
+    def bands(self) -> tuple[str, ...]:
+        return PAY_BAND_SCHEMES[self.pay_bands][0]
+
+    @property
+    def senior_bands(self) -> tuple[str, ...]:
+        return PAY_BAND_SCHEMES[self.pay_bands][2]
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return ("adults", "children") if self.service_split else ("all",)
+
+
+def _spec(n: int, slug: str, name: str, staff: int, share: float, **kw: Any) -> AuthoritySpec:
+    return AuthoritySpec(slug, name, f"E99{n:06d}", staff, share, **kw)
+
+
+#: The 18 demo authorities. Invented compound place names: none is a real English council.
+AUTHORITIES: tuple[AuthoritySpec, ...] = (
+    _spec(1, "ashbury", "Ashbury County Council", 5900, 0.07, pay_bands="grades"),
+    _spec(2, "kestrel-vale", "Kestrel Vale Borough Council", 2300, 0.60, form="csv",
+          record_level=True, labels="census"),
+    _spec(3, "harrowmere", "Harrowmere Council", 780, 0.12, pay_bands="skills_for_care",
+          bands_in_parameters=False, service_split=False, unknown_label=None),
+    _spec(4, "brackenholt", "Brackenholt Metropolitan Borough Council", 3600, 0.32,
+          labels="prefixed", fitness_to_practise=False,
+          service_labels=("Adult Social Care", "Children's Services")),
+    _spec(5, "wyvern-reach", "Wyvern Reach Council", 1450, 0.21, labels="nhs", cpd=False,
+          unknown_label="Z"),
+    _spec(6, "larkspur-downs", "Larkspur Downs County Council", 5100, 0.05,
+          pay_bands="lettered", own_headcounts=True),
+    _spec(7, "merlinford", "City of Merlinford Council", 4600, 0.52, form="csv",
+          labels="prefixed", own_headcounts=True, unknown_label="Prefer not to say"),
+    _spec(8, "oakhollow", "Oakhollow District Council", 320, 0.03, service_split=False,
+          pay_bands="skills_for_care", labels="group", fitness_to_practise=False, cpd=False),
+    _spec(9, "saltmere-bay", "Saltmere Bay Council", 1200, 0.15, record_level=True,
+          labels="nhs", unknown_label="Z", pay_bands="salary"),
+    _spec(10, "thistlecombe", "Thistlecombe Council", 600, 0.09, form="csv",
+          service_split=False, labels="group", pay_bands="salary", cpd=False),
+    _spec(11, "greywater-fen", "Greywater Fen Borough Council", 2700, 0.44, pay_bands="grades",
+          fitness_to_practise=False, service_labels=("Adults' services", "Children's social care")),
+    _spec(12, "hawksridge", "Hawksridge Metropolitan Borough Council", 4100, 0.28,
+          form="csv", pay_bands="skills_for_care", bands_in_parameters=False,
+          unknown_label="Unknown", own_headcounts=True),
+    _spec(13, "linnetby", "Linnetby Council", 950, 0.25, pay_bands="lettered", labels="nhs",
+          unknown_label="Z"),
+    _spec(14, "otterholme", "Otterholme Council", 450, 0.18, record_level=True,
+          pay_bands="skills_for_care"),
+    _spec(15, "rookhaven", "City of Rookhaven Council", 5500, 0.56, labels="prefixed",
+          cpd=False, fitness_to_practise=False),
+    _spec(16, "fernhallow", "Fernhallow Council", 1700, 0.36, service_split=False,
+          pay_bands="skills_for_care", unknown_label=None, own_headcounts=True),
+    _spec(17, "ravensmere", "Ravensmere Borough Council", 2000, 0.40, form="csv",
+          record_level=True, pay_bands="grades",
+          service_labels=("Adult Social Care", "Children's Services")),
+    _spec(18, "stonechat-wolds", "Stonechat Wolds Council", 3100, 0.48, form="csv",
+          service_split=False, labels="group", unknown_label="Not stated"),
+)
+
+#: The authority :func:`record_level_return` builds benchmark extracts for (no parameter file).
+BENCHMARK_SPEC = AuthoritySpec(
+    "benchmark", "Benchmark Council", "E99999999", 100_000, 0.30, record_level=True
+)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def _key(slug: str) -> int:
+    return zlib.crc32(slug.encode("utf-8"))
+
+
+def _rng(seed: int, slug: str, *more: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, _key(slug), *more]))
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """An authority's traits drawn once from its stream: the same in every year."""
+
+    unknown: float
+    unknown_trend: float
+    growth: float
+    adults_share: float
+    band_weights: np.ndarray
+    gradient: float  # log-odds fall of the minority share from lowest to highest band
+    minority_mix: np.ndarray  # asian, black, mixed, other
+    other_white: float
+    population_ratio: float  # population minority share / workforce minority share
+    population_mix: np.ndarray
+    applicant_ratio: float  # minority share of the shortlisted / of the workforce
+    shortlisted_per_staff: float
+    shortlist_rate: float  # shortlisted / applications (record-level extracts)
+    rates: dict[str, float]  # white rates
+    registered: dict[str, float]
+    log_rl: dict[str, float]
+    drift: dict[str, float]
+    group_factor: dict[str, np.ndarray]  # per metric, per minority group; mix-weighted mean 1
+    response: float
+    item_response: float
+
+
+def _profile(spec: AuthoritySpec, seed: int) -> _Profile:
+    """Draw the authority's traits: rates, RLs about the national figures, mixes, trends."""
+    rng = _rng(seed, spec.slug)
+    _, base_weights, _ = PAY_BAND_SCHEMES[spec.pay_bands]
+    mix = rng.dirichlet(30 * np.array([0.42, 0.33, 0.15, 0.10]))
+    log_rl, drift, factor = {}, {}, {}
+    for metric, target in NATIONAL_TARGETS.items():
+        sd = BETWEEN_SD[metric]
+        # mean-centred lognormal: the authorities' RLs average to the national figure
+        log_rl[metric] = float(np.log(target) - sd**2 / 2 + rng.normal(0, sd))
+        drift[metric] = float(NATIONAL_DRIFT[metric] + rng.normal(0, 0.02))
+        f = rng.lognormal(0, 0.15, size=4)
+        factor[metric] = f / float(f @ mix)
+    return _Profile(
+        unknown=float(rng.uniform(0.03, 0.14)),
+        unknown_trend=float(rng.uniform(-0.01, 0.003)),
+        growth=float(rng.normal(0.01, 0.015)),
+        adults_share=float(rng.uniform(*_ADULTS_SHARE)),
+        band_weights=rng.dirichlet(80 * np.array(base_weights)),
+        gradient=float(max(0.3, rng.normal(0.9, 0.25))),
+        minority_mix=mix,
+        other_white=float(rng.uniform(0.04, 0.2)),
+        population_ratio=float(rng.lognormal(np.log(1.15), 0.15)),
+        population_mix=rng.dirichlet(60 * mix),
+        applicant_ratio=float(rng.uniform(1.1, 1.5)),
+        shortlisted_per_staff=float(rng.uniform(0.25, 0.5)),
+        shortlist_rate=float(rng.uniform(0.25, 0.4)),
+        rates={
+            "M2": float(rng.uniform(0.2, 0.3)),
+            "M3": float(rng.uniform(0.01, 0.02)),
+            "M4": float(rng.uniform(0.005, 0.01)),
+            "M5": float(rng.uniform(0.3, 0.5)),
+            "M6": float(0.25 * rng.lognormal(0, 0.12)),
+            "M7a": float(0.12 * rng.lognormal(0, 0.12)),
+            "M7b": float(0.08 * rng.lognormal(0, 0.12)),
+            "M8": float(rng.uniform(0.12, 0.15)),
+            "M9": float(rng.uniform(0.02, 0.04)),
+        },
+        registered={s: float(rng.uniform(*r)) for s, r in _REGISTERED.items()},
+        log_rl=log_rl,
+        drift=drift,
+        group_factor=factor,
+        response=float(rng.uniform(0.4, 0.6)),
+        item_response=float(rng.uniform(0.95, 0.99)),
+    )
+
+
+@dataclass(frozen=True)
+class _Year:
+    """Everything one year's draws need: sizes, shares and per-category probabilities."""
+
+    staff: int
+    service_shares: np.ndarray
+    band_weights: np.ndarray
+    unknown: float
+    band_minority: np.ndarray  # minority share of known-ethnicity staff, per band
+    white_mix: np.ndarray  # over the census categories (zeros outside white)
+    minority_mix: np.ndarray  # over the census categories (zeros outside minority)
+    applicant_minority: float
+    multiplier: dict[str, np.ndarray]  # per metric, per category + unknown: rate / white rate
+
+
+def _band_minority(weights: np.ndarray, share: float, gradient: float) -> np.ndarray:
+    """Minority share per band, falling as bands rise, averaging to ``share`` over staff."""
+    position = np.linspace(0.5, -0.5, len(weights))  # lowest band highest share
+
+    def gap(intercept: float) -> float:
+        return float(weights @ expit(intercept + gradient * position)) - share
+
+    intercept = brentq(gap, -30, 30)
+    return expit(intercept + gradient * position)
+
+
+def _year(spec: AuthoritySpec, profile: _Profile, year: int, staff: int | None) -> _Year:
+    """The authority's model in one year: its traits moved along their trends."""
+    offset = year - YEARS[0]
+    share = spec.minority_share * (1 + 0.03 * offset)  # slowly more diverse
+    within = np.array([w for _, _, w in CATEGORIES])
+    white = np.where(_IS_WHITE[:UNKNOWN], within, 0.0)
+    white[_OTHER_WHITE] = profile.other_white
+    white[_BRITISH] = 1 - white.sum()
+    minority = np.zeros(UNKNOWN)
+    for g, group in enumerate(MINORITY_GROUPS):
+        in_group = _GROUP_OF[:UNKNOWN] == group
+        minority[in_group] = within[in_group] * profile.minority_mix[g]
+    multiplier = {}
+    for metric in NATIONAL_TARGETS:
+        rl = np.exp(profile.log_rl[metric] + profile.drift[metric] * (year - MIDDLE_YEAR))
+        m = np.ones(UNKNOWN + 1)
+        for g, group in enumerate(MINORITY_GROUPS):
+            m[_GROUP_OF == group] = rl * profile.group_factor[metric][g]
+        multiplier[metric] = m
+    services = (
+        np.array([profile.adults_share, 1 - profile.adults_share])
+        if spec.service_split else np.array([1.0])
+    )
+    return _Year(
+        staff=round(spec.staff * (1 + profile.growth) ** offset) if staff is None else staff,
+        service_shares=services,
+        band_weights=profile.band_weights,
+        unknown=float(np.clip(profile.unknown + profile.unknown_trend * offset, 0.02, 0.15)),
+        band_minority=_band_minority(profile.band_weights, share, profile.gradient),
+        white_mix=white,
+        minority_mix=minority,
+        applicant_minority=min(0.85, share * profile.applicant_ratio),
+        multiplier=multiplier,
+    )
+
+
+def _category_probs(unknown: float, minority: float, y: _Year) -> np.ndarray:
+    """Probability of each census category and of unknown, for one mix."""
+    known = 1 - unknown
+    return np.append(known * ((1 - minority) * y.white_mix + minority * y.minority_mix), unknown)
+
+
+def _probability(white_rate: float, multiplier: np.ndarray) -> np.ndarray:
+    """Each category's rate: the white rate times its RL (capped below 1)."""
+    return np.minimum(white_rate * multiplier, 0.95)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _category_labels(spec: AuthoritySpec) -> list[str | None]:
+    """The label this authority writes for each census category and for unknown."""
+    labels: list[str | None] = []
+    for name, group, _ in CATEGORIES:
+        if spec.labels == "census":
+            labels.append(name)
+        elif spec.labels == "prefixed":
+            labels.append(f"{GROUPS[group]}: {name}")
+        elif spec.labels == "nhs":
+            labels.append(_NHS_CODE[name])
+        elif spec.labels == "group":
+            labels.append(GROUPS[group])
+        else:
+            raise ValueError(
+                f"{spec.slug}: label style {spec.labels!r}: expected one of {LABEL_STYLES}"
+            )
+    labels.append(spec.unknown_label)
+    return labels
+
+
+def _label_matrix(labels: list[str | None]) -> tuple[list[str | None], np.ndarray]:
+    """Distinct labels in first-seen order and the 0/1 matrix that sums categories into them."""
+    distinct = list(dict.fromkeys(labels))
+    matrix = np.zeros((len(labels), len(distinct)), dtype=np.int64)
+    for i, label in enumerate(labels):
+        matrix[i, distinct.index(label)] = 1
+    return distinct, matrix
+
+
+# --------------------------------------------------------------------------- aggregate returns
+
+
+def _long(
+    spec: AuthoritySpec,
+    counts: dict[str, np.ndarray],
+    keep: np.ndarray,
+    key: tuple[str, tuple[str, ...]] | None = None,
+) -> pd.DataFrame:
+    """Arrays shaped (service, [key,] category) -> a table in the contract's column order.
+
+    Categories are summed into the authority's labels, and only rows where ``keep`` (a count of
+    the same shape) is above zero are listed: a return has no row for a group it does not hold.
+    """
+    distinct, matrix = _label_matrix(_category_labels(spec))
+    shape = (*keep.shape[:-1], len(distinct))
+    idx = np.indices(shape).reshape(len(shape), -1)
+    services = np.array(_service_labels(spec), dtype=object)
+    frame = pd.DataFrame({
+        "service": pd.array(services[idx[0]], dtype="str"),
+        "ethnicity": pd.array(np.array(distinct, dtype=object)[idx[-1]], dtype="str"),
+    })
+    if key is not None:
+        frame[key[0]] = pd.array(np.array(key[1], dtype=object)[idx[1]], dtype="str")
+    for name, values in counts.items():
+        frame[name] = (values @ matrix).reshape(-1).astype(np.int64)
+    frame = frame[(keep @ matrix).reshape(-1) > 0]
+    if not spec.service_split:
+        frame = frame.drop(columns="service")
+    return frame.reset_index(drop=True)
+
+
+def _service_labels(spec: AuthoritySpec) -> list[str]:
+    return list(spec.service_labels) if spec.service_split else ["all"]
+
+
+def _aggregate_tables(
+    spec: AuthoritySpec, profile: _Profile, y: _Year, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
+    n_services = len(spec.services)
+
+    def draw(metric: str, n: np.ndarray) -> np.ndarray:
+        return rng.binomial(n, _probability(profile.rates[metric], y.multiplier[metric]))
+
+    # workforce: service -> band -> census category (unknown / minority / white by band)
+    by_service = rng.multinomial(y.staff, y.service_shares)
+    by_band = rng.multinomial(by_service, np.tile(y.band_weights, (n_services, 1)))
+    mixes = np.array([_category_probs(y.unknown, m, y) for m in y.band_minority])
+    workforce = rng.multinomial(by_band, np.broadcast_to(mixes, (*by_band.shape, UNKNOWN + 1)))
+    headcount = workforce.sum(axis=1)  # (service, category)
+    tables = {
+        "workforce": _long(spec, {"headcount": workforce}, workforce, ("pay_band", spec.bands))
+    }
+
+    shortlisted_total = rng.poisson(by_service * profile.shortlisted_per_staff)
+    applicant_mix = _category_probs(y.unknown, y.applicant_minority, y)
+    shortlisted = rng.multinomial(shortlisted_total, np.tile(applicant_mix, (n_services, 1)))
+    tables["recruitment"] = _long(
+        spec, {"shortlisted": shortlisted, "appointed": draw("M2", shortlisted)}, shortlisted
+    )
+
+    own = {"headcount": headcount} if spec.own_headcounts else {}
+    tables["disciplinary"] = _long(spec, {"entered": draw("M3", headcount), **own}, headcount)
+
+    if spec.fitness_to_practise:
+        reg_rate = np.array([profile.registered[s] for s in spec.services])[:, None]
+        registered = rng.binomial(headcount, np.broadcast_to(reg_rate, headcount.shape))
+        tables["fitness_to_practise"] = _long(
+            spec, {"registered": registered, "entered": draw("M4", registered)}, registered
+        )
+
+    if spec.cpd:
+        tables["cpd"] = _long(spec, {"accessed": draw("M5", headcount), **own}, headcount)
+
+    respondents = rng.binomial(headcount, profile.response)
+    answered = rng.binomial(np.stack([respondents] * 3, axis=1), profile.item_response)
+    yes = np.stack(
+        [draw(m, answered[:, q]) for q, m in enumerate(("M6", "M7a", "M7b"))], axis=1
+    )
+    tables["survey"] = _long(
+        spec, {"respondents": answered, "yes": yes}, answered, ("question", SURVEY_QUESTIONS)
+    )
+
+    if spec.own_headcounts:  # leavers against the headcount at the start of the year
+        start = headcount + rng.binomial(headcount, 0.04) - rng.binomial(headcount, 0.04)
+        tables["leavers"] = _long(spec, {"left": draw("M8", start), "headcount": start}, start)
+    else:
+        tables["leavers"] = _long(spec, {"left": draw("M8", headcount)}, headcount)
+
+    senior = draw("M9", headcount)
+    tables["senior_management"] = _long(spec, {"headcount": senior}, senior)
+    return {
+        name: frame[[c for c in AGGREGATE_TABLES[name].columns if c in frame.columns]]
+        for name, frame in tables.items()
+    }
+
+
+# --------------------------------------------------------------------------- record-level
+
+
+def _draw_categories(
+    rng: np.random.Generator, n: int, y: _Year, minority: np.ndarray | float
+) -> np.ndarray:
+    """A census category (or UNKNOWN) for each of n people, given their minority probability."""
+    unknown = rng.random(n) < y.unknown
+    is_minority = ~unknown & (rng.random(n) < minority)
+    white_p = y.white_mix / y.white_mix.sum()
+    minority_p = y.minority_mix / y.minority_mix.sum()
+    category = rng.choice(UNKNOWN, size=n, p=white_p)
+    category[is_minority] = rng.choice(UNKNOWN, size=int(is_minority.sum()), p=minority_p)
+    category[unknown] = UNKNOWN
+    return category
+
+
+def _record_labels(
+    spec: AuthoritySpec, category: np.ndarray, rng: np.random.Generator
+) -> pd.Series:
+    labels = np.array(_category_labels(spec), dtype=object)[category]
+    unknown = category == UNKNOWN
+    markers = np.array(
+        list(dict.fromkeys((spec.unknown_label, *RECORD_UNKNOWN_MARKERS))), dtype=object
+    )
+    labels[unknown] = markers[rng.integers(0, len(markers), int(unknown.sum()))]
+    return pd.Series(pd.array(labels, dtype="str"))
+
+
+def _flag(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    return (rng.random(len(p)) < p).astype(np.int64)
+
+
+def _ids(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i:06d}" for i in range(1, n + 1)]
+
+
+def _record_tables(
+    spec: AuthoritySpec, profile: _Profile, y: _Year, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
+    if not spec.service_split:
+        raise ValueError(f"{spec.slug}: a record-level extract needs the service split")
+    n = y.staff
+    service = rng.choice(2, size=n, p=y.service_shares)
+    band = rng.choice(len(spec.bands), size=n, p=y.band_weights)
+    category = _draw_categories(rng, n, y, y.band_minority[band])
+    services = np.array(spec.service_labels, dtype=object)
+
+    def p(metric: str) -> np.ndarray:
+        return np.minimum(profile.rates[metric] * y.multiplier[metric][category], 0.95)
+
+    registered = _flag(rng, np.array([profile.registered[s] for s in spec.services])[service])
+    staff = pd.DataFrame({
+        "staff_id": _ids("S", n),
+        "service": pd.array(services[service], dtype="str"),
+        "ethnicity": _record_labels(spec, category, rng),
+        "pay_band": pd.array(np.array(spec.bands, dtype=object)[band], dtype="str"),
+        "senior_manager": _flag(rng, p("M9")),
+        "registered": registered,
+        "disciplinary": _flag(rng, p("M3")),
+        "ftp": registered * _flag(rng, p("M4")),
+        "cpd": _flag(rng, p("M5")),
+        "left": _flag(rng, p("M8")),
+    })
+
+    n_apps = int(rng.poisson(n * profile.shortlisted_per_staff / profile.shortlist_rate))
+    app_service = rng.choice(2, size=n_apps, p=y.service_shares)
+    app_category = _draw_categories(rng, n_apps, y, y.applicant_minority)
+    shortlisted = _flag(rng, np.full(n_apps, profile.shortlist_rate))
+    p_app = np.minimum(profile.rates["M2"] * y.multiplier["M2"][app_category], 0.95)
+    applications = pd.DataFrame({
+        "application_id": _ids("A", n_apps),
+        "service": pd.array(services[app_service], dtype="str"),
+        "ethnicity": _record_labels(spec, app_category, rng),
+        "shortlisted": shortlisted,
+        "appointed": shortlisted * _flag(rng, p_app),
+    })
+
+    # respondents are staff, listed in an order unrelated to the staff list
+    who = rng.permutation(np.flatnonzero(rng.random(n) < profile.response))
+    survey = pd.DataFrame({
+        "respondent_id": _ids("R", len(who)),
+        "service": pd.array(services[service[who]], dtype="str"),
+        "ethnicity": staff["ethnicity"].to_numpy()[who],
+    })
+    for question, metric in zip(SURVEY_QUESTIONS, ("M6", "M7a", "M7b"), strict=True):
+        yes = rng.random(len(who)) < p(metric)[who]
+        answered = rng.random(len(who)) < profile.item_response
+        answer = np.where(answered, np.where(yes, "yes", "no"), None)
+        survey[question] = pd.array(answer, dtype="str")
+    tables = {"staff": staff, "applications": applications, "survey_responses": survey}
+    return {name: frame[list(RECORD_TABLES[name])] for name, frame in tables.items()}
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def metadata_table(spec: AuthoritySpec, year: int, seed: int) -> pd.DataFrame:
+    """The key/value table that marks a return as synthetic."""
+    rows = {
+        "synthetic": "true",
+        "generator": GENERATOR,
+        "seed": str(seed),
+        "authority": spec.slug,
+        "year": str(year),
+        "note": SYNTHETIC_NOTE,
+    }
+    return pd.DataFrame({"key": list(rows), "value": list(rows.values())}, dtype="str")
+
+
+def authority_return(
+    spec: AuthoritySpec, year: int, seed: int = DEFAULT_SEED, *, staff: int | None = None
+) -> dict[str, pd.DataFrame]:
+    """The tables of one demo return (metadata first), exactly as :func:`generate` writes them.
+
+    ``staff`` replaces the year's drawn headcount (benchmarks: a return of an exact size).
+    """
+    profile = _profile(spec, seed)
+    y = _year(spec, profile, year, staff)
+    rng = _rng(seed, spec.slug, year)
+    build = _record_tables if spec.record_level else _aggregate_tables
+    return {METADATA_TABLE: metadata_table(spec, year, seed), **build(spec, profile, y, rng)}
+
+
+def record_level_return(
+    n_staff: int, seed: int = DEFAULT_SEED, year: int = YEARS[-1]
+) -> dict[str, pd.DataFrame]:
+    """A record-level return of ``n_staff`` staff rows (with applications and survey), for
+    benchmarks and tests of the record-level path at scale."""
+    return authority_return(BENCHMARK_SPEC, year, seed, staff=int(n_staff))
+
+
+def population_shares(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> dict[str, float]:
+    """The area's census population shares by high-level group label, summing to 1."""
+    profile = _profile(spec, seed)
+    minority = min(0.75, max(0.02, spec.minority_share * profile.population_ratio))
+    shares = {
+        GROUPS[g]: round(minority * float(w), 4)
+        for g, w in zip(MINORITY_GROUPS, profile.population_mix, strict=True)
+    }
+    return {GROUPS["white"]: round(1 - sum(shares.values()), 4), **shares}
+
+
+def parameters_yaml(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> str:
+    """The authority's parameter file; 1-2 authorities leave the band order to be inferred."""
+    data: dict[str, object] = {
+        "display_name": spec.display_name,
+        "ons_code": spec.ons_code,
+        "synthetic": True,
+        "notes": f"{SYNTHETIC_NOTE}. Made by {GENERATOR} with seed {seed}.",
+    }
+    if spec.bands_in_parameters:
+        data["pay_bands"] = list(spec.bands)
+    data["senior_bands"] = list(spec.senior_bands)
+    data["population"] = population_shares(spec, seed)
+    header = f"# {SYNTHETIC_NOTE}: {spec.display_name} is fictional.\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def generate(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write every demo return and parameter file under ``out``; the paths of the returns.
+
+    Layout: ``<out>/<authority>/<year>.xlsx`` or ``<out>/<authority>/<year>/<table>.csv``, and
+    ``<out>/parameters/<authority>.yml``. The same seed gives the same bytes.
+    """
+    out = Path(out)
+    written = []
+    for spec in AUTHORITIES:
+        for year in YEARS:
+            tables = authority_return(spec, year, seed)
+            written.append(write_return(tables, out, spec.slug, year, spec.form))
+        params = out / "parameters" / f"{spec.slug}.yml"
+        params.parent.mkdir(parents=True, exist_ok=True)
+        params.write_bytes(parameters_yaml(spec, seed).encode("utf-8"))
+    return written

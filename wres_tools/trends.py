@@ -1,0 +1,159 @@
+"""Change over time: each figure against the baseline year and the previous year.
+
+Ratios (M2-M8) are compared on the log scale: RL now / RL then, with the interval from the two
+years' standard errors of log RL (recomputed from the counts in the records, with the same
+Haldane-Anscombe correction as the interval of each year). Shares (M1 band shares, M9 senior
+share) are compared in percentage points with a Newcombe interval and Fisher's exact test.
+M3 is also pooled over the latest two years, as the NHS reports disciplinary figures.
+
+Caveat (for the assumptions log): the years are treated as independent samples. Staff in post
+overlap from year to year, which makes the true variance of a change smaller, so these
+intervals and p-values err on the cautious side (wider, fewer changes called significant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from wres_tools import statistics as st
+from wres_tools.contract import RESULT_COLUMNS, Return
+from wres_tools.metrics import METRICS, pooled
+from wres_tools.parameters import Parameters
+
+TREND_COLUMNS: tuple[str, ...] = (
+    "metric", "service", "group", "pay_band", "year", "compared_with", "year_then",
+    "value_then", "value_now", "measure", "change", "change_ci_low", "change_ci_high",
+    "p_value", "significant", "status", "reason",
+)
+
+Key = tuple[str, str, str, str | None]
+
+
+def _key(record: Mapping) -> Key:
+    return record["metric"], record["service"], record["group"], record["pay_band"]
+
+
+def _index(results: pd.DataFrame) -> dict[Key, dict]:
+    return {_key(r): r for r in results.to_dict(orient="records")}
+
+
+def _known(records: dict[Key, dict], record: Mapping) -> int | None:
+    """Staff of known ethnicity behind a share: minority + white of the same line."""
+    minority = records.get((record["metric"], record["service"], "minority", record["pay_band"]))
+    if minority is None or minority["n_group"] is None or minority["n_reference"] is None:
+        return None
+    return minority["n_group"] + minority["n_reference"]
+
+
+def _se_log(record: Mapping, alpha: float) -> float | None:
+    counts = [record[c] for c in ("events_group", "n_group", "events_reference", "n_reference")]
+    if any(c is None for c in counts):
+        return None
+    return st.relative_likelihood(*counts, alpha=alpha).se_log
+
+
+def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: dict,
+             records_then: dict, alpha: float) -> dict:
+    measure = "share_pp" if METRICS[now["metric"]].kind != "ratio" else "rl"
+    value = "share" if measure == "share_pp" else "rl"
+    row = {"measure": measure, "value_now": now[value],
+           "value_then": None if then is None else then[value]}
+    if now["status"] != "ok":
+        return {**row, "status": now["status"], "reason": now["reason"]}
+    if then is None:
+        return {**row, "status": "not_computable",
+                "reason": f"no {now['metric']} figure for this group in {year_then}"}
+    if then["status"] != "ok":
+        return {**row, "status": "not_computable", "reason": f"{year_then}: {then['reason']}"}
+    if measure == "rl":
+        change = st.ratio_change(then["rl"], _se_log(then, alpha), now["rl"], _se_log(now, alpha),
+                                 alpha)
+    else:
+        known_then, known_now = _known(records_then, then), _known(records_now, now)
+        if known_then is None or known_now is None:
+            change = st.Change(None, None, None, None, "the share's denominator is not known")
+        else:
+            change = st.share_change(then["n_group"], known_then, now["n_group"], known_now, alpha)
+    return {
+        **row, "change": change.change, "change_ci_low": change.low,
+        "change_ci_high": change.high, "p_value": change.p_value,
+        "significant": st.significant(change.p_value, alpha),
+        "status": "ok" if change.change is not None else "not_computable",
+        "reason": change.reason,
+    }
+
+
+def change_over_time(
+    results: Mapping[int, pd.DataFrame], baseline_year: int | None = None, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Every figure of every year after the first, against the baseline and the previous year.
+
+    ``results`` maps year -> that year's result records (metrics.compute_all). The baseline is
+    ``baseline_year`` (Parameters.baseline_year) or, when None, the first year held. One row per
+    record and comparison; ``change`` is RL now / RL then (measure "rl") or share now minus share
+    then in percentage points (measure "share_pp"). Years before the baseline get only the
+    comparison with their previous year.
+    """
+    years = sorted(results)
+    if baseline_year is None and years:
+        baseline_year = years[0]
+    if years and baseline_year not in results:
+        raise ValueError(f"baseline year {baseline_year} is not among the years held: {years}")
+    indexed = {year: _index(results[year]) for year in years}
+    rows = []
+    for position, year in enumerate(years[1:], start=1):
+        comparisons = []
+        if year > baseline_year:
+            comparisons.append(("baseline", baseline_year))
+        comparisons.append(("previous", years[position - 1]))
+        for compared_with, year_then in comparisons:
+            for key, now in indexed[year].items():
+                then = indexed[year_then].get(key)
+                rows.append({
+                    "metric": key[0], "service": key[1], "group": key[2], "pay_band": key[3],
+                    "year": year, "compared_with": compared_with, "year_then": year_then,
+                    **_compare(now, then, year_then, indexed[year], indexed[year_then], alpha),
+                })
+    frame = pd.DataFrame([[_plain(r.get(c)) for c in TREND_COLUMNS] for r in rows],
+                         columns=list(TREND_COLUMNS), dtype=object)
+    return frame
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float):
+        return st.clean(value)
+    return value
+
+
+def pooled_disciplinary(returns: Sequence[Return], params: Parameters) -> pd.DataFrame:
+    """M3 records from the latest two years' counts summed (the NHS's pooled disciplinary RL).
+
+    The records carry the latest year. With fewer than two years held, one record per service
+    says so (status "not_computable").
+    """
+    authorities = {r.authority for r in returns}
+    if len(authorities) > 1:
+        raise ValueError(f"pooled_disciplinary pools one authority's years; got {authorities}")
+    latest = sorted(returns, key=lambda r: r.year)[-2:]
+    if not latest:
+        raise ValueError("pooled_disciplinary needs at least one return")
+    if len(latest) < 2:
+        single = pooled(latest, [params], metrics=["M3"])
+        single = single[single["group"] == "minority"].reset_index(drop=True)
+        single[list(_FIGURES)] = None
+        single["status"] = "not_computable"
+        single["reason"] = f"pooling needs two years of returns; only {latest[0].year} is held"
+        return single
+    if latest[0].year == latest[1].year:
+        raise ValueError(f"two returns for the same year {latest[0].year}: cannot pool")
+    return pooled(latest, [params, params], metrics=["M3"])
+
+
+#: Result columns that hold figures (blanked when there is nothing to pool).
+_FIGURES: tuple[str, ...] = tuple(
+    c for c in RESULT_COLUMNS
+    if c not in ("authority", "year", "metric", "service", "group", "reference", "pay_band",
+                 "status", "reason", "adverse_when", "suppressed", "disclosure")
+)
