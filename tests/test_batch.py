@@ -27,6 +27,7 @@ from wres_tools.batch import (
     results_json,
     run_batch,
     short_message,
+    takes_authority,
 )
 from wres_tools.export import outside_references
 from wres_tools.paths import KERNEL_NAME
@@ -74,9 +75,9 @@ PARAMETERS = {
 }
 
 
-def make_notebook(path: Path, *sources: str) -> Path:
-    params = ("authority = ''\nyear = 0\ndata_dir = ''\nparameters_dir = ''\n"
-              "disclosure = 'published'")
+def make_notebook(path: Path, *sources: str, authority: bool = True) -> Path:
+    params = ("authority = ''\n" if authority else "") + (
+        "year = 0\ndata_dir = ''\nparameters_dir = ''\ndisclosure = 'published'")
     cells = [new_code_cell(params, metadata={"tags": ["parameters"]})]
     cells += [new_code_cell(s) for s in sources]
     nb = new_notebook(cells=cells)
@@ -318,11 +319,38 @@ def test_two_workers_give_the_same_bytes_as_one(project, tmp_path):
 
 
 @pytest.mark.slow
+def test_notebooks_without_authority_run_once_a_year_across_authorities(project):
+    make_notebook(project["notebooks"] / "benchmarking.ipynb",
+                  "import os\n"
+                  "names = sorted(a for a in os.listdir(data_dir) if a != 'parameters')\n"
+                  "print('across', year, names)",
+                  authority=False)
+    result = run(project)
+    out = project["out"]
+    assert result.made == 8 + 2  # the 8 of the first test, and one page for each of 2 years
+    assert not list(out.glob("*/*/benchmarking.html"))
+    page = (out / "2023" / "benchmarking.html").read_text(encoding="utf-8")
+    assert "across 2023 [&#39;ashbury&#39;, &#39;brockley&#39;]" in page
+    assert "<title>All authorities, 2023: Benchmarking</title>" in page
+    assert '<a href="../index.html">All reports</a>' in page
+    assert "Synthetic data." in page  # every return of 2023 is synthetic
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Across authorities" in index
+    assert '<a href="2022/benchmarking.html">Benchmarking</a>' in index
+    assert '<a href="2023/benchmarking.html">Benchmarking</a>' in index
+    again = run(project)
+    assert again.made == 0 and again.skipped == 10  # brockley's m2 fails again, nothing else runs
+    # one authority chosen: the reports across authorities are neither run nor counted
+    chosen = run(project, authorities=["ashbury"], force=True)
+    assert chosen.made == 6 and chosen.skipped == 0
+
+
+@pytest.mark.slow
 def test_plan_counts_reports_and_skips(project):
     notebooks = report_notebooks(project["notebooks"])
     plan = plan_batch(project["data"], project["out"], notebooks=notebooks)
     assert plan.reports == 9 and plan.skipped == 0 and len(plan.jobs) == 3
-    assert {(j.ref.authority, j.ref.year, j.disclosure, j.timeout) for j in plan.jobs} == {
+    assert {(j.authority, j.year, j.disclosure, j.timeout) for j in plan.jobs} == {
         ("ashbury", 2022, "published", 600), ("ashbury", 2023, "published", 600),
         ("brockley", 2023, "published", 600),
     }
@@ -407,12 +435,16 @@ def real_batch(tmp_path_factory):
 def test_project_notebooks_make_every_report(real_batch):
     result, out = real_batch["result"], real_batch["out"]
     notebooks = report_notebooks()
-    assert len(notebooks) == 10
-    assert result.failures == [] and result.made == 10
+    per_authority = [nb for nb in notebooks if takes_authority(nb)]
+    per_year = [nb for nb in notebooks if nb not in per_authority]
+    assert len(per_authority) == 10  # summary and the nine metric reports
+    assert result.failures == [] and result.made == len(notebooks)  # one authority, one year
     folder = out / "2023" / "fixtureton"
     assert sorted(p.name for p in folder.glob("*.html")) == sorted(
-        f"{nb.stem}.html" for nb in notebooks)
-    for page in [*folder.glob("*.html"), out / "index.html"]:
+        f"{nb.stem}.html" for nb in per_authority)
+    assert sorted(p.name for p in (out / "2023").glob("*.html")) == sorted(
+        f"{nb.stem}.html" for nb in per_year)
+    for page in out.rglob("*.html"):
         assert outside_references(page.read_text(encoding="utf-8")) == [], page
 
 

@@ -43,12 +43,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import papermill
 from tqdm import tqdm
 
 from wres_tools import __version__
@@ -70,6 +71,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 METRICS_FILE = "metrics.json"
 STATE_FILE = ".batch.json"
 INDEX_FILE = "index.html"
+#: How failures and titles name the reports of a year that take no authority.
+ACROSS_AUTHORITIES = "all authorities"
+#: An authority name no data folder holds (io skips names starting "_"): defaults.yml alone.
+_NO_AUTHORITY = "_defaults"
 
 #: Headline figures of the index: (column label, metric), minority against white, all services.
 HEADLINES: tuple[tuple[str, str], ...] = (
@@ -190,9 +195,10 @@ class Failure:
 
 @dataclass(frozen=True)
 class Job:
-    """One authority-year: which outputs to (re)make and what they depend on."""
+    """One authority-year, or one year across authorities: what to (re)make, what it rests on."""
 
-    ref: Any  # io.ReturnRef
+    authority: str | None  # None: the year's notebooks that take no authority (benchmarking)
+    year: int
     data_dir: Path
     parameters_dir: Path
     out_dir: Path  # <out>/<year>/<authority>
@@ -201,11 +207,16 @@ class Job:
     notebooks: tuple[Path, ...]  # to run
     write_metrics: bool
     fingerprints: Mapping[str, str]  # output file name -> fingerprint, for every output
+    synthetic: bool = False  # year-level pages: every return of the year is synthetic
+
+    @property
+    def who(self) -> str:
+        return self.authority if self.authority is not None else ACROSS_AUTHORITIES
 
 
 @dataclass
 class JobOutcome:
-    authority: str
+    authority: str  # or ACROSS_AUTHORITIES
     year: int
     made: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
@@ -317,57 +328,62 @@ def run_job(
     kernel: WarmKernel | None = None,
     on_report: Callable[[], None] | None = None,
 ) -> JobOutcome:
-    """Make one authority-year's outputs; every failure is recorded, none is raised."""
+    """Make one job's outputs; every failure is recorded, none is raised."""
     kernel = kernel if kernel is not None else _kernel
     assert kernel is not None, "run_job needs a kernel: pass one or start the worker"
     started = time.monotonic()
-    ref = job.ref
-    outcome = JobOutcome(ref.authority, ref.year)
+    outcome = JobOutcome(job.who, job.year)
     state = read_state(job.out_dir)
     fingerprints: dict[str, str] = dict(state.get("fingerprints", {}))
 
     def fail(notebook: str, exc: BaseException) -> None:
-        outcome.failures.append(Failure(ref.authority, ref.year, notebook, short_message(exc)))
+        outcome.failures.append(Failure(job.who, job.year, notebook, short_message(exc)))
 
     def drop(name: str) -> None:
         """No stale output from an earlier run may stand in for one that failed."""
         fingerprints.pop(name, None)
         (job.out_dir / name).unlink(missing_ok=True)
 
-    parameters = {
-        "authority": ref.authority,
-        "year": int(ref.year),
+    def finish(display_name: str, synthetic: bool) -> JobOutcome:
+        _write_state(job, fingerprints, display_name, synthetic)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    parameters: dict[str, Any] = {
+        "authority": job.authority,
+        "year": int(job.year),
         "data_dir": str(Path(job.data_dir).resolve()),
         "parameters_dir": str(Path(job.parameters_dir).resolve()),
         "disclosure": job.disclosure,
     }
-    try:
-        call = "_wres_prepare({authority!r}, {year!r}, {data_dir!r}, {parameters_dir!r}, {mode!r})"
-        code = _PREPARE + call.format(mode=job.disclosure, **parameters)
-        printed = kernel.evaluate(code, timeout=job.timeout)
-        prepared = json.loads(printed)
-    except Exception as exc:
-        name = _PREPARE_FAILURES.get(getattr(exc, "ename", ""), "results")
-        fail(name, exc)
-        for notebook in job.notebooks:
-            drop(f"{notebook.stem}.html")
-            if on_report:
-                on_report()
-        drop(METRICS_FILE)
-        _write_state(job, fingerprints, state.get("display_name", ref.authority),
-                     bool(state.get("synthetic", False)))
-        outcome.seconds = time.monotonic() - started
-        return outcome
-
-    display_name = str(prepared["display_name"])
-    synthetic = bool(prepared["synthetic"])
-    if job.write_metrics:
+    if job.authority is None:  # the year's reports across authorities
+        del parameters["authority"]
+        display_name, synthetic = ACROSS_AUTHORITIES.capitalize(), job.synthetic
+        index_href = f"../{INDEX_FILE}"
+    else:
         try:
-            write_atomic(job.out_dir / METRICS_FILE, results_json(prepared["records"]))
-            fingerprints[METRICS_FILE] = job.fingerprints[METRICS_FILE]
-        except (OSError, TypeError, ValueError) as exc:
-            fail(METRICS_FILE, exc)
+            call = ("_wres_prepare({authority!r}, {year!r}, {data_dir!r}, {parameters_dir!r}, "
+                    "{disclosure!r})")
+            printed = kernel.evaluate(_PREPARE + call.format(**parameters), timeout=job.timeout)
+            prepared = json.loads(printed)
+        except Exception as exc:
+            fail(_PREPARE_FAILURES.get(getattr(exc, "ename", ""), "results"), exc)
+            for notebook in job.notebooks:
+                drop(f"{notebook.stem}.html")
+                if on_report:
+                    on_report()
             drop(METRICS_FILE)
+            return finish(state.get("display_name", job.who), bool(state.get("synthetic")))
+        display_name = str(prepared["display_name"])
+        synthetic = bool(prepared["synthetic"])
+        index_href = f"../../{INDEX_FILE}"
+        if job.write_metrics:
+            try:
+                write_atomic(job.out_dir / METRICS_FILE, results_json(prepared["records"]))
+                fingerprints[METRICS_FILE] = job.fingerprints[METRICS_FILE]
+            except (OSError, TypeError, ValueError) as exc:
+                fail(METRICS_FILE, exc)
+                drop(METRICS_FILE)
 
     banners = banners_for(job.disclosure, synthetic)
     for notebook in job.notebooks:
@@ -376,9 +392,9 @@ def run_job(
             executed = kernel.execute(notebook, parameters, timeout=job.timeout)
             page = notebook_html(
                 executed,
-                title=report_title(display_name, ref.year, notebook),
+                title=report_title(display_name, job.year, notebook),
                 banners=banners,
-                index_href=f"../../{INDEX_FILE}",
+                index_href=index_href,
             )
             write_atomic(job.out_dir / name, page)
             fingerprints[name] = job.fingerprints[name]
@@ -388,17 +404,15 @@ def run_job(
             drop(name)
         if on_report:
             on_report()
-    _write_state(job, fingerprints, display_name, synthetic)
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    return finish(display_name, synthetic)
 
 
 def _write_state(
     job: Job, fingerprints: Mapping[str, str], display_name: str, synthetic: bool
 ) -> None:
     state = {
-        "authority": job.ref.authority,
-        "year": int(job.ref.year),
+        "authority": job.authority,
+        "year": int(job.year),
         "display_name": display_name,
         "synthetic": synthetic,
         "disclosure": job.disclosure,
@@ -428,6 +442,23 @@ class Plan:
         return self.skipped + self.reports
 
 
+def takes_authority(notebook: Path) -> bool:
+    """Whether a notebook reports one authority (its parameters cell has ``authority``).
+
+    A notebook without it reports a year across authorities (benchmarking) and runs once a year.
+    """
+    return "authority" in papermill.inspect_notebook(str(notebook))
+
+
+def _stale(target: Path, wanted: Mapping[str, str], force: bool) -> set[str]:
+    """The outputs of ``target`` to (re)make: changed fingerprint, missing file, or forced."""
+    done = read_state(target).get("fingerprints", {})
+    return {
+        name for name, value in wanted.items()
+        if force or done.get(name) != value or not (target / name).exists()
+    }
+
+
 def plan_batch(
     data_dir: Path,
     out_dir: Path,
@@ -443,7 +474,9 @@ def plan_batch(
     """Find the returns, decide per output whether it must be (re)made, and make the jobs.
 
     ``authorities`` / ``years`` empty mean all. ``disclosure`` and ``timeout`` None mean the
-    authority's parameters (``disclosure`` and ``execution_timeout``).
+    authority's parameters (``disclosure`` and ``execution_timeout``). Notebooks that take no
+    authority run once per year, into ``<out>/<year>/``, and only when no authority is chosen
+    (they compare every authority).
     """
     from wres_tools.io import find_returns
     from wres_tools.parameters import ParameterError, load_parameters, resolve_parameters_dir
@@ -452,6 +485,8 @@ def plan_batch(
     out_dir = Path(out_dir)
     parameters_dir = resolve_parameters_dir(data_dir, parameters_dir)
     notebooks = list(report_notebooks() if notebooks is None else notebooks)
+    per_authority = [nb for nb in notebooks if takes_authority(nb)]
+    per_year = [nb for nb in notebooks if nb not in per_authority]
     all_refs = find_returns(data_dir)
     refs = [
         r for r in all_refs
@@ -462,6 +497,21 @@ def plan_batch(
     jobs: list[Job] = []
     failures: list[Failure] = []
     skipped = reports = 0
+
+    def add(authority: str | None, year: int, target: Path, mode: str, limit: int | None,
+            chosen: list[Path], base: tuple[str, ...], metrics: bool) -> None:
+        nonlocal skipped, reports
+        wanted = {METRICS_FILE: fingerprint(*base, METRICS_FILE)} if metrics else {}
+        wanted |= {f"{nb.stem}.html": fingerprint(*base, nb.name, notebook_digests[nb])
+                   for nb in chosen}
+        stale = _stale(target, wanted, force)
+        todo = tuple(nb for nb in chosen if f"{nb.stem}.html" in stale)
+        skipped += len(chosen) - len(todo)
+        if stale:
+            reports += len(todo)
+            jobs.append(Job(authority, year, data_dir, parameters_dir, target, mode, limit, todo,
+                            METRICS_FILE in stale, wanted))
+
     by_authority: dict[str, list[Any]] = {}
     for ref in refs:
         by_authority.setdefault(ref.authority, []).append(ref)
@@ -478,25 +528,19 @@ def plan_batch(
         settings = digest_paths(parameter_files(authority, parameters_dir))
         base = (inputs, settings, code, mode, __version__)
         for ref in authority_refs:
-            target = out_dir / str(ref.year) / authority
-            state = read_state(target)
-            done = state.get("fingerprints", {})
-            wanted = {METRICS_FILE: fingerprint(*base, METRICS_FILE)}
-            wanted |= {
-                f"{nb.stem}.html": fingerprint(*base, nb.name, notebook_digests[nb])
-                for nb in notebooks
-            }
-            stale = {
-                name for name, value in wanted.items()
-                if force or done.get(name) != value or not (target / name).exists()
-            }
-            todo = tuple(nb for nb in notebooks if f"{nb.stem}.html" in stale)
-            skipped += len(notebooks) - len(todo)
-            if not stale:
-                continue
-            reports += len(todo)
-            jobs.append(Job(ref, data_dir, parameters_dir, target, mode, limit, todo,
-                            METRICS_FILE in stale, wanted))
+            add(authority, ref.year, out_dir / str(ref.year) / authority, mode, limit,
+                per_authority, base, metrics=True)
+
+    if per_year and not authorities:
+        defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
+        mode = disclosure or defaults.disclosure
+        limit = timeout if timeout is not None else defaults.execution_timeout
+        inputs = digest_paths([r.path for r in all_refs], data_dir)
+        settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
+                                 *sorted(Path(parameters_dir).glob("*.yml"))])
+        base = (inputs, settings, code, mode, __version__)
+        for year in sorted({r.year for r in refs}):
+            add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
     return Plan(jobs, skipped, failures, reports)
 
 
@@ -524,11 +568,18 @@ def _headline(records: Sequence[Mapping[str, Any]], metric: str) -> str:
     return "—"
 
 
+def _pages(folder: Path, state: Mapping[str, Any], out_dir: Path) -> tuple[tuple[str, str], ...]:
+    """(link text, href from the index) of each page the state records and the folder holds."""
+    names = [n for n in state.get("fingerprints", {}) if n.endswith(".html")]
+    pages = sorted((folder / n for n in names if (folder / n).exists()),
+                   key=lambda p: _report_order(p.stem))
+    return tuple((report_label(p), p.relative_to(out_dir).as_posix()) for p in pages)
+
+
 def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
-    """Write ``<out>/index.html`` from every authority-year found under ``out_dir``."""
+    """Write ``<out>/index.html`` from every authority-year and year found under ``out_dir``."""
     out_dir = Path(out_dir)
     rows: list[IndexRow] = []
-    internal = False
     states = sorted(
         (read_state(p.parent) for p in out_dir.glob(f"*/*/{STATE_FILE}")),
         key=lambda s: (str(s.get("display_name", "")).lower(), s.get("year", 0)),
@@ -536,32 +587,34 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
     states = [s for s in states if s.get("authority") and s.get("year")]
     for state in states:
         folder = out_dir / str(state["year"]) / state["authority"]
-        pages = [folder / name for name in state.get("fingerprints", {}) if name.endswith(".html")]
-        pages = sorted((p for p in pages if p.exists()), key=lambda p: _report_order(p.stem))
         try:
             records = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             records = []
-        internal |= state.get("disclosure") == "internal"
         rows.append(IndexRow(
             authority=state["authority"],
             display_name=str(state.get("display_name") or state["authority"]),
             year=int(state["year"]),
-            reports=tuple(
-                (report_label(p), p.relative_to(out_dir).as_posix()) for p in pages
-            ),
+            reports=_pages(folder, state, out_dir),
             headlines=tuple(_headline(records, metric) for _, metric in HEADLINES),
             synthetic=bool(state.get("synthetic")),
         ))
-    synthetic_all = bool(rows) and all(r.synthetic for r in rows)
+    year_states = sorted(
+        (s for s in (read_state(p.parent) for p in out_dir.glob(f"*/{STATE_FILE}"))
+         if s.get("year") and not s.get("authority")),
+        key=lambda s: s["year"],
+    )
+    years = [(int(s["year"]), _pages(out_dir / str(s["year"]), s, out_dir)) for s in year_states]
+    everything = [*states, *year_states]
     banners: list[Banner] = []
-    if internal:
+    if any(s.get("disclosure") == "internal" for s in everything):
         banners.append(INTERNAL_BANNER)
-    if synthetic_all:
+    if everything and all(s.get("synthetic") for s in everything):
         banners.append(SYNTHETIC_BANNER)
     page = index_html(
         rows,
         headline_labels=[label for label, _ in HEADLINES],
+        years=[(year, pages) for year, pages in years if pages],
         failures=[IndexFailure(f.authority, f.year, f.notebook, f.message) for f in failures],
         banners=banners,
     )
@@ -598,11 +651,21 @@ def run_plan(
     kernel_cwd: Path | None = None,
     progress: bool = True,
 ) -> BatchResult:
-    """Run a plan on ``jobs`` warm kernels (one per worker process) and write the index."""
+    """Run a plan on ``jobs`` warm kernels (one per worker process) and write the index.
+
+    The authority-years run first; then each year's reports across authorities, which show the
+    synthetic-data banner when every authority-year of that year was synthetic.
+    """
     started = time.monotonic()
     cwd = Path(kernel_cwd) if kernel_cwd is not None else NOTEBOOKS_DIR
     if not cwd.is_dir():
         cwd = Path.cwd()
+    phases = [[j for j in plan.jobs if j.authority is not None],
+              [j for j in plan.jobs if j.authority is None]]
+
+    def year_jobs() -> list[Job]:
+        return [replace(j, synthetic=_year_synthetic(out_dir, j.year)) for j in phases[1]]
+
     outcomes: list[JobOutcome] = []
     bar = tqdm(total=plan.reports, unit="report", disable=not progress or not plan.reports,
                desc="reports")
@@ -610,12 +673,14 @@ def run_plan(
         if plan.jobs and jobs <= 1:
             kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd)  # started at its first notebook
             try:
-                for job in plan.jobs:
+                for job in phases[0]:
+                    outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
+                for job in year_jobs():  # after the authority-years: it reads their states
                     outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
             finally:
                 kernel.shutdown()
         elif plan.jobs:
-            outcomes = _run_parallel(plan.jobs, jobs, kernel_name, cwd, bar)
+            outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd, bar)
     finally:
         bar.close()
     failures = list(plan.failures) + [f for o in outcomes for f in o.failures]
@@ -630,38 +695,55 @@ def run_plan(
     )
 
 
+def _year_synthetic(out_dir: Path, year: int) -> bool:
+    """Whether every authority-year of the year that the outputs hold is synthetic."""
+    states = [read_state(p.parent) for p in (Path(out_dir) / str(year)).glob(f"*/{STATE_FILE}")]
+    return bool(states) and all(state.get("synthetic") for state in states)
+
+
 def _run_parallel(
-    job_list: Sequence[Job], workers: int, kernel_name: str, cwd: Path, bar: tqdm
+    first: Sequence[Job],
+    then: Callable[[], Sequence[Job]],
+    workers: int,
+    kernel_name: str,
+    cwd: Path,
+    bar: tqdm,
 ) -> list[JobOutcome]:
+    """Run the ``first`` jobs on a pool of warm workers, then the jobs ``then()`` gives."""
     outcomes: list[JobOutcome] = []
     context = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(job_list)),
+        max_workers=max(1, min(workers, len(first) or workers)),
         mp_context=context,
         initializer=_start_worker,
         initargs=(kernel_name, str(cwd)),
     ) as pool:
-        pending: dict[Future[JobOutcome], Job] = {
-            pool.submit(_run_job_in_worker, job): job for job in job_list
-        }
         try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    job = pending.pop(future)
-                    try:
-                        outcomes.append(future.result())
-                    except Exception as exc:  # the worker itself broke (kernel never started)
-                        outcomes.append(JobOutcome(
-                            job.ref.authority, job.ref.year,
-                            failures=[Failure(job.ref.authority, job.ref.year, "batch worker",
-                                              short_message(exc))],
-                        ))
-                    bar.update(len(job.notebooks))
+            _drain(pool, first, outcomes, bar)
+            _drain(pool, then(), outcomes, bar)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return outcomes
+
+
+def _drain(pool: ProcessPoolExecutor, job_list: Sequence[Job], outcomes: list[JobOutcome],
+           bar: tqdm) -> None:
+    """Submit the jobs and collect their outcomes as they finish."""
+    pending: dict[Future[JobOutcome], Job] = {
+        pool.submit(_run_job_in_worker, job): job for job in job_list
+    }
+    while pending:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            job = pending.pop(future)
+            try:
+                outcomes.append(future.result())
+            except Exception as exc:  # the worker itself broke (its kernel never started)
+                outcomes.append(JobOutcome(job.who, job.year, failures=[
+                    Failure(job.who, job.year, "batch worker", short_message(exc))
+                ]))
+            bar.update(len(job.notebooks))
 
 
 def run_batch(

@@ -225,11 +225,13 @@ def index_html(
     rows: Sequence[IndexRow],
     *,
     headline_labels: Sequence[str],
+    years: Sequence[tuple[int, Sequence[tuple[str, str]]]] = (),
     failures: Sequence[IndexFailure] = (),
     banners: Sequence[Banner] = (),
     title: str = "SC-WRES reports",
 ) -> str:
-    """The index page: every authority-year with links to its reports and headline figures."""
+    """The index page: every authority-year with links to its reports and headline figures,
+    then each year's reports across authorities (``years``: year, (link text, href) pairs)."""
     return _INDEX_TEMPLATE.render(
         title=title,
         css=STYLESHEET,
@@ -237,6 +239,7 @@ def index_html(
         banners=list(banners),
         rows=list(rows),
         headline_labels=list(headline_labels),
+        years=list(years),
         failures=list(failures),
     )
 
