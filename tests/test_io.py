@@ -3,6 +3,7 @@ tables, and the tidy tables' values against counts worked out by hand."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -17,12 +18,14 @@ from conftest import (
     write,
 )
 
-from wres_tools.contract import AGGREGATE_TABLES, ReturnError
+from wres_tools.contract import ACTION_PLAN_TIDY_COLUMNS, AGGREGATE_TABLES, ReturnError
 from wres_tools.io import (
     ReturnRef,
+    action_status,
     find_returns,
     load_all,
     load_return,
+    metric_ids,
 )
 from wres_tools.writer import write_return
 
@@ -324,3 +327,70 @@ def test_load_all_with_a_bad_parameter_file(tmp_path: Path) -> None:
     assert params is None
     assert isinstance(out, ReturnError)
     assert [p.column for p in out.report.errors] == ["threshold"]
+
+
+# --- the action plan -----------------------------------------------------------------------------
+
+
+def action_plan() -> pd.DataFrame:
+    """Three actions as a council writes them: mixed case, separators, "M7", a blank service."""
+    return pd.DataFrame({
+        "Action ID": ["A1", "A2", "A10"],
+        "Objective": ["Fair recruitment", "Safe to speak up", "Representative leadership"],
+        "Aim": ["Close the appointment gap", None, "More minority ethnic senior managers"],
+        "Metrics": ["M2; m9", "M7, M6", "m1,M9, M9"],
+        "Action": ["Introduce diverse interview panels for all posts at band 9 and above",
+                   "Appoint Freedom to Speak Up guardians", "Reverse mentoring scheme"],
+        "Owner": ["Head of HR", "EDI Lead", "Director of Adult Social Services"],
+        "Status": ["amber", "RED", "Complete"],
+        "Success": ["Appointment RL within 0.80-1.25", "Fewer reports", "Scheme evaluated"],
+        "Latest update": ["Panels in place for 60% of posts", "Not started", None],
+        "Service": [None, "Children's services", "Adult Social Care"],
+        "Due": ["2024-03-31", "March 2025", None],
+    })
+
+
+def test_action_plan_read_into_one_row_per_action_and_metric(tmp_path: Path) -> None:
+    tables = small_aggregate() | {"action_plan": action_plan()}
+    plans = {form: load_return(write(tmp_path / form, tables, form), make_params()).action_plan
+             for form in ("csv", "xlsx")}
+    pd.testing.assert_frame_equal(plans["csv"], plans["xlsx"])  # both forms, the same plan
+    plan = plans["csv"]
+    assert list(plan.columns) == list(ACTION_PLAN_TIDY_COLUMNS)
+    # A1 names M2 and M9; A2 "M7, M6" is M6, M7a, M7b (report order); A10 M1 and M9 once
+    assert plan[["action_id", "metric", "status", "service"]].values.tolist() == [
+        ["A1", "M2", "Amber", "all"], ["A1", "M9", "Amber", "all"],
+        ["A2", "M6", "Red", "children"], ["A2", "M7a", "Red", "children"],
+        ["A2", "M7b", "Red", "children"],
+        ["A10", "M1", "Complete", "adults"], ["A10", "M9", "Complete", "adults"],
+    ]
+    assert plan.loc[0, "action"].startswith("Introduce diverse interview panels")
+    assert plan.loc[0, "due"] == "2024-03-31" and plan.loc[2, "due"] == "March 2025"
+    assert plan["aim"].isna().tolist() == [False, False, True, True, True, False, False]
+    assert plan["latest_update"].isna().sum() == 2  # A10's two rows
+    # the plan is kept apart from the metric tables
+    assert "action_plan" not in load_return(
+        write(tmp_path / "again", tables, "csv"), make_params()).tables
+
+
+def test_a_date_cell_for_due_keeps_the_date(tmp_path: Path) -> None:
+    plan = action_plan().astype(object)
+    plan.loc[0, "Due"] = dt.datetime(2024, 3, 31)
+    plan.loc[1, "Action ID"] = 7  # a number, as Excel may store an id
+    ret = load_return(write(tmp_path, small_aggregate() | {"action_plan": plan}, "xlsx"),
+                      make_params())
+    assert ret.action_plan.loc[0, "due"] == "2024-03-31"
+    assert ret.action_plan["action_id"].unique().tolist() == ["A1", "7", "A10"]
+
+
+def test_a_return_without_a_plan_has_none(tmp_path: Path) -> None:
+    assert load_return(write(tmp_path, small_aggregate(), "csv"), make_params()).action_plan is None
+
+
+def test_metric_ids_and_statuses_as_written() -> None:
+    assert metric_ids("M2; m9") == (["M2", "M9"], [])
+    assert metric_ids(" m7 ,M7A;") == (["M7a", "M7b"], [])
+    assert metric_ids("M2, M10; pay") == (["M2"], ["M10", "pay"])
+    assert metric_ids(" ; ") == ([], [])
+    assert [action_status(s) for s in ("red", " AMBER ", "Green", "complete", "Completed")] == [
+        "Red", "Amber", "Green", "Complete", None]

@@ -19,6 +19,10 @@ from typer.testing import CliRunner
 from wres_tools import synth
 from wres_tools.cli import app
 from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_NOT_BLANK,
+    ACTION_PLAN_TABLE,
+    ACTION_STATUSES,
     AGGREGATE_TABLES,
     DENOMINATOR_FROM_WORKFORCE,
     METADATA_TABLE,
@@ -27,7 +31,9 @@ from wres_tools.contract import (
     SURVEY_QUESTIONS,
 )
 from wres_tools.ethnicity import classify, is_blank
+from wres_tools.io import ReturnRef, load_return, metric_ids
 from wres_tools.parameters import load_parameters
+from wres_tools.validate import looks_like_a_name
 from wres_tools.writer import return_path
 
 SEED = synth.DEFAULT_SEED
@@ -211,12 +217,13 @@ def _check_labels(frame: pd.DataFrame, where: str) -> None:
 def check_aggregate(spec: synth.AuthoritySpec, tables: dict[str, pd.DataFrame], where: str) -> None:
     """Every rule of the data contract an aggregate return must keep."""
     assert list(tables)[0] == METADATA_TABLE
-    assert set(tables) - {METADATA_TABLE} <= set(AGGREGATE_TABLES)
+    assert set(tables) - {METADATA_TABLE, ACTION_PLAN_TABLE} <= set(AGGREGATE_TABLES)
+    check_plan(spec, tables.get(ACTION_PLAN_TABLE), where)
     workforce = tables["workforce"]
     keys = ["service", "ethnicity"] if spec.service_split else ["ethnicity"]
     held = workforce.groupby(keys, dropna=False)["headcount"].sum()
     for name, frame in tables.items():
-        if name == METADATA_TABLE:
+        if name in (METADATA_TABLE, ACTION_PLAN_TABLE):
             continue
         table = AGGREGATE_TABLES[name]
         assert list(frame.columns) == [c for c in table.columns if c in frame.columns]
@@ -247,6 +254,26 @@ def check_aggregate(spec: synth.AuthoritySpec, tables: dict[str, pd.DataFrame], 
     assert set(survey["question"]) <= set(SURVEY_QUESTIONS)
 
 
+def check_plan(spec: synth.AuthoritySpec, plan: pd.DataFrame | None, where: str) -> None:
+    """An action plan as the contract asks: its columns, unique ids, known metrics and statuses,
+    4-12 actions; service only where the authority splits its services."""
+    if plan is None:
+        return
+    optional = ["service"] if spec.service_split else []
+    assert list(plan.columns) == [*ACTION_PLAN_COLUMNS, *optional, "due"], where
+    assert 4 <= len(plan) <= 12, where
+    assert plan["action_id"].is_unique, where
+    assert set(plan["status"]) <= set(ACTION_STATUSES), where
+    for column in ACTION_PLAN_NOT_BLANK:
+        assert plan[column].notna().all(), (where, column)
+    for text in plan["metrics"]:
+        ids, bad = metric_ids(text)
+        assert ids and not bad, (where, text)
+    if spec.service_split:
+        services = {SERVICE_ALIASES[s.lower().replace("'", "")] for s in plan["service"].dropna()}
+        assert services <= {"adults", "children"}, where
+
+
 RECORD_FLAGS = {
     "staff": ("senior_manager", "registered", "disciplinary", "ftp", "cpd", "left"),
     "applications": ("shortlisted", "appointed"),
@@ -256,9 +283,11 @@ RECORD_IDS = {"staff": r"S\d{6}", "applications": r"A\d{6}", "survey_responses":
 
 def check_record(spec: synth.AuthoritySpec, tables: dict[str, pd.DataFrame], where: str) -> None:
     """Every rule of the data contract a record-level return must keep."""
-    assert list(tables) == [METADATA_TABLE, *RECORD_TABLES]
+    plan = [ACTION_PLAN_TABLE] if ACTION_PLAN_TABLE in tables else []
+    assert list(tables) == [METADATA_TABLE, *RECORD_TABLES, *plan]
+    check_plan(spec, tables.get(ACTION_PLAN_TABLE), where)
     for name, frame in tables.items():
-        if name == METADATA_TABLE:
+        if name in (METADATA_TABLE, ACTION_PLAN_TABLE):
             continue
         assert list(frame.columns) == list(RECORD_TABLES[name])
         ids = frame[RECORD_TABLES[name][0]]
@@ -385,7 +414,7 @@ def test_ethnicity_is_written_every_way_the_contract_allows(returns):
     labels = set()
     for tables in returns.values():
         for name, frame in tables.items():
-            if name != METADATA_TABLE:
+            if name not in (METADATA_TABLE, ACTION_PLAN_TABLE):
                 labels |= {None if is_blank(v) else v for v in frame["ethnicity"].unique()}
     # census categories, "Group: category", NHS codes, high-level groups, unknown markers, blank
     assert {"Indian", "Any other White background", "White: Irish",
@@ -622,3 +651,125 @@ def test_names_are_not_real_councils():
             pattern = rf"\b{re.escape(name.lower())}\b"
             assert not re.search(pattern, spec.display_name.lower()), (spec.display_name, name)
             assert not re.search(pattern, place), (spec.slug, name)
+
+
+# --------------------------------------------------------------------------- action plans
+
+
+def plans(returns: Returns) -> dict[tuple[str, int], pd.DataFrame]:
+    return {key: t[ACTION_PLAN_TABLE] for key, t in returns.items() if ACTION_PLAN_TABLE in t}
+
+
+def test_most_authorities_have_an_action_plan_from_their_first_year(returns):
+    found = plans(returns)
+    for spec in synth.AUTHORITIES:
+        years = [y for y in synth.YEARS if (spec.slug, y) in found]
+        start = spec.action_plan_from
+        assert years == ([] if start is None else [y for y in synth.YEARS if y >= start])
+    without = [s.slug for s in synth.AUTHORITIES if s.action_plan_from is None]
+    assert 1 <= len(without) <= 4  # "some with none"
+    sizes = [len(p) for p in found.values()]
+    assert min(sizes) >= 4 and max(sizes) <= 12 and len(set(sizes)) >= 4
+
+
+def test_statuses_vary_and_only_move_forward(returns):
+    found = plans(returns)
+    statuses = pd.concat(found.values())["status"].value_counts()
+    assert set(statuses.index) == set(ACTION_STATUSES)
+    assert statuses.min() >= 10  # every status common enough to show in a summary
+    rank = {s: i for i, s in enumerate(ACTION_STATUSES)}
+    for spec in synth.AUTHORITIES:
+        history: dict[str, list[tuple[int, str]]] = {}
+        for year in synth.YEARS:
+            plan = found.get((spec.slug, year))
+            for action_id, status in [] if plan is None else zip(plan["action_id"],
+                                                                  plan["status"], strict=True):
+                history.setdefault(action_id, []).append((year, status))
+        for action_id, seen in history.items():
+            years = [y for y, _ in seen]
+            assert years == list(range(years[0], years[-1] + 1)), (spec.slug, action_id)
+            ranks = [rank[s] for _, s in seen]
+            assert ranks == sorted(ranks), (spec.slug, action_id, seen)  # Red -> ... -> Complete
+            # a completed action is reported in the year it completes, then leaves the plan
+            assert "Complete" not in [s for _, s in seen[:-1]], (spec.slug, action_id, seen)
+
+
+def test_plans_aim_at_the_metrics_the_authority_does_badly_on(returns):
+    found = plans(returns)
+    for spec in synth.AUTHORITIES:
+        if spec.action_plan_from is None:
+            continue
+        weak = synth.weak_metrics(spec, SEED)
+        scores = synth.metric_scores(spec, SEED)
+        assert weak == sorted(weak, key=lambda m: -scores[m])
+        assert all(scores[m] > np.log(1.25) for m in weak)
+        first = found[(spec.slug, spec.action_plan_from)]
+        named = [metric_ids(text)[0] for text in first["metrics"]]
+        aimed = {m for ids in named for m in ids}
+        assert weak[0] in aimed, spec.slug  # the worst metric is always addressed
+        on_weak = sum(bool(set(ids) & set(weak)) for ids in named)
+        assert on_weak >= len(first) - 1, spec.slug  # all, or all but one, aim at weak metrics
+        # never a metric the authority does not collect
+        assert not aimed - set(scores), spec.slug
+
+
+def test_metric_scores_by_hand():
+    # M2 adverse when low: an authority RL of 0.5 scores -log(0.5) = 0.693; M3 adverse when
+    # high: RL 1.4 scores log(1.4) = 0.336; M1 is half the band gradient
+    spec = spec_of("ashbury")
+    profile = synth._profile(spec, SEED)
+    scores = synth.metric_scores(spec, SEED)
+    assert scores["M2"] == pytest.approx(-profile.log_rl["M2"])
+    assert scores["M3"] == pytest.approx(profile.log_rl["M3"])
+    assert scores["M1"] == pytest.approx(profile.gradient / 2)
+    assert "M4" not in synth.metric_scores(spec_of("brackenholt"), SEED)  # FtP not collected
+    assert "M5" not in synth.metric_scores(spec_of("wyvern-reach"), SEED)  # CPD not collected
+
+
+def test_owners_are_roles_and_wording_is_filled_in(returns):
+    for (slug, year), plan in plans(returns).items():
+        assert not any(looks_like_a_name(owner) for owner in plan["owner"]), slug
+        text = " ".join(plan[["action", "success", "latest_update"]].to_numpy().ravel())
+        assert "{" not in text and "}" not in text, slug
+        assert plan["latest_update"].str.endswith(f"(March {year + 1})").all()
+        senior = spec_of(slug).senior_bands[0]
+        panels = plan[plan["action"].str.startswith("Introduce diverse interview panels")]
+        assert all(senior in action for action in panels["action"]), slug
+
+
+def test_action_plan_does_not_move_the_other_tables():
+    # the plan draws from its own stream: without it, every other table is the same
+    for spec in synth.AUTHORITIES[:6]:
+        for year in synth.YEARS:
+            with_plan = synth.authority_return(spec, year, SEED)
+            without = synth.authority_return(replace(spec, action_plan_from=None), year, SEED)
+            assert ACTION_PLAN_TABLE not in without
+            assert list(without) == [n for n in with_plan if n != ACTION_PLAN_TABLE]
+            for name, frame in without.items():
+                pd.testing.assert_frame_equal(with_plan[name], frame)
+
+
+def test_plan_history_is_the_same_however_far_it_runs():
+    spec = spec_of("ashbury")
+    short = synth.plan_history(spec, SEED, until=2023)
+    longer = synth.plan_history(spec, SEED, until=2025)
+    assert len(longer) >= len(short)
+    for a, b in zip(short, longer, strict=False):
+        assert (a.number, a.entry, a.start) == (b.number, b.entry, b.start)
+        assert a.stages == {y: s for y, s in b.stages.items() if y <= 2023}
+
+
+def test_demo_plans_load_as_tidy_plans(demo, returns):
+    out, _ = demo
+    for spec in [spec_of("ashbury"), spec_of("kestrel-vale"), spec_of("harrowmere")]:
+        ref = ReturnRef.from_path(return_path(out, spec.slug, 2022, spec.form))
+        ret = load_return(ref, load_parameters(spec.slug, out / "parameters"))
+        written = returns[(spec.slug, 2022)][ACTION_PLAN_TABLE]
+        tidy = ret.action_plan
+        # one tidy row per metric id named ("M7" counts twice: M7a and M7b)
+        assert len(tidy) == sum(len(metric_ids(t)[0]) for t in written["metrics"])
+        assert tidy["action_id"].unique().tolist() == written["action_id"].tolist()
+        if spec.service_split:
+            assert set(tidy["service"]) <= {"adults", "children", "all"}
+        else:
+            assert set(tidy["service"]) == {"all"}

@@ -514,3 +514,164 @@ def test_a_systematic_fault_is_reported_by_example_and_count(tmp_path: Path) -> 
     assert rows == list(range(2, 22)) + [None]  # the first 20 (rows 2-21), then the count
     assert report.errors[-1].message == "... and 10 more rows like row 2 (unrecognised service)"
     assert report.errors[-1].column == "service"
+
+
+# --- the action plan -----------------------------------------------------------------------------
+
+
+def plan_tables() -> dict[str, pd.DataFrame]:
+    """A clean return with a three-action plan (blank service = both services)."""
+    plan = pd.DataFrame({
+        "action_id": ["A1", "A2", "A3"],
+        "objective": ["Fair recruitment", "Safe to speak up", "Fair and just processes"],
+        "aim": ["Close the appointment gap", "", "Fewer formal cases"],
+        "metrics": ["M2; M9", "m7", "M3"],
+        "action": ["Diverse interview panels", "Speak up guardians", "Pre-formal review"],
+        "owner": ["Head of HR", "EDI Lead", "Employee Relations Manager"],
+        "status": ["Red", "amber", "COMPLETE"],
+        "success": ["RL within 0.80-1.25", "Fewer reports of harassment", "RL below 1.25"],
+        "latest_update": ["Not started", "", "Done"],
+        "service": ["", "Adults", ""],
+    })
+    return small_aggregate() | {"action_plan": plan}
+
+
+def with_cell(row: int, column: str, value: object) -> dict[str, pd.DataFrame]:
+    tables = plan_tables()
+    frame = tables["action_plan"].astype(object)
+    frame.loc[row, column] = value
+    tables["action_plan"] = frame
+    return tables
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_clean_action_plan(tmp_path: Path, form: str) -> None:
+    report = check(tmp_path, plan_tables(), form)
+    assert report.ok, [str(p) for p in report.errors]
+    assert not [p for p in report.notices if p.sheet == "action_plan"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(
+    ("index", "column", "bad", "message", "expected_words"),
+    [
+        (1, "metrics", "M7, M10", "unrecognised metric id 'M10'", "M1 to M9, M7a or M7b"),
+        (0, "metrics", "M2 and M9", "unrecognised metric id 'M2 and M9'", "separated by commas"),
+        (2, "metrics", ";", "no metric id", "M1 to M9"),
+        (2, "metrics", None, "blank metrics", "M1 to M9"),
+        (0, "status", "RAG: Red", "unrecognised status; did you mean 'Red'?", "Red, Amber"),
+        (1, "status", "Completed", "unrecognised status; did you mean 'Complete'?", "Complete"),
+        (1, "status", "Blue", "unrecognised status; did you mean 'Complete'?", "Complete"),
+        (1, "status", "Amber/Green", "unrecognised status", "Red, Amber, Green or Complete"),
+        (2, "status", "G", "unrecognised status; did you mean 'Green'?", "Green"),
+        (2, "status", "On track", "unrecognised status; did you mean 'Green'?", "Green"),
+        (2, "status", "In progress", "unrecognised status", "Red, Amber, Green or Complete"),
+        (1, "metrics", "M7, 2", "unrecognised metric id '2'; did you mean 'M2'?", "M1 to M9"),
+        (1, "metrics", "Metric 7a", "unrecognised metric id 'Metric 7a'; did you mean 'M7a'?",
+         "M7a"),
+        (1, "metrics", "M3c", "unrecognised metric id 'M3c'", "M1 to M9"),
+        (2, "status", None, "blank status", "Red, Amber, Green or Complete"),
+        (0, "owner", None, "blank owner", "a value in every row"),
+        (1, "action", None, "blank action", "a value in every row"),
+        (2, "action_id", "a1", "action_id repeated (first in row 2)", "each action once"),
+        (0, "service", "Housing", "unrecognised service", "blank for both"),
+    ],
+)
+def test_bad_action_plan_cell_is_reported_at_its_cell(
+    tmp_path: Path, form: str, index: int, column: str, bad: object, message: str,
+    expected_words: str,
+) -> None:
+    problem = only_error(check(tmp_path, with_cell(index, column, bad), form))
+    assert problem.message == message
+    assert problem.file == sheet_file(tmp_path, form, "action_plan")
+    assert problem.sheet == "action_plan"
+    assert (problem.row, problem.column) == (index + 2, column)  # header is row 1
+    assert problem.value == ("" if bad is None else bad)
+    assert expected_words in (problem.expected or "")
+
+
+def test_action_plan_metric_and_status_hints_are_every_cell(tmp_path: Path) -> None:
+    tables = with_cell(0, "metrics", "M2; M11; Mx")
+    tables["action_plan"].loc[1, "status"] = "Reddish"
+    report = check(tmp_path, tables)
+    assert [(p.row, p.message) for p in report.errors] == [
+        (2, "unrecognised metric id 'M11'"), (2, "unrecognised metric id 'Mx'"),
+        (3, "unrecognised status; did you mean 'Red'?"),
+    ]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_action_plan_missing_or_misspelt_column(tmp_path: Path, form: str) -> None:
+    tables = plan_tables()
+    tables["action_plan"] = tables["action_plan"].rename(columns={"status": "Stauts"}).drop(
+        columns="success")
+    report = check(tmp_path, tables, form)
+    assert [(p.column, p.message) for p in report.errors] == [
+        ("Stauts", "missing column 'status': this header looks like a misspelling of it"),
+        ("success", "missing column 'success'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("owner", "name_like"),
+    [
+        ("Jane Smith", True), ("Dr Patel", True), ("j.smith@council.gov.uk", True),
+        ("A. Khan (Head of HR)", True), ("Mr. O'Neil", True),
+        ("Head of HR", False), ("Principal Social Worker", False), ("EDI Lead", False),
+        ("Assistant Director, Adult Social Care", False), ("HR", False),
+        ("Race Equality Network Chair", False), ("Health, Safety and Wellbeing Manager", False),
+    ],
+)
+def test_owner_that_looks_like_a_name_is_a_notice(tmp_path: Path, owner: str,
+                                                  name_like: bool) -> None:
+    report = check(tmp_path, with_cell(1, "owner", owner))
+    assert report.ok
+    found = [p for p in report.notices if p.column == "owner"]
+    assert bool(found) == name_like
+    if name_like:
+        assert (found[0].row, found[0].value) == (3, owner)
+        assert "reports show the owner as given" in found[0].message
+
+
+def test_action_plan_alone_is_read_with_the_metrics_not_collected(tmp_path: Path) -> None:
+    report = check(tmp_path, {"action_plan": plan_tables()["action_plan"]})
+    assert report.ok
+    assert any("M2 not collected" in p.message for p in report.notices)
+
+
+_PLAN_CELLS = st.one_of(_CELLS, st.sampled_from(
+    ["M7", "m2;;M9", ",", "Red", "rag: amber", "Both", "Children's services", "Mr Smith"]))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_action_plan_cell_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
+    from wres_tools.contract import ReturnError
+    from wres_tools.io import load_return
+
+    tables = plan_tables()
+    frame = tables["action_plan"].astype(object)
+    row = data.draw(st.integers(0, len(frame) - 1))
+    column = data.draw(st.sampled_from(list(frame.columns)))
+    frame.loc[row, column] = data.draw(_PLAN_CELLS)
+    tables["action_plan"] = frame
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = write(Path(tmp), tables, "csv")
+        report = validate_return(ref, make_params())
+        if report.ok:
+            plan = load_return(ref, make_params()).action_plan
+            assert plan["metric"].notna().all() and plan["status"].notna().all()
+            assert set(plan["action_id"]) == {"A1", "A2", "A3"} or column == "action_id"
+        else:
+            assert all(p.row and p.sheet == "action_plan" for p in report.errors)
+            with pytest.raises(ReturnError):
+                load_return(ref, make_params())
+
+
+def test_header_only_action_plan(tmp_path: Path) -> None:
+    tables = plan_tables()
+    tables["action_plan"] = tables["action_plan"].iloc[0:0]
+    problem = only_error(check(tmp_path, tables))
+    assert (problem.sheet, problem.message) == ("action_plan", "no data rows below the header")
+    assert problem.expected == "one row per action (leave the table out if there is no plan)"

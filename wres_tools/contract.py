@@ -106,6 +106,30 @@ METRIC_TABLES: dict[str, str | None] = {
     "M9": "senior_management",
 }
 
+#: Optional table of the authority's action plan: what it is doing about its figures. Not about
+#: people: ``owner`` is a role ("Head of HR"), never a person's name, because reports show it.
+ACTION_PLAN_TABLE = "action_plan"
+#: Its columns as an authority writes them: required (in this order), then optional.
+ACTION_PLAN_COLUMNS: tuple[str, ...] = (
+    "action_id", "objective", "aim", "metrics", "action", "owner", "status", "success",
+    "latest_update",
+)
+ACTION_PLAN_OPTIONAL: tuple[str, ...] = ("service", "due")
+#: Required columns that may not be blank in any row (aim and latest_update may be).
+ACTION_PLAN_NOT_BLANK: tuple[str, ...] = (
+    "action_id", "objective", "metrics", "action", "owner", "status", "success",
+)
+#: RAG statuses, most severe first: the order reports list actions in.
+ACTION_STATUSES: tuple[str, ...] = ("Red", "Amber", "Green", "Complete")
+#: Metric ids an action may name besides the ids of METRIC_TABLES: "M7" is both M7a and M7b.
+METRIC_ID_ALIASES: dict[str, tuple[str, ...]] = {"M7": ("M7a", "M7b")}
+#: Columns of the tidy plan (``Return.action_plan``): one row per action and metric it aims at;
+#: ``service`` is adults, children or ``all`` (blank: both); ``due`` is the text given, or None.
+ACTION_PLAN_TIDY_COLUMNS: tuple[str, ...] = (
+    "action_id", "metric", "objective", "aim", "action", "owner", "status", "success",
+    "latest_update", "service", "due",
+)
+
 #: Columns every tidy table carries after reading (besides its own keys and counts).
 TIDY_ETHNICITY_COLUMNS: tuple[str, ...] = ("census_category", "group", "ethnic_class")
 
@@ -188,6 +212,8 @@ class Return:
     synthetic: bool = False
     granularity: Literal["aggregate", "record"] = "aggregate"
     notices: tuple[Problem, ...] = ()
+    #: The action plan in tidy form (ACTION_PLAN_TIDY_COLUMNS), or None when the return has none.
+    action_plan: pd.DataFrame | None = None
 
     def table(self, name: str) -> pd.DataFrame | None:
         """The named table, or None when the return did not collect it."""

@@ -21,9 +21,14 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from wres_tools.contract import (
+    ACTION_PLAN_TABLE,
+    ACTION_PLAN_TIDY_COLUMNS,
+    ACTION_STATUSES,
     AGGREGATE_TABLES,
     ALL_SERVICES,
     METADATA_TABLE,
+    METRIC_ID_ALIASES,
+    METRIC_TABLES,
     POPULATION_TABLE,
     RECORD_TABLES,
     SERVICE_ALIASES,
@@ -40,7 +45,7 @@ Form = Literal["xlsx", "csv"]
 
 #: Every table name a return may hold.
 KNOWN_TABLES: tuple[str, ...] = (
-    *AGGREGATE_TABLES, *RECORD_TABLES, POPULATION_TABLE, METADATA_TABLE,
+    *AGGREGATE_TABLES, *RECORD_TABLES, POPULATION_TABLE, METADATA_TABLE, ACTION_PLAN_TABLE,
 )
 
 #: Aggregate tables built from each record-level extract.
@@ -404,6 +409,75 @@ def recognised(labels: pd.Series) -> pd.Series:
     return labels.map(lookup).fillna(True).astype(bool)
 
 
+#: Metric ids as an action plan may write them (folded to lower case) -> the ids they stand for.
+METRIC_IDS: dict[str, tuple[str, ...]] = {
+    **{m.lower(): (m,) for m in METRIC_TABLES},
+    **{alias.lower(): ids for alias, ids in METRIC_ID_ALIASES.items()},
+}
+_METRIC_SEPARATORS = re.compile(r"[,;]")
+
+
+def metric_ids(text: str) -> tuple[list[str], list[str]]:
+    """The metric ids a cell names, separated by commas or semicolons, case-insensitive, "M7"
+    standing for M7a and M7b: (recognised ids in report order, each once; pieces not recognised).
+    """
+    found: set[str] = set()
+    bad: list[str] = []
+    for piece in _METRIC_SEPARATORS.split(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        ids = METRIC_IDS.get(piece.lower())
+        if ids is None:
+            bad.append(piece)
+        else:
+            found.update(ids)
+    return [m for m in METRIC_TABLES if m in found], bad
+
+
+def action_status(text: str) -> str | None:
+    """An action's RAG status in its canonical spelling (case-insensitive), or None."""
+    folded = text.strip().lower()
+    return next((s for s in ACTION_STATUSES if s.lower() == folded), None)
+
+
+#: Words an action plan may write for an action that covers both services.
+BOTH_SERVICES = {"both", "all", "adults and children", "children and adults"}
+
+
+def plan_service(text: str | None) -> str | None:
+    """An action's service: adults, children, ``all`` when blank or "both"; None if unrecognised."""
+    if text is None:
+        return ALL_SERVICES
+    key = service_key(text)
+    return ALL_SERVICES if key in BOTH_SERVICES else SERVICE_ALIASES.get(key)
+
+
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
+def tidy_action_plan(table: RawTable) -> pd.DataFrame:
+    """An action plan (already validated) in tidy form: one row per action and metric it aims at,
+    in the order of the file, metrics in report order; columns ACTION_PLAN_TIDY_COLUMNS.
+
+    A date cell read from a workbook ("2024-03-31 00:00:00") keeps its date only.
+    """
+    rows = []
+    for record in table.frame.to_dict(orient="records"):
+        cell = {c: None if pd.isna(v) else v for c, v in record.items()}
+        due = cell.get("due")
+        text = {c: cell[c] for c in
+                ("action_id", "objective", "aim", "action", "owner", "success", "latest_update")}
+        ids, _ = metric_ids(cell["metrics"])
+        for metric in ids:
+            rows.append({
+                **text, "metric": metric, "status": action_status(cell["status"]),
+                "service": plan_service(cell.get("service")),
+                "due": _MIDNIGHT.sub(r"\1", due) if due is not None else None,
+            })
+    return pd.DataFrame(rows, columns=list(ACTION_PLAN_TIDY_COLUMNS), dtype="str")
+
+
 # --- tidy tables ---------------------------------------------------------------------------------
 
 
@@ -551,6 +625,8 @@ def load_return(ref: ReturnRef, params: Parameters | None) -> Return:
         synthetic=is_synthetic(raw) or bool(params is not None and params.synthetic),
         granularity=granularity(raw),
         notices=tuple(report.notices),
+        action_plan=(tidy_action_plan(raw.tables[ACTION_PLAN_TABLE])
+                     if ACTION_PLAN_TABLE in raw.tables else None),
     )
 
 

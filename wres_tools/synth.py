@@ -25,6 +25,13 @@ pay bands, ethnicity coding) and drawn from its stream (everything else):
   (sd :data:`BETWEEN_SD`, mean-centred) and moved by :data:`NATIONAL_DRIFT` a year, with a
   small factor per high-level group; unknown-ethnicity staff have the white rates;
 - population minority share ~1.15x the workforce's (lognormal, so not for every authority).
+
+Action plans (most authorities; :data:`AuthoritySpec.action_plan_from` is the first year with
+one): 5-8 actions in the first year drawn from :data:`ACTION_CATALOGUE`, favouring those aimed
+at the metrics the authority does worst on (:func:`weak_metrics`), 1-3 new ones a year after,
+4-12 a year in all. Each action moves Red -> Amber -> Green -> Complete (0, 1 or 2 steps a year)
+and leaves the plan the year after it is complete. The plan draws from its own random stream (a
+child of the authority's), so it never moves the figures of the other tables.
 """
 
 from __future__ import annotations
@@ -40,8 +47,17 @@ import yaml
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from wres_tools.contract import AGGREGATE_TABLES, METADATA_TABLE, RECORD_TABLES, SURVEY_QUESTIONS
+from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_TABLE,
+    ACTION_STATUSES,
+    AGGREGATE_TABLES,
+    METADATA_TABLE,
+    RECORD_TABLES,
+    SURVEY_QUESTIONS,
+)
 from wres_tools.ethnicity import GROUPS, MINORITY_GROUPS
+from wres_tools.metrics import METRICS
 from wres_tools.writer import Form, write_return
 
 YEARS: tuple[int, ...] = (2021, 2022, 2023)
@@ -179,6 +195,7 @@ class AuthoritySpec:
     labels: str = "census"  # a LABEL_STYLES entry
     unknown_label: str | None = "Not stated"  # None: left blank
     own_headcounts: bool = False  # disciplinary, cpd and leavers carry their own headcount
+    action_plan_from: int | None = YEARS[0]  # first year with an action plan; None: never
 
     @property
     def bands(self) -> tuple[str, ...]:
@@ -203,7 +220,8 @@ AUTHORITIES: tuple[AuthoritySpec, ...] = (
     _spec(2, "kestrel-vale", "Kestrel Vale Borough Council", 2300, 0.60, form="csv",
           record_level=True, labels="census"),
     _spec(3, "harrowmere", "Harrowmere Council", 780, 0.12, pay_bands="skills_for_care",
-          bands_in_parameters=False, service_split=False, unknown_label=None),
+          bands_in_parameters=False, service_split=False, unknown_label=None,
+          action_plan_from=2022),
     _spec(4, "brackenholt", "Brackenholt Metropolitan Borough Council", 3600, 0.32,
           labels="prefixed", fitness_to_practise=False,
           service_labels=("Adult Social Care", "Children's Services")),
@@ -214,18 +232,20 @@ AUTHORITIES: tuple[AuthoritySpec, ...] = (
     _spec(7, "merlinford", "City of Merlinford Council", 4600, 0.52, form="csv",
           labels="prefixed", own_headcounts=True, unknown_label="Prefer not to say"),
     _spec(8, "oakhollow", "Oakhollow District Council", 320, 0.03, service_split=False,
-          pay_bands="skills_for_care", labels="group", fitness_to_practise=False, cpd=False),
+          pay_bands="skills_for_care", labels="group", fitness_to_practise=False, cpd=False,
+          action_plan_from=None),
     _spec(9, "saltmere-bay", "Saltmere Bay Council", 1200, 0.15, record_level=True,
           labels="nhs", unknown_label="Z", pay_bands="salary"),
     _spec(10, "thistlecombe", "Thistlecombe Council", 600, 0.09, form="csv",
-          service_split=False, labels="group", pay_bands="salary", cpd=False),
+          service_split=False, labels="group", pay_bands="salary", cpd=False,
+          action_plan_from=None),
     _spec(11, "greywater-fen", "Greywater Fen Borough Council", 2700, 0.44, pay_bands="grades",
           fitness_to_practise=False, service_labels=("Adults' services", "Children's social care")),
     _spec(12, "hawksridge", "Hawksridge Metropolitan Borough Council", 4100, 0.28,
           form="csv", pay_bands="skills_for_care", bands_in_parameters=False,
           unknown_label="Unknown", own_headcounts=True),
     _spec(13, "linnetby", "Linnetby Council", 950, 0.25, pay_bands="lettered", labels="nhs",
-          unknown_label="Z"),
+          unknown_label="Z", action_plan_from=2023),
     _spec(14, "otterholme", "Otterholme Council", 450, 0.18, record_level=True,
           pay_bands="skills_for_care"),
     _spec(15, "rookhaven", "City of Rookhaven Council", 5500, 0.56, labels="prefixed",
@@ -241,7 +261,8 @@ AUTHORITIES: tuple[AuthoritySpec, ...] = (
 
 #: The authority :func:`record_level_return` builds benchmark extracts for (no parameter file).
 BENCHMARK_SPEC = AuthoritySpec(
-    "benchmark", "Benchmark Council", "E99999999", 100_000, 0.30, record_level=True
+    "benchmark", "Benchmark Council", "E99999999", 100_000, 0.30, record_level=True,
+    action_plan_from=None,
 )
 
 
@@ -625,6 +646,286 @@ def _record_tables(
     return {name: frame[list(RECORD_TABLES[name])] for name, frame in tables.items()}
 
 
+# --------------------------------------------------------------------------- action plans
+
+
+@dataclass(frozen=True)
+class CatalogueAction:
+    """One action as councils publish them; ``{senior}`` becomes the authority's senior bands
+    ("PO4-PO7 and above", "£70,000 and over") and ``{by}`` the year it should succeed by."""
+
+    metrics: tuple[str, ...]  # as the plan writes them ("M7" is M7a and M7b)
+    objective: str
+    aim: str
+    action: str
+    owner: str  # a role, never a person
+    success: str
+
+
+def _catalogue(metrics: str, objective: str, aim: str, action: str, owner: str,
+               success: str) -> CatalogueAction:
+    return CatalogueAction(tuple(metrics.split()), objective, aim, action, owner, success)
+
+
+_LEADERSHIP = "Representative leadership"
+_RECRUITMENT = "Fair recruitment"
+_JUST = "Fair and just processes"
+_DEVELOPMENT = "Equal access to development"
+_SPEAK_UP = "Safe to speak up"
+_RETENTION = "Retaining our staff"
+
+#: The actions demo plans are drawn from, in the words of published WRES action plans.
+ACTION_CATALOGUE: tuple[CatalogueAction, ...] = (
+    _catalogue(
+        "M2 M9", _RECRUITMENT, "Minority ethnic candidates are appointed to senior posts as "
+        "often as white candidates",
+        "Introduce diverse interview panels for all posts at {senior}",
+        "Head of HR", "Every panel for posts at {senior} has a minority ethnic member; "
+        "appointment RL within 0.80-1.25 by {by}"),
+    _catalogue(
+        "M2", _RECRUITMENT, "Shortlisted minority ethnic applicants are appointed as often as "
+        "white applicants",
+        "Remove names, ages and addresses from application forms for all vacancies",
+        "Head of Recruitment", "Appointment RL from shortlisting within 0.80-1.25 by {by}"),
+    _catalogue(
+        "M2", _RECRUITMENT, "Recruiting managers make fair, consistent decisions",
+        "Train every recruiting manager in inclusive recruitment before they sit on a panel",
+        "Learning and Development Lead", "All recruiting managers trained; appointment RL "
+        "improving each year to {by}"),
+    _catalogue(
+        "M2 M1", _RECRUITMENT, "We know where in recruitment minority ethnic applicants fall "
+        "away", "Review shortlisting and interview outcomes by ethnicity after every recruitment "
+        "campaign", "HR Business Partner", "Outcomes reviewed for every campaign and reported "
+        "to the Workforce Equality Board each quarter"),
+    _catalogue(
+        "M1 M9", _LEADERSHIP, "Minority ethnic staff progress to senior grades",
+        "Run a positive action leadership programme preparing minority ethnic staff for posts "
+        "at {senior}",
+        "Workforce Development Manager", "Minority ethnic share of posts at {senior} "
+        "matches the workforce share by {by}"),
+    _catalogue(
+        "M9", _LEADERSHIP, "Senior leaders understand the experience of minority ethnic staff",
+        "Start a reverse mentoring scheme pairing each director with a minority ethnic "
+        "colleague", "Director of Adult Social Services", "Every member of the senior "
+        "leadership team mentored; scheme evaluated by {by}"),
+    _catalogue(
+        "M1", _LEADERSHIP, "Progress on representation is visible to staff and members",
+        "Publish representation by pay band every six months to the Workforce Equality Board",
+        "Workforce Insight Manager", "Six-monthly reports published; minority ethnic share "
+        "rising at the upper pay bands by {by}"),
+    _catalogue(
+        "M1 M5", _DEVELOPMENT, "Every member of staff has a route to progress",
+        "Hold a career conversation with every member of staff at annual appraisal",
+        "Learning and Development Lead", "95% of appraisals record a career conversation; "
+        "progression rates equal across ethnic groups by {by}"),
+    _catalogue(
+        "M5 M1", _DEVELOPMENT, "Care staff from all backgrounds can qualify as social workers",
+        "Open a social work degree apprenticeship route to care and support staff",
+        "Social Work Academy Lead", "At least two cohorts enrolled, reflecting the diversity "
+        "of the care workforce, by {by}"),
+    _catalogue(
+        "M5", _DEVELOPMENT, "Funded training reaches minority ethnic staff as often as white "
+        "staff", "Ring-fence funded CPD places and publish take-up by ethnicity each year",
+        "Workforce Development Manager", "CPD access RL within 0.80-1.25 by {by}"),
+    _catalogue(
+        "M3", _JUST, "Minority ethnic staff are not drawn into formal processes more than "
+        "white staff", "Require a decision panel review before any formal disciplinary "
+        "investigation begins", "Head of HR", "Disciplinary RL (pooled over two years) within "
+        "0.80-1.25 by {by}"),
+    _catalogue(
+        "M3", _JUST, "Concerns are resolved early and fairly",
+        "Train investigating officers in just culture and cultural competence",
+        "Employee Relations Manager", "All investigating officers trained; more cases "
+        "resolved informally by {by}"),
+    _catalogue(
+        "M3 M4", _JUST, "Decisions in formal cases are consistent across ethnic groups",
+        "Audit a sample of disciplinary and referral decisions each quarter for consistency",
+        "Employee Relations Manager", "Quarterly audits completed and findings acted on to "
+        "{by}"),
+    _catalogue(
+        "M4", _JUST, "Referrals to the regulator are proportionate and fair",
+        "Require Principal Social Worker review before any referral to Social Work England",
+        "Principal Social Worker", "Every referral reviewed; fitness-to-practise RL within "
+        "0.80-1.25 by {by}"),
+    _catalogue(
+        "M4", _JUST, "Newly qualified social workers are supported to practise safely",
+        "Give every newly qualified social worker protected supervision through the ASYE",
+        "Social Work Academy Lead", "All ASYE social workers receive monthly supervision "
+        "to {by}"),
+    _catalogue(
+        "M6", _SPEAK_UP, "Staff are protected from racist abuse by people who use services",
+        "Run a zero-tolerance campaign on racist abuse from people using services and "
+        "their families", "Assistant Director, Adult Social Care", "Fewer minority ethnic "
+        "staff report abuse from the public in the {by} staff survey"),
+    _catalogue(
+        "M6 M7", _SPEAK_UP, "Staff know how to report racism and are supported when they do",
+        "Introduce a clear reporting route and a debrief for staff who experience racism",
+        "Health, Safety and Wellbeing Manager", "Reporting route in use; every report "
+        "acknowledged within five working days"),
+    _catalogue(
+        "M7", _SPEAK_UP, "Staff can raise concerns without fear",
+        "Appoint Freedom to Speak Up guardians who reflect the diversity of the workforce",
+        "EDI Lead", "Guardians in every service; harassment from colleagues and managers "
+        "RL within 0.80-1.25 by {by}"),
+    _catalogue(
+        "M7b", _SPEAK_UP, "Managers respond well to racism and to concerns raised",
+        "Train all managers in anti-racist practice and in responding to concerns",
+        "Learning and Development Lead", "All managers trained; harassment from managers RL "
+        "within 0.80-1.25 by {by}"),
+    _catalogue(
+        "M7a M8", _RETENTION, "Minority ethnic staff have a collective voice",
+        "Set up a Race Equality Staff Network with an executive sponsor and protected time",
+        "Race Equality Network Chair", "Network meeting monthly and consulted on every "
+        "workforce policy by {by}"),
+    _catalogue(
+        "M8", _RETENTION, "We understand why minority ethnic staff leave",
+        "Run exit interviews and stay conversations and analyse them by ethnicity",
+        "HR Business Partner", "Leaving RL within 0.80-1.25 by {by}"),
+    _catalogue(
+        "M8 M5", _RETENTION, "Minority ethnic staff see a future here",
+        "Offer a development plan and flexible working review to staff thinking of leaving",
+        "HR Business Partner", "Fewer minority ethnic staff leave in their first two years, "
+        "by {by}"),
+)
+
+_UPDATES: dict[str, tuple[str, ...]] = {
+    "Red": ("Not started: waiting for capacity in the HR team",
+            "Delayed by the service restructure; new start date agreed",
+            "Off track: funding not yet confirmed"),
+    "Amber": ("Started, behind plan: first phase under way",
+              "In progress; slower than planned because of vacancies",
+              "Scoping complete; delivery started later than planned"),
+    "Green": ("On track: delivered as planned this year",
+              "On track; reviewed by the Workforce Equality Board",
+              "On track: take-up monitored each quarter"),
+    "Complete": ("Completed; now part of business as usual",
+                 "Completed and evaluated; results reported to the Workforce Equality Board",
+                 "Completed; to be reviewed at the next SC-WRES return"),
+}
+
+_ID_STYLES = ("A{:02d}", "WRES-{:02d}", "AP{}")
+#: Stream key of the action plan (a child of the authority's seed sequence).
+_PLAN_STREAM = 1
+#: Log-scale distance from parity beyond which a metric counts as one the authority does badly
+#: on: the four-fifths rule's bound, log(1.25).
+WEAK_THRESHOLD = float(np.log(1.25))
+
+
+def metric_scores(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> dict[str, float]:
+    """How badly the authority does on each metric it collects, on the log scale: its RL's
+    distance from parity towards the adverse side (negative when favourable); for M1 half the
+    log-odds fall of the minority share from the lowest to the highest band."""
+    profile = _profile(spec, seed)
+    collected = {"M4": spec.fitness_to_practise, "M5": spec.cpd}
+    scores = {"M1": profile.gradient / 2}
+    for metric, log_rl in profile.log_rl.items():
+        if collected.get(metric, True):
+            scores[metric] = log_rl if METRICS[metric].adverse_when == "high" else -log_rl
+    return scores
+
+
+def weak_metrics(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> list[str]:
+    """The metrics the authority does badly on (score above :data:`WEAK_THRESHOLD`), worst
+    first: its action plan aims at these."""
+    scores = metric_scores(spec, seed)
+    weak = [m for m in METRICS if scores.get(m, -np.inf) > WEAK_THRESHOLD]
+    return sorted(weak, key=lambda m: -scores[m])
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """One action of an authority's plan over the years: its number and its stage each year
+    (0 Red, 1 Amber, 2 Green, 3 Complete)."""
+
+    number: int
+    entry: CatalogueAction
+    start: int
+    stages: dict[int, int]
+    service: int | None  # index into the authority's services; None: both
+    update: int  # which wording of the latest update
+
+
+def _covers(entry: CatalogueAction, scores: dict[str, float]) -> bool:
+    return all(m in scores or m == "M7" and {"M7a", "M7b"} <= set(scores) for m in entry.metrics)
+
+
+def _entry_score(entry: CatalogueAction, scores: dict[str, float]) -> float:
+    ids = [i for m in entry.metrics for i in (("M7a", "M7b") if m == "M7" else (m,))]
+    return max(scores[m] for m in ids)
+
+
+def plan_history(spec: AuthoritySpec, seed: int = DEFAULT_SEED,
+                 until: int = YEARS[-1]) -> list[PlannedAction]:
+    """Every action of the authority's plan from its first year to ``until``, drawn from the
+    plan's own stream (the same actions whatever ``until`` is, for the years both cover)."""
+    if spec.action_plan_from is None:
+        return []
+    seq = np.random.SeedSequence([seed, _key(spec.slug)], spawn_key=(_PLAN_STREAM,))
+    rng = np.random.default_rng(seq)
+    scores = metric_scores(spec, seed)
+    candidates = [e for e in ACTION_CATALOGUE if _covers(e, scores)]
+    actions: list[PlannedAction] = []
+    for year in range(spec.action_plan_from, until + 1):
+        for action in actions:
+            before = action.stages.get(year - 1)
+            if before is not None and before < 3:
+                action.stages[year] = min(3, before + int(rng.choice([0, 1, 1, 2])))
+        active = sum(1 for a in actions if year in a.stages)
+        first = year == spec.action_plan_from
+        wanted = int(rng.integers(5, 9)) if first else int(rng.integers(1, 4))
+        wanted = int(np.clip(active + wanted, 4, 12)) - active
+        used = {id(a.entry) for a in actions}
+        free = [e for e in candidates if id(e) not in used]
+        # the worst metrics first, with a little noise so that plans differ
+        noisy = [_entry_score(e, scores) + rng.gumbel(0, 0.08) for e in free]
+        for i in sorted(range(len(free)), key=lambda i: -noisy[i])[:wanted]:
+            service = (int(rng.integers(0, 2)) if spec.service_split and rng.random() < 0.25
+                       else None)
+            start_stage = int(rng.choice([0, 1, 2], p=[0.4, 0.4, 0.2])) if first else int(
+                rng.choice([0, 1], p=[0.6, 0.4]))
+            actions.append(PlannedAction(len(actions) + 1, free[i], year, {year: start_stage},
+                                         service, int(rng.integers(0, 3))))
+    return actions
+
+
+def action_plan_table(spec: AuthoritySpec, year: int,
+                      seed: int = DEFAULT_SEED) -> pd.DataFrame | None:
+    """The authority's action plan as its return for ``year`` writes it, or None when it has
+    none that year: the actions under way and those completed in the year."""
+    history = plan_history(spec, seed, until=max(year, YEARS[-1]))
+    rows = []
+    style = _ID_STYLES[_key(spec.slug) % len(_ID_STYLES)]
+    separator = "; " if _key(spec.slug) % 2 else ", "
+    senior = spec.senior_bands[0]
+    senior = senior if senior.endswith(("and over", "and above")) else f"{senior} and above"
+    for action in history:
+        stage = action.stages.get(year)
+        if stage is None:
+            continue
+        entry, by = action.entry, action.start + 2
+        status = ACTION_STATUSES[stage]
+        row = {
+            "action_id": style.format(action.number),
+            "objective": entry.objective,
+            "aim": entry.aim,
+            "metrics": separator.join(entry.metrics),
+            "action": entry.action.format(senior=senior),
+            "owner": entry.owner,
+            "status": status,
+            "success": entry.success.format(senior=senior, by=by),
+            "latest_update": f"{_UPDATES[status][action.update]} (March {year + 1})",
+        }
+        if spec.service_split:
+            row["service"] = (None if action.service is None
+                              else spec.service_labels[action.service])
+        row["due"] = f"{by + 1}-03-31"
+        rows.append(row)
+    if not rows:
+        return None
+    columns = [*ACTION_PLAN_COLUMNS, *(["service"] if spec.service_split else []), "due"]
+    return pd.DataFrame(rows, columns=columns, dtype="str")
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -652,7 +953,11 @@ def authority_return(
     y = _year(spec, profile, year, staff)
     rng = _rng(seed, spec.slug, year)
     build = _record_tables if spec.record_level else _aggregate_tables
-    return {METADATA_TABLE: metadata_table(spec, year, seed), **build(spec, profile, y, rng)}
+    tables = {METADATA_TABLE: metadata_table(spec, year, seed), **build(spec, profile, y, rng)}
+    plan = action_plan_table(spec, year, seed)
+    if plan is not None:
+        tables[ACTION_PLAN_TABLE] = plan
+    return tables
 
 
 def record_level_return(

@@ -3,13 +3,15 @@
 Column values are checked with one pandera schema per table (``lazy=True``); each failure case
 becomes a :class:`~wres_tools.contract.Problem` naming file, sheet, row, column, the value found and
 what was expected. Rules that span rows or tables (duplicates, appointed <= shortlisted, counts
-against the workforce headcount, pay bands in the band order) are plain functions.
+against the workforce headcount, pay bands in the band order) are plain functions, as are the
+checks of the action plan, a table of text whose cells need messages naming the bad metric id.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -17,6 +19,11 @@ import pandera.pandas as pa
 
 from wres_tools.bands import band_order, band_order_source
 from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_NOT_BLANK,
+    ACTION_PLAN_OPTIONAL,
+    ACTION_PLAN_TABLE,
+    ACTION_STATUSES,
     AGGREGATE_TABLES,
     ALL_SERVICES,
     DENOMINATOR_FROM_WORKFORCE,
@@ -39,9 +46,12 @@ from wres_tools.io import (
     RawReturn,
     RawTable,
     ReturnRef,
+    action_status,
     ethnicity_columns,
     metadata,
+    metric_ids,
     numbers,
+    plan_service,
     read_raw,
     recognised,
     service_key,
@@ -71,6 +81,8 @@ def expected_columns(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return tuple(c for c in RECORD_TABLES[name] if c != "service"), ("service",)
     if name == POPULATION_TABLE:
         return ("ethnicity",), ("share", "count")
+    if name == ACTION_PLAN_TABLE:
+        return ACTION_PLAN_COLUMNS, ACTION_PLAN_OPTIONAL
     return ("key", "value"), ()
 
 
@@ -145,6 +157,8 @@ _NULL: dict[str, tuple[str, str]] = {
 def _kinds(table: RawTable) -> dict[str, str]:
     """The kind of each column present that has a value rule: count, flag, share, text, ..."""
     name, columns = table.name, set(table.frame.columns)
+    if name == ACTION_PLAN_TABLE:
+        return {}  # text only: see check_action_plan
     kinds: dict[str, str] = {"ethnicity": "ethnicity", "service": "service"}
     if name in AGGREGATE_TABLES:
         spec = AGGREGATE_TABLES[name]
@@ -246,8 +260,9 @@ def _problems_from_failures(
 
 
 def check_blank_services(table: RawTable) -> list[Problem]:
-    """A service column that is filled in some rows and blank in others."""
-    if "service" not in table.frame.columns:
+    """A service column that is filled in some rows and blank in others (in an action plan a
+    blank service means both, so it is allowed there)."""
+    if "service" not in table.frame.columns or table.name == ACTION_PLAN_TABLE:
         return []
     blank = table.frame["service"].isna()
     if not blank.any() or blank.all():
@@ -329,6 +344,150 @@ def check_row_consistency(table: RawTable) -> list[Problem]:
                 "error", f"{small} ({a[row]:g}) is more than {large} ({b[row]:g})", row=int(row),
                 column=table.header(small), value=table.frame.at[row, small],
                 expected=f"{small} at most {large} in the same row"))
+    return problems
+
+
+# --- the action plan -----------------------------------------------------------------------------
+
+EXPECT_METRICS = ("metric ids M1 to M9, M7a or M7b (M7 for both), separated by commas or "
+                  "semicolons, e.g. 'M2; M9'")
+EXPECT_STATUS = "Red, Amber, Green or Complete"
+EXPECT_PLAN_SERVICE = "adults or children (or e.g. Adult Social Care), or blank for both"
+
+
+#: Words plans use instead of a RAG colour whose meaning is not in doubt.
+STATUS_WORDS: dict[str, str] = {
+    "on track": "Green", "done": "Complete", "closed": "Complete", "achieved": "Complete",
+    "completed": "Complete", "blue": "Complete",
+}
+
+
+def status_hint(value: str) -> str | None:
+    """The status a written value most likely means ("RAG: Red" -> Red, "Completed" -> Complete,
+    "G" -> Green, "On track" -> Green, "Blue" -> Complete as in BRAG ratings), or None when it
+    is not clear."""
+    folded = value.strip().lower()
+    if folded in STATUS_WORDS:
+        return STATUS_WORDS[folded]
+    words = set(re.findall(r"[a-z]+", folded))
+    named = [s for s in ACTION_STATUSES if s.lower() in words]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        return None  # "Amber/Green": two statuses, the plan must choose one
+    if "blue" in words:
+        return "Complete"
+    initial = [s for s in ACTION_STATUSES if folded == s[0].lower()]
+    if initial:
+        return initial[0]
+    near = difflib.get_close_matches(folded, [s.lower() for s in ACTION_STATUSES], n=1, cutoff=0.6)
+    return near[0].title() if near else None
+
+
+_METRIC_NUMBER = re.compile(r"^(?:metric|m)?\s*0*([1-9])\s*([ab]?)$")
+
+
+def metric_hint(piece: str) -> str | None:
+    """The metric id a piece most likely means ("2" -> M2, "Metric 7a" -> M7a), or None."""
+    match = _METRIC_NUMBER.match(piece.strip().lower())
+    if match is None or (match.group(2) and match.group(1) != "7"):
+        return None
+    return f"M{match.group(1)}{match.group(2)}"
+
+
+#: Words that make an owner a role ("Head of HR", "Principal Social Worker"), not a person.
+ROLE_WORDS = frozenset("""
+    head director deputy assistant chief executive manager managers management lead leads
+    officer officers team board group network chair champion champions partner partners hr od
+    service services adviser advisor principal practitioner worker workers practice committee
+    panel forum coordinator co-ordinator business workforce learning development academy
+    equality diversity inclusion edi council staff steering programme project recruitment
+    training member cabinet portfolio holder senior leadership dcs das psw people resourcing
+    organisational organizational communications comms engagement wellbeing improvement quality
+    assurance safeguarding adults children childrens adult social care policy data analyst
+    analysts insight performance payroll reward of and for
+""".split())
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "cllr"})
+
+
+def looks_like_a_name(owner: str) -> bool:
+    """True when an owner reads as a person's name ("Jane Smith", "Dr Patel", an e-mail address,
+    "A. Khan (Head of HR)") rather than a role."""
+    if "@" in owner:
+        return True
+    for part in re.split(r"[,;/()|]| - ", owner):
+        words = re.findall(r"[A-Za-z][A-Za-z'.\-]*", part)
+        if not words:
+            continue
+        folded = [w.lower().rstrip(".") for w in words]
+        if folded[0] in TITLES:
+            return True
+        capitalised = all(w[0].isupper() for w in words)
+        if capitalised and 2 <= len(words) <= 3 and not set(folded) & ROLE_WORDS:
+            return True
+    return False
+
+
+def check_action_plan(table: RawTable) -> list[Problem]:
+    """The action plan's cells: required text not blank, action ids unique, every metric id and
+    status recognised (naming the bad one, with the likely meaning), services recognised; a
+    notice where an owner looks like a person's name (reports show the owner as given)."""
+    if table.name != ACTION_PLAN_TABLE:
+        return []
+    frame = table.frame
+    problems = []
+    for column in [c for c in ACTION_PLAN_NOT_BLANK if c in frame.columns]:
+        for row in frame.index[frame[column].isna()]:
+            problems.append(table.place(
+                "error", f"blank {column}", row=int(row), column=table.header(column), value="",
+                expected=EXPECT_METRICS if column == "metrics" else EXPECT_STATUS
+                if column == "status" else "a value in every row"))
+    if "action_id" in frame.columns:
+        ids = frame["action_id"].str.lower()
+        first: dict[str, int] = {}
+        for row, key in ids.dropna().items():
+            if key in first:
+                problems.append(table.place(
+                    "error", f"action_id repeated (first in row {first[key]})", row=int(row),
+                    column=table.header("action_id"), value=frame.at[row, "action_id"],
+                    expected="each action once, with its own action_id"))
+            else:
+                first[key] = int(row)
+    if "metrics" in frame.columns:
+        for row, text in frame["metrics"].dropna().items():
+            ids, bad = metric_ids(text)
+            for piece in bad:
+                hint = metric_hint(piece)
+                problems.append(table.place(
+                    "error", f"unrecognised metric id {piece!r}"
+                    + (f"; did you mean {hint!r}?" if hint else ""), row=int(row),
+                    column=table.header("metrics"), value=text, expected=EXPECT_METRICS))
+            if not ids and not bad:
+                problems.append(table.place(
+                    "error", "no metric id", row=int(row), column=table.header("metrics"),
+                    value=text, expected=EXPECT_METRICS))
+    if "status" in frame.columns:
+        for row, text in frame["status"].dropna().items():
+            if action_status(text) is not None:
+                continue
+            hint = status_hint(text)
+            problems.append(table.place(
+                "error", "unrecognised status" + (f"; did you mean {hint!r}?" if hint else ""),
+                row=int(row), column=table.header("status"), value=text,
+                expected=EXPECT_STATUS))
+    if "service" in frame.columns:
+        for row, text in frame["service"].dropna().items():
+            if plan_service(text) is None:
+                problems.append(table.place(
+                    "error", "unrecognised service", row=int(row),
+                    column=table.header("service"), value=text, expected=EXPECT_PLAN_SERVICE))
+    if "owner" in frame.columns:
+        for row, text in frame["owner"].dropna().items():
+            if looks_like_a_name(text):
+                problems.append(table.place(
+                    "notice", "owner looks like a person's name: reports show the owner as "
+                    "given, so name a role", row=int(row), column=table.header("owner"),
+                    value=text, expected="a role, e.g. 'Head of HR'"))
     return problems
 
 
@@ -561,6 +720,7 @@ def capped(problems: list[Problem], limit: int = ROW_LIMIT) -> list[Problem]:
 
 TABLE_RULES: tuple[Callable[[RawTable], list[Problem]], ...] = (
     check_values, check_blank_services, check_duplicates, check_row_consistency,
+    check_action_plan,
 )
 
 
@@ -577,8 +737,9 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
         if table.frame.empty:
             report.problems.append(table.place(
                 "error", "no data rows below the header",
-                expected="one row per service and ethnicity (leave the table out if it was not "
-                "collected)"))
+                expected="one row per action (leave the table out if there is no plan)"
+                if table.name == ACTION_PLAN_TABLE else "one row per service and ethnicity "
+                "(leave the table out if it was not collected)"))
             continue
         for rule in TABLE_RULES:
             report.problems += capped(rule(table))

@@ -1,0 +1,825 @@
+"""evidence.py: manifest, input check, comparison of result sets, reproduce, results.csv."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builders import make_params, make_return
+
+from wres_tools import __version__, evidence, metrics
+from wres_tools.contract import RESULT_COLUMNS
+from wres_tools.io import ReturnRef
+from wres_tools.paths import PROJECT_ROOT
+from wres_tools.writer import write_return
+
+# --------------------------------------------------------------------------- hand-made inputs
+
+LOCK_TEXT = """\
+numpy==2.4.6 \\
+    --hash=sha256:aaaa
+    # via pandas
+Python_Calamine==0.9.1 \\
+    --hash=sha256:bbbb
+# a comment==1.0 that is not a pin
+    pandas==9.9  # indented: not a pin line
+"""
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _metadata(seed: str) -> pd.DataFrame:
+    return pd.DataFrame({"Key ": ["synthetic", "generator", "seed"],
+                         "Value": ["true", "wres_tools.synth", seed]})
+
+
+WORKFORCE = pd.DataFrame({"ethnicity": ["Indian", "White British"], "pay_band": ["A", "A"],
+                          "headcount": [3, 40]})
+
+
+def make_data(tmp_path: Path) -> tuple[Path, Path, list[ReturnRef]]:
+    """A data folder with a workbook return (seed 77) and a CSV-folder return (no metadata),
+    and a parameters folder: defaults with threshold 7, alpha's own file with threshold 10."""
+    data = tmp_path / "data"
+    xlsx = write_return({"metadata": _metadata("77"), "workforce": WORKFORCE}, data, "alpha",
+                        2023, "xlsx")
+    folder = write_return({"workforce": WORKFORCE, "leavers": WORKFORCE.rename(
+        columns={"headcount": "left"}).drop(columns="pay_band")}, data, "beta", 2022, "csv")
+    params = data / "parameters"
+    params.mkdir()
+    (params / "defaults.yml").write_text("threshold: 7\n", encoding="utf-8")
+    (params / "alpha.yml").write_text("display_name: Alpha\nthreshold: 10\n", encoding="utf-8")
+    return data, params, [ReturnRef.from_path(xlsx), ReturnRef.from_path(folder)]
+
+
+def record(metric: str = "M2", **values: object) -> dict:
+    """A result record with every RESULT_COLUMNS key: None unless given; published."""
+    base: dict[str, object] = {c: None for c in RESULT_COLUMNS}
+    base.update(authority="alpha", year=2023, metric=metric, service="all", group="minority",
+                reference="white", status="ok", disclosure="published", suppressed=False,
+                adverse_when=metrics.METRICS[metric].adverse_when, small_numbers=False)
+    base.update(values)
+    return base
+
+
+def write_results(out: Path, files: dict[tuple[int, str], list[dict]]) -> None:
+    for (year, authority), records in files.items():
+        path = out / str(year) / authority / "metrics.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(records, sort_keys=True, indent=1), encoding="utf-8")
+
+
+# M2: 10 of 40 minority appointed (0.25), 100 of 200 white (0.5): RL 0.25 / 0.5 = 0.5
+M2 = record("M2", n_group=40, events_group=10, n_reference=200, events_reference=100,
+            rate_group=0.25, rate_reference=0.5, rl=0.5, rl_nhs_direction=2.0, p_value=0.0031,
+            significant=True, four_fifths="adverse", unknown_count=5, unknown_pct=2.5)
+M1_BAND = record("M1", pay_band="£70,000 and over", n_group=12, n_reference=88, share=0.12,
+                 share_workforce=0.2, representation_index=0.6, unknown_count=0, unknown_pct=0.0)
+RESULTS = {(2023, "alpha"): [M2, M1_BAND], (2022, "beta"): [record("M8", authority="beta",
+                                                                     year=2022)]}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_sha256_file_is_the_sha256_of_the_bytes(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"abc")
+    # the FIPS 180-2 test vector for "abc"
+    assert evidence.sha256_file(path) == \
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_lock_pins_reads_name_version_lines_only(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(LOCK_TEXT, encoding="utf-8")
+    assert evidence.lock_pins(lock) == {"numpy": "2.4.6", "python-calamine": "0.9.1"}
+
+
+def test_installed_versions_match_importlib_metadata():
+    found = evidence.installed_versions(["pandas", "no-such-package-xyz"])
+    assert found == {"no-such-package-xyz": None, "pandas": pd.__version__}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_git_state_commit_dirty_and_not_a_checkout(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "a.txt").write_text("one\n")
+    _git(repo, "add", "a.txt")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "c")
+    head = _git(repo, "rev-parse", "HEAD")
+    assert evidence.git_state(repo) == {"commit": head, "dirty": False}
+    (repo / "untracked.txt").write_text("x")  # untracked files do not make it dirty
+    assert evidence.git_state(repo) == {"commit": head, "dirty": False}
+    (repo / "a.txt").write_text("two\n")
+    assert evidence.git_state(repo) == {"commit": head, "dirty": True}
+    # a folder inside someone else's repository is not the project's checkout
+    (repo / "sub").mkdir()
+    assert evidence.git_state(repo / "sub") == {"commit": "unknown", "dirty": None}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert evidence.git_state(plain) == {"commit": "unknown", "dirty": None}
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_return_metadata_and_seeds_from_either_form(tmp_path, form):
+    path = write_return({"metadata": _metadata("2021"), "workforce": WORKFORCE}, tmp_path,
+                        "gamma", 2021, form)
+    plain = write_return({"workforce": WORKFORCE}, tmp_path, "delta", 2021, form)
+    ref, no_meta = ReturnRef.from_path(path), ReturnRef.from_path(plain)
+    assert evidence.return_metadata(ref) == {"synthetic": "true", "generator": "wres_tools.synth",
+                                             "seed": "2021"}
+    assert evidence.return_metadata(no_meta) == {}
+    assert evidence.synthetic_seeds([ref, no_meta]) == [
+        {"authority": "gamma", "year": 2021, "seed": 2021, "generator": "wres_tools.synth",
+         "synthetic": True}]
+
+
+# --------------------------------------------------------------------------- the manifest
+
+
+def build(tmp_path: Path, data: Path, params: Path, refs: list[ReturnRef], out: Path) -> dict:
+    lock = tmp_path / "requirements.lock"
+    if not lock.exists():
+        lock.write_text(LOCK_TEXT, encoding="utf-8")
+    return evidence.build_manifest(
+        data, refs, params, {"years": (2023, 2022), "authorities": [], "disclosure": "published",
+                             "parameters_note": Path("x/y")}, out,
+        lock_path=lock, root=tmp_path)
+
+
+def test_build_manifest_records_inputs_parameters_seeds_options_outputs(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    manifest = build(tmp_path, data, params, refs, out)
+
+    assert manifest["manifest_version"] == 1
+    assert manifest["data_dir"] == data.as_posix()
+    alpha, beta = manifest["inputs"]
+    assert (alpha["authority"], alpha["year"], alpha["form"], alpha["path"]) == \
+        ("alpha", 2023, "xlsx", "alpha/2023.xlsx")
+    workbook = (data / "alpha" / "2023.xlsx").read_bytes()
+    assert alpha["files"] == [{"path": "alpha/2023.xlsx", "sha256": _sha(workbook),
+                               "bytes": len(workbook)}]
+    # a CSV-folder return: every file of it, each hashed
+    assert [f["path"] for f in beta["files"]] == ["beta/2022/leavers.csv",
+                                                  "beta/2022/workforce.csv"]
+    leavers = (data / "beta" / "2022" / "leavers.csv").read_bytes()
+    assert beta["files"][0]["sha256"] == _sha(leavers)
+
+    p = manifest["parameters"]
+    assert p["dir"] == params.as_posix()
+    assert p["defaults"]["sha256"] == _sha(b"threshold: 7\n")
+    assert p["defaults"]["values"] == {"threshold": 7}
+    assert p["authorities"]["alpha"]["sha256"] == _sha(b"display_name: Alpha\nthreshold: 10\n")
+    assert p["authorities"]["alpha"]["values"]["threshold"] == 10  # own file wins
+    assert p["authorities"]["alpha"]["values"]["display_name"] == "Alpha"
+    assert p["authorities"]["beta"]["sha256"] is None  # no own file: on the defaults
+    assert p["authorities"]["beta"]["values"]["threshold"] == 7
+
+    assert manifest["seeds"] == [{"authority": "alpha", "year": 2023, "seed": 77,
+                                  "generator": "wres_tools.synth", "synthetic": True}]
+    assert manifest["options"] == {"years": [2023, 2022], "authorities": [],
+                                   "disclosure": "published", "parameters_note": "x/y"}
+    env = manifest["environment"]
+    assert env["package"] == {"name": "wres-tools", "version": __version__,
+                              "git": {"commit": "unknown", "dirty": None}}
+    assert env["lock"]["pins"] == {"numpy": "2.4.6", "python-calamine": "0.9.1"}
+    assert env["lock"]["sha256"] == _sha(LOCK_TEXT.encode())
+    assert env["installed"]["pandas"] == pd.__version__
+    # python-calamine is pinned 0.9.1 in this lock: listed only if the interpreter differs
+    assert ("numpy" in env["installed_not_as_locked"]) == (env["installed"]["numpy"] != "2.4.6")
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    assert set(outputs) == {"2022/beta/metrics.json", "2023/alpha/metrics.json"}
+    assert outputs["2023/alpha/metrics.json"] == _sha(
+        (out / "2023" / "alpha" / "metrics.json").read_bytes())
+
+
+def test_write_manifest_is_stable_sorted_and_atomic(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    first = evidence.write_manifest(build(tmp_path, data, params, refs, out),
+                                    out / "manifest.json").read_bytes()
+    # the same run again, refs in another order: the same bytes
+    again = evidence.write_manifest(build(tmp_path, data, params, refs[::-1], out),
+                                    out / "manifest.json").read_bytes()
+    assert first == again
+    assert first.endswith(b"}\n")
+    keys = list(json.loads(first, object_pairs_hook=lambda pairs: pairs))
+    top = [k for k, _ in keys]
+    assert top == sorted(top)
+    assert sorted(p.name for p in out.iterdir()) == ["2022", "2023", "manifest.json"]  # no temp
+    assert evidence.read_manifest(out / "manifest.json") == json.loads(first)
+
+
+def test_options_that_json_cannot_hold_are_refused_by_name(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    with pytest.raises(TypeError, match="run option value <object"):
+        evidence.build_manifest(data, refs, params, {"x": object()}, tmp_path / "out",
+                                lock_path=tmp_path / "none.lock", root=tmp_path)
+
+
+def test_read_manifest_names_what_is_wrong(tmp_path):
+    path = tmp_path / "manifest.json"
+    with pytest.raises(evidence.ManifestError, match="no such file"):
+        evidence.read_manifest(path)
+    path.write_text("{not json")
+    with pytest.raises(evidence.ManifestError, match="not a readable JSON manifest"):
+        evidence.read_manifest(path)
+    path.write_text('{"manifest_version": 2}')
+    with pytest.raises(evidence.ManifestError, match="manifest_version is 2"):
+        evidence.read_manifest(path)
+    path.write_text('{"manifest_version": 1, "data_dir": "x"}')
+    with pytest.raises(evidence.ManifestError, match="missing key.*inputs"):
+        evidence.read_manifest(path)
+
+
+# --------------------------------------------------------------------------- verify_inputs
+
+
+def test_verify_inputs_names_each_changed_missing_and_new_input(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    manifest = build(tmp_path, data, params, refs, tmp_path / "out")
+    assert evidence.verify_inputs(manifest) == []
+
+    (data / "beta" / "2022" / "leavers.csv").write_text("ethnicity,left\nIndian,4\n")
+    (data / "beta" / "2022" / "cpd.csv").write_text("ethnicity,accessed\nIndian,1\n")
+    (data / "alpha" / "2023.xlsx").unlink()
+    (params / "beta.yml").write_text("display_name: Beta\n")
+    (params / "defaults.yml").write_text("threshold: 5\n")
+    lines = evidence.verify_inputs(manifest)
+    assert len(lines) == 5
+    assert lines[0].startswith(f"{data / 'alpha' / '2023.xlsx'}: input file is missing")
+    assert lines[1].startswith(f"{data / 'beta' / '2022' / 'leavers.csv'}: input file changed")
+    assert lines[2] == f"{data / 'beta' / '2022' / 'cpd.csv'}: new file in the beta 2022 " \
+                       "return since the manifest"
+    assert lines[3].startswith(f"{params / 'defaults.yml'}: parameter defaults changed")
+    assert lines[4] == (f"{params / 'beta.yml'}: parameter file of beta did not exist when the "
+                        "manifest was written, now it does")
+
+
+def test_verify_inputs_in_a_moved_data_folder(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    manifest = build(tmp_path, data, params, refs, tmp_path / "out")
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(data, moved)
+    (moved / "beta" / "2022" / "workforce.csv").write_text("changed\n")
+    assert [line.split(":")[0] for line in evidence.verify_inputs(manifest, moved)] == [
+        str(moved / "beta" / "2022" / "workforce.csv")]
+
+
+# --------------------------------------------------------------------------- compare_results
+
+
+def test_same_value_rules():
+    assert evidence.same_value(0.5, 0.5 * (1 + 1e-14))  # last digits of a float: the same
+    assert not evidence.same_value(0.5, 0.5 * (1 + 1e-9))
+    assert evidence.same_value(3, 3.0)
+    assert not evidence.same_value(True, 1)  # a flag is not a count
+    assert not evidence.same_value(None, 0)
+    assert not evidence.same_value(0.0, 1e-300)  # relative only: zero is exactly zero
+    assert evidence.same_value("ok", "ok") and not evidence.same_value("ok", "not_computable")
+
+
+def test_compare_identical_result_sets_finds_nothing(tmp_path):
+    write_results(tmp_path / "a", RESULTS)
+    write_results(tmp_path / "b", {k: [dict(r) for r in v][::-1] for k, v in RESULTS.items()})
+    assert evidence.compare_results(tmp_path / "a", tmp_path / "b") == []  # order is no change
+
+
+def test_compare_reports_values_records_and_files(tmp_path):
+    write_results(tmp_path / "a", RESULTS)
+    changed = dict(M2, rl=0.6, p_value=0.0031 * (1 + 1e-13))  # p within tolerance
+    extra = record("M3", service="adults")
+    write_results(tmp_path / "b", {(2023, "alpha"): [changed, extra],
+                                   (2024, "alpha"): [M2]})
+    found = evidence.compare_results(tmp_path / "a", tmp_path / "b")
+    assert [(d.kind, d.file, d.metric, d.field) for d in found] == [
+        ("missing_file", "2022/beta/metrics.json", None, None),
+        ("value", "2023/alpha/metrics.json", "M2", "rl"),
+        ("missing_record", "2023/alpha/metrics.json", "M1", None),
+        ("extra_record", "2023/alpha/metrics.json", "M3", None),
+        ("extra_file", "2024/alpha/metrics.json", None, None),
+    ]
+    value = found[1]
+    assert (value.authority, value.year, value.service, value.group, value.expected,
+            value.actual) == ("alpha", 2023, "all", "minority", 0.5, 0.6)
+    assert str(value) == "alpha, 2023, M2, all, minority: rl was 0.5, now 0.6 " \
+                         "(2023/alpha/metrics.json)"
+    assert str(found[2]) == ("2023/alpha/metrics.json: alpha, 2023, M1, all, minority, "
+                             "£70,000 and over: record missing from the new results")
+
+
+def test_compare_reports_an_unreadable_file_and_a_field_gone(tmp_path):
+    write_results(tmp_path / "a", {(2023, "alpha"): [M2], (2022, "beta"): [M2]})
+    without = {k: v for k, v in M2.items() if k != "p_value"}
+    write_results(tmp_path / "b", {(2023, "alpha"): [without], (2022, "beta"): [M2]})
+    (tmp_path / "b" / "2022" / "beta" / "metrics.json").write_text("[{]")
+    found = evidence.compare_results(tmp_path / "a", tmp_path / "b")
+    assert [(d.kind, d.field, d.expected, d.actual) for d in found[1:]] == [
+        ("value", "p_value", 0.0031, "<absent>")]
+    assert found[0].kind == "unreadable" and found[0].expected == "actual"
+    assert "cannot be read" in str(found[0])
+
+
+# --------------------------------------------------------------------------- reproduce
+
+
+def fake_batch(results: dict, calls: list | None = None, change: dict | None = None):
+    """A stand-in for batch.run_batch: writes the given metrics.json files."""
+    def run(data_dir, out_dir, **kwargs):
+        if calls is not None:
+            calls.append((Path(data_dir), Path(out_dir), kwargs))
+        files = {k: [dict(r, **(change or {})) if r["metric"] == "M2" else r for r in v]
+                 for k, v in results.items()}
+        write_results(Path(out_dir), files)
+    return run
+
+
+def original_run(tmp_path: Path) -> tuple[Path, Path, Path]:
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "outputs"
+    fake_batch(RESULTS)(data, out)
+    evidence.write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
+    return data, params, out / "manifest.json"
+
+
+def test_reproduce_same_results_is_ok_and_passes_the_options(tmp_path):
+    data, params, manifest = original_run(tmp_path)
+    calls: list = []
+    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS, calls))
+    assert calls == [(data, tmp_path / "again", {
+        "parameters_dir": params, "years": [2023, 2022], "authorities": [],
+        "disclosure": "published", "parameters_note": "x/y"})]
+    assert report.differences == [] and report.changed_inputs == []
+    assert report.ok
+    assert report.lines[-1] == "Reproduced: every result is the same."
+
+
+def test_reproduce_sets_the_folders_itself_whatever_the_options_say(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "outputs"
+    fake_batch(RESULTS)(data, out)
+    options = {"data_dir": "/old/data", "out_dir": "/old/out", "parameters_dir": "/old/p",
+               "jobs": 2}
+    manifest = evidence.build_manifest(data, refs, params, options, out,
+                                       lock_path=tmp_path / "none.lock", root=tmp_path)
+    evidence.write_manifest(manifest, out / "manifest.json")
+    calls: list = []
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "again",
+                                fake_batch(RESULTS, calls))
+    assert calls == [(data, tmp_path / "again", {"parameters_dir": params, "jobs": 2})]
+    assert report.ok
+
+
+def test_reproduce_reports_a_changed_value_and_is_not_ok(tmp_path):
+    _, _, manifest = original_run(tmp_path)
+    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS,
+                                                                        change={"rl": 0.6}))
+    assert not report.ok
+    assert [(d.metric, d.field, d.expected, d.actual) for d in report.differences] == [
+        ("M2", "rl", 0.5, 0.6)]
+    assert "1 result(s) differ:" in report.lines
+    assert "  - alpha, 2023, M2, all, minority: rl was 0.5, now 0.6 " \
+           "(2023/alpha/metrics.json)" in report.lines
+    assert report.lines[-1] == "NOT reproduced: see above."
+
+
+def test_report_lines_list_the_first_differences_and_count_the_rest(tmp_path):
+    report = evidence.ReproduceReport(tmp_path / "manifest.json", tmp_path / "again",
+                                      max_lines=2)
+    report.differences = [evidence.Difference("value", "f", field="rl", expected=1, actual=2),
+                          evidence.Difference("value", "f", field="p_value"),
+                          evidence.Difference("value", "f", field="rl"),
+                          evidence.Difference("missing_file", "g")]
+    assert report.lines[1:] == [
+        "4 result(s) differ:",
+        "  - rl was 1, now 2 (f)",
+        "  - p_value was None, now None (f)",
+        "  ... and 2 more; all differences by field: rl 2, p_value 1, missing_file 1",
+        "NOT reproduced: see above.",
+    ]
+
+
+def test_reproduce_reports_changed_inputs_and_a_failed_batch(tmp_path):
+    data, _, manifest = original_run(tmp_path)
+    (data / "beta" / "2022" / "workforce.csv").write_text("changed\n")
+
+    def broken(data_dir, out_dir, **kwargs):
+        raise RuntimeError("kernel died")
+
+    report = evidence.reproduce(manifest, tmp_path / "again", broken)
+    assert not report.ok
+    assert len(report.changed_inputs) == 1 and "workforce.csv" in report.changed_inputs[0]
+    assert report.batch_problems == ["the batch stopped: RuntimeError: kernel died"]
+    assert {d.kind for d in report.differences} == {"missing_file"}
+
+
+def test_reproduce_reports_a_batch_result_with_failures(tmp_path):
+    _, _, manifest = original_run(tmp_path)
+
+    class Result:
+        ok = False
+        failures = ["alpha 2023 m2_appointment: NameError"]
+
+    def run(data_dir, out_dir, **kwargs):
+        fake_batch(RESULTS)(data_dir, out_dir)
+        return Result()
+
+    report = evidence.reproduce(manifest, tmp_path / "again", run)
+    assert report.batch_problems == ["alpha 2023 m2_appointment: NameError"]
+    assert report.differences == [] and not report.ok
+
+
+def test_reproduce_notices_recorded_results_edited_since(tmp_path):
+    _, _, manifest = original_run(tmp_path)
+    expected = manifest.parent / "2023" / "alpha" / "metrics.json"
+    expected.write_text(expected.read_text().replace('"rl": 0.5', '"rl": 0.7'))
+    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS))
+    assert len(report.changed_outputs) == 1 and "recorded output changed" in \
+        report.changed_outputs[0]
+    assert [(d.field, d.expected, d.actual) for d in report.differences] == [("rl", 0.7, 0.5)]
+
+
+def test_reproduce_refuses_a_folder_that_is_not_empty(tmp_path):
+    _, _, manifest = original_run(tmp_path)
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "old.txt").write_text("x")
+    with pytest.raises(FileExistsError, match="not an empty folder"):
+        evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS))
+
+
+def test_reproduce_with_the_data_moved(tmp_path):
+    data, _, manifest = original_run(tmp_path)
+    moved = tmp_path / "moved"
+    shutil.move(data, moved)
+    calls: list = []
+    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS, calls),
+                                data_dir=moved)
+    assert report.ok, report.lines
+    assert calls[0][0] == moved and calls[0][2]["parameters_dir"] == moved / "parameters"
+
+
+def test_environment_notes_name_what_moved():
+    now = evidence.environment()
+    then = json.loads(json.dumps(now))
+    then["installed"]["numpy"] = "1.0.0"
+    then["python"]["version"] = "3.10.0"
+    assert evidence.environment_notes({"environment": then}, now) == [
+        f"Python: 3.10.0 then, {now['python']['version']} now",
+        f"numpy: 1.0.0 then, {now['installed']['numpy']} now",
+    ]
+
+
+# --------------------------------------------------------------------------- results.csv
+
+
+def test_every_result_column_has_a_place_in_results_csv():
+    placed = set(evidence.DATA_DICTIONARY) | set(evidence.STATISTICS)
+    assert set(RESULT_COLUMNS) <= placed
+
+
+def test_results_long_rows_values_and_readings():
+    suppressed = record("M3", n_group=None, events_group=None, n_reference=300,
+                        events_reference=None, suppressed=True, unknown_count=0,
+                        reason="not published: small numbers")
+    absent = record("M4", status="not_collected", reason="no fitness_to_practise table")
+    survey = record("M6", gap_pp=-2.5)
+    frame = evidence.results_long(pd.DataFrame([M2, suppressed, absent, survey, M1_BAND]))
+    assert list(frame.columns) == list(evidence.DATA_DICTIONARY)
+
+    m2 = frame[frame["metric"] == "M2"].set_index("statistic")
+    # counts, 6 rate columns, rl + interval + nhs + p, unknown count and %: 4 + 6 + 5 + 2 = 17
+    assert len(m2) == 17
+    assert m2.loc["rl", "value"] == 0.5 and m2.loc["rl", "unit"] == "ratio"
+    assert m2.loc["rl_nhs_direction", "value"] == 2.0
+    assert m2.loc["events_group", "value"] == 10 and m2.loc["events_group", "unit"] == "count"
+    assert m2.loc["unknown_pct", "unit"] == "percent (0-100)"
+    assert pd.isna(m2.loc["rl", "missing_reason"])
+    assert pd.isna(m2.loc["rl_ci_low", "value"])
+    assert m2.loc["rl_ci_low", "missing_reason"] == "not_computable"
+    assert set(m2["significant"]) == {1} and set(m2["four_fifths"]) == {"adverse"}
+    assert set(m2["suppressed"]) == {0} and set(m2["adverse_when"]) == {"low"}
+
+    m3 = frame[frame["metric"] == "M3"].set_index("statistic")
+    assert m3.loc["n_reference", "value"] == 300
+    assert m3.loc["n_group", "missing_reason"] == "suppressed"
+    assert m3.loc["unknown_count", "value"] == 0 and pd.isna(m3.loc["unknown_count",
+                                                                   "missing_reason"])
+    assert set(m3["suppressed"]) == {1}
+
+    m4 = frame[frame["metric"] == "M4"]
+    assert len(m4) == 17 and set(m4["missing_reason"]) == {"not_collected"}
+    assert m4["value"].isna().all() and set(m4["reason"]) == {"no fitness_to_practise table"}
+
+    m6 = frame[frame["metric"] == "M6"].set_index("statistic")
+    assert len(m6) == 20  # the ratio rows and the gap with its interval
+    assert m6.loc["gap_pp", "value"] == -2.5 and m6.loc["gap_pp", "unit"] == "percentage points"
+
+    m1 = frame[frame["metric"] == "M1"].set_index("statistic")
+    assert list(m1.index) == ["n_group", "n_reference", "share", "share_ci_low", "share_ci_high",
+                              "share_workforce", "representation_index", "unknown_count",
+                              "unknown_pct"]
+    assert set(m1["pay_band"]) == {"£70,000 and over"}
+    assert m1.loc["representation_index", "value"] == 0.6
+
+
+def test_results_long_refuses_results_that_were_not_published():
+    with pytest.raises(ValueError, match="record 2 .* has disclosure 'internal'"):
+        evidence.results_long(pd.DataFrame([M2, dict(M2, disclosure="internal")]))
+    with pytest.raises(ValueError, match="disclosure None"):
+        evidence.results_long(pd.DataFrame([dict(M2, disclosure=None)]))
+    with pytest.raises(ValueError, match=r"record 1 \(alpha, 2023, M2, all, minority\): rl is "
+                                         "'0.5'; expected a number or null"):
+        evidence.results_long(pd.DataFrame([dict(M2, rl="0.5")]))
+    with pytest.raises(ValueError, match="lack column.*rl_ci_low"):
+        evidence.results_long(pd.DataFrame([M2]).drop(columns="rl_ci_low"))
+
+
+def _full_return():
+    """Every table, one service, enough people in each group for every figure."""
+    people = {"Indian": 30, "Caribbean": 20, "Arab": 10, "White British": 200, "Not stated": 9}
+    tables: dict[str, list[dict]] = {name: [] for name in (
+        "workforce", "recruitment", "disciplinary", "fitness_to_practise", "cpd", "survey",
+        "leavers", "senior_management")}
+    for label, n in people.items():
+        tables["workforce"] += [{"ethnicity": label, "pay_band": "A", "headcount": n},
+                                {"ethnicity": label, "pay_band": "B", "headcount": n // 2}]
+        tables["recruitment"].append({"ethnicity": label, "shortlisted": n, "appointed": n // 3})
+        tables["disciplinary"].append({"ethnicity": label, "entered": n // 10})
+        tables["fitness_to_practise"].append({"ethnicity": label, "registered": n,
+                                              "entered": n // 10})
+        tables["cpd"].append({"ethnicity": label, "accessed": n // 2})
+        tables["leavers"].append({"ethnicity": label, "left": n // 5})
+        tables["senior_management"].append({"ethnicity": label, "headcount": n // 5})
+        tables["survey"] += [{"ethnicity": label, "question": q, "respondents": n,
+                              "yes": n // 4} for q in ("public", "colleagues", "managers")]
+    return make_return(tables, population={"White": 0.8, "Asian or Asian British": 0.2})
+
+
+def test_metric_statistics_cover_every_figure_the_engine_computes():
+    results = metrics.compute_all(_full_return(), make_params(pay_bands=["A", "B"]))
+    numeric = [c for c in RESULT_COLUMNS if c in evidence.STATISTICS]
+    for row in results.to_dict("records"):
+        given = {c for c in numeric if row[c] is not None}
+        assert given <= set(evidence.metric_statistics(row["metric"])), row["metric"]
+    # and each metric's list is used: every statistic appears somewhere for its metric
+    for metric in metrics.METRICS:
+        rows = results[results["metric"] == metric]
+        for statistic in evidence.metric_statistics(metric):
+            assert rows[statistic].notna().any(), (metric, statistic)
+
+
+def test_results_csv_from_metrics_json_reads_back_exactly(tmp_path):
+    third = record("M2", rl=1 / 3, p_value=1.234e-20, n_group=7)
+    write_results(tmp_path / "out", {(2023, "alpha"): [third, M1_BAND]})
+    path = evidence.write_results_csv(evidence.result_files(tmp_path / "out"),
+                                      tmp_path / "results.csv")
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == ",".join(evidence.DATA_DICTIONARY)
+    assert "alpha,2023,M2,all,minority,white,,n_group,7,count,,ok,,,,low,0,0,published" in lines
+    assert "\r" not in text and "£70,000 and over" in text
+    back = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    rl = back[(back["metric"] == "M2") & (back["statistic"] == "rl")]["value"].item()
+    p = back[(back["metric"] == "M2") & (back["statistic"] == "p_value")]["value"].item()
+    assert rl == 1 / 3 and p == 1.234e-20  # repr round trip: not a digit lost
+    assert len(back) == 17 + 9
+
+
+def test_write_results_csv_from_a_frame_and_from_record_dicts_agree(tmp_path):
+    a = evidence.write_results_csv(pd.DataFrame([M2, M1_BAND]), tmp_path / "a.csv")
+    b = evidence.write_results_csv([M2, M1_BAND], tmp_path / "b.csv")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_data_dictionary_describes_every_column_and_statistic(tmp_path):
+    table = evidence.data_dictionary()
+    columns = table[table["statistic"] == ""]
+    assert list(columns["column"]) == list(evidence.DATA_DICTIONARY)
+    stats = table[table["statistic"] != ""]
+    assert set(stats["column"]) == {"value"}
+    assert list(stats["statistic"]) == list(evidence.STATISTICS)
+    units = dict(zip(stats["statistic"], stats["unit"], strict=True))
+    assert units["rate_group"] == "fraction (0-1)"
+    assert units["gap_pp"] == "percentage points"
+    assert units["unknown_pct"] == "percent (0-100)"
+    path = evidence.write_data_dictionary(tmp_path / "results_dictionary.csv")
+    back = pd.read_csv(path, keep_default_na=False)
+    assert len(back) == len(evidence.DATA_DICTIONARY) + len(evidence.STATISTICS)
+    assert (back["description"] != "").all()
+
+
+def test_results_csv_of_published_records_holds_no_small_count():
+    """Through the real disclosure control: a group of 3 Arab staff (and so on) is hidden, and
+    results.csv shows every hidden count as an empty value marked suppressed."""
+    from wres_tools.disclosure import COUNT_COLUMNS, apply_disclosure
+
+    results = metrics.compute_all(_full_return(), make_params(pay_bands=["A", "B"]))
+    published = apply_disclosure(results, "published", 5)
+    frame = evidence.results_long(published)
+    counts = frame[frame["statistic"].isin(COUNT_COLUMNS)]
+    shown = counts["value"].dropna()
+    assert not ((shown >= 1) & (shown <= 4)).any()
+    # Arab staff: 10 in band A, 5 in band B; disciplinary 10 // 10 = 1 entered -> hidden
+    m3_other = frame[(frame["metric"] == "M3") & (frame["group"] == "other")
+                     & (frame["statistic"] == "events_group")]
+    assert m3_other["value"].isna().all() and set(m3_other["missing_reason"]) == {"suppressed"}
+    hidden = published["suppressed"].astype(bool).sum()
+    assert hidden > 0
+    assert set(frame.loc[frame["suppressed"] == 1, "metric"]) == set(
+        published.loc[published["suppressed"].astype(bool), "metric"])
+
+
+# --------------------------------------------------------------------------- this run only
+
+
+def test_manifest_records_the_results_of_its_own_returns_only(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    # alpha 2023 has results, beta 2022 none (say it failed); zeta is another run's
+    write_results(out, {(2023, "alpha"): [M2], (2023, "zeta"): [M2]})
+    manifest = build(tmp_path, data, params, refs, out)
+    assert manifest["outputs"] == [
+        {"path": "2022/beta/metrics.json", "sha256": None},
+        {"path": "2023/alpha/metrics.json",
+         "sha256": _sha((out / "2023" / "alpha" / "metrics.json").read_bytes())},
+    ]
+
+
+def test_compare_results_limited_to_named_files(tmp_path):
+    write_results(tmp_path / "a", {(2023, "alpha"): [M2], (2023, "zeta"): [M2]})
+    write_results(tmp_path / "b", {(2023, "alpha"): [M2], (2022, "beta"): [M2]})
+    assert evidence.compare_results(tmp_path / "a", tmp_path / "b",
+                                    files=["2023/alpha/metrics.json"]) == []
+    found = evidence.compare_results(tmp_path / "a", tmp_path / "b",
+                                     files=["2023/alpha/metrics.json", "2022/beta/metrics.json"])
+    assert [(d.kind, d.file) for d in found] == [("extra_file", "2022/beta/metrics.json")]
+
+
+def test_reproduce_ignores_other_runs_results_in_the_folder(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "outputs"
+    write_results(out, {**RESULTS, (2023, "zeta"): [M2]})  # zeta: from an earlier, wider run
+    evidence.write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "again", fake_batch(RESULTS))
+    assert report.ok, report.lines
+
+
+def _published(records: list[dict]) -> list[dict]:
+    return [dict(r, disclosure="published") for r in records]
+
+
+def test_write_evidence_writes_csv_dictionary_methods_and_manifest(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    manifest = evidence.write_evidence(data, refs, params, {"disclosure": "published"}, out,
+                                       lock_path=tmp_path / "none.lock", root=tmp_path)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["2022", "2023", "manifest.json", "methods.html", "results.csv",
+                     "results_dictionary.csv"]
+    assert (out / "results.csv").read_text(encoding="utf-8") == evidence.results_csv(
+        [*RESULTS[(2022, "beta")], *RESULTS[(2023, "alpha")]])
+    assert [o["path"] for o in manifest["outputs"]] == [
+        "2022/beta/metrics.json", "2023/alpha/metrics.json", "results.csv",
+        "results_dictionary.csv"]
+    assert evidence.read_manifest(out / "manifest.json") == manifest
+    # alpha's own threshold (10) differs from the defaults (7): the methods page says so
+    page = (out / "methods.html").read_text(encoding="utf-8")
+    assert "the threshold is 7" in page and "<td>threshold 10</td>" in page
+
+
+def test_write_evidence_of_an_internal_run_writes_no_results_csv(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    evidence.write_evidence(data, refs, params, {}, out, lock_path=tmp_path / "none.lock",
+                            root=tmp_path)
+    assert (out / "results.csv").exists()
+    write_results(out, {k: [dict(r, disclosure="internal") for r in v]
+                        for k, v in RESULTS.items()})
+    manifest = evidence.write_evidence(data, refs, params, {"disclosure": "internal"}, out,
+                                       lock_path=tmp_path / "none.lock", root=tmp_path)
+    assert not (out / "results.csv").exists() and not (out / "results_dictionary.csv").exists()
+    assert [o["path"] for o in manifest["outputs"]] == ["2022/beta/metrics.json",
+                                                        "2023/alpha/metrics.json"]
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
+               disclosure="published"):
+    """What batch.run_batch does for metrics.json, without notebooks: read, compute, disclose."""
+    from wres_tools.disclosure import apply_disclosure
+    from wres_tools.io import find_returns, load_return
+    from wres_tools.parameters import load_parameters
+
+    for ref in find_returns(data_dir):
+        if (authorities and ref.authority not in authorities) or (years and ref.year not in
+                                                                  years):
+            continue
+        params = load_parameters(ref.authority, parameters_dir)
+        results = metrics.compute_all(load_return(ref, params), params)
+        shown = apply_disclosure(results, disclosure, params.threshold,
+                                 senior_bands=params.senior_bands)
+        path = evidence.metrics_path(out_dir, ref.authority, ref.year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        records = [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
+                   for r in shown.to_dict("records")]  # NaN -> null, as the batch writes it
+        path.write_text(json.dumps(records, sort_keys=True, indent=1, allow_nan=False),
+                        encoding="utf-8")
+
+
+def test_end_to_end_on_synthetic_returns(tmp_path):
+    """Two seeded demo authorities (one workbook, one CSV folder): run, write the evidence,
+    reproduce (same results), then change one count in an input and reproduce again."""
+    from wres_tools import synth
+    from wres_tools.io import find_returns
+
+    data = tmp_path / "data"
+    by_slug = {s.slug: s for s in synth.AUTHORITIES}
+    specs = [by_slug["oakhollow"], by_slug["thistlecombe"]]  # the smallest workbook and folder
+    assert [s.form for s in specs] == ["xlsx", "csv"]
+    for spec in specs:
+        write_return(synth.authority_return(spec, 2023, seed=5), data, spec.slug, 2023,
+                     spec.form)
+        (data / "parameters").mkdir(exist_ok=True)
+        (data / "parameters" / f"{spec.slug}.yml").write_text(synth.parameters_yaml(spec, 5))
+    out = tmp_path / "outputs"
+    options = {"authorities": [s.slug for s in specs], "years": [2023],
+               "disclosure": "published"}
+    mini_batch(data, out, parameters_dir=data / "parameters", **options)
+    refs = find_returns(data)
+    manifest = evidence.write_evidence(data, refs, data / "parameters", options, out)
+    assert [s["seed"] for s in manifest["seeds"]] == [5, 5]
+    assert manifest["environment"]["package"]["version"] == __version__
+    frame = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    assert set(frame["authority"]) == {s.slug for s in specs}
+    assert set(frame["disclosure"]) == {"published"}
+
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "again", mini_batch)
+    assert report.ok, report.lines
+
+    csv_spec = specs[1]
+    leavers = data / csv_spec.slug / "2023" / "leavers.csv"
+    table = pd.read_csv(leavers, dtype=str, keep_default_na=False)
+    table.loc[0, "left"] = str(int(table.loc[0, "left"]) + 40)
+    table.to_csv(leavers, index=False, lineterminator="\n")
+    report = evidence.reproduce(out / "manifest.json", tmp_path / "third", mini_batch)
+    assert not report.ok
+    assert report.changed_inputs == [report.changed_inputs[0]]
+    assert "leavers.csv: input file changed" in report.changed_inputs[0]
+    changed = {(d.file, d.metric) for d in report.differences}
+    assert changed == {(f"2023/{csv_spec.slug}/metrics.json", "M8")}
+
+
+def test_the_projects_defaults_are_found_in_a_checkout_elsewhere(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    (params / "defaults.yml").unlink()  # so the project's own parameters/defaults.yml is used
+    manifest = build(tmp_path, data, params, refs, tmp_path / "out")
+    project_defaults = PROJECT_ROOT / "parameters" / "defaults.yml"
+    assert manifest["parameters"]["defaults"]["path"] == project_defaults.as_posix()
+    assert manifest["project_root"] == PROJECT_ROOT.as_posix()
+    # the manifest as written on a machine where the project lived in /old/place
+    elsewhere = json.loads(json.dumps(manifest))
+    elsewhere["project_root"] = "/old/place"
+    elsewhere["parameters"]["defaults"]["path"] = "/old/place/parameters/defaults.yml"
+    assert evidence.verify_inputs(elsewhere) == []
+    elsewhere["parameters"]["defaults"]["sha256"] = "0" * 64
+    assert evidence.verify_inputs(elsewhere) == [
+        f"{project_defaults}: parameter defaults changed since the manifest (sha256 was "
+        f"000000000000..., now {_sha(project_defaults.read_bytes())[:12]}...)"]
+
+
+def test_inputs_include_the_other_years_of_the_run_authorities(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    write_return({"metadata": _metadata("78"), "workforce": WORKFORCE}, data, "alpha", 2022,
+                 "xlsx")
+    alpha_2023 = [r for r in refs if r.authority == "alpha"]
+    manifest = build(tmp_path, data, params, alpha_2023, tmp_path / "out")
+    assert [(i["authority"], i["year"], i["reported"]) for i in manifest["inputs"]] == [
+        ("alpha", 2022, False), ("alpha", 2023, True)]  # beta: not in this run
+    assert [s["seed"] for s in manifest["seeds"]] == [78, 77]
+    assert [o["path"] for o in manifest["outputs"]] == ["2023/alpha/metrics.json"]
+    (data / "alpha" / "2022.xlsx").write_bytes(b"changed")
+    assert [line.split(": ")[1] for line in evidence.verify_inputs(manifest)] == [
+        "input file changed since the manifest (sha256 was "
+        f"{manifest['inputs'][0]['files'][0]['sha256'][:12]}..., now "
+        f"{_sha(b'changed')[:12]}...)"]

@@ -1,0 +1,234 @@
+"""Action plans tied to metrics: the actions aimed at a metric, the count of actions at each RAG
+status, and, per metric, those counts beside whether the metric improved since the baseline.
+
+The plan is the tidy ``Return.action_plan`` (one row per action and metric it aims at, see
+:data:`~wres_tools.contract.ACTION_PLAN_TIDY_COLUMNS`), read by :mod:`wres_tools.io`. Whether a
+metric improved is read from :func:`wres_tools.trends.change_over_time`: the change against the
+baseline of the minority ethnic figure for the whole department (service ``all``); for M1, of the
+minority share in the highest pay band, where under-representation shows first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from wres_tools.contract import (
+    ACTION_PLAN_TIDY_COLUMNS,
+    ACTION_STATUSES,
+    ALL_SERVICES,
+    METRIC_TABLES,
+    Return,
+)
+from wres_tools.disclosure import WITHHELD
+from wres_tools.io import metric_ids
+from wres_tools.metrics import METRICS
+
+#: Words for a metric's change since the baseline, as :func:`direction_of_change` gives them.
+IMPROVED = "improved"
+WORSENED = "worsened"
+NO_CHANGE = "no significant change"
+NO_BASELINE = "no baseline"
+NOT_COMPUTABLE = "not computable"
+NOT_PUBLISHED = WITHHELD  # disclosure control withheld the change (published reports)
+CHANGES: tuple[str, ...] = (
+    IMPROVED, WORSENED, NO_CHANGE, NO_BASELINE, NOT_COMPUTABLE, NOT_PUBLISHED,
+)
+
+#: Columns of :func:`progress_table`, in order.
+PROGRESS_COLUMNS: tuple[str, ...] = (
+    "metric", "title", *ACTION_STATUSES, "actions", "since_baseline", "measure", "pay_band",
+    "year_then", "value_then", "year", "value_now", "change", "change_ci_low", "change_ci_high",
+    "p_value",
+)
+
+_SEVERITY = {status: rank for rank, status in enumerate(ACTION_STATUSES)}
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def plan_frame(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:
+    """The tidy plan of a Return, or the plan given; an empty plan when there is none."""
+    plan = ret_or_plan.action_plan if isinstance(ret_or_plan, Return) else ret_or_plan
+    if plan is None:
+        return pd.DataFrame(columns=list(ACTION_PLAN_TIDY_COLUMNS), dtype="str")
+    missing = [c for c in ("action_id", "metric", "status") if c not in plan.columns]
+    if missing:
+        raise ValueError(f"an action plan needs the columns {missing} (columns found: "
+                         f"{list(plan.columns)}); read it with wres_tools.io.load_return")
+    unknown = sorted(set(plan["status"].dropna()) - set(ACTION_STATUSES))
+    if unknown:
+        raise ValueError(f"action plan statuses {unknown} are not {', '.join(ACTION_STATUSES)}")
+    return plan
+
+
+def _metric_ids(metric: str) -> list[str]:
+    ids, bad = metric_ids(metric)
+    if bad or not ids:
+        raise ValueError(f"{metric!r} is not a metric id: expected one of "
+                         f"{', '.join(METRIC_TABLES)} (or M7 for M7a and M7b)")
+    return ids
+
+
+def natural_key(text: object) -> tuple:
+    """Sort key that puts "A2" before "A10": digits compare as numbers, the rest as text."""
+    pieces = re.split(r"(\d+)", str(text).lower())
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(pieces))
+
+
+def actions_for(ret_or_plan: Return | pd.DataFrame | None, metric: str,
+                service: str | None = None) -> pd.DataFrame:
+    """The actions aimed at ``metric`` (case-insensitive; "M7" is M7a and M7b), each once, most
+    severe status first (Red, Amber, Green, Complete), then by action_id as a person counts.
+
+    ``service`` (adults / children) keeps the actions for that service and those for both.
+    """
+    plan = plan_frame(ret_or_plan)
+    ids = _metric_ids(metric)
+    rows = plan[plan["metric"].isin(ids)]
+    if service is not None and service != ALL_SERVICES and "service" in rows.columns:
+        rows = rows[rows["service"].isin([service, ALL_SERVICES]) | rows["service"].isna()]
+    rows = rows.drop_duplicates("action_id", keep="first")
+    order = sorted(range(len(rows)), key=lambda i: (
+        _SEVERITY[rows["status"].iloc[i]], natural_key(rows["action_id"].iloc[i])))
+    return rows.iloc[order].reset_index(drop=True)
+
+
+def status_counts(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:
+    """Actions per metric and status: every metric a row (report order), every status a column,
+    zeros where there are none; an action aimed at several metrics counts for each."""
+    plan = plan_frame(ret_or_plan)
+    counts = (plan.drop_duplicates(["action_id", "metric"])
+              .groupby(["metric", "status"]).size()
+              .unstack("status", fill_value=0)
+              .reindex(index=list(METRIC_TABLES), columns=list(ACTION_STATUSES), fill_value=0))
+    counts = counts.fillna(0).astype("int64")
+    counts.index.name, counts.columns.name = "metric", None
+    return counts
+
+
+def direction_of_change(trend_row: Mapping | None, adverse_when: str) -> str:
+    """Whether a figure improved since the baseline, from one row of change_over_time.
+
+    "improved" or "worsened" only when the change is statistically significant; improved means
+    moved away from the adverse side: down for a metric adverse when high (M3, M4, M6-M8), up
+    for one adverse when low (M1, M2, M5, M9). A ratio (measure "rl") changes by a factor, so 1
+    is no change; a share (measure "share_pp") by percentage points, so 0 is. "no baseline" when
+    there is no row or no figure in the baseline year; "not computable" when this year's figure
+    or the change cannot be computed; "not published: small numbers" when disclosure control
+    withheld it (:func:`wres_tools.disclosure.apply_to_trends`), so a published report never
+    says which way a withheld figure moved.
+    """
+    if adverse_when not in ("high", "low"):
+        raise ValueError(f"adverse_when must be 'high' or 'low', not {adverse_when!r}")
+    if trend_row is None:
+        return NO_BASELINE
+    reason = trend_row.get("reason")
+    if isinstance(reason, str) and reason.startswith(WITHHELD):
+        return NOT_PUBLISHED
+    if _missing(trend_row.get("value_now")):
+        return NOT_COMPUTABLE
+    if _missing(trend_row.get("value_then")):
+        return NO_BASELINE
+    change, significant = trend_row.get("change"), trend_row.get("significant")
+    if _missing(change) or _missing(significant):
+        return NOT_COMPUTABLE
+    no_change = 1.0 if trend_row.get("measure") == "rl" else 0.0
+    if not significant or change == no_change:
+        return NO_CHANGE
+    went_down = change < no_change
+    return IMPROVED if went_down == (adverse_when == "high") else WORSENED
+
+
+def headline_rows(trends: pd.DataFrame, year: int | None = None) -> dict[str, dict]:
+    """The row of change_over_time that stands for each metric: against the baseline, minority
+    ethnic staff, the whole department, in ``year`` (default: the latest); for M1 the highest pay
+    band (the last band in the rows, which follow the report's band order)."""
+    rows = trends[(trends["compared_with"] == "baseline") & (trends["group"] == "minority")
+                  & (trends["service"] == ALL_SERVICES)]
+    if rows.empty:
+        return {}
+    year = int(rows["year"].max()) if year is None else year
+    rows = rows[rows["year"] == year]
+    found: dict[str, dict] = {}
+    for record in rows.to_dict(orient="records"):
+        metric, band = record["metric"], record["pay_band"]
+        if metric == "M1":
+            if not _missing(band):
+                found[metric] = record  # later bands replace earlier: the highest wins
+        elif _missing(band):
+            found[metric] = record
+    return found
+
+
+def progress_table(ret_or_plan: Return | pd.DataFrame | None,
+                   trends_or_change: pd.DataFrame | Mapping[str, str],
+                   year: int | None = None) -> pd.DataFrame:
+    """Per metric (every metric, report order): the actions by status beside the metric's change
+    since the baseline (:data:`CHANGES`) and the figures it rests on.
+
+    ``trends_or_change`` is change_over_time's output (the headline row per metric is chosen by
+    :func:`headline_rows`, for ``year`` or the latest) or a mapping metric -> change word already
+    decided. Metrics without a figure say "no baseline". For a published report pass the trends
+    after :func:`wres_tools.disclosure.apply_to_trends`.
+    """
+    counts = status_counts(ret_or_plan)
+    if isinstance(trends_or_change, pd.DataFrame):
+        headline = headline_rows(trends_or_change, year)
+        words = {m: direction_of_change(headline.get(m), METRICS[m].adverse_when)
+                 for m in METRIC_TABLES}
+    else:
+        headline = {}
+        bad = {m: w for m, w in trends_or_change.items() if m not in METRIC_TABLES
+               or w not in CHANGES}
+        if bad:
+            raise ValueError(f"change words {bad}: expected metric ids {list(METRIC_TABLES)} "
+                             f"and words {list(CHANGES)}")
+        words = {m: trends_or_change.get(m, NO_BASELINE) for m in METRIC_TABLES}
+    out = []
+    for metric in METRIC_TABLES:
+        row = headline.get(metric, {})
+        figures = {c: None if _missing(row.get(c)) else row.get(c)
+                   for c in ("measure", "pay_band", "year_then", "value_then", "year",
+                             "value_now", "change", "change_ci_low", "change_ci_high",
+                             "p_value")}
+        status = counts.loc[metric]
+        out.append({
+            "metric": metric, "title": METRICS[metric].short_title,
+            **{s: int(status[s]) for s in ACTION_STATUSES}, "actions": int(status.sum()),
+            "since_baseline": words[metric], **figures,
+        })
+    return pd.DataFrame(out, columns=list(PROGRESS_COLUMNS))
+
+
+_SINCE_BASELINE = {
+    IMPROVED: "The figure has improved significantly since the baseline year{when}.",
+    WORSENED: "The figure has worsened significantly since the baseline year{when}.",
+    NO_CHANGE: "The figure has not changed significantly since the baseline year{when}.",
+    NO_BASELINE: "There is no baseline figure to compare it with yet.",
+    NOT_COMPUTABLE: "Its change since the baseline year{when} cannot be computed.",
+    NOT_PUBLISHED: "Its change since the baseline year{when} is not published: small numbers.",
+}
+
+
+def describe_actions(progress_row: Mapping) -> str:
+    """The sentences a report prints for one metric's row of :func:`progress_table`: how many
+    actions aim at it, by status, and whether the figure improved since the baseline."""
+    short = METRICS[progress_row["metric"]].short_title
+    title = short[0].lower() + short[1:]  # "Training and CPD" -> "training and CPD"
+    total = int(progress_row["actions"])
+    if total == 0:
+        text = f"No action in the plan aims at {title}."
+    else:
+        parts = [f"{int(progress_row[s])} {s}" for s in ACTION_STATUSES if progress_row[s]]
+        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        verb = "aims" if total == 1 else "aim"
+        noun = "action" if total == 1 else "actions"
+        text = f"{total} {noun} in the plan {verb} at {title}: {listed}."
+    year_then = progress_row.get("year_then")
+    when = "" if _missing(year_then) else f" ({int(year_then)})"
+    return f"{text} {_SINCE_BASELINE[progress_row['since_baseline']].format(when=when)}"
