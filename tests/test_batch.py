@@ -225,6 +225,26 @@ def test_batch_makes_pages_metrics_and_index_and_isolates_a_failure(project):
     assert "2023/brockley/m2_recruitment.html" not in index
     assert "1 report could not be made" in index
     assert "brockley 2023, m2_recruitment.ipynb: cell 4: ValueError" in index
+    # the evidence files sit beside the reports, and the index links them
+    for name in ("manifest.json", "results.csv", "results_dictionary.csv", "methods.html"):
+        assert (out / name).is_file(), name
+        assert f'<a href="{name}">' in index
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["disclosure"] is None and manifest["options"]["years"] == []
+    assert {o["path"] for o in manifest["outputs"]} >= {
+        "2022/ashbury/metrics.json", "2023/ashbury/metrics.json", "2023/brockley/metrics.json"}
+
+
+@pytest.mark.slow
+def test_reproduce_reruns_the_batch_from_its_manifest(project, tmp_path):
+    from wres_tools.evidence import reproduce
+
+    run(project)
+    report = reproduce(project["out"] / "manifest.json", tmp_path / "again", run_batch)
+    assert report.differences == [] and report.changed_inputs == []
+    assert report.changed_outputs == []
+    # the batch's one failure (brockley's m2) is reported as such
+    assert [p for p in report.batch_problems if "m2_recruitment" in p]
 
 
 @pytest.mark.slow

@@ -71,6 +71,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 METRICS_FILE = "metrics.json"
 STATE_FILE = ".batch.json"
 INDEX_FILE = "index.html"
+#: Files of the evidence (``evidence.write_evidence``) the index links when they are there.
+EVIDENCE_DOCUMENTS: tuple[tuple[str, str], ...] = (
+    ("How every figure is made (methods)", "methods.html"),
+    ("Every published figure, one row each (results.csv)", "results.csv"),
+    ("What each column of results.csv means", "results_dictionary.csv"),
+    ("What went in and what ran it (manifest.json)", "manifest.json"),
+)
 #: How failures and titles name the reports of a year that take no authority.
 ACROSS_AUTHORITIES = "all authorities"
 #: An authority name no data folder holds (io skips names starting "_"): defaults.yml alone.
@@ -436,6 +443,10 @@ class Plan:
     skipped: int  # reports (HTML pages) unchanged since the last run
     failures: list[Failure]
     reports: int  # reports to make
+    data_dir: Path | None = None
+    parameters_dir: Path | None = None
+    refs: list[Any] = field(default_factory=list)  # the returns chosen (io.ReturnRef)
+    options: dict[str, Any] = field(default_factory=dict)  # for the manifest: see run_batch
 
     @property
     def total(self) -> int:
@@ -484,7 +495,7 @@ def plan_batch(
     data_dir = Path(data_dir)
     out_dir = Path(out_dir)
     parameters_dir = resolve_parameters_dir(data_dir, parameters_dir)
-    notebooks = list(report_notebooks() if notebooks is None else notebooks)
+    notebooks = [Path(nb) for nb in (report_notebooks() if notebooks is None else notebooks)]
     per_authority = [nb for nb in notebooks if takes_authority(nb)]
     per_year = [nb for nb in notebooks if nb not in per_authority]
     all_refs = find_returns(data_dir)
@@ -541,7 +552,13 @@ def plan_batch(
         base = (inputs, settings, code, mode, __version__)
         for year in sorted({r.year for r in refs}):
             add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
-    return Plan(jobs, skipped, failures, reports)
+    options: dict[str, Any] = {
+        "authorities": sorted(authorities), "years": sorted(years), "disclosure": disclosure,
+        "timeout": timeout,
+    }
+    if notebooks != report_notebooks():
+        options["notebooks"] = [str(Path(nb).resolve()) for nb in notebooks]
+    return Plan(jobs, skipped, failures, reports, data_dir, parameters_dir, refs, options)
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -615,6 +632,8 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
         rows,
         headline_labels=[label for label, _ in HEADLINES],
         years=[(year, pages) for year, pages in years if pages],
+        documents=[(label, name) for label, name in EVIDENCE_DOCUMENTS
+                   if (out_dir / name).is_file()],
         failures=[IndexFailure(f.authority, f.year, f.notebook, f.message) for f in failures],
         banners=banners,
     )
@@ -651,7 +670,9 @@ def run_plan(
     kernel_cwd: Path | None = None,
     progress: bool = True,
 ) -> BatchResult:
-    """Run a plan on ``jobs`` warm kernels (one per worker process) and write the index.
+    """Run a plan on ``jobs`` warm kernels (one per worker process), then write the evidence
+    files (``evidence.write_evidence``: manifest.json, results.csv and its dictionary,
+    methods.html) and the index.
 
     The authority-years run first; then each year's reports across authorities, which show the
     synthetic-data banner when every authority-year of that year was synthetic.
@@ -684,6 +705,13 @@ def run_plan(
     finally:
         bar.close()
     failures = list(plan.failures) + [f for o in outcomes for f in o.failures]
+    if plan.refs and plan.data_dir is not None and plan.parameters_dir is not None:
+        try:
+            from wres_tools.evidence import write_evidence
+
+            write_evidence(plan.data_dir, plan.refs, plan.parameters_dir, plan.options, out_dir)
+        except Exception as exc:  # the reports stand; say what is missing
+            failures.append(Failure(ACROSS_AUTHORITIES, None, "manifest.json", short_message(exc)))
     index = build_index(out_dir, failures)
     return BatchResult(
         made=sum(len(o.made) for o in outcomes),
@@ -761,7 +789,11 @@ def run_batch(
     kernel_name: str = KERNEL_NAME,
     progress: bool = True,
 ) -> BatchResult:
-    """Plan and run a batch; see :func:`plan_batch` and :func:`run_plan`."""
+    """Plan and run a batch; see :func:`plan_batch` and :func:`run_plan`.
+
+    ``evidence.reproduce`` calls this with the options the manifest recorded: ``authorities``,
+    ``years``, ``disclosure``, ``timeout`` (and ``notebooks`` when not the project's own).
+    """
     plan = plan_batch(
         data_dir, out_dir, authorities=authorities, years=years, notebooks=notebooks,
         parameters_dir=parameters_dir, disclosure=disclosure, timeout=timeout, force=force,

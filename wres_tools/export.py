@@ -226,12 +226,14 @@ def index_html(
     *,
     headline_labels: Sequence[str],
     years: Sequence[tuple[int, Sequence[tuple[str, str]]]] = (),
+    documents: Sequence[tuple[str, str]] = (),
     failures: Sequence[IndexFailure] = (),
     banners: Sequence[Banner] = (),
     title: str = "SC-WRES reports",
 ) -> str:
     """The index page: every authority-year with links to its reports and headline figures,
-    then each year's reports across authorities (``years``: year, (link text, href) pairs)."""
+    then each year's reports across authorities (``years``: year, (link text, href) pairs) and
+    the run's documents (``documents``: link text, href)."""
     return _INDEX_TEMPLATE.render(
         title=title,
         css=STYLESHEET,
@@ -240,6 +242,7 @@ def index_html(
         rows=list(rows),
         headline_labels=list(headline_labels),
         years=list(years),
+        documents=list(documents),
         failures=list(failures),
     )
 
