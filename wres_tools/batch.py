@@ -54,8 +54,8 @@ from tqdm import tqdm
 
 from wres_tools import __version__
 from wres_tools.export import (
-    INTERNAL_BANNER,
-    SYNTHETIC_BANNER,
+    INDEX_INTERNAL_BANNER,
+    INDEX_SYNTHETIC_BANNER,
     Banner,
     IndexFailure,
     IndexRow,
@@ -625,9 +625,9 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
     everything = [*states, *year_states]
     banners: list[Banner] = []
     if any(s.get("disclosure") == "internal" for s in everything):
-        banners.append(INTERNAL_BANNER)
+        banners.append(INDEX_INTERNAL_BANNER)
     if everything and all(s.get("synthetic") for s in everything):
-        banners.append(SYNTHETIC_BANNER)
+        banners.append(INDEX_SYNTHETIC_BANNER)
     page = index_html(
         rows,
         headline_labels=[label for label, _ in HEADLINES],

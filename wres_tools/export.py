@@ -79,6 +79,19 @@ SYNTHETIC_BANNER = Banner(
 )
 
 
+#: The index page speaks of many reports.
+INDEX_INTERNAL_BANNER = Banner(
+    "internal", INTERNAL_BANNER.heading,
+    "These reports show every count, including small numbers that could identify a person. "
+    "Do not publish them or share them outside the team.",
+)
+INDEX_SYNTHETIC_BANNER = Banner(
+    "synthetic", SYNTHETIC_BANNER.heading,
+    "These reports are made from invented demonstration data. Their figures describe no real "
+    "council or person.",
+)
+
+
 def banners_for(disclosure: str, synthetic: bool) -> list[Banner]:
     """The banners a report in this disclosure mode, on this data, must carry."""
     banners = []

@@ -18,6 +18,12 @@ kernel is byte-identical to one made on a fresh kernel.
 A kernel that died or ran past its time is restarted before the next notebook. Notebooks run
 through papermill's nbclient engine (``WarmKernelEngine`` only hands it the running kernel and its
 client, so neither is started or stopped per notebook).
+
+Costs, measured on the project's notebooks: a reset about 0.01 s (objects alive after it are
+frozen out of the garbage collector's full passes, which IPython's reset triggers), papermill's
+own work about 0.04 s per notebook, against 3-4 s for a new kernel with its imports. The kernel
+talks over Unix sockets in a private temporary folder (no TCP port), and the preload runs while
+the caller goes on, until the first reset waits for it.
 """
 
 from __future__ import annotations
