@@ -28,6 +28,7 @@ the caller goes on, until the first reset waits for it.
 
 from __future__ import annotations
 
+import os
 import queue
 import shutil
 import tempfile
@@ -204,12 +205,15 @@ class WarmKernel:
         The kernel imports the heavy libraries (about 3 s) while this process goes on with other
         work, such as a worker's first metrics.json.
         """
-        # Unix sockets in a folder of the kernel's own: no TCP port, and an absolute path (the
-        # default "kernel-ipc" is relative, and the kernel runs in another folder than this).
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="wres-kernel-"))
-        self.km = AsyncKernelManager(
-            kernel_name=self.kernel_name, transport="ipc", ip=str(self._socket_dir / "kernel")
-        )
+        if os.name == "posix":
+            # Unix sockets in a folder of the kernel's own: no TCP port, and an absolute path
+            # (the default "kernel-ipc" is relative, and the kernel runs in another folder).
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="wres-kernel-"))
+            self.km = AsyncKernelManager(
+                kernel_name=self.kernel_name, transport="ipc", ip=str(self._socket_dir / "kernel")
+            )
+        else:  # Windows: ZeroMQ has no ipc transport there
+            self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         run_sync(self.km.start_kernel)(
             cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"]
         )
