@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wres_tools import __version__
-from wres_tools.paths import DEMO_DATA_DIR
+from wres_tools.paths import DEMO_DATA_DIR, KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR
 
 app = typer.Typer(
     help="SC-WRES toolkit: validate returns, make synthetic data, compute metrics, run reports.",
@@ -127,6 +127,77 @@ def synth(
 
     written = generate(out, seed=seed)
     console.print(f"Wrote {len(written)} synthetic returns and their parameter files to {out}")
+
+
+@app.command()
+def run(
+    data_dir: DataDirOption = DEMO_DATA_DIR,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports")] = OUTPUTS_DIR,
+    authority: Annotated[
+        list[str] | None,
+        typer.Option("--authority", "-a", help="Only this authority (repeat; default: all)"),
+    ] = None,
+    year: Annotated[
+        list[int] | None, typer.Option("--year", "-y", help="Only this year (repeat; default: all)")
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Worker processes, one kernel each")
+    ] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo reports whose inputs did not change")
+    ] = False,
+    disclosure: Annotated[
+        str | None,
+        typer.Option(help="published or internal (default: the parameters' setting, published)"),
+    ] = None,
+    timeout: Annotated[
+        int | None,
+        typer.Option(min=1, help="Seconds per notebook (default: execution_timeout, 600)"),
+    ] = None,
+    parameters_dir: ParametersDirOption = None,
+    notebooks: Annotated[
+        Path, typer.Option("--notebooks", help="Folder of the report notebooks")
+    ] = NOTEBOOKS_DIR,
+    kernel: Annotated[
+        str, typer.Option(help="Jupyter kernel to run the notebooks on")
+    ] = KERNEL_NAME,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar")
+    ] = True,
+) -> None:
+    """Run the report notebooks for every return (or the chosen ones) into HTML, with an index.
+
+    Exit codes: 0 every report made (or unchanged), 1 some report failed, 2 usage error.
+    """
+    from wres_tools.batch import plan_batch, report_notebooks, run_plan
+
+    if disclosure not in (None, "published", "internal"):
+        raise _usage_error(f"--disclosure {disclosure!r}: expected published or internal")
+    if not data_dir.is_dir():
+        raise _usage_error(f"{data_dir}: data folder not found (make demo writes data/demo)")
+    report_list = report_notebooks(notebooks)
+    if not report_list:
+        raise _usage_error(f"{notebooks}: no report notebooks (*.ipynb) found")
+    plan = plan_batch(
+        data_dir, out, authorities=authority or (), years=year or (), notebooks=report_list,
+        parameters_dir=parameters_dir, disclosure=disclosure, timeout=timeout, force=force,
+    )
+    if plan.total == 0 and not plan.failures:
+        wanted = ", ".join([*(authority or []), *(str(y) for y in year or [])]) or "any"
+        raise _usage_error(f"no returns under {data_dir} match {wanted}")
+    result = run_plan(plan, out, jobs=jobs, kernel_name=kernel, kernel_cwd=notebooks,
+                      progress=progress)
+    rate = result.made / result.seconds if result.seconds and result.made else 0.0
+    console.print(f"made {result.made} reports in {result.seconds:.1f} s "
+                  f"({rate:.1f} reports/s, {jobs} worker(s))")
+    if result.skipped:
+        console.print(f"skipped {result.skipped} unchanged reports; --force to redo")
+    for failure in result.failures:
+        err_console.print(f"[red]failed[/] {failure}", soft_wrap=True, markup=True)
+    console.print(f"index: {result.index}")
+    if result.failures:
+        err_console.print(f"{len(result.failures)} report(s) failed.")
+    raise typer.Exit(EXIT_PROBLEMS if result.failures else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

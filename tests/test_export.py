@@ -1,0 +1,228 @@
+"""HTML export: no code, no request outside the page, banners, atomic writes, the index page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import (
+    new_code_cell,
+    new_markdown_cell,
+    new_notebook,
+    new_output,
+)
+
+from wres_tools.export import (
+    CONTENT_SECURITY_POLICY,
+    INTERNAL_BANNER,
+    SYNTHETIC_BANNER,
+    IndexFailure,
+    IndexRow,
+    NotSelfContained,
+    banners_for,
+    index_html,
+    notebook_html,
+    outside_references,
+    write_atomic,
+)
+
+# A 1x1 transparent PNG, as an executed notebook carries a chart: base64 text in the output.
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    )
+).decode()
+
+
+def executed_notebook() -> nbformat.NotebookNode:
+    """A notebook as papermill leaves it: parameters cells, code with outputs, markdown."""
+    params = new_code_cell("authority = 'x'", metadata={"tags": ["parameters"]})
+    injected = new_code_cell(
+        "authority = 'ashbury'", metadata={"tags": ["injected-parameters"]},
+        outputs=[new_output("stream", name="stdout", text="PARAMETER ECHO\n")],
+    )
+    report = new_code_cell(
+        "SECRET_SOURCE_LINE = compute()\nprint(text)",
+        outputs=[
+            new_output("stream", name="stdout", text="Minority ethnic staff were 1.50 times...\n"),
+            new_output("stream", name="stderr", text="/tmp/ipykernel_123/1.py:3: UserWarning\n"),
+            new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+            new_output("execute_result", execution_count=3,
+                       data={"text/html": "<table><tr><td>0.52</td></tr></table>",
+                             "text/plain": "table"}),
+        ],
+        execution_count=3,
+    )
+    silent = new_code_cell("import pandas as pd", outputs=[], execution_count=1)
+    removed = new_code_cell(
+        "debug()", metadata={"tags": ["remove-cell"]},
+        outputs=[new_output("stream", name="stdout", text="DEBUG ONLY\n")],
+    )
+    heading = new_markdown_cell("# Pay bands\n\nHow staff are spread over pay bands.")
+    nb = new_notebook(cells=[params, injected, heading, silent, report, removed])
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"  # fixed ids: a page must be the same bytes every time
+    return nb
+
+
+def test_report_shows_outputs_but_no_code_prompts_or_parameters():
+    page = notebook_html(executed_notebook(), title="Ashbury, 2023: M1 pay bands")
+    assert "Minority ethnic staff were 1.50 times" in page
+    assert "<table><tr><td>0.52</td></tr></table>" in page
+    assert f"data:image/png;base64,{PNG}" in page
+    assert "Pay bands" in page
+    for hidden in ("SECRET_SOURCE_LINE", "import pandas", "PARAMETER ECHO", "DEBUG ONLY",
+                   "UserWarning", "ipykernel_123", "In&nbsp;[", "Out[3]"):
+        assert hidden not in page, hidden
+
+
+def test_report_page_head_language_title_policy_and_no_script():
+    page = notebook_html(executed_notebook(), title="Ashbury, 2023: M1 <pay> bands")
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="en">' in page
+    assert "<title>Ashbury, 2023: M1 &lt;pay&gt; bands</title>" in page
+    assert CONTENT_SECURITY_POLICY in page
+    assert "<script" not in page
+    assert outside_references(page) == []
+
+
+def test_same_notebook_gives_the_same_bytes():
+    first = notebook_html(executed_notebook(), title="t", banners=banners_for("internal", True))
+    second = notebook_html(executed_notebook(), title="t", banners=banners_for("internal", True))
+    assert first == second
+
+
+def test_banners_follow_disclosure_mode_and_synthetic_data():
+    assert banners_for("published", False) == []
+    assert banners_for("internal", False) == [INTERNAL_BANNER]
+    assert banners_for("published", True) == [SYNTHETIC_BANNER]
+    assert banners_for("internal", True) == [INTERNAL_BANNER, SYNTHETIC_BANNER]
+    internal = notebook_html(executed_notebook(), title="t", banners=banners_for("internal", True))
+    assert "Internal use only." in internal and "banner-internal" in internal
+    assert "Synthetic data." in internal and "banner-synthetic" in internal
+    published = notebook_html(executed_notebook(), title="t", banners=[])
+    assert "Internal use only." not in published and "Synthetic data." not in published
+
+
+def test_a_banner_the_notebook_shows_itself_is_not_repeated():
+    nb = executed_notebook()
+    nb.cells[4].outputs.insert(0, new_output("display_data", data={
+        "text/html": '<p class="banner internal" role="note"><strong>INTERNAL USE</strong></p>',
+        "text/plain": "banner",
+    }))
+    page = notebook_html(nb, title="t", banners=banners_for("internal", True))
+    assert page.count("INTERNAL USE") == 1 and "Internal use only." not in page
+    assert "Synthetic data." in page  # the notebook did not show that one: the template does
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "![chart](https://example.org/chart.png)",
+        "![chart](chart.png)",  # a relative file is not inside the page either
+        "See [the guidance](https://example.org/wres).",
+        '<script src="https://cdn.example.org/x.js"></script>',
+    ],
+)
+def test_a_page_that_refers_outside_itself_is_refused(markdown):
+    nb = executed_notebook()
+    nb.cells.append(new_markdown_cell(markdown))
+    with pytest.raises(NotSelfContained, match="refers outside itself"):
+        notebook_html(nb, title="t")
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<img src="https://x.org/a.png">', [("img", "src", "https://x.org/a.png", "load")]),
+        ('<img src="data:image/png;base64,AAAA">', []),
+        ('<link rel="stylesheet" href="//cdn.x.org/s.css">',
+         [("link", "href", "//cdn.x.org/s.css", "load")]),
+        ('<script src="require.js"></script>', [("script", "src", "require.js", "load")]),
+        ('<img srcset="data:image/png;base64,AA 1x, http://x.org/b.png 2x">',
+         [("img", "srcset", "http://x.org/b.png", "load")]),
+        ('<div style="background: url(\'http://x.org/b.png\')"></div>',
+         [("div", "style", "http://x.org/b.png", "load")]),
+        ('<style>@import "https://fonts.x.org/f.css"; p { color: red }</style>',
+         [("style", "text", "https://fonts.x.org/f.css", "load")]),
+        ('<a href="https://x.org/">x</a>', [("a", "href", "https://x.org/", "link")]),
+        ('<a href="2023/ashbury/m1_pay_bands.html">M1</a><a href="#top">top</a>', []),
+        ('<a href="mailto:wres@example.org">mail</a>', []),
+        ('<svg><use xlink:href="#marker"></use></svg>', []),
+        ('<meta http-equiv="refresh" content="0; url=https://x.org/">',
+         [("meta", "content", "0; url=https://x.org/", "load")]),
+    ],
+)
+def test_outside_references(page, expected):
+    found = [(r.tag, r.attribute, r.url, r.kind) for r in outside_references(page)]
+    assert found == expected
+
+
+def test_write_atomic_replaces_whole_file_and_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "2023" / "ashbury" / "m1.html"
+    write_atomic(target, "first")
+    write_atomic(target, "second")
+    assert target.read_text(encoding="utf-8") == "second"
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "half written \ud800 never lands")  # a lone surrogate cannot encode
+    assert target.read_text(encoding="utf-8") == "second"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["m1.html"]
+    # readable like any file this process writes (mkstemp alone would leave it owner-only)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+
+
+def test_index_page_links_reports_escapes_names_and_lists_failures():
+    rows = [
+        IndexRow("ashbury", "Ashbury <Borough>", 2023,
+                 (("Summary", "2023/ashbury/summary.html"), ("M1", "2023/ashbury/m1.html")),
+                 ("0.52 (0.41 to 0.66)", "not published: small numbers"), synthetic=True),
+    ]
+    failures = [IndexFailure("brockley", 2022, "m3_disciplinary.ipynb", "cell 4: KeyError: 'x'")]
+    page = index_html(rows, headline_labels=["M2", "M3"], failures=failures,
+                      banners=[SYNTHETIC_BANNER])
+    assert "Ashbury &lt;Borough&gt;" in page and "<Borough>" not in page
+    assert '<a href="2023/ashbury/summary.html">Summary</a>' in page
+    assert '<a href="2023/ashbury/m1.html">M1</a>' in page
+    assert "0.52 (0.41 to 0.66)" in page and "not published: small numbers" in page
+    assert "1 report could not be made" in page
+    assert "brockley 2022, m3_disciplinary.ipynb: cell 4: KeyError: &#39;x&#39;" in page
+    assert "Synthetic data." in page
+    assert '<html lang="en">' in page and CONTENT_SECURITY_POLICY in html.unescape(page)
+    assert outside_references(page) == []
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_report_opens_in_headless_chromium_with_the_network_off(tmp_path):
+    page = notebook_html(executed_notebook(), title="Ashbury, 2023: M1 pay bands",
+                         banners=banners_for("internal", True))
+    path = tmp_path / "m1.html"
+    path.write_text(page, encoding="utf-8")
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+         "--virtual-time-budget=2000", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    assert "Minority ethnic staff were 1.50 times" in dom
+    assert "Internal use only." in dom
+    assert "<title>Ashbury, 2023: M1 pay bands</title>" in dom
+    # The chart is drawn from the page itself: the image's data URI survived into the DOM.
+    assert f"data:image/png;base64,{PNG}" in dom
+    assert Path(path).read_text(encoding="utf-8") == page  # opening a report never changes it
