@@ -245,5 +245,35 @@ def run(
     raise typer.Exit(EXIT_PROBLEMS if result.failures else EXIT_OK)
 
 
+@app.command()
+def reproduce(
+    manifest: Annotated[Path, typer.Argument(help="A batch's outputs/manifest.json")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="A fresh (empty) folder to re-run into")],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", "-d", help="Where the inputs are now [default: as recorded]"),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes")] = 1,
+) -> None:
+    """Re-run a batch from its manifest into a fresh folder and report every result that differs.
+
+    Exit codes: 0 every result reproduced, 1 a difference (or a changed input), 2 usage error.
+    """
+    from functools import partial
+
+    from wres_tools.batch import run_batch
+    from wres_tools.evidence import ManifestError
+    from wres_tools.evidence import reproduce as reproduce_batch
+
+    try:
+        report = reproduce_batch(manifest, out, partial(run_batch, jobs=jobs, progress=False),
+                                 data_dir=data_dir)
+    except (ManifestError, FileExistsError, FileNotFoundError) as exc:
+        raise _usage_error(str(exc)) from None
+    for line in report.lines:
+        console.print(escape(line), soft_wrap=True)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
