@@ -58,14 +58,14 @@ def cold_sample(plan, sample: int, jobs: int, kernel_name: str, cwd: Path) -> tu
     return len(tasks), time.perf_counter() - started
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEMO_DATA_DIR)
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR)
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--sample", type=int, default=12, help="reports run the slow way")
     parser.add_argument("--kernel", default=KERNEL_NAME)
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # python -m benchmarks passes all options to all
 
     with tempfile.TemporaryDirectory(prefix="wres-bench-") as tmp:
         data_dir = args.data_dir
@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> None:
               f"reports/s; all {plan.reports} would take about {projected:.0f} s "
               f"({projected / 60:.1f} min)")
         print(f"ratio: the warm pool makes reports {warm_rate / cold_rate:.1f} times as fast")
+    return 1 if warm.failures else 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -128,10 +128,18 @@ def pages(out: Path) -> dict[str, bytes]:
 def test_report_order_labels_and_titles(tmp_path):
     for name in ("m9_senior.ipynb", "summary.ipynb", "m10_extra.ipynb", "m7b_managers.ipynb",
                  "m7a_colleagues.ipynb", "m1_pay_bands.ipynb", ".hidden.ipynb", "notes.ipynb"):
-        (tmp_path / name).write_text("{}", encoding="utf-8")
+        make_notebook(tmp_path / name, "print(year)")
+    make_notebook(tmp_path / "benchmarking.ipynb", "print(year)", authority=False)
+    explore = tmp_path / "explore.ipynb"  # a notebook without a year is not a report
+    nbformat.write(new_notebook(cells=[new_code_cell("data_dir = None",
+                                                     metadata={"tags": ["parameters"]})]),
+                   explore)
     order = [p.name for p in report_notebooks(tmp_path)]
     assert order == ["summary.ipynb", "m1_pay_bands.ipynb", "m7a_colleagues.ipynb",
-                     "m7b_managers.ipynb", "m9_senior.ipynb", "m10_extra.ipynb", "notes.ipynb"]
+                     "m7b_managers.ipynb", "m9_senior.ipynb", "m10_extra.ipynb",
+                     "benchmarking.ipynb", "notes.ipynb"]
+    assert not takes_authority(tmp_path / "benchmarking.ipynb")
+    assert takes_authority(tmp_path / "summary.ipynb")
     assert report_label("m7a_colleagues") == "M7a" and report_label("summary") == "Summary"
     assert report_title("Ashbury", 2023, Path("m1_pay_bands.ipynb")) == (
         "Ashbury, 2023: M1 pay bands"
@@ -491,7 +499,9 @@ def test_published_outputs_hold_no_identifier_and_no_small_count(real_batch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", ["summary", "m1_pay_bands", "m7_harassment_colleagues"])
+@pytest.mark.parametrize(
+    "stem", ["summary", "m1_pay_bands", "m7_harassment_colleagues", "benchmarking"]
+)
 def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch, stem):
     """papermill's default (a new kernel for this notebook alone) gives the same page bytes."""
     import papermill
@@ -501,13 +511,20 @@ def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch,
 
     data = real_batch["data"]
     notebook = NOTEBOOKS_DIR / f"{stem}.ipynb"
+    parameters = {"authority": "fixtureton", "year": 2023, "data_dir": str(data.resolve()),
+                  "parameters_dir": str((data / "parameters").resolve()),
+                  "disclosure": "published"}
+    if takes_authority(notebook):
+        made = real_batch["out"] / "2023" / "fixtureton" / f"{stem}.html"
+        title, index_href = report_title("Fixtureton Council", 2023, notebook), "../../index.html"
+    else:
+        del parameters["authority"]
+        made = real_batch["out"] / "2023" / f"{stem}.html"
+        title, index_href = report_title("All authorities", 2023, notebook), "../index.html"
     fresh = papermill.execute_notebook(
         str(notebook), None, kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(NOTEBOOKS_DIR),
-        parameters={"authority": "fixtureton", "year": 2023, "data_dir": str(data.resolve()),
-                    "parameters_dir": str((data / "parameters").resolve()),
-                    "disclosure": "published"},
+        parameters=parameters,
     )
-    page = notebook_html(fresh, title=report_title("Fixtureton Council", 2023, notebook),
-                         banners=banners_for("published", True), index_href="../../index.html")
-    made = (real_batch["out"] / "2023" / "fixtureton" / f"{stem}.html").read_text("utf-8")
-    assert page == made
+    page = notebook_html(fresh, title=title, banners=banners_for("published", True),
+                         index_href=index_href)
+    assert page == made.read_text(encoding="utf-8")

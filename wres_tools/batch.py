@@ -48,6 +48,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pandas as pd
 import papermill
 from tqdm import tqdm
@@ -106,9 +107,23 @@ def _report_order(stem: str) -> tuple[int, int, str]:
 
 
 def report_notebooks(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The report notebooks: every ``*.ipynb`` in the folder, in report order."""
+    """The report notebooks of a folder, in report order: those whose parameters cell takes
+    ``year`` (with ``authority``: one report per authority-year; without: one per year).
+
+    A notebook without ``year`` (the live ``explore`` notebook) is not a batch report.
+    """
     found = [p for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith((".", "_"))]
-    return sorted(found, key=lambda p: _report_order(p.stem))
+    reports = [p for p in found if "year" in notebook_parameters(p)]
+    return sorted(reports, key=lambda p: _report_order(p.stem))
+
+
+def notebook_parameters(notebook: Path) -> set[str]:
+    """The names its ``parameters``-tagged cell sets (papermill reads them without a kernel)."""
+    nb = nbformat.read(notebook, as_version=4)
+    # papermill reads the language from the kernelspec; the batch runs every notebook on ours
+    nb.metadata.setdefault("kernelspec", {"name": KERNEL_NAME, "language": "python",
+                                          "display_name": KERNEL_NAME})
+    return set(papermill.inspect_notebook(nb))
 
 
 def report_label(notebook: Path | str) -> str:
@@ -458,7 +473,7 @@ def takes_authority(notebook: Path) -> bool:
 
     A notebook without it reports a year across authorities (benchmarking) and runs once a year.
     """
-    return "authority" in papermill.inspect_notebook(str(notebook))
+    return "authority" in notebook_parameters(notebook)
 
 
 def _stale(target: Path, wanted: Mapping[str, str], force: bool) -> set[str]:

@@ -61,7 +61,8 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
     "seaborn",
     "IPython.display",
-    "wres_tools",
+    "wres_tools.report",  # what the report notebooks call (charts, narrative, trends, ...)
+    "wres_tools.benchmarking",
 )
 
 # Runs once after the preload: keeps the state a fresh kernel has after the same imports in a
