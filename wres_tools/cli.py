@@ -28,11 +28,19 @@ err_console = Console(stderr=True, highlight=False)
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 DataDirOption = Annotated[
-    Path, typer.Option("--data-dir", "-d", help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv")
+    Path,
+    typer.Option(
+        "--data-dir", "-d",
+        help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv",
+    ),
 ]
 ParametersDirOption = Annotated[
     Path | None,
-    typer.Option("--parameters-dir", help="Folder of <authority>.yml files [default: <data-dir>/parameters if present, else ./parameters]"),
+    typer.Option(
+        "--parameters-dir",
+        help="Folder of <authority>.yml files "
+        "[default: <data-dir>/parameters if present, else ./parameters]",
+    ),
 ]
 
 
@@ -62,7 +70,8 @@ def validate(
         Path | None, typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
     ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", "-d", help="Validate every return under this folder")
+        Path | None,
+        typer.Option("--data-dir", "-d", help="Validate every return under this folder"),
     ] = None,
     parameters_dir: ParametersDirOption = None,
 ) -> None:
@@ -119,8 +128,12 @@ def validate(
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo returns to")] = DEMO_DATA_DIR,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes")] = 2021,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write the demo returns to")
+    ] = DEMO_DATA_DIR,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same bytes")
+    ] = 2021,
 ) -> None:
     """Write the synthetic demo returns: 18 fictional authorities x 2021-2023."""
     from wres_tools.synth import generate
@@ -131,7 +144,9 @@ def synth(
 
 @app.command()
 def metrics(
-    authority: Annotated[str, typer.Option("--authority", "-a", help="The authority's folder name")],
+    authority: Annotated[
+        str, typer.Option("--authority", "-a", help="The authority's folder name")
+    ],
     year: Annotated[int, typer.Option("--year", "-y", help="The reporting year")],
     data_dir: DataDirOption = DEMO_DATA_DIR,
     parameters_dir: ParametersDirOption = None,
@@ -170,7 +185,8 @@ def metrics(
     if data.synthetic:
         console.print("[bold]Synthetic demo data: not a real authority.[/]")
     shown = data.results if all_groups else data.results[data.results["group"] == "minority"]
-    table = results_table(data, shown, title=f"{data.display_name}, {data.year} ({data.disclosure})")
+    title = f"{data.display_name}, {data.year} ({data.disclosure})"
+    table = results_table(data, shown, title=title)
     Console(highlight=False, width=max(console.width, 160)).print(table)
 
 
