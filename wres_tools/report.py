@@ -455,6 +455,7 @@ def _metric_sections(
         return [
             Section(key("headline"), name("Not collected") if prefix else None,
                     _paragraphs([narrative.not_collected(metric)], "headline")),
+            _actions(data, metric, key("actions"), name("Actions aimed at this metric")),
             _quality(data, metric, records, key("quality"), name("Data quality")),
         ]
     sections = [
