@@ -123,7 +123,7 @@ def test_count_text(value: object, suppressed: bool, hidden: dict, mode: str,
 def test_metric_report_has_every_section_in_reading_order() -> None:
     view = report.build_metric_report(data(m2_records()), ["M2"])
     assert view.keys == ("banners", "title", "headline", "findings", "figures", "chart",
-                         "groups", "trend", "quality", "how_to_read")
+                         "groups", "trend", "actions", "quality", "how_to_read")
     assert view.title == "M2: Relative likelihood of being appointed from shortlisting"
     text = html.unescape(view.html())
     assert narrative.headline(m2_records()) in text
@@ -177,7 +177,7 @@ def test_a_metric_not_collected_says_so_and_draws_nothing() -> None:
     records = frame([record(metric="M4", service="all", status="not_collected",
                             reason="fitness_to_practise table not in the return")])
     view = report.build_metric_report(data(records), ["M4"])
-    assert view.keys == ("banners", "title", "headline", "quality", "how_to_read")
+    assert view.keys == ("banners", "title", "headline", "actions", "quality", "how_to_read")
     assert html.escape(narrative.not_collected("M4")) in view.section("headline").body
     assert "<img" not in view.html()
 
@@ -286,8 +286,8 @@ def summary_data() -> report.ReportData:
 
 def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
     view = report.build_summary(summary_data())
-    assert view.keys == ("banners", "title", "forest", "headlines", "changes", "links",
-                         "how_to_read")
+    assert view.keys == ("banners", "title", "forest", "headlines", "changes", "actions",
+                         "links", "how_to_read")
     forest = view.section("forest").body
     assert "M2 Appointment from shortlisting, All services: 0.67 (95% CI 0.19 to 2.31)" in \
         html.unescape(forest)

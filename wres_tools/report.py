@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wres_tools import charts, disclosure, io, metrics, narrative, trends
+from wres_tools import actions, benchmarking, charts, disclosure, io, metrics, narrative, trends
 from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, Return, ReturnError
 from wres_tools.ethnicity import GROUPS
 from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
@@ -91,6 +91,7 @@ class ReportData:
     notices: tuple[str, ...] = ()  # the return's notices (tables not collected, band order)
     years: tuple[int, ...] = ()
     unusable: tuple[str, ...] = ()  # earlier years' returns left out of the change over time
+    action_plan: pd.DataFrame | None = None  # the year's tidy plan; None: the return has none
 
     def metric(self, metric: str) -> pd.DataFrame:
         """The year's records of one metric."""
@@ -225,6 +226,7 @@ def _publish(
         notices=tuple(str(p.message) for p in ret.notices),
         unusable=tuple(skipped),
         years=tuple(sorted(published)),
+        action_plan=ret.action_plan,
     )
 
 
@@ -453,6 +455,7 @@ def _metric_sections(
         return [
             Section(key("headline"), name("Not collected") if prefix else None,
                     _paragraphs([narrative.not_collected(metric)], "headline")),
+            _actions(data, metric, key("actions"), name("Actions aimed at this metric")),
             _quality(data, metric, records, key("quality"), name("Data quality")),
         ]
     sections = [
@@ -466,6 +469,7 @@ def _metric_sections(
         Section(key("groups"), name("Ethnic groups compared with white staff"),
                 _groups_table(data, metric, records)),
         _trend(data, metric, key("trend"), name("Change over time"), with_charts),
+        _actions(data, metric, key("actions"), name("Actions aimed at this metric")),
         _pooled(data, key("pooled")) if metric == "M3" else None,
         _quality(data, metric, records, key("quality"), name("Data quality")),
     ]
@@ -835,6 +839,121 @@ def _how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
     return Section("how_to_read", "How to read this report", _paragraphs(text))
 
 
+# ---------------------------------------------------------------- action plans and benchmarking
+
+#: An action's status as a table prints it: a shape as well as the word, never colour alone.
+STATUS_MARKERS: dict[str, str] = {"Red": "✖", "Amber": "▲", "Green": "●", "Complete": "✔"}
+NO_PLAN = "The return has no action plan."
+NO_ACTION = "No action in this authority's plan aims at this metric."
+NO_OTHER_AUTHORITY = "No other authority's return for this year to compare with."
+
+
+def status_text(status: object) -> str:
+    """"✖ Red", "▲ Amber", "● Green", "✔ Complete": a marker, then the status in words."""
+    return f"{STATUS_MARKERS.get(str(status), '')} {status}".strip()
+
+
+def _plan_text(value: object, missing: str) -> str:
+    return missing if value is None or value is pd.NA or value != value else str(value)
+
+
+def _actions(data: ReportData, metric: str, key: str, heading: str) -> Section:
+    """The actions of the year's plan aimed at ``metric``, most urgent status first."""
+    if data.action_plan is None:
+        return Section(key, heading, _paragraphs([NO_PLAN]))
+    aimed = actions.actions_for(data.action_plan, metric)
+    if aimed.empty:
+        return Section(key, heading, _paragraphs([NO_ACTION]))
+    rows = [
+        [_plan_text(r["action_id"], ""), _plan_text(r["action"], "not given"),
+         _plan_text(r["owner"], "not given"), status_text(r["status"]),
+         _plan_text(r["latest_update"], "no update given"), _plan_text(r["success"], "not given")]
+        for r in aimed.to_dict(orient="records")
+    ]
+    table = _table(f"{_metric_title(metric)}: actions in the plan of {data.display_name}, "
+                   f"{data.year}, most urgent status first",
+                   ["Action id", "Action", "Owner", "Status", "Latest update",
+                    "What success looks like"], rows, css="actions", text=True)
+    return Section(key, heading, table + _paragraphs([_STATUS_KEY]))
+
+
+_STATUS_KEY = ("Status: " + ", ".join(status_text(s) for s in STATUS_MARKERS)
+               + " (from most to least urgent); the shape says the same as the word.")
+
+
+def _actions_summary(data: ReportData) -> Section:
+    """Per metric: the plan's actions by status beside whether the metric improved since the
+    baseline (the published change, so a withheld figure's direction is never told)."""
+    heading = "Action plan and progress"
+    if data.action_plan is None:
+        return Section("actions", heading, _paragraphs([NO_PLAN]))
+    progress = actions.progress_table(data.action_plan, data.trends, data.year)
+    rows = [
+        [_metric_title(r["metric"]), *(str(r[s]) for s in STATUS_MARKERS), str(r["actions"]),
+         str(r["since_baseline"]).capitalize(), actions.describe_actions(r)]
+        for r in progress.to_dict(orient="records")
+    ]
+    table = _table(f"Actions by status and each metric's change since the baseline year, "
+                   f"{data.display_name}, {data.year}",
+                   ["Metric", *(status_text(s) for s in STATUS_MARKERS), "All actions",
+                    "Since the baseline year", "In words"], rows, css="actions", text=True)
+    note = ("An action aimed at several metrics counts once for each. The change since the "
+            "baseline is the minority ethnic figure for all services (M1: the highest pay "
+            "band), called improved or worsened only when statistically significant.")
+    return Section("actions", heading, table + _paragraphs([note]))
+
+
+_BENCH_CACHE: OrderedDict[tuple, benchmarking.YearBenchmark] = OrderedDict()
+
+
+def year_benchmark(
+    year: int, data_dir: Path | str | None, parameters_dir: Path | str | None, mode: str
+) -> benchmarking.YearBenchmark:
+    """Every authority of ``year`` benchmarked in ``mode``; cached per process, keyed like
+    :func:`load` by the year's returns' and the parameter files' (path, size, mtime_ns), so a
+    batch worker reads the year's returns once, not once per authority."""
+    data_dir = DEMO_DATA_DIR if data_dir is None else Path(data_dir)
+    params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
+    refs = [r for r in io.find_returns(data_dir) if r.year == year]
+    key = (str(data_dir.resolve()), year, str(params_dir.resolve()), mode,
+           tuple(_fingerprint(r.path) for r in refs), _fingerprint(params_dir))
+    if key not in _BENCH_CACHE:
+        bench = benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode)
+        _remember(_BENCH_CACHE, key, bench)
+    return _BENCH_CACHE[key]
+
+
+def _benchmark(data: ReportData, bench: benchmarking.YearBenchmark) -> Section:
+    """Where the authority sits among the year's authorities, for each ratio metric (minority
+    ethnic staff, all services); in published mode withheld figures are neither shown nor
+    pooled (:func:`benchmarking.benchmark_year`)."""
+    heading = f"Where {data.display_name} sits among authorities"
+    if bench.disclosure != data.disclosure or bench.year != data.year:
+        raise ValueError(f"the benchmark is of {bench.year}, {bench.disclosure}; the report is "
+                         f"of {data.year}, {data.disclosure}")
+    others = (set(bench.names) | set(bench.unusable)) - {data.authority}
+    if not others:
+        return Section("benchmark", heading, _paragraphs([NO_OTHER_AUTHORITY]))
+    sentences = benchmarking.positions(bench, data.authority)
+    rows = [[_metric_title(m), sentences[m]] for m in bench.results]
+    intro = [f"{year_authorities(bench)} sent a return for {bench.year}. For each metric, "
+             "an authority's relative likelihood for minority ethnic staff, all services, is set "
+             "against the pooled figure of the authorities with a figure, with funnel-plot "
+             "limits at 95% and 99.8%."]
+    if data.disclosure == "published":
+        intro.append("An authority whose figure rests on a count withheld by disclosure control "
+                     "is left out of the comparison and of the pooled figure.")
+    table = _table(f"Benchmark positions, {data.display_name}, {data.year}",
+                   ["Metric", "Position"], rows, css="benchmark", text=True)
+    return Section("benchmark", heading, _paragraphs(intro) + table)
+
+
+def year_authorities(bench: benchmarking.YearBenchmark) -> str:
+    """"1 authority" / "n authorities" with a return for the benchmark's year."""
+    n = len(set(bench.names) | set(bench.unusable))
+    return "1 authority" if n == 1 else f"{n} authorities"
+
+
 # ---------------------------------------------------------------- the summary
 
 
@@ -850,11 +969,13 @@ def summary_view(
     """Every metric on one page: forest plot, headline findings, change, links."""
     data = load(authority, year, data_dir, disclosure_mode=disclosure,
                 parameters_dir=parameters_dir)
-    return build_summary(data, with_charts=with_charts)
+    bench = year_benchmark(year, data_dir, parameters_dir, data.disclosure)
+    return build_summary(data, with_charts=with_charts, bench=bench)
 
 
-def build_summary(data: ReportData, *, with_charts: bool = True) -> Report:
-    """Sections of the summary report."""
+def build_summary(data: ReportData, *, with_charts: bool = True,
+                  bench: benchmarking.YearBenchmark | None = None) -> Report:
+    """Sections of the summary report; ``bench`` (:func:`year_benchmark`) adds the benchmark."""
     title = "SC-WRES summary: every metric on one page"
     sections = [
         _banners(data),
@@ -863,6 +984,8 @@ def build_summary(data: ReportData, *, with_charts: bool = True) -> Report:
         else None,
         Section("headlines", "Headline findings", _headline_table(data)),
         Section("changes", "Since the baseline year", _changes(data)),
+        _actions_summary(data),
+        _benchmark(data, bench) if bench is not None else None,
         Section("links", "The metric reports", _links()),
         _how_to_read(data, [m for m in METRIC_TABLES if m not in SHARE_METRICS]),
     ]
