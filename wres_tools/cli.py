@@ -130,6 +130,51 @@ def synth(
 
 
 @app.command()
+def metrics(
+    authority: Annotated[str, typer.Option("--authority", "-a", help="The authority's folder name")],
+    year: Annotated[int, typer.Option("--year", "-y", help="The reporting year")],
+    data_dir: DataDirOption = DEMO_DATA_DIR,
+    parameters_dir: ParametersDirOption = None,
+    disclosure: Annotated[
+        str, typer.Option(help="internal (every count, for your own screen) or published")
+    ] = "internal",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The result records as JSON (the data contract's keys)")
+    ] = False,
+    all_groups: Annotated[
+        bool, typer.Option("--all-groups", help="Also each high-level group, not only minority")
+    ] = False,
+) -> None:
+    """Print one authority-year's results: a table, or with --json the result records."""
+    from wres_tools.batch import results_json
+    from wres_tools.contract import ReturnError
+    from wres_tools.parameters import ParameterError
+    from wres_tools.report import load
+    from wres_tools.terminal import results_table
+
+    if disclosure not in ("published", "internal"):
+        raise _usage_error(f"--disclosure {disclosure!r}: expected published or internal")
+    try:
+        data = load(authority, year, data_dir, disclosure_mode=disclosure,
+                    parameters_dir=parameters_dir)
+    except FileNotFoundError as exc:
+        raise _usage_error(str(exc)) from None
+    except (ReturnError, ParameterError) as exc:
+        err_console.print(escape(str(exc)), soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+    if as_json:
+        typer.echo(results_json(data.results))
+        raise typer.Exit(EXIT_OK)
+    if data.disclosure == "internal":
+        console.print("[bold yellow]Internal use only: contains small numbers.[/]")
+    if data.synthetic:
+        console.print("[bold]Synthetic demo data: not a real authority.[/]")
+    shown = data.results if all_groups else data.results[data.results["group"] == "minority"]
+    table = results_table(data, shown, title=f"{data.display_name}, {data.year} ({data.disclosure})")
+    Console(highlight=False, width=max(console.width, 160)).print(table)
+
+
+@app.command()
 def run(
     data_dir: DataDirOption = DEMO_DATA_DIR,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports")] = OUTPUTS_DIR,

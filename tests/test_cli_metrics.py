@@ -1,0 +1,120 @@
+"""``wres metrics``: a readable table, the JSON records of the data contract, and suppression in
+published mode - checked against the published worked examples in metrics.md and issue 3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from wres_tools.cli import app
+from wres_tools.contract import RESULT_COLUMNS
+from wres_tools.disclosure import check_published
+from wres_tools.writer import write_return
+
+runner = CliRunner()
+AUTHORITY = "testshire"
+
+
+def _data(tmp_path: Path) -> Path:
+    """A council's recruitment (10 minority shortlisted, 2 appointed; 389 white, 117 appointed;
+    4 unknown, none appointed) and a trust's disciplinary figures (9 of 725 minority, 17 of
+    2,505 white), no service split."""
+    tables = {
+        "workforce": pd.DataFrame({
+            "ethnicity": ["Indian", "White British", "Not stated"],
+            "pay_band": ["Band 1"] * 3, "headcount": [725, 2505, 40],
+        }),
+        "recruitment": pd.DataFrame({
+            "ethnicity": ["Indian", "White British", "Not stated"],
+            "shortlisted": [10, 389, 4], "appointed": [2, 117, 0],
+        }),
+        "disciplinary": pd.DataFrame({
+            "ethnicity": ["Indian", "White British", "Not stated"], "entered": [9, 17, 0],
+        }),
+    }
+    root = tmp_path / "data"
+    write_return(tables, root, AUTHORITY, 2023, "csv")
+    (root / "parameters").mkdir()
+    (root / "parameters" / f"{AUTHORITY}.yml").write_text(
+        "display_name: Testshire\npay_bands: [Band 1]\n", encoding="utf-8")
+    return root
+
+
+def _invoke(*args: str):
+    result = runner.invoke(app, ["metrics", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def _json(root: Path, *extra: str) -> list[dict]:
+    result = _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(root), "--json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _record(records: list[dict], metric: str, group: str = "minority") -> dict:
+    (found,) = [r for r in records if r["metric"] == metric and r["group"] == group
+                and r["service"] == "all"]
+    return found
+
+
+def test_json_carries_every_contract_key_and_the_worked_examples(tmp_path: Path) -> None:
+    records = _json(_data(tmp_path))
+    assert all(set(r) == set(RESULT_COLUMNS) for r in records)
+    m2 = _record(records, "M2")
+    # (2 / 10) / (117 / 389) = 0.2 / 0.300771 = 0.664957; NHS direction 1 / 0.664957 = 1.50385
+    assert m2["rl"] == pytest.approx(0.664957, rel=1e-5)
+    assert m2["rl_nhs_direction"] == pytest.approx(1.50385, rel=1e-5)
+    assert (m2["n_group"], m2["events_group"], m2["n_reference"], m2["events_reference"]) == (
+        10, 2, 389, 117)
+    assert m2["unknown_count"] == 4 and m2["disclosure"] == "internal"
+    m3 = _record(records, "M3")
+    # (9 / 725) / (17 / 2505) = 0.0124138 / 0.00678643 = 1.82920
+    assert m3["rl"] == pytest.approx(1.82920, rel=1e-5)
+    # not collected metrics are records too, with nulls, not errors
+    m4 = _record(records, "M4")
+    assert m4["status"] == "not_collected" and m4["rl"] is None
+
+
+def test_published_json_suppresses_small_counts(tmp_path: Path) -> None:
+    records = _json(_data(tmp_path), "--disclosure", "published")
+    m2 = _record(records, "M2")
+    # 2 appointed is under the threshold of 5: the count and everything resting on it go
+    assert m2["events_group"] is None and m2["rl"] is None and m2["suppressed"] is True
+    assert m2["reason"] == "not published: small numbers"
+    assert check_published(pd.DataFrame(records), 5) == []
+
+
+def test_table_shows_the_figures_and_the_internal_banner(tmp_path: Path) -> None:
+    result = _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(_data(tmp_path)))
+    assert result.exit_code == 0
+    assert "Internal use only" in result.stdout
+    m2 = next(line for line in result.stdout.splitlines() if "M2" in line and "all" in line)
+    assert "2 / 10" in m2 and "117 / 389" in m2 and "0.66 (" in m2
+
+
+def test_published_table_prints_the_symbols_not_the_counts(tmp_path: Path) -> None:
+    result = _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(_data(tmp_path)),
+                     "--disclosure", "published")
+    m2 = next(line for line in result.stdout.splitlines() if "M2" in line and "all" in line)
+    assert "<5 / 10" in m2 and "not published: small numbers" in m2
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    root = _data(tmp_path)
+    assert _invoke("-a", AUTHORITY, "-y", "2019", "-d", str(root)).exit_code == 2
+    assert _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(root),
+                   "--disclosure", "public").exit_code == 2
+
+
+def test_bad_return_exits_1_with_the_place(tmp_path: Path) -> None:
+    root = _data(tmp_path)
+    path = root / AUTHORITY / "2023" / "recruitment.csv"
+    path.write_text("ethnicity,shortlisted,appointed\nIndian,10,12\n", encoding="utf-8")
+    result = _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(root))
+    assert result.exit_code == 1
+    assert "recruitment" in result.stderr and "appointed" in result.stderr
