@@ -353,6 +353,65 @@ def test_data_quality_hides_a_known_total_the_results_hid() -> None:
     assert published.at[0, "unknown_pct"] is None and published.at[0, "unknown_count"] == 6
 
 
+def bare(published: pd.DataFrame) -> pd.DataFrame:
+    """The published records as JSON gives them back: the attrs are gone."""
+    return pd.read_json(io.StringIO(published.to_json(orient="records")), dtype=False)
+
+
+def test_small_unknown_count_hides_no_known_total() -> None:
+    # `wres metrics` worked example: recruitment, no service split. Indian (asian) applicants
+    # 10 shortlisted, 2 appointed; white 389, 117; unknown 4 shortlisted. Threshold 5.
+    #   primary: appointed 2 (minority and asian records), unknown 4 (on both records);
+    #   events group line 2* = 2* (asian) + 0 + 0 + 0: two hidden cells, nothing more to hide;
+    #   unknown 4 lies on no line: no published figure adds known and unknown up (the
+    #   data-quality table and the reports print the known total and the unknown count, never
+    #   known + unknown), and its share 100 * 4 / 403 goes with it, as 399 / (1 - share) would
+    #   give 403 and so the 4;
+    #   the known total 10 + 389 = 399 is the sum of two shown counts: shown, as nothing hidden
+    #   rests on it.
+    table = frame([ratio_record("M2", "all", g, 10, 2, 389, 117, unknown=4)
+                   for g in ("minority", "asian")])
+    published = apply_disclosure(table, "published", 5)
+    assert hidden_cells(published) == {
+        ("all", g, c): "primary" for g in ("minority", "asian")
+        for c in ("events_group", "unknown_count")
+    }
+    assert published["n_group"].tolist() == [10, 10]
+    assert published["n_reference"].tolist() == [389, 389]
+    assert published["unknown_pct"].tolist() == [None, None]
+    assert disclosure.hidden_known_totals(published) == set()
+    # the check agrees with the attrs, without them (the JSON of `wres metrics`), and against
+    # the original records
+    assert check_published(published, 5) == []
+    assert disclosure.hidden_known_totals(bare(published)) == set()
+    assert check_published(bare(published), 5) == []
+    assert check_published(published, 5, original=table) == []
+    # the data-quality table prints known 399 and hides the 4 and its share, attrs or not
+    dq = pd.DataFrame({"table": ["recruitment"], "service": ["all"], "known": [399],
+                       "unknown": [4], "unknown_pct": [100 * 4 / 403], "question": [None],
+                       "counted": ["applicants shortlisted"], "unknown_events": [0]})
+    for results in (published, bare(published)):
+        out = disclosure.apply_to_data_quality(dq, results, 5)
+        assert out.iloc[0][["known", "unknown", "unknown_pct", "unknown_events"]].tolist() == [
+            399, None, None, 0]
+
+
+def test_hidden_known_total_read_back_without_attrs() -> None:
+    # CPD as above: minority 3, white 1, 6 unknown; the known total 4 is hidden (primary) with
+    # minority 3 and white 1. Read back from JSON the frame still says so - a hidden headcount
+    # and a withheld unknown share on the whole-workforce minority record - and the
+    # data-quality table still leaves the 4 out.
+    table = frame([ratio_record("M5", "all", "minority", 3, 1, 1, 1, unknown=6)])
+    read_back = bare(apply_disclosure(table, "published", 5))
+    assert disclosure.hidden_known_totals(read_back) == {("M5", "all")}
+    assert check_published(read_back, 5) == []
+    dq = pd.DataFrame({"table": ["cpd"], "service": ["all"], "known": [4], "unknown": [6],
+                       "unknown_pct": [60.0], "question": [None], "counted": ["staff"],
+                       "unknown_events": [0]})
+    out = disclosure.apply_to_data_quality(dq, read_back, 5)
+    assert out.iloc[0][["known", "unknown", "unknown_pct"]].tolist() == [None, 6, None]
+
+
 def test_pooled_years_never_give_a_hidden_year_away() -> None:
     # M3 minority: 2023 adults 6 of 100, children 3 of 50 (all 9 of 150); 2024 adults 8 of 100,
     # children 10 of 50 (all 18 of 150). White 30 of 600 each service, 60 of 1,200 in all.
@@ -386,19 +445,23 @@ small_counts = st.one_of(st.integers(0, 12), st.integers(0, 60))
 
 
 @st.composite
-def random_results(draw: st.DrawFn) -> tuple[pd.DataFrame, int, list[str]]:
+def random_results(draw: st.DrawFn, split: bool | None = None,
+                   small_unknowns: bool = False) -> tuple[pd.DataFrame, int, list[str]]:
     """Consistent random records: M2 and M3 (sharing nothing), M5 sharing M3's headcount, M1
-    with bands, M9 counted from the senior bands; split or not by service; label-only minority
-    staff; staff in no band; many small counts. Returns (records, threshold, senior bands)."""
+    with bands, M9 counted from the senior bands; split or not by service (``split``: drawn
+    when None); label-only minority staff; staff in no band; many small counts, and with
+    ``small_unknowns`` every unknown count from 1 to threshold - 1. Returns (records,
+    threshold, senior bands)."""
     threshold = draw(st.integers(3, 11))
-    split = draw(st.booleans())
+    split = draw(st.booleans()) if split is None else split
+    unknowns = st.integers(1, threshold - 1) if small_unknowns else small_counts
     parts = ("adults", "children") if split else ("all",)
     labels = draw(st.booleans())
     rows: list[dict[str, Any]] = []
 
     def base_counts() -> dict[str, dict[str, int]]:
-        return {s: {g: draw(small_counts) for g in (*GROUPS, "_label", "white", "unknown")}
-                for s in parts}
+        return {s: {**{g: draw(small_counts) for g in (*GROUPS, "_label", "white")},
+                    "unknown": draw(unknowns)} for s in parts}
 
     def add_ratio(metric: str, n: dict[str, dict[str, int]]) -> None:
         e = {s: {g: draw(st.integers(0, v)) for g, v in n[s].items()} for s in parts}
@@ -543,11 +606,29 @@ def independent_violations(original: pd.DataFrame, published: pd.DataFrame,
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_results())
 def test_published_tables_hold_no_small_count_and_give_none_away(case: tuple) -> None:
-    original, threshold, senior = case
+    assert_published_properties(*case)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_results(split=False, small_unknowns=True))
+def test_small_unknowns_without_a_service_split_give_none_away(case: tuple) -> None:
+    # the shape `wres metrics` met: one service, a small unknown count beside large ones
+    assert_published_properties(*case)
+
+
+def assert_published_properties(original: pd.DataFrame, threshold: int,
+                                senior: list[str]) -> None:
+    """Both properties, by the independent reading and by check_published with the internal
+    records, from the published frame alone, and from it read back without its attrs."""
     published = apply_disclosure(original, "published", threshold, senior_bands=senior)
     assert independent_violations(original, published, threshold, senior) == []
     assert check_published(published, threshold, original=original, senior_bands=senior) == []
     assert check_published(published, threshold, senior_bands=senior) == []
+    # read back without its attrs (JSON, as `wres metrics --json` and the evidence files give
+    # it), the frame still tells which known totals were hidden, and passes the same check
+    read_back = pd.DataFrame(published.to_dict("records"), index=published.index)
+    assert disclosure.hidden_known_totals(read_back) >= disclosure.hidden_known_totals(published)
+    assert check_published(read_back, threshold, senior_bands=senior) == []
     # shown counts are the true ones: suppression hides, it never alters
     for column in COUNT_COLUMNS:
         for shown, true in zip(published[column], original[column], strict=True):

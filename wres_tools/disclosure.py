@@ -22,7 +22,10 @@ Which cells were hidden, and why, travels with the published frame in ``df.attrs
 turns a cell into the text a table prints. :func:`apply_to_trends`,
 :func:`apply_to_data_quality` and :func:`apply_to_pooled` make the change table, the
 data-quality table and figures pooled over years follow the published results;
-:func:`check_published` is the check every output's tests run.
+:func:`check_published` is the check every output's tests run. :func:`hidden_known_totals`
+says which known totals the data-quality table must leave out, also for a frame read back from
+JSON: a withheld ``unknown_pct`` alone does not mean the known total was hidden - it goes with
+a hidden unknown count too, and no published figure adds known and unknown up.
 """
 
 from __future__ import annotations
@@ -699,6 +702,30 @@ def apply_to_pooled(
     return _hide(out, cells, set())
 
 
+def hidden_known_totals(published: pd.DataFrame) -> set[tuple[str, str]]:
+    """(metric, service) whose known total (minority + white headcount, which the data-quality
+    table prints) :func:`apply_disclosure` hid.
+
+    Read from ``attrs``. A frame that lost them (read back from JSON) still tells: a known total
+    is only ever hidden beside a hidden part of it - were the minority and white headcounts of
+    the whole-workforce minority record both shown, a reader would add them up, so rule 1 hides
+    one of them too - and ``unknown_pct`` is then withheld. A withheld ``unknown_pct`` on its
+    own is no sign: it goes with a hidden unknown count as well, and that hides no total.
+    """
+    kinds = published.attrs.get(_ATTRS_KEY)
+    if isinstance(kinds, SuppressedCells):
+        return set(kinds.known_totals)
+    found = set()
+    for row in _records(published):
+        if (row["group"] != _MINORITY or _band(row["pay_band"]) is not None
+                or row["status"] == "not_collected" or not _missing(row["unknown_pct"])):
+            continue
+        flagged = row["suppressed"] is True or row["suppressed"] == 1
+        if flagged and (_missing(row["n_group"]) or _missing(row["n_reference"])):
+            found.add((row["metric"], row["service"]))
+    return found
+
+
 _SURVEY_METRICS = {"public": "M6", "colleagues": "M7a", "managers": "M7b"}
 
 
@@ -728,15 +755,11 @@ def apply_to_data_quality(
     out = dq.copy()
     if published.empty or set(published["disclosure"]) == {"internal"}:
         return out
-    kinds = published.attrs.get(_ATTRS_KEY)
     whole: dict[tuple[str, str], dict[str, Any]] = {}
     for row in _records(published):
         if row["group"] == _MINORITY and _band(row["pay_band"]) is None:
             whole[(row["metric"], row["service"])] = row
-    if isinstance(kinds, SuppressedCells):
-        totals_hidden = set(kinds.known_totals)
-    else:
-        totals_hidden = {key for key, row in whole.items() if _missing(row["unknown_pct"])}
+    totals_hidden = hidden_known_totals(published)
 
     def small(value: Any) -> bool:
         return not _missing(value) and 0 < value < threshold
@@ -871,15 +894,8 @@ def check_published(
             if len(flags) > 1:
                 problems.append(f"count {canon[1:]} is hidden under one metric and shown under "
                                 "another")
-    # known totals (minority + white) the data-quality table leaves out: as apply_disclosure
-    # recorded them, or, in a frame that lost its attrs, where unknown_pct was withheld
-    kinds = df.attrs.get(_ATTRS_KEY)
-    if isinstance(kinds, SuppressedCells):
-        totals_hidden = set(kinds.known_totals)
-    else:
-        totals_hidden = {(row["metric"], row["service"]) for row in rows
-                         if row["group"] == _MINORITY and _band(row["pay_band"]) is None
-                         and _missing(row["unknown_pct"])}
+    # known totals (minority + white) the data-quality table leaves out
+    totals_hidden = hidden_known_totals(df)
     for total in lattice.printed:
         if (total[0], total[2]) in totals_hidden:
             hidden_cells.add(total)
