@@ -201,15 +201,17 @@ def _new_figure(height: float) -> tuple[Figure, Axes]:
 
 
 def _text_size(texts: Sequence[str], size: float) -> tuple[float, float]:
-    """Width of the widest and height of the tallest of ``texts``, in inches."""
+    """Width of the widest and height of the tallest of ``texts``, in inches.
+
+    Only the three longest lines are measured (the widest is among them in practice); a line's
+    height is the font's line height.
+    """
     font = FontProperties(family="DejaVu Sans", size=size)
-    widths, heights = [0.0], [0.0]
-    for text in texts:
-        for line in str(text).split("\n") or [""]:
-            width, height, _ = text_to_path.get_text_width_height_descent(line, font, False)
-            widths.append(width / 72)
-        heights.append(str(text).count("\n") * 1.2 * size / 72 + height / 72)
-    return max(widths), max(heights)
+    lines = sorted({line for text in texts for line in str(text).split("\n")}, key=len)[-3:]
+    widths = [text_to_path.get_text_width_height_descent(line, font, False)[0] / 72
+              for line in lines if line]
+    most_lines = max((str(text).count("\n") + 1 for text in texts if str(text)), default=0)
+    return max(widths, default=0.0), most_lines * 1.2 * size / 72
 
 
 def _tick_texts(axis: Axis) -> list[str]:

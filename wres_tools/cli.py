@@ -28,16 +28,24 @@ err_console = Console(stderr=True, highlight=False)
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 DataDirOption = Annotated[
-    Path, typer.Option("--data-dir", "-d", help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv")
+    Path,
+    typer.Option(
+        "--data-dir", "-d",
+        help="Folder holding <authority>/<year>.xlsx or <authority>/<year>/*.csv",
+    ),
 ]
 ParametersDirOption = Annotated[
     Path | None,
-    typer.Option("--parameters-dir", help="Folder of <authority>.yml files [default: <data-dir>/parameters if present, else ./parameters]"),
+    typer.Option(
+        "--parameters-dir",
+        help="Folder of <authority>.yml files "
+        "[default: <data-dir>/parameters if present, else ./parameters]",
+    ),
 ]
 
 
 def _usage_error(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -62,7 +70,8 @@ def validate(
         Path | None, typer.Argument(help="One return (a .xlsx file or a folder of CSV files)")
     ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", "-d", help="Validate every return under this folder")
+        Path | None,
+        typer.Option("--data-dir", "-d", help="Validate every return under this folder"),
     ] = None,
     parameters_dir: ParametersDirOption = None,
 ) -> None:
@@ -119,8 +128,12 @@ def validate(
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the demo returns to")] = DEMO_DATA_DIR,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes")] = 2021,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write the demo returns to")
+    ] = DEMO_DATA_DIR,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same bytes")
+    ] = 2021,
 ) -> None:
     """Write the synthetic demo returns: 18 fictional authorities x 2021-2023."""
     from wres_tools.synth import generate
@@ -131,7 +144,9 @@ def synth(
 
 @app.command()
 def metrics(
-    authority: Annotated[str, typer.Option("--authority", "-a", help="The authority's folder name")],
+    authority: Annotated[
+        str, typer.Option("--authority", "-a", help="The authority's folder name")
+    ],
     year: Annotated[int, typer.Option("--year", "-y", help="The reporting year")],
     data_dir: DataDirOption = DEMO_DATA_DIR,
     parameters_dir: ParametersDirOption = None,
@@ -170,7 +185,8 @@ def metrics(
     if data.synthetic:
         console.print("[bold]Synthetic demo data: not a real authority.[/]")
     shown = data.results if all_groups else data.results[data.results["group"] == "minority"]
-    table = results_table(data, shown, title=f"{data.display_name}, {data.year} ({data.disclosure})")
+    title = f"{data.display_name}, {data.year} ({data.disclosure})"
+    table = results_table(data, shown, title=title)
     Console(highlight=False, width=max(console.width, 160)).print(table)
 
 
@@ -243,6 +259,36 @@ def run(
     if result.failures:
         err_console.print(f"{len(result.failures)} report(s) failed.")
     raise typer.Exit(EXIT_PROBLEMS if result.failures else EXIT_OK)
+
+
+@app.command()
+def reproduce(
+    manifest: Annotated[Path, typer.Argument(help="A batch's outputs/manifest.json")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="A fresh (empty) folder to re-run into")],
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", "-d", help="Where the inputs are now [default: as recorded]"),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes")] = 1,
+) -> None:
+    """Re-run a batch from its manifest into a fresh folder and report every result that differs.
+
+    Exit codes: 0 every result reproduced, 1 a difference (or a changed input), 2 usage error.
+    """
+    from functools import partial
+
+    from wres_tools.batch import run_batch
+    from wres_tools.evidence import ManifestError
+    from wres_tools.evidence import reproduce as reproduce_batch
+
+    try:
+        report = reproduce_batch(manifest, out, partial(run_batch, jobs=jobs, progress=False),
+                                 data_dir=data_dir)
+    except (ManifestError, FileExistsError, FileNotFoundError) as exc:
+        raise _usage_error(str(exc)) from None
+    for line in report.lines:
+        console.print(escape(line), soft_wrap=True)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from rich.table import Table
-
 from rich.markup import escape
+from rich.table import Table
 
 from wres_tools.metrics import METRICS
 from wres_tools.narrative import fmt_pct, fmt_rl

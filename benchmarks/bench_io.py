@@ -1,4 +1,4 @@
-"""Speed of reading and validating returns: ``python -m benchmarks.io_speed``.
+"""Speed of reading and validating returns: ``python -m benchmarks io``.
 
 Prints seconds for (a) validating 54 aggregate returns (18 authorities x 3 years, both forms) and
 (b) loading record-level returns of 100,000 staff rows as CSV and as a workbook.
@@ -28,7 +28,7 @@ def _timed(label: str, func) -> object:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     params = make_params()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "many"
@@ -47,7 +47,8 @@ def main() -> None:
             ret = _timed(f"load record-level return, 100,000 staff rows, {form}",
                          lambda ref=ref: load_return(ref, params))
             assert ret.tables["workforce"]["headcount"].sum() == 100_000
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
