@@ -41,15 +41,17 @@ def cold_sample(plan, sample: int, jobs: int, kernel_name: str, cwd: Path) -> tu
     """Run the plan's first ``sample`` reports with papermill's defaults on ``jobs`` processes."""
     tasks = []
     for job in plan.jobs:
-        display_name = load_parameters(job.ref.authority, job.parameters_dir).display_name
+        if job.authority is None:  # the yearly reports across authorities: not sampled
+            continue
+        display_name = load_parameters(job.authority, job.parameters_dir).display_name
         parameters = {
-            "authority": job.ref.authority, "year": int(job.ref.year),
+            "authority": job.authority, "year": int(job.year),
             "data_dir": str(Path(job.data_dir).resolve()),
             "parameters_dir": str(Path(job.parameters_dir).resolve()),
             "disclosure": job.disclosure,
         }
         for notebook in job.notebooks:
-            title = report_title(display_name, job.ref.year, notebook)
+            title = report_title(display_name, job.year, notebook)
             tasks.append((str(notebook), parameters, title, kernel_name, job.timeout, str(cwd)))
     tasks = tasks[:sample]
     started = time.perf_counter()
