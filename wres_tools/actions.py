@@ -22,6 +22,7 @@ from wres_tools.contract import (
     METRIC_TABLES,
     Return,
 )
+from wres_tools.contract import is_missing as _missing
 from wres_tools.disclosure import WITHHELD
 from wres_tools.io import metric_ids
 from wres_tools.metrics import METRICS
@@ -45,10 +46,6 @@ PROGRESS_COLUMNS: tuple[str, ...] = (
 )
 
 _SEVERITY = {status: rank for rank, status in enumerate(ACTION_STATUSES)}
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def plan_frame(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:

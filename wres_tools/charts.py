@@ -38,6 +38,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
+from wres_tools.contract import is_missing as _missing
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
 #: The Analysis Function categorical palette, as afcharts carries it.
@@ -176,10 +177,6 @@ def as_records(records: pd.DataFrame | Sequence[Mapping[str, object]]) -> list[d
     return [{k: None if _missing(v) else v for k, v in r.items()} for r in rows]
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _services(rows: Sequence[Mapping[str, object]]) -> list[str]:
     present = {r.get("service") for r in rows}
     return [s for s in SERVICE_ORDER if s in present]
@@ -275,7 +272,6 @@ def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], a
     target.set_major_locator(FixedLocator(ticks))
     target.set_major_formatter(StrMethodFormatter("{x:g}"))
     target.set_minor_locator(NullLocator())
-
 
 
 # ---------------------------------------------------------------- forest plots

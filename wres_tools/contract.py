@@ -7,6 +7,7 @@ synthetic generator and the metric engine all take their table and column names 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,3 +245,14 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "unknown_count", "unknown_pct",  # left out as unknown ethnicity, by service
     "suppressed", "disclosure",
 )
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN, pd.NA or NaT: a figure that is not there. Result records hold None, but a
+    frame that passed through pandas may hold NaN; every module asks here."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(math.isnan(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

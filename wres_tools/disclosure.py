@@ -30,7 +30,6 @@ a hidden unknown count too, and no published figure adds known and unknown up.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,6 +37,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
+from wres_tools.contract import is_missing as _missing
 from wres_tools.ethnicity import MINORITY_GROUPS
 
 Mode = Literal["published", "internal"]
@@ -121,15 +121,6 @@ class Line:
     @property
     def cells(self) -> tuple[Cell, ...]:
         return (self.total, *self.parts)
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(math.isnan(value))
-    except TypeError:
-        return False
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -548,7 +539,6 @@ def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
     ]
     out.attrs[_ATTRS_KEY] = SuppressedCells(cells, hidden_totals)
     return out
-
 
 
 def _withheld_reason(reason: Any) -> str:

@@ -45,6 +45,7 @@ import yaml
 
 from wres_tools import __version__
 from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SERVICES
+from wres_tools.contract import is_missing as _missing
 from wres_tools.ethnicity import MINORITY_GROUPS
 from wres_tools.io import EXCEL_ENGINE, ReturnRef, find_returns, normalise_name
 from wres_tools.metrics import METRICS, REFERENCE
@@ -890,12 +891,6 @@ _ID = ("authority", "year", "metric", "service", "group", "reference", "pay_band
 _RECORD_ATTRIBUTES = ("status", "reason", "significant", "four_fifths", "adverse_when",
                       "small_numbers", "suppressed", "disclosure")
 _FLAGS = ("significant", "small_numbers", "suppressed")
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
 
 
 def _flag(value: Any) -> int | None:

@@ -13,12 +13,12 @@ metric needs) come from :data:`wres_tools.metrics.METRICS`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from wres_tools.contract import is_missing as _missing
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
@@ -32,15 +32,6 @@ _SERVICE_PREFIX = {"adults": "In adults' services, ", "children": "In children's
 
 # ---------------------------------------------------------------------------------------------
 # Number formatting: the one place that decides how a figure is printed.
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(math.isnan(value))
-    except TypeError:
-        return False
 
 
 def fmt_rl(value: float) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
+from wres_tools.contract import is_missing as _missing
 from wres_tools.metrics import METRICS
 from wres_tools.narrative import fmt_pct, fmt_rl
 from wres_tools.report import NOT_AVAILABLE, ReportData, count_text
@@ -22,10 +23,6 @@ COLUMNS: tuple[str, ...] = (
     "metric", "service", "group", "band", "group e/n", "white e/n",
     "group %", "white %", "RL (95% CI)", "p", "4/5ths", "note",
 )
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
 
 
 def _count(record: dict[str, Any], column: str, data: ReportData) -> str:

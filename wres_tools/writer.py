@@ -22,6 +22,8 @@ from openpyxl import Workbook
 from openpyxl.utils.dataframe import dataframe_to_rows
 from openpyxl.writer.excel import ExcelWriter
 
+from wres_tools.contract import is_missing as _missing
+
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -56,13 +58,6 @@ def _workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, src.read(info.filename))
     return fixed.getvalue()
-
-
-def _missing(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
