@@ -69,7 +69,7 @@ def test_twice_as_likely_disciplinary_in_adults_services() -> None:
         "enter the formal disciplinary process (95% CI 1.00 to 4.01): about twice as likely.",
         "This is outside the 0.80–1.25 range and statistically significant.",
         "By the four-fifths rule this is read as adverse impact for minority ethnic staff.",
-        "In adults' services, 8.0% of minority ethnic staff (12 of 150) entered the formal "
+        "8.0% of minority ethnic staff (12 of 150) entered the formal "
         "disciplinary process, against 4.0% of white staff (20 of 500).",
     ]
 

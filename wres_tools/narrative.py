@@ -125,6 +125,11 @@ def _start(record: Mapping[str, Any], text: str) -> str:
     prefix = _SERVICE_PREFIX.get(str(record.get("service")), "")
     if prefix:
         return prefix + text
+    return _capital(text)
+
+
+def _capital(text: str) -> str:
+    """A sentence that follows one naming the service: the first letter capitalised only."""
     return text[:1].upper() + text[1:]
 
 
@@ -228,10 +233,10 @@ def _rates(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
     own = (f"{fmt_pct(rate_g)} of {group} {w.population}"
            f"{_counts(_value(record, 'events_group'), _value(record, 'n_group'))} {w.event_past}")
     if rate_r is None:
-        return [_start(record, own + ".")]
+        return [_capital(own + ".")]
     white = (f"{fmt_pct(rate_r)} of white {w.population}"
              f"{_counts(_value(record, 'events_reference'), _value(record, 'n_reference'))}")
-    return [_start(record, f"{own}, against {white}.")]
+    return [_capital(f"{own}, against {white}.")]
 
 
 def _gap(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
