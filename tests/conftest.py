@@ -17,11 +17,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pandas as pd
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from wres_tools.io import ReturnRef
 from wres_tools.parameters import Parameters
+from wres_tools.paths import KERNEL_NAME
 from wres_tools.writer import Form, write_return
 
 AUTHORITY = "testshire"
@@ -178,3 +181,18 @@ def small_aggregate() -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def params() -> Parameters:
     return make_params()
+
+
+def notebook_file(path: Path, *sources: str, parameters: str = "authority = 'none'\nyear = 0"
+                  ) -> Path:
+    """Write a test notebook: a parameters-tagged cell, then one code cell per source, with the
+    project kernelspec and fixed cell ids (so two writes give the same file)."""
+    cells = [new_code_cell(parameters, metadata={"tags": ["parameters"]})]
+    cells += [new_code_cell(source) for source in sources]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (wres-tools)",
+                                 "language": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{path.stem}-{i}"
+    nbformat.write(nb, path)
+    return path

@@ -10,6 +10,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import notebook_file
 from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 from typer.testing import CliRunner
@@ -78,15 +79,7 @@ PARAMETERS = {
 def make_notebook(path: Path, *sources: str, authority: bool = True) -> Path:
     params = ("authority = ''\n" if authority else "") + (
         "year = 0\ndata_dir = ''\nparameters_dir = ''\ndisclosure = 'published'")
-    cells = [new_code_cell(params, metadata={"tags": ["parameters"]})]
-    cells += [new_code_cell(s) for s in sources]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (wres-tools)",
-                                 "language": "python"}
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{path.stem}-{i}"
-    nbformat.write(nb, path)
-    return path
+    return notebook_file(path, *sources, parameters=params)
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ timeouts are contained. Each test starts real kernels, so all are marked slow.""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
+from conftest import notebook_file
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
@@ -20,17 +20,7 @@ from wres_tools.paths import KERNEL_NAME
 pytestmark = pytest.mark.slow
 
 
-def make_notebook(path: Path, *sources: str, parameters: str = "authority = 'none'\nyear = 0"):
-    """Write a notebook: a parameters-tagged cell, then one code cell per source (fixed ids)."""
-    cells = [new_code_cell(parameters, metadata={"tags": ["parameters"]})]
-    cells += [new_code_cell(source) for source in sources]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (wres-tools)",
-                                 "language": "python"}
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{path.stem}-{i}"
-    nbformat.write(nb, path)
-    return path
+make_notebook = notebook_file
 
 
 # Changes every piece of kernel state the reset is meant to undo.

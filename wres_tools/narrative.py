@@ -269,6 +269,20 @@ def _not_computable(record: Mapping[str, Any], w: MetricDef, group: str) -> list
     return [_start(record, text)]
 
 
+def _no_share(record: Mapping[str, Any], figures: str, no_share: str, default: str) -> list[str]:
+    """M1/M9 when the share is missing: withheld by disclosure control, or not computable."""
+    if _withheld(record):
+        return [_start(record, f"{figures} are not published: small numbers.")]
+    reason = _value(record, "reason") or default
+    return [_start(record, f"{no_share}: {reason}.")]
+
+
+def _share_ci(record: Mapping[str, Any]) -> str:
+    """" (95% CI 10.0% to 25.0%)" for a share, or "" when its interval is missing."""
+    low, high = _value(record, "share_ci_low"), _value(record, "share_ci_high")
+    return f" ({fmt_ci(low, high, fmt_pct)})" if low is not None and high is not None else ""
+
+
 def describe_representation(record: Mapping[str, Any]) -> list[str]:
     """M1, one record: the group's share of staff of known ethnicity in a band (or the whole
     workforce) with its interval, against the workforce share, and the representation index."""
@@ -279,14 +293,10 @@ def describe_representation(record: Mapping[str, Any]) -> list[str]:
         return [not_collected("M1")]
     share = _value(record, "share")
     if share is None:
-        if _withheld(record):
-            return [_start(record, f"figures for {group} staff in {where} are not published: "
-                                   "small numbers.")]
-        reason = _value(record, "reason") or "no staff of known ethnicity"
-        return [_start(record, f"no share can be given for {group} staff in {where}: "
-                               f"{reason}.")]
-    low, high = _value(record, "share_ci_low"), _value(record, "share_ci_high")
-    ci = f" ({fmt_ci(low, high, fmt_pct)})" if low is not None and high is not None else ""
+        return _no_share(record, f"figures for {group} staff in {where}",
+                         f"no share can be given for {group} staff in {where}",
+                         "no staff of known ethnicity")
+    ci = _share_ci(record)
     text = f"{group} staff made up {fmt_pct(share)} of staff of known ethnicity in {where}{ci}"
     workforce, index = _value(record, "share_workforce"), _value(record, "representation_index")
     if band is not None and workforce is not None:
@@ -342,14 +352,10 @@ def describe_senior(record: Mapping[str, Any]) -> list[str]:
         return [not_collected("M9")]
     share = _value(record, "share")
     if share is None:
-        if _withheld(record):
-            return [_start(record, f"figures for {group} senior managers are not published: "
-                                   "small numbers.")]
-        reason = _value(record, "reason") or "no senior managers of known ethnicity"
-        return [_start(record, f"no senior management share can be given for {group} staff: "
-                               f"{reason}.")]
-    low, high = _value(record, "share_ci_low"), _value(record, "share_ci_high")
-    ci = f" ({fmt_ci(low, high, fmt_pct)})" if low is not None and high is not None else ""
+        return _no_share(record, f"figures for {group} senior managers",
+                         f"no senior management share can be given for {group} staff",
+                         "no senior managers of known ethnicity")
+    ci = _share_ci(record)
     text = f"{group} staff held {fmt_pct(share)} of senior management posts{ci}"
     workforce, population = _value(record, "share_workforce"), _value(record, "share_population")
     against = []
