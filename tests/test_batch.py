@@ -4,6 +4,7 @@ skipped; parallel workers give the same bytes. Test notebooks are tiny ones made
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -31,7 +32,7 @@ from wres_tools.batch import (
     takes_authority,
 )
 from wres_tools.export import outside_references
-from wres_tools.paths import KERNEL_NAME
+from wres_tools.paths import CACHE_DIR_ENV, KERNEL_NAME
 from wres_tools.writer import write_return
 
 COUNT_COLUMNS = ("n_group", "events_group", "n_reference", "events_reference")
@@ -521,3 +522,17 @@ def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch,
     page = notebook_html(fresh, title=title, banners=banners_for("published", True),
                          index_href=index_href)
     assert page == made.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_kernels_share_one_private_folder_that_goes_with_the_batch(project):
+    make_notebook(project["notebooks"] / "m11_shared.ipynb",
+                  "import os, stat\nfrom pathlib import Path\n"
+                  f"shared = Path(os.environ[{CACHE_DIR_ENV!r}])\n"
+                  "print('shared folder', shared, oct(stat.S_IMODE(shared.stat().st_mode)))")
+    run(project, jobs=2)
+    printed = [re.search(r"shared folder (\S+) (0o\d+)", page.read_text(encoding="utf-8"))
+               for page in project["out"].rglob("m11_shared.html")]
+    assert len(printed) == 3 and {m.group(2) for m in printed} == {"0o700"}
+    folders = {m.group(1) for m in printed}
+    assert len(folders) == 1 and not Path(folders.pop()).exists()

@@ -194,14 +194,28 @@ def test_trend_chart_leaves_a_gap_for_a_withheld_year() -> None:
     assert "All services, 2023: 2.00 (95% CI 1.20 to 3.30)" in chart.alt
 
 
-def test_png_is_byte_identical_whatever_the_callers_matplotlib_state() -> None:
-    first = charts.forest_plot(ratio_records()).png()
-    with matplotlib.rc_context({"font.size": 30, "figure.dpi": 50, "axes.grid": False}):
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_images_are_byte_identical_whatever_the_callers_matplotlib_state(fmt: str) -> None:
+    first = getattr(charts.forest_plot(ratio_records()), fmt)()
+    with matplotlib.rc_context({"font.size": 30, "figure.dpi": 50, "axes.grid": False,
+                                "svg.fonttype": "path", "svg.hashsalt": None}):
         matplotlib.style.use("ggplot")
-        second = charts.forest_plot(ratio_records()).png()
+        second = getattr(charts.forest_plot(ratio_records()), fmt)()
     assert first == second
-    assert first.startswith(b"\x89PNG")
-    assert b"Software" not in first and b"matplotlib" not in first.lower()
+    assert first.startswith(b"\x89PNG" if fmt == "png" else b"<svg ")
+    assert b"Software" not in first and b"matplotlib v" not in first.lower()
+
+
+def test_svg_keeps_text_as_text_and_names_no_other_host() -> None:
+    svg = charts.forest_plot(ratio_records()).svg().decode("utf-8")
+    assert "<text" in svg and "0.52" in svg  # a value label, as text, not glyph paths
+    assert "font-family: 'DejaVu Sans', sans-serif" in svg
+    assert "<!DOCTYPE" not in svg and "<dc:date>" not in svg
+    # the only URLs are XML namespace names, which nothing fetches
+    assert set(re.findall(r'"(https?://[^"]*)"', svg)) <= {
+        "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink",
+        "http://purl.org/dc/elements/1.1/", "http://creativecommons.org/ns#",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://purl.org/dc/dcmitype/StillImage"}
 
 
 def test_html_figure_has_real_alt_text_and_an_inline_image() -> None:
@@ -209,8 +223,8 @@ def test_html_figure_has_real_alt_text_and_an_inline_image() -> None:
     markup = chart.html()
     alt = re.search(r'<img alt="([^"]*)"', markup).group(1)
     assert alt.startswith("Relative likelihood, minority ethnic ÷ white staff. Dot-and-whisker")
-    src = re.search(r'src="data:image/png;base64,([^"]*)"', markup).group(1)
-    assert base64.b64decode(src) == chart.png()
+    src = re.search(r'src="data:image/svg\+xml;base64,([^"]*)"', markup).group(1)
+    assert base64.b64decode(src) == chart.svg()
     assert "<figcaption>" in markup and "0.52 (95% CI 0.41 to 0.66)" in markup
     assert "http" not in markup
 
@@ -240,3 +254,15 @@ def test_a_relative_likelihood_of_zero_is_stated_not_drawn() -> None:
     assert [x for x, _ in plotted_points(chart.figure)] == [1.1]
     assert "M3, every service: 0.00, no events in the group (a log scale cannot show zero)" \
         in chart.alt
+
+
+def test_margins_fit_the_widest_label_whatever_the_order_of_a_set() -> None:
+    """Labels of one length but different widths: the widest sets the margin. (Measuring only
+    "the three longest" left ties to a set's order, which changes with PYTHONHASHSEED, so the
+    same return gave different SVG bytes in different processes.)"""
+    narrow = [f"band {chr(97 + i)}{chr(97 + i)}" for i in range(26)]  # "band aa" ... "band zz"
+    labels = [*narrow, "BAND MM"]
+    widest = charts._text_size(["BAND MM"], 11)[0]
+    assert widest > max(charts._text_size([n], 11)[0] for n in narrow)
+    assert charts._text_size(labels, 11)[0] == widest
+    assert charts._text_size(list(reversed(labels)), 11)[0] == widest

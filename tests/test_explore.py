@@ -237,7 +237,7 @@ def test_charts_come_with_their_text_alternative(data_dir: Path) -> None:
     ex = Explorer(data_dir)
     ex.select(authority=AUTHORITY, metric="M2", group="asian")
     shown = ex.render_html()
-    images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,', shown)
+    images = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,', shown)
     # the forest plot of every group, all services, and the Asian RL over the two years
     assert [html.unescape(a).split(".")[0] for a in images] == [
         "M2: relative likelihood by ethnic group, all services",

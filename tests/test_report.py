@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from report_data import AUTHORITY, BANDS, frame, record, write_fixture
 
-from wres_tools import disclosure, narrative, report
+from wres_tools import computed, disclosure, narrative, report
 from wres_tools.contract import METRIC_TABLES, ReturnError
 
 TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_with", "year_then",
@@ -368,7 +368,7 @@ def test_the_cache_gives_the_same_results_and_notices_a_changed_file(data_dir: P
     first = report.load(AUTHORITY, 2025, data_dir)
     assert report.load(AUTHORITY, 2025, data_dir) is first  # warm: not recomputed
     report._CACHE.clear()
-    report._YEAR_CACHE.clear()
+    computed.clear()
     cold = report.load(AUTHORITY, 2025, data_dir)
     assert cold is not first
     pd.testing.assert_frame_equal(cold.results, first.results)

@@ -27,8 +27,11 @@ is missing is made again; ``force`` redoes everything.
 
 Parallelism: ``jobs`` worker processes (spawned, never threads), each with one
 :class:`~wres_tools.kernels.WarmKernel`; a job is one authority-year, so one worker runs all of its
-notebooks one after another on one kernel. A failure (bad return, failing notebook, kernel death
-or time-out) is recorded with its authority, year and notebook, and the batch goes on.
+notebooks one after another on one kernel. The kernels share each return they compute through a
+private temporary folder that lives as long as the batch (:mod:`wres_tools.computed`), so a
+return is read and computed about once per batch, not once per worker. A failure (bad return,
+failing notebook, kernel death or time-out) is recorded with its authority, year and notebook,
+and the batch goes on.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import math
 import multiprocessing
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -66,7 +70,7 @@ from wres_tools.export import (
     write_atomic,
 )
 from wres_tools.kernels import CodeError, WarmKernel
-from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR, PARAMETERS_DIR
+from wres_tools.paths import CACHE_DIR_ENV, KERNEL_NAME, NOTEBOOKS_DIR, PARAMETERS_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 METRICS_FILE = "metrics.json"
@@ -275,10 +279,10 @@ def short_message(exc: BaseException) -> str:
 _kernel: WarmKernel | None = None
 
 
-def _start_worker(kernel_name: str, cwd: str) -> None:
+def _start_worker(kernel_name: str, cwd: str, env: Mapping[str, str]) -> None:
     """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends."""
     global _kernel
-    _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd))
+    _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd), env=env)
     atexit.register(_stop_worker)
     _kernel.start()
 
@@ -705,9 +709,13 @@ def run_plan(
     outcomes: list[JobOutcome] = []
     bar = tqdm(total=plan.reports, unit="report", disable=not progress or not plan.reports,
                desc="reports")
+    # mkdtemp: mode 0700; removed with everything in it however the batch ends
+    shared = tempfile.TemporaryDirectory(prefix="wres-batch-")
+    env = {CACHE_DIR_ENV: shared.name}
     try:
         if plan.jobs and jobs <= 1:
-            kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd)  # started at its first notebook
+            # started at its first notebook
+            kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd, env=env)
             try:
                 for job in phases[0]:
                     outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
@@ -716,9 +724,10 @@ def run_plan(
             finally:
                 kernel.shutdown()
         elif plan.jobs:
-            outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd, bar)
+            outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd, env, bar)
     finally:
         bar.close()
+        shared.cleanup()
     failures = list(plan.failures) + [f for o in outcomes for f in o.failures]
     if plan.refs and plan.data_dir is not None and plan.parameters_dir is not None:
         try:
@@ -750,6 +759,7 @@ def _run_parallel(
     workers: int,
     kernel_name: str,
     cwd: Path,
+    env: Mapping[str, str],
     bar: tqdm,
 ) -> list[JobOutcome]:
     """Run the ``first`` jobs on a pool of warm workers, then the jobs ``then()`` gives."""
@@ -759,7 +769,7 @@ def _run_parallel(
         max_workers=max(1, min(workers, len(first) or workers)),
         mp_context=context,
         initializer=_start_worker,
-        initargs=(kernel_name, str(cwd)),
+        initargs=(kernel_name, str(cwd), dict(env)),
     ) as pool:
         try:
             _drain(pool, first, outcomes, bar)

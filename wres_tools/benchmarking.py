@@ -45,10 +45,11 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from wres_tools import statistics as st
+from wres_tools.computed import computed_return
 from wres_tools.contract import ALL_SERVICES, SERVICES, ReturnError
 from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD, apply_disclosure
-from wres_tools.io import find_returns, load_return
-from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS, compute_all
+from wres_tools.io import find_returns
+from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
 from wres_tools.parameters import check_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
 
@@ -443,12 +444,11 @@ def benchmark_year(
             continue
         names[ref.authority] = params.display_name
         try:
-            ret = load_return(ref, params)
+            _, records = computed_return(ref, params)
         except ReturnError as exc:
             unusable[ref.authority] = (f"the return could not be used ({len(exc.report.errors)} "
                                        "problem(s); run wres validate)")
             continue
-        records = compute_all(ret, params)
         results[ref.authority] = apply_disclosure(records, disclosure, params.threshold,
                                                   senior_bands=params.senior_bands)
     per_metric = {

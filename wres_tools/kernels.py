@@ -186,8 +186,10 @@ class WarmKernel:
         cwd: Path | None = None,
         preload: Sequence[str] = PRELOAD,
         startup_timeout: float = 60,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.kernel_name = kernel_name
+        self.env = dict(env or {})  # set in the kernel's environment, on top of this process's
         self.cwd = Path(cwd) if cwd is not None else Path.cwd()
         self.preload = tuple(preload)
         self.startup_timeout = startup_timeout
@@ -216,7 +218,8 @@ class WarmKernel:
         else:  # Windows: ZeroMQ has no ipc transport there
             self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         run_sync(self.km.start_kernel)(
-            cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+            cwd=str(self.cwd), env={**os.environ, **self.env},
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
         )
         self.kc = self.km.client()
         self.kc.start_channels()

@@ -10,3 +10,5 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 KERNEL_NAME = "wres-tools"
+#: The environment variable naming the folder a batch's kernels share computed returns through.
+CACHE_DIR_ENV = "WRES_CACHE_DIR"

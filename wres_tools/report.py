@@ -4,10 +4,11 @@ section of a metric report or of the summary as accessible HTML.
 Two layers. :func:`load` reads every return of the authority up to the year, computes the results
 and the change over time, and applies disclosure control, once, before anything is formatted; it
 caches per process, keyed by the files' (path, size, mtime_ns), so the ten notebooks of one
-authority-year in one warm kernel compute once. :func:`build_metric_report` and
-:func:`build_summary` are pure: published :class:`ReportData` in, a :class:`Report` of HTML sections
-out. Every sentence comes from :mod:`wres_tools.narrative`, every chart from
-:mod:`wres_tools.charts`; this module only lays them out.
+authority-year in one warm kernel compute once, and each return is read and computed once per
+process (:mod:`wres_tools.computed`, shared with the year's benchmark).
+:func:`build_metric_report` and :func:`build_summary` are pure: published :class:`ReportData` in,
+a :class:`Report` of HTML sections out. Every sentence comes from :mod:`wres_tools.narrative`,
+every chart from :mod:`wres_tools.charts`; this module only lays them out.
 
 Tables print a count withheld by disclosure control as "<5" (the threshold) when it was a small
 count, "[c]" when it was hidden to protect another cell (:func:`disclosure.display_count`), and a
@@ -27,8 +28,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from wres_tools import actions, benchmarking, charts, disclosure, io, metrics, narrative, trends
-from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, Return, ReturnError
+from wres_tools import (
+    actions,
+    benchmarking,
+    charts,
+    computed,
+    disclosure,
+    io,
+    metrics,
+    narrative,
+    trends,
+)
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, ReturnError
 from wres_tools.ethnicity import GROUPS
 from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
@@ -115,30 +126,7 @@ def hidden_cells(published: pd.DataFrame) -> dict[tuple, dict[str, str]]:
 
 
 _CACHE: OrderedDict[tuple, ReportData] = OrderedDict()
-_YEAR_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
 _CACHE_SIZE = 64
-
-
-def _remember(cache: OrderedDict, key: tuple, value: object) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-
-
-def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, size, mtime_ns) of a file, or of every file under a folder."""
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
-
-
-def _year_results(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.DataFrame]:
-    """One return read and computed: (Return, internal results); cached."""
-    key = (_fingerprint(ref.path), params.model_dump_json())
-    if key not in _YEAR_CACHE:
-        ret = io.load_return(ref, params)
-        _remember(_YEAR_CACHE, key, (ret, metrics.compute_all(ret, params)))
-    return _YEAR_CACHE[key]
 
 
 def load(
@@ -169,21 +157,21 @@ def load(
     param_files = [params_dir / "defaults.yml", params_dir / f"{authority}.yml"]
     key = (
         authority, year, str(data_dir.resolve()), str(params_dir.resolve()), mode,
-        tuple(_fingerprint(r.path) for r in refs),
-        tuple(_fingerprint(p) for p in param_files if p.exists()),
+        tuple(computed.fingerprint(r.path) for r in refs),
+        tuple(computed.fingerprint(p) for p in param_files if p.exists()),
     )
     if key not in _CACHE:
-        _remember(_CACHE, key, _publish(authority, year, refs, params, mode))
+        computed.remember(_CACHE, key, _publish(authority, year, refs, params, mode), _CACHE_SIZE)
     return _CACHE[key]
 
 
 def _publish(
     authority: str, year: int, refs: Sequence[io.ReturnRef], params: Parameters, mode: str
 ) -> ReportData:
-    computed, skipped = {}, []
+    done, skipped = {}, []
     for ref in refs:
         try:
-            computed[ref.year] = _year_results(ref, params)
+            done[ref.year] = computed.computed_return(ref, params)
         except ReturnError as exc:
             if ref.year == year:
                 raise
@@ -191,7 +179,7 @@ def _publish(
             skipped.append(f"The {ref.year} return could not be used "
                            f"({len(exc.report.errors)} problem(s); run wres validate), so the "
                            "change over time leaves it out.")
-    internal = {y: results for y, (_, results) in computed.items()}
+    internal = {y: results for y, (_, results) in done.items()}
     published = {
         y: disclosure.apply_disclosure(results, mode, params.threshold)
         for y, results in internal.items()
@@ -203,11 +191,11 @@ def _publish(
         change = change[change["compared_with"] != "baseline"].reset_index(drop=True)
     if mode == "published":
         change = disclosure.apply_to_trends(change, published)
-    returns = [ret for _, (ret, _) in sorted(computed.items())]
+    returns = [ret for _, (ret, _) in sorted(done.items())]
     pooled = disclosure.apply_disclosure(
         trends.pooled_disciplinary(returns, params), mode, params.threshold
     )
-    ret = computed[year][0]
+    ret = done[year][0]
     hidden = hidden_cells(published[year]) if mode == "published" else {}
     published = {y: _plain(frame) for y, frame in published.items()}
     pooled = _plain(pooled)
@@ -916,10 +904,10 @@ def year_benchmark(
     params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
     refs = [r for r in io.find_returns(data_dir) if r.year == year]
     key = (str(data_dir.resolve()), year, str(params_dir.resolve()), mode,
-           tuple(_fingerprint(r.path) for r in refs), _fingerprint(params_dir))
+           tuple(computed.fingerprint(r.path) for r in refs), computed.fingerprint(params_dir))
     if key not in _BENCH_CACHE:
         bench = benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode)
-        _remember(_BENCH_CACHE, key, bench)
+        computed.remember(_BENCH_CACHE, key, bench, _CACHE_SIZE)
     return _BENCH_CACHE[key]
 
 

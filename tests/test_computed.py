@@ -1,0 +1,108 @@
+"""Each return is read and computed once per process, shared by the reports and the benchmark."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from report_data import AUTHORITY, write_fixture
+
+from wres_tools import benchmarking, computed, io, metrics, report
+from wres_tools.parameters import load_parameters
+from wres_tools.paths import CACHE_DIR_ENV
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    computed.clear()
+    return write_fixture(tmp_path / "data")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every return io.load_return reads, as (authority, year)."""
+    seen: list[tuple[str, int]] = []
+    load_return = io.load_return
+
+    def counting(ref: io.ReturnRef, params):  # type: ignore[no-untyped-def]
+        seen.append((ref.authority, ref.year))
+        return load_return(ref, params)
+
+    monkeypatch.setattr(io, "load_return", counting)
+    return seen
+
+
+def test_a_return_is_read_once_for_the_reports_and_the_years_benchmark(
+    data_dir: Path, reads: list[tuple[str, int]]
+) -> None:
+    report.load(AUTHORITY, 2024, data_dir)
+    report.load(AUTHORITY, 2025, data_dir)  # 2024 again for the change over time: not re-read
+    bench = benchmarking.benchmark_year(data_dir, 2025)
+    assert reads == [(AUTHORITY, 2024), (AUTHORITY, 2025)]
+    assert bench.names == {AUTHORITY: "Testshire County Council"}
+    # the benchmark is the same as one made from nothing
+    computed.clear()
+    cold = benchmarking.benchmark_year(data_dir, 2025)
+    assert reads[-1] == (AUTHORITY, 2025)
+    for metric, result in bench.results.items():
+        pd.testing.assert_frame_equal(result.table, cold.results[metric].table)
+
+
+def test_the_cached_results_are_compute_alls_and_a_changed_file_is_read_again(
+    data_dir: Path, reads: list[tuple[str, int]]
+) -> None:
+    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    params = load_parameters(AUTHORITY, data_dir / "parameters")
+    ret, results = computed.computed_return(ref, params)
+    assert computed.computed_return(ref, params)[1] is results
+    pd.testing.assert_frame_equal(results, metrics.compute_all(io.load_return(ref, params), params))
+    assert ret.authority == AUTHORITY and ret.year == 2025
+    reads.clear()
+    table = ref.path / "disciplinary.csv"
+    table.write_text(table.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    computed.computed_return(ref, params)
+    assert reads == [(AUTHORITY, 2025)]
+    # other parameters are another entry
+    computed.computed_return(ref, params.model_copy(update={"threshold": 10}))
+    assert reads == [(AUTHORITY, 2025)] * 2
+
+
+def test_the_least_recently_used_entry_goes_first() -> None:
+    cache: OrderedDict[str, int] = OrderedDict()
+    for key, value in (("a", 1), ("b", 2), ("c", 3)):
+        computed.remember(cache, key, value, size=2)
+    assert list(cache) == ["b", "c"]
+
+
+def test_a_batch_folder_shares_what_one_kernel_computed_with_the_next(
+    data_dir: Path, reads: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
+    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    params = load_parameters(AUTHORITY, data_dir / "parameters")
+    _, first = computed.computed_return(ref, params)
+    assert reads == [(AUTHORITY, 2025)] and len(list(shared.glob("*.pickle"))) == 1
+    computed.clear()  # another kernel: nothing in memory, the folder has it
+    ret, second = computed.computed_return(ref, params)
+    assert reads == [(AUTHORITY, 2025)] and second is not first
+    pd.testing.assert_frame_equal(second, first)
+    assert ret.year == 2025 and list(shared.glob("*.tmp")) == []
+    # a damaged file is computed again, not trusted
+    next(shared.glob("*.pickle")).write_bytes(b"not a pickle")
+    computed.clear()
+    pd.testing.assert_frame_equal(computed.computed_return(ref, params)[1], first)
+    assert reads == [(AUTHORITY, 2025)] * 2
+
+
+def test_without_the_variable_nothing_is_written(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    before = set(tmp_path.rglob("*"))
+    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    computed.computed_return(ref, load_parameters(AUTHORITY, data_dir / "parameters"))
+    assert set(tmp_path.rglob("*")) == before

@@ -1,0 +1,112 @@
+"""Returns read and computed once per process.
+
+The ten reports of an authority-year, the change over time of its later years and the year's
+benchmark across authorities all start from the same (return, internal result records). A batch
+worker's kernel makes them one after another, and an analyst re-runs cells in JupyterLab, so this
+module keeps what it computed, keyed by the files' (path, size, mtime_ns) and the parameters: a
+changed file or parameter is read again, an unchanged one is not.
+
+The cached objects are shared by every caller: treat them as read-only (every function of the
+package that takes them returns new frames).
+
+A batch also shares them between its workers' kernels: ``wres run`` points the environment
+variable ``WRES_CACHE_DIR`` at a private temporary folder (mode 0700) that lives as long as the
+batch, and each return computed in one kernel is pickled there for the others, so the demo's 54
+returns are computed once rather than once per worker. Only the batch writes that folder and it
+removes it at the end; without the variable (JupyterLab, the explorer) nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections import OrderedDict
+from collections.abc import Hashable
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+
+from wres_tools import io, metrics
+from wres_tools.contract import Return
+from wres_tools.parameters import Parameters
+from wres_tools.paths import CACHE_DIR_ENV
+
+#: Entries kept per cache. A demo year is 18 returns and a real one under 160, so a worker's
+#: kernel keeps its current year's returns while it moves from one authority to the next.
+CACHE_SIZE = 256
+
+_RETURNS: OrderedDict[Hashable, tuple[Return, pd.DataFrame]] = OrderedDict()
+
+V = TypeVar("V")
+
+
+def remember(cache: OrderedDict[Hashable, V], key: Hashable, value: V,
+             size: int = CACHE_SIZE) -> V:
+    """Keep ``value`` under ``key``, dropping the least recently used entries beyond ``size``."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
+
+
+def fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime_ns) of a file, or of every file under a folder."""
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
+
+
+def computed_return(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.DataFrame]:
+    """One return read (:func:`io.load_return`) and computed (:func:`metrics.compute_all`):
+    (Return, internal result records). Raises what ``load_return`` raises; nothing is kept then.
+    """
+    key = (fingerprint(ref.path), params.model_dump_json())
+    if key in _RETURNS:
+        _RETURNS.move_to_end(key)
+        return _RETURNS[key]
+    shared = _shared_file(key)
+    value = _read_shared(shared) if shared is not None else None
+    if value is None:
+        ret = io.load_return(ref, params)
+        value = (ret, metrics.compute_all(ret, params))
+        if shared is not None:
+            _write_shared(shared, value)
+    return remember(_RETURNS, key, value)
+
+
+def _shared_file(key: Hashable) -> Path | None:
+    folder = os.environ.get(CACHE_DIR_ENV)
+    if not folder:
+        return None
+    return Path(folder) / f"{hashlib.sha256(repr(key).encode('utf-8')).hexdigest()}.pickle"
+
+
+def _read_shared(path: Path) -> tuple[Return, pd.DataFrame] | None:
+    """What another kernel of the batch computed, or None (not there yet, or unreadable)."""
+    try:
+        with path.open("rb") as file:
+            return pickle.load(file)  # noqa: S301 - written by this batch, in its 0700 folder
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+
+
+def _write_shared(path: Path, value: tuple[Return, pd.DataFrame]) -> None:
+    """Write whole or not at all (temporary file, then rename); a failure only costs time."""
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def clear() -> None:
+    """Forget every computed return (tests; a long-lived kernel that should read afresh)."""
+    _RETURNS.clear()
