@@ -502,7 +502,7 @@ def test_notebook_runs_with_papermill(data_dir: Path, tmp_path: Path) -> None:
     html_out = "".join(o.get("data", {}).get("text/html", "") for c in executed.cells
                        if c.cell_type == "code" for o in c.outputs)
     assert "Benchmarking across authorities, 2023" in html_out
-    assert html_out.count('<img src="data:image/png;base64,') == 1  # M3: the only funnel
+    assert html_out.count('<img src="data:image/svg+xml;base64,') == 1  # M3: the only funnel
     assert "<li>e: not published: small numbers</li>" in html_out
     assert "Pooled over the 4 authorities with a figure" in html_out
     assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs

@@ -49,6 +49,26 @@ def test_rows_for_baseline_and_previous(three_years):
                      (2023, "baseline", 2021), (2023, "previous", 2022)}
 
 
+def test_one_year_gives_that_years_rows_of_the_whole_table(three_years):
+    whole = trends.change_over_time(three_years, None)
+    for year in (2022, 2023):
+        only = trends.change_over_time(three_years, None, year=year)
+        expected = whole[whole["year"] == year].reset_index(drop=True)
+        assert len(only) and set(only["year"]) == {year}
+        assert only.equals(expected)
+    assert trends.change_over_time(three_years, None, year=2021).empty  # nothing before it
+
+
+def test_a_baseline_that_is_also_the_previous_year_gives_the_same_change_twice(three_years):
+    table = trends.change_over_time(three_years, None, year=2022)
+    baseline = table[table["compared_with"] == "baseline"].drop(columns="compared_with")
+    previous = table[table["compared_with"] == "previous"].drop(columns="compared_with")
+    assert len(baseline) == len(previous) > 0
+    assert baseline.reset_index(drop=True).equals(previous.reset_index(drop=True))
+    row = one(table, metric="M2", group="minority", compared_with="previous")
+    assert row["change"] == pytest.approx(2.0)  # RL 0.4 in 2021, 0.8 in 2022
+
+
 def test_rl_change_against_baseline_by_hand(three_years):
     table = trends.change_over_time(three_years, None)
     row = one(table, metric="M2", group="minority", year=2023, compared_with="baseline")

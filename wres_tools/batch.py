@@ -689,12 +689,14 @@ def run_plan(
     kernel_cwd: Path | None = None,
     progress: bool = True,
 ) -> BatchResult:
-    """Run a plan on ``jobs`` warm kernels (one per worker process), then write the evidence
-    files (``evidence.write_evidence``: manifest.json, results.csv and its dictionary,
-    methods.html) and the index.
+    """Run a plan on ``jobs`` warm kernels (one per worker process), write the evidence files
+    (``evidence.write_evidence``: manifest.json, results.csv and its dictionary, methods.html),
+    then the index.
 
     The authority-years run first; then each year's reports across authorities, which show the
-    synthetic-data banner when every authority-year of that year was synthetic.
+    synthetic-data banner when every authority-year of that year was synthetic. The evidence
+    files come from the authority-years' metrics.json alone, so with several workers this process
+    writes them while the workers make the year's reports.
     """
     started = time.monotonic()
     cwd = Path(kernel_cwd) if kernel_cwd is not None else NOTEBOOKS_DIR
@@ -706,6 +708,19 @@ def run_plan(
     def year_jobs() -> list[Job]:
         return [replace(j, synthetic=_year_synthetic(out_dir, j.year)) for j in phases[1]]
 
+    evidence_failures: list[Failure] = []
+
+    def evidence() -> None:
+        if not (plan.refs and plan.data_dir is not None and plan.parameters_dir is not None):
+            return
+        try:
+            from wres_tools.evidence import write_evidence
+
+            write_evidence(plan.data_dir, plan.refs, plan.parameters_dir, plan.options, out_dir)
+        except Exception as exc:  # the reports stand; say what is missing
+            evidence_failures.append(
+                Failure(ACROSS_AUTHORITIES, None, "manifest.json", short_message(exc)))
+
     outcomes: list[JobOutcome] = []
     bar = tqdm(total=plan.reports, unit="report", disable=not progress or not plan.reports,
                desc="reports")
@@ -713,29 +728,25 @@ def run_plan(
     shared = tempfile.TemporaryDirectory(prefix="wres-batch-")
     env = {CACHE_DIR_ENV: shared.name}
     try:
-        if plan.jobs and jobs <= 1:
-            # started at its first notebook
-            kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd, env=env)
-            try:
-                for job in phases[0]:
-                    outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
-                for job in year_jobs():  # after the authority-years: it reads their states
-                    outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
-            finally:
-                kernel.shutdown()
-        elif plan.jobs:
-            outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd, env, bar)
+        if plan.jobs and jobs > 1:
+            outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd, env, bar,
+                                     meanwhile=evidence)
+        else:
+            if plan.jobs:
+                # started at its first notebook
+                kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd, env=env)
+                try:
+                    for job in phases[0]:
+                        outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
+                    for job in year_jobs():  # after the authority-years: it reads their states
+                        outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
+                finally:
+                    kernel.shutdown()
+            evidence()
     finally:
         bar.close()
         shared.cleanup()
-    failures = list(plan.failures) + [f for o in outcomes for f in o.failures]
-    if plan.refs and plan.data_dir is not None and plan.parameters_dir is not None:
-        try:
-            from wres_tools.evidence import write_evidence
-
-            write_evidence(plan.data_dir, plan.refs, plan.parameters_dir, plan.options, out_dir)
-        except Exception as exc:  # the reports stand; say what is missing
-            failures.append(Failure(ACROSS_AUTHORITIES, None, "manifest.json", short_message(exc)))
+    failures = [*plan.failures, *(f for o in outcomes for f in o.failures), *evidence_failures]
     index = build_index(out_dir, failures)
     return BatchResult(
         made=sum(len(o.made) for o in outcomes),
@@ -761,8 +772,10 @@ def _run_parallel(
     cwd: Path,
     env: Mapping[str, str],
     bar: tqdm,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> list[JobOutcome]:
-    """Run the ``first`` jobs on a pool of warm workers, then the jobs ``then()`` gives."""
+    """Run the ``first`` jobs on a pool of warm workers, then the jobs ``then()`` gives, calling
+    ``meanwhile()`` in this process while the workers run those."""
     outcomes: list[JobOutcome] = []
     context = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads
     with ProcessPoolExecutor(
@@ -772,20 +785,23 @@ def _run_parallel(
         initargs=(kernel_name, str(cwd), dict(env)),
     ) as pool:
         try:
-            _drain(pool, first, outcomes, bar)
-            _drain(pool, then(), outcomes, bar)
+            _collect(_submit(pool, first), outcomes, bar)
+            pending = _submit(pool, then())
+            meanwhile()
+            _collect(pending, outcomes, bar)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return outcomes
 
 
-def _drain(pool: ProcessPoolExecutor, job_list: Sequence[Job], outcomes: list[JobOutcome],
-           bar: tqdm) -> None:
-    """Submit the jobs and collect their outcomes as they finish."""
-    pending: dict[Future[JobOutcome], Job] = {
-        pool.submit(_run_job_in_worker, job): job for job in job_list
-    }
+def _submit(pool: ProcessPoolExecutor, job_list: Sequence[Job]) -> dict[Future[JobOutcome], Job]:
+    return {pool.submit(_run_job_in_worker, job): job for job in job_list}
+
+
+def _collect(pending: dict[Future[JobOutcome], Job], outcomes: list[JobOutcome],
+             bar: tqdm) -> None:
+    """Collect the jobs' outcomes as they finish."""
     while pending:
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in finished:

@@ -32,7 +32,6 @@ pooled.
 from __future__ import annotations
 
 import html
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -624,10 +623,10 @@ def positions(bench: YearBenchmark, authority: str) -> dict[str, str]:
 def _html_figure(fig: Figure, alt: str) -> str:
     import base64
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+    from wres_tools.charts import svg_bytes
+
+    data = base64.b64encode(svg_bytes(fig)).decode("ascii")
+    return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}">'
             f"<figcaption>{html.escape(alt)}</figcaption></figure>")
 
 

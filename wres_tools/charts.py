@@ -96,19 +96,9 @@ class Chart:
     alt: str  # the full text alternative
 
     def svg(self) -> bytes:
-        """The chart as SVG bytes, identical for identical input.
-
-        Text stays text (``svg.fonttype`` none), so the file is a third of the PNG's size, takes
-        about half its drawing time and stays sharp at any zoom; the viewer draws it in DejaVu
-        Sans or, without that font, its own sans-serif. Element ids come from a fixed salt and
-        the file carries no date, creator or DOCTYPE (whose URL would be the page's only
-        reference to another host).
-        """
-        buffer = io.BytesIO()
+        """The chart as SVG bytes (:func:`svg_bytes`), identical for identical input."""
         with _style():
-            matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "wres-tools"})
-            self.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        return _SVG_PROLOGUE.sub(b"", buffer.getvalue(), count=1)
+            return svg_bytes(self.figure)
 
     def png(self) -> bytes:
         """The chart as PNG bytes, identical for identical input (no software tag, fixed dpi)."""
@@ -137,6 +127,21 @@ class Chart:
 
 #: matplotlib's XML declaration and DOCTYPE: a data URI needs neither.
 _SVG_PROLOGUE = re.compile(rb"\A<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*")
+
+
+def svg_bytes(figure: Figure) -> bytes:
+    """A figure as SVG, identical for identical input.
+
+    Text stays text (``svg.fonttype`` none), so the file is a third of a PNG's size, takes about
+    half its drawing time and stays sharp at any zoom; the viewer draws it in the figure's font
+    or, without that font, its own sans-serif. Element ids come from a fixed salt and the file
+    carries no date, creator or DOCTYPE (whose URL would be the page's only reference to another
+    host).
+    """
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "wres-tools"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return _SVG_PROLOGUE.sub(b"", buffer.getvalue(), count=1)
 
 
 @functools.cache
@@ -252,10 +257,12 @@ def _text_size(texts: Sequence[str], size: float) -> tuple[float, float]:
 
 
 def _tick_texts(axis: Axis) -> list[str]:
-    labels = [t.get_text() for t in axis.get_ticklabels()]
-    if any(labels):
-        return labels
-    return axis.get_major_formatter().format_ticks(list(axis.get_majorticklocs()))
+    """The tick labels the axis will draw, from its locator and formatter: asking the axis for
+    its tick labels would lay the ticks out once here and again when the figure is drawn."""
+    low, high = sorted(axis.get_view_interval())
+    slack = (high - low) * 1e-10
+    locs = [loc for loc in axis.get_majorticklocs() if low - slack <= loc <= high + slack]
+    return axis.get_major_formatter().format_ticks(locs)
 
 
 def _finish(figure: Figure, axes: Axes, *, title: str, legend: bool, grid: str | None = "x",

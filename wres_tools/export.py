@@ -31,6 +31,7 @@ from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
+from traitlets.config import Config
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "wres_report"
@@ -163,13 +164,21 @@ class ReportExporter(HTMLExporter):
 
 @functools.cache
 def _exporter() -> HTMLExporter:
-    """One exporter per process: building one compiles its templates (about 0.1 s)."""
+    """One exporter per process: building one compiles its templates (about 0.1 s).
+
+    No preprocessors: :func:`report_notebook` has already removed what a reader should not see,
+    and the page shows no code for pygments to colour. nbconvert would otherwise validate the
+    notebook after each of its twelve default preprocessors, enabled or not; it validates once.
+    """
     return ReportExporter(
         template_name=REPORT_TEMPLATE,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        default_preprocessors=[],
+        optimistic_validation=True,
+        config=Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}}),
     )
 
 

@@ -95,7 +95,7 @@ class ReportData:
     synthetic: bool
     results: pd.DataFrame  # the year's result records (RESULT_COLUMNS)
     history: pd.DataFrame  # the result records of every year held up to ``year``
-    trends: pd.DataFrame  # trends.change_over_time, published
+    trends: pd.DataFrame  # trends.change_over_time to ``year``, published
     pooled: pd.DataFrame  # M3 over the latest two years (trends.pooled_disciplinary), published
     #: (metric, service, group, pay_band) -> {count column: "primary" | "secondary"}
     hidden: Mapping[tuple, Mapping[str, str]] = field(default_factory=dict)
@@ -186,7 +186,7 @@ def _publish(
     }
     # a report for a year before the baseline compares with the previous year only
     baseline = params.baseline_year if (params.baseline_year or 0) <= year else None
-    change = trends.change_over_time(internal, baseline, alpha=1 - params.confidence)
+    change = trends.change_over_time(internal, baseline, alpha=1 - params.confidence, year=year)
     if baseline is None and params.baseline_year is not None:
         change = change[change["compared_with"] != "baseline"].reset_index(drop=True)
     if mode == "published":

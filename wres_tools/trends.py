@@ -86,7 +86,8 @@ def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: di
 
 
 def change_over_time(
-    results: Mapping[int, pd.DataFrame], baseline_year: int | None = None, alpha: float = 0.05
+    results: Mapping[int, pd.DataFrame], baseline_year: int | None = None, alpha: float = 0.05,
+    *, year: int | None = None,
 ) -> pd.DataFrame:
     """Every figure of every year after the first, against the baseline and the previous year.
 
@@ -94,27 +95,36 @@ def change_over_time(
     ``baseline_year`` (Parameters.baseline_year) or, when None, the first year held. One row per
     record and comparison; ``change`` is RL now / RL then (measure "rl") or share now minus share
     then in percentage points (measure "share_pp"). Years before the baseline get only the
-    comparison with their previous year.
+    comparison with their previous year. ``year`` keeps only that year's comparisons (a report
+    shows no others), which spares the tests of every earlier pair of years.
     """
     years = sorted(results)
     if baseline_year is None and years:
         baseline_year = years[0]
     if years and baseline_year not in results:
         raise ValueError(f"baseline year {baseline_year} is not among the years held: {years}")
-    indexed = {year: _index(results[year]) for year in years}
+    indexed = {y: _index(results[y]) for y in years}
     rows = []
-    for position, year in enumerate(years[1:], start=1):
+    for position, now_year in enumerate(years[1:], start=1):
+        if year is not None and now_year != year:
+            continue
         comparisons = []
-        if year > baseline_year:
+        if now_year > baseline_year:
             comparisons.append(("baseline", baseline_year))
         comparisons.append(("previous", years[position - 1]))
+        compared: dict[int, list[dict]] = {}  # year then -> changes (the baseline may be previous)
         for compared_with, year_then in comparisons:
-            for key, now in indexed[year].items():
-                then = indexed[year_then].get(key)
+            if year_then not in compared:
+                compared[year_then] = [
+                    _compare(now, indexed[year_then].get(key), year_then, indexed[now_year],
+                             indexed[year_then], alpha)
+                    for key, now in indexed[now_year].items()
+                ]
+            for key, change in zip(indexed[now_year], compared[year_then], strict=True):
                 rows.append({
                     "metric": key[0], "service": key[1], "group": key[2], "pay_band": key[3],
-                    "year": year, "compared_with": compared_with, "year_then": year_then,
-                    **_compare(now, then, year_then, indexed[year], indexed[year_then], alpha),
+                    "year": now_year, "compared_with": compared_with, "year_then": year_then,
+                    **change,
                 })
     frame = pd.DataFrame([[_plain(r.get(c)) for c in TREND_COLUMNS] for r in rows],
                          columns=list(TREND_COLUMNS), dtype=object)
