@@ -80,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         notebooks = report_notebooks(args.notebooks)
         out = Path(tmp) / "outputs"
         plan = plan_batch(data_dir, out, notebooks=notebooks, force=True)
-        print(f"{plan.reports} reports: {len(plan.jobs)} returns x {len(notebooks)} notebooks, "
-              f"{args.jobs} worker(s), {os.cpu_count()} CPU(s)")
+        per_year = sum(1 for job in plan.jobs if job.authority is None)
+        print(f"{plan.reports} reports: {len(plan.jobs) - per_year} authority-years and "
+              f"{per_year} year-wide jobs, {len(notebooks)} notebooks, {args.jobs} worker(s), "
+              f"{os.cpu_count()} CPU(s)")
 
         warm = run_plan(plan, out, jobs=args.jobs, kernel_name=args.kernel,
                         kernel_cwd=args.notebooks)
