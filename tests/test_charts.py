@@ -14,6 +14,7 @@ from afcharts.af_colours import get_af_colours
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedFormatter, FixedLocator
 from report_data import frame, record
 
 from wres_tools import charts
@@ -266,3 +267,17 @@ def test_margins_fit_the_widest_label_whatever_the_order_of_a_set() -> None:
     assert widest > max(charts._text_size([n], 11)[0] for n in narrow)
     assert charts._text_size(labels, 11)[0] == widest
     assert charts._text_size(list(reversed(labels)), 11)[0] == widest
+
+
+def test_tick_texts_are_the_labels_drawn_even_when_some_ticks_fall_outside_the_view() -> None:
+    figure = Figure()
+    axes = figure.add_subplot()
+    axes.set_yticks([0, 1, 2, 3], ["zero", "one", "two", "three"])
+    axes.set_ylim(0.5, 3.5)  # "zero" is outside: the others keep their own labels
+    axes.set_xlim(0, 10)
+    assert charts._tick_texts(axes.yaxis) == ["one", "two", "three"]
+    # a FixedFormatter labels by position, so the labels are made before the view filters them
+    axes.yaxis.set_major_locator(FixedLocator([0, 1, 2, 3]))
+    axes.yaxis.set_major_formatter(FixedFormatter(["zero", "one", "two", "three"]))
+    assert charts._tick_texts(axes.yaxis) == ["one", "two", "three"]
+    assert charts._tick_texts(axes.xaxis) == ["0", "2", "4", "6", "8", "10"]

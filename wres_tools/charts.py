@@ -259,10 +259,12 @@ def _text_size(texts: Sequence[str], size: float) -> tuple[float, float]:
 def _tick_texts(axis: Axis) -> list[str]:
     """The tick labels the axis will draw, from its locator and formatter: asking the axis for
     its tick labels would lay the ticks out once here and again when the figure is drawn."""
-    low, high = sorted(axis.get_view_interval())
+    locs = list(axis.get_majorticklocs())
+    labels = axis.get_major_formatter().format_ticks(locs)  # all of them, as matplotlib does:
+    low, high = sorted(axis.get_view_interval())  # a FixedFormatter labels by position
     slack = (high - low) * 1e-10
-    locs = [loc for loc in axis.get_majorticklocs() if low - slack <= loc <= high + slack]
-    return axis.get_major_formatter().format_ticks(locs)
+    return [label for loc, label in zip(locs, labels, strict=True)
+            if low - slack <= loc <= high + slack]
 
 
 def _finish(figure: Figure, axes: Axes, *, title: str, legend: bool, grid: str | None = "x",
