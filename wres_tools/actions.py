@@ -23,19 +23,17 @@ from wres_tools.contract import (
     Return,
 )
 from wres_tools.contract import is_missing as _missing
-from wres_tools.disclosure import WITHHELD
 from wres_tools.io import metric_ids
 from wres_tools.metrics import METRICS
-
-#: Words for a metric's change since the baseline, as :func:`direction_of_change` gives them.
-IMPROVED = "improved"
-WORSENED = "worsened"
-NO_CHANGE = "no significant change"
-NO_BASELINE = "no baseline"
-NOT_COMPUTABLE = "not computable"
-NOT_PUBLISHED = WITHHELD  # disclosure control withheld the change (published reports)
-CHANGES: tuple[str, ...] = (
-    IMPROVED, WORSENED, NO_CHANGE, NO_BASELINE, NOT_COMPUTABLE, NOT_PUBLISHED,
+from wres_tools.trends import (  # noqa: F401 - the words of a change are part of this API too
+    CHANGES,
+    IMPROVED,
+    NO_BASELINE,
+    NO_CHANGE,
+    NOT_COMPUTABLE,
+    NOT_PUBLISHED,
+    WORSENED,
+    direction_of_change,
 )
 
 #: Columns of :func:`progress_table`, in order.
@@ -106,39 +104,6 @@ def status_counts(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:
     counts = counts.fillna(0).astype("int64")
     counts.index.name, counts.columns.name = "metric", None
     return counts
-
-
-def direction_of_change(trend_row: Mapping | None, adverse_when: str) -> str:
-    """Whether a figure improved since the baseline, from one row of change_over_time.
-
-    "improved" or "worsened" only when the change is statistically significant; improved means
-    moved away from the adverse side: down for a metric adverse when high (M3, M4, M6-M8), up
-    for one adverse when low (M1, M2, M5, M9). A ratio (measure "rl") changes by a factor, so 1
-    is no change; a share (measure "share_pp") by percentage points, so 0 is. "no baseline" when
-    there is no row or no figure in the baseline year; "not computable" when this year's figure
-    or the change cannot be computed; "not published: small numbers" when disclosure control
-    withheld it (:func:`wres_tools.disclosure.apply_to_trends`), so a published report never
-    says which way a withheld figure moved.
-    """
-    if adverse_when not in ("high", "low"):
-        raise ValueError(f"adverse_when must be 'high' or 'low', not {adverse_when!r}")
-    if trend_row is None:
-        return NO_BASELINE
-    reason = trend_row.get("reason")
-    if isinstance(reason, str) and reason.startswith(WITHHELD):
-        return NOT_PUBLISHED
-    if _missing(trend_row.get("value_now")):
-        return NOT_COMPUTABLE
-    if _missing(trend_row.get("value_then")):
-        return NO_BASELINE
-    change, significant = trend_row.get("change"), trend_row.get("significant")
-    if _missing(change) or _missing(significant):
-        return NOT_COMPUTABLE
-    no_change = 1.0 if trend_row.get("measure") == "rl" else 0.0
-    if not significant or change == no_change:
-        return NO_CHANGE
-    went_down = change < no_change
-    return IMPROVED if went_down == (adverse_when == "high") else WORSENED
 
 
 def headline_rows(trends: pd.DataFrame, year: int | None = None) -> dict[str, dict]:

@@ -22,6 +22,7 @@ from wres_tools.contract import is_missing as _missing
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+from wres_tools.trends import IMPROVED, NO_CHANGE, WORSENED, direction_of_change
 
 LOW, HIGH = FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH
 RANGE = f"{LOW:.2f}–{HIGH:.2f}"
@@ -440,6 +441,14 @@ def headline(records_for_metric: pd.DataFrame) -> str:
     return describe(df.iloc[0].to_dict())[0]
 
 
+#: The verdict on a change, by :func:`trends.direction_of_change`'s word for it.
+_VERDICTS = {
+    IMPROVED: "a statistically significant improvement",
+    WORSENED: "a statistically significant worsening",
+    NO_CHANGE: "no statistically significant change",
+}
+
+
 def describe_change(trend_record: Mapping[str, Any]) -> str:
     """One sentence on a change over time (a row of trends.change_over_time): from what to what,
     the interval of the change, and whether it is a statistically significant improvement or
@@ -463,7 +472,6 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
         moved = _moved(then, now, fmt_rl(then), fmt_rl(now))
         size = f"a ratio of {fmt_rl(change)}"
         ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
-        up = change > 1
     else:
         band = _value(trend_record, "pay_band")
         of = {"M1": "of the workforce" if band is None else f"in pay band {band}",
@@ -472,15 +480,8 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
         moved = _moved(then, now, fmt_pct(then), fmt_pct(now))
         size = f"{fmt_signed(change)} percentage points"
         ci = f", {fmt_ci(low, high, fmt_signed)}" if low is not None and high is not None else ""
-        up = change > 0
-    significant = _is_significant(trend_record)
-    if significant:
-        better = up if w.adverse_when == "low" else not up
-        verdict = f"a statistically significant {'improvement' if better else 'worsening'}"
-    elif significant is None:
-        verdict = "whether this is a significant change could not be tested"
-    else:
-        verdict = "no statistically significant change"
+    verdict = _VERDICTS.get(direction_of_change(trend_record, w.adverse_when),
+                            "whether this is a significant change could not be tested")
     prefix = {"adults": " in adults' services", "children": " in children's services"}.get(
         str(trend_record.get("service")), "")
     return f"Since {when}{prefix}, {what} has {moved} ({size}{ci}): {verdict}."

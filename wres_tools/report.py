@@ -78,6 +78,7 @@ SYNTHETIC_BANNER = (
 )
 NOT_PUBLISHED = "not published"
 NOT_AVAILABLE = "not available"
+NOT_COMPARED = "not compared"
 
 
 # ---------------------------------------------------------------- the data a report is made from
@@ -1014,13 +1015,13 @@ def _changes(data: ReportData) -> str:
                          & (data.trends["service"] == "all") & (data.trends["status"] == "ok")
                          # M1's whole-workforce share is its denominator, not a finding
                          & (data.trends["metric"] != "M1")]
-    groups: dict[str, list[str]] = {"improved": [], "worsened": [], "no significant change": [],
-                                    "not compared": []}
+    groups: dict[str, list[str]] = {
+        trends.IMPROVED: [], trends.WORSENED: [], trends.NO_CHANGE: [], NOT_COMPARED: []}
     for r in charts.as_records(change):
         groups[_direction(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
     parts = []
     for name, sentences in groups.items():
-        if name == "not compared" and not sentences:
+        if name == NOT_COMPARED and not sentences:
             continue
         items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences) or "<li>None.</li>"
         parts.append(f"<h3>{html.escape(name.capitalize())}</h3><ul>{items}</ul>")
@@ -1028,17 +1029,10 @@ def _changes(data: ReportData) -> str:
 
 
 def _direction(trend: Mapping[str, object]) -> str:
-    """improved / worsened / no significant change by the metric's adverse side, or not
-    compared (a figure withheld or not computable in either year)."""
-    change = charts.number(trend.get("change"))
-    if change is None:
-        return "not compared"
-    if not trend.get("significant"):
-        return "no significant change"
-    adverse = metrics.METRICS[str(trend["metric"])].adverse_when
-    rising = change > (1.0 if trend.get("measure") == "rl" else 0.0)
-    worse = rising if adverse == "high" else not rising
-    return "worsened" if worse else "improved"
+    """improved / worsened / no significant change (:func:`trends.direction_of_change`), or
+    not compared (a figure withheld or not computable in either year)."""
+    word = trends.direction_of_change(trend, metrics.METRICS[str(trend["metric"])].adverse_when)
+    return word if word in (trends.IMPROVED, trends.WORSENED, trends.NO_CHANGE) else NOT_COMPARED
 
 
 def _links() -> str:
