@@ -4,7 +4,9 @@ skipped; parallel workers give the same bytes. Test notebooks are tiny ones made
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -525,14 +527,72 @@ def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch,
 
 
 @pytest.mark.slow
-def test_the_kernels_share_one_private_folder_that_goes_with_the_batch(project):
+def test_the_kernels_share_one_private_folder_that_goes_with_the_batch(project, tmp_path):
     make_notebook(project["notebooks"] / "m11_shared.ipynb",
                   "import os, stat\nfrom pathlib import Path\n"
-                  f"shared = Path(os.environ[{CACHE_DIR_ENV!r}])\n"
-                  "print('shared folder', shared, oct(stat.S_IMODE(shared.stat().st_mode)))")
+                  f"shared = os.environ.get({CACHE_DIR_ENV!r})\n"
+                  "mode = oct(stat.S_IMODE(Path(shared).stat().st_mode)) if shared else None\n"
+                  "print('shared folder', shared, mode)")
     run(project, jobs=2)
-    printed = [re.search(r"shared folder (\S+) (0o\d+)", page.read_text(encoding="utf-8"))
+    printed = [re.search(r"shared folder (\S+) (\S+)", page.read_text(encoding="utf-8"))
                for page in project["out"].rglob("m11_shared.html")]
     assert len(printed) == 3 and {m.group(2) for m in printed} == {"0o700"}
     folders = {m.group(1) for m in printed}
     assert len(folders) == 1 and not Path(folders.pop()).exists()
+    # one worker: its kernel's memory holds every return, so nothing goes to disk
+    project["out"] = tmp_path / "serial"
+    run(project, jobs=1)
+    pages = list(project["out"].rglob("m11_shared.html"))
+    assert len(pages) == 3
+    assert all("shared folder None None" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_folders_of_batches_that_were_killed_are_removed(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    from wres_tools import batch
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / f"wres-batch-{dead.pid}-abc"
+    orphan.mkdir(mode=0o700)
+    (orphan / "x.pickle").write_bytes(b"internal results")
+    alive = tmp_path / f"wres-batch-{os.getpid()}-def"  # this process: still running
+    alive.mkdir(mode=0o700)
+    other = tmp_path / "wres-batch-notes"  # not a batch's folder
+    other.mkdir()
+    with batch._shared_folder() as shared:
+        assert Path(shared).parent == tmp_path and Path(shared).is_dir()
+        assert oct(Path(shared).stat().st_mode & 0o777) == "0o700"
+        assert not orphan.exists() and alive.is_dir() and other.is_dir()
+    assert not Path(shared).exists()
+
+
+@pytest.mark.slow
+def test_a_terminated_batch_removes_its_shared_folder(project, tmp_path):
+    """SIGTERM (a scheduler's stop) must not leave internal results in the temporary folder."""
+    import signal
+    import subprocess
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    make_notebook(project["notebooks"] / "m12_slow.ipynb", "import time\ntime.sleep(60)")
+    env = {**os.environ, "TMPDIR": str(temp)}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "wres"), "run", "--data-dir", str(project["data"]),
+         "--out", str(project["out"]), "--notebooks", str(project["notebooks"]), "--jobs", "2",
+         "--no-progress"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not list(temp.glob("wres-batch-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(temp.glob("wres-batch-*")), "the batch never made its shared folder"
+    time.sleep(8)  # the workers are in the slow notebook
+    process.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    process.wait(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert time.monotonic() - stopped < 30  # not after the running jobs (a minute's sleep) end
+    assert list(temp.glob("wres-batch-*")) == []

@@ -388,6 +388,19 @@ def test_funnel_plot_saves_the_same_bytes_twice(example, tmp_path) -> None:
     assert b"<svg" in buffer.getvalue()
 
 
+def test_funnel_svg_is_the_same_whatever_the_callers_matplotlib_state(example) -> None:
+    import matplotlib
+    import matplotlib.style
+
+    result = bm.benchmark(example, "M3")
+    first = bm._html_figure(bm.funnel_plot(result)[0], "alt")
+    with matplotlib.rc_context({"font.sans-serif": ["Bitstream Vera Sans"], "font.size": 30,
+                                "svg.fonttype": "path", "lines.linewidth": 4}):
+        matplotlib.style.use("ggplot")
+        second = bm._html_figure(bm.funnel_plot(result)[0], "alt")
+    assert first == second and "data:image/svg+xml;base64," in first
+
+
 def test_funnel_plot_without_a_funnel_says_why() -> None:
     result = bm.benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
     fig, alt = bm.funnel_plot(result)

@@ -80,7 +80,7 @@ def test_a_batch_folder_shares_what_one_kernel_computed_with_the_next(
     data_dir: Path, reads: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared = tmp_path / "shared"
-    shared.mkdir()
+    shared.mkdir(mode=0o700)
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
     ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
     params = load_parameters(AUTHORITY, data_dir / "parameters")
@@ -106,3 +106,36 @@ def test_without_the_variable_nothing_is_written(
     ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
     computed.computed_return(ref, load_parameters(AUTHORITY, data_dir / "parameters"))
     assert set(tmp_path.rglob("*")) == before
+
+
+def test_a_folder_open_to_others_is_not_used(
+    data_dir: Path, reads: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unpickling runs code: only the user's own 0700 folder is trusted."""
+    shared = tmp_path / "open"
+    shared.mkdir()
+    shared.chmod(0o755)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
+    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    params = load_parameters(AUTHORITY, data_dir / "parameters")
+    computed.computed_return(ref, params)
+    assert list(shared.iterdir()) == []
+
+
+def test_a_value_that_will_not_pickle_costs_time_not_the_report(
+    data_dir: Path, reads: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o700)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
+    compute_all = metrics.compute_all
+
+    def unpicklable(ret, params):  # type: ignore[no-untyped-def]
+        results = compute_all(ret, params)
+        results.attrs["callback"] = lambda: None  # a lambda does not pickle
+        return results
+
+    monkeypatch.setattr(metrics, "compute_all", unpicklable)
+    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    _, results = computed.computed_return(ref, load_parameters(AUTHORITY, data_dir / "parameters"))
+    assert len(results) and list(shared.iterdir()) == []

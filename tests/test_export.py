@@ -139,6 +139,17 @@ def test_a_page_that_refers_outside_itself_is_refused(markdown):
         notebook_html(nb, title="t")
 
 
+SVG_OK = base64.b64encode(
+    b'<svg xmlns:xlink="http://www.w3.org/1999/xlink" xmlns="http://www.w3.org/2000/svg">'
+    b'<metadata><rdf:RDF><dc:type rdf:resource="http://purl.org/dc/dcmitype/StillImage"/>'
+    b'</rdf:RDF></metadata><path id="m1" clip-path="url(#p1)"/><use xlink:href="#m1"/></svg>'
+).decode("ascii")
+SVG_LOADS = base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg"><image href="https://x.org/a.png"/>'
+    b'<style>text { font-family: F; src: url(https://fonts.x.org/f.woff) }</style></svg>'
+).decode("ascii")
+
+
 @pytest.mark.parametrize(
     ("page", "expected"),
     [
@@ -157,6 +168,14 @@ def test_a_page_that_refers_outside_itself_is_refused(markdown):
         ('<a href="2023/ashbury/m1_pay_bands.html">M1</a><a href="#top">top</a>', []),
         ('<a href="mailto:wres@example.org">mail</a>', []),
         ('<svg><use xlink:href="#marker"></use></svg>', []),
+        # inside an inline SVG image: namespaces and internal references are not loads...
+        (f'<img src="data:image/svg+xml;base64,{SVG_OK}">', []),
+        # ...an image or a stylesheet from a host is, base64 or not
+        (f'<img src="data:image/svg+xml;base64,{SVG_LOADS}">',
+         [("img", "src (inside an SVG image)", "https://x.org/a.png", "load"),
+          ("img", "src (inside an SVG image)", "https://fonts.x.org/f.woff", "load")]),
+        ('<img src="data:image/svg+xml,%3Csvg%3E%3Cimage href=%22http://x.org/b.png%22/%3E'
+         '%3C/svg%3E">', [("img", "src (inside an SVG image)", "http://x.org/b.png", "load")]),
         ('<meta http-equiv="refresh" content="0; url=https://x.org/">',
          [("meta", "content", "0; url=https://x.org/", "load")]),
     ],

@@ -27,9 +27,10 @@ is missing is made again; ``force`` redoes everything.
 
 Parallelism: ``jobs`` worker processes (spawned, never threads), each with one
 :class:`~wres_tools.kernels.WarmKernel`; a job is one authority-year, so one worker runs all of its
-notebooks one after another on one kernel. The kernels share each return they compute through a
-private temporary folder that lives as long as the batch (:mod:`wres_tools.computed`), so a
-return is read and computed about once per batch, not once per worker. A failure (bad return,
+notebooks one after another on one kernel. With several workers the kernels share each return
+they compute through a private temporary folder that lives as long as the batch
+(:func:`_shared_folder`, :mod:`wres_tools.computed`), so a return is read and computed about once
+per batch, not once per worker. A failure (bad return,
 failing notebook, kernel death or time-out) is recorded with its authority, year and notebook,
 and the batch goes on.
 """
@@ -41,12 +42,17 @@ import hashlib
 import json
 import math
 import multiprocessing
+import os
 import re
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -284,7 +290,12 @@ def _start_worker(kernel_name: str, cwd: str, env: Mapping[str, str]) -> None:
     global _kernel
     _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd), env=env)
     atexit.register(_stop_worker)
+    signal.signal(signal.SIGTERM, _exit_on_signal)  # so that atexit stops the kernel
     _kernel.start()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _stop_worker() -> None:
@@ -724,17 +735,15 @@ def run_plan(
     outcomes: list[JobOutcome] = []
     bar = tqdm(total=plan.reports, unit="report", disable=not progress or not plan.reports,
                desc="reports")
-    # mkdtemp: mode 0700; removed with everything in it however the batch ends
-    shared = tempfile.TemporaryDirectory(prefix="wres-batch-")
-    env = {CACHE_DIR_ENV: shared.name}
     try:
         if plan.jobs and jobs > 1:
-            outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd, env, bar,
-                                     meanwhile=evidence)
+            with _shared_folder() as shared:
+                outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd,
+                                         {CACHE_DIR_ENV: shared}, bar, meanwhile=evidence)
         else:
             if plan.jobs:
-                # started at its first notebook
-                kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd, env=env)
+                # started at its first notebook; one kernel's own memory holds every return
+                kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd)
                 try:
                     for job in phases[0]:
                         outcomes.append(run_job(job, kernel, on_report=lambda: bar.update(1)))
@@ -745,7 +754,6 @@ def run_plan(
             evidence()
     finally:
         bar.close()
-        shared.cleanup()
     failures = [*plan.failures, *(f for o in outcomes for f in o.failures), *evidence_failures]
     index = build_index(out_dir, failures)
     return BatchResult(
@@ -756,6 +764,45 @@ def run_plan(
         index=index,
         jobs=len(plan.jobs),
     )
+
+
+_SHARED_PREFIX = "wres-batch-"
+
+
+@contextmanager
+def _shared_folder() -> Iterator[str]:
+    """A private folder (mode 0700) for the kernels of one batch to share computed returns
+    through (:mod:`wres_tools.computed`), removed when the batch ends.
+
+    It holds internal results, so it must not outlive the batch: a SIGTERM is turned into
+    SystemExit while it exists (the ``finally`` then runs), and the folder's name carries the
+    process id, so a batch removes the folders left by batches that were killed outright.
+    """
+    _remove_orphaned_folders()
+    folder = tempfile.mkdtemp(prefix=f"{_SHARED_PREFIX}{os.getpid()}-")
+    restore = None
+    if threading.current_thread() is threading.main_thread():
+        restore = signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if restore is not None:
+            signal.signal(signal.SIGTERM, restore)
+
+
+def _remove_orphaned_folders() -> None:
+    """Remove this user's shared folders whose batch process is no longer running."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SHARED_PREFIX}*-*"):
+        pid = folder.name[len(_SHARED_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # raises when no such process
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, AttributeError):  # another user's process, or no os.getuid (Windows)
+            continue
 
 
 def _year_synthetic(out_dir: Path, year: int) -> bool:
@@ -789,10 +836,25 @@ def _run_parallel(
             pending = _submit(pool, then())
             meanwhile()
             _collect(pending, outcomes, bar)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # Ctrl-C, SIGTERM (SystemExit): stop now, not after the running jobs
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_workers(multiprocessing.active_children())
             raise
     return outcomes
+
+
+def _stop_workers(workers: Sequence[multiprocessing.process.BaseProcess],
+                  grace: float = 5.0) -> None:
+    """SIGTERM each worker (it stops its kernel on the way out, see :func:`_start_worker`), then
+    SIGKILL any still running after ``grace`` seconds (its kernel, orphaned, stops itself)."""
+    for worker in workers:
+        worker.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(deadline - time.monotonic(), 0.0))
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
 
 
 def _submit(pool: ProcessPoolExecutor, job_list: Sequence[Job]) -> dict[Future[JobOutcome], Job]:

@@ -498,7 +498,7 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
     title = (f"{mdef.id} {mdef.short_title}: {GROUP_ADJECTIVES[result.group]} vs white "
              f"{mdef.population}, {_service_words(result.service)}"
              + (f", {result.year}" if result.year is not None else ""))
-    with matplotlib.style.context(_af_style()):
+    with matplotlib.style.context(_af_style(), after_reset=True):  # whatever the caller's style
         fig = Figure(figsize=(9, 6), layout="constrained")
         ax = fig.add_subplot()
         ax.set_title(title, fontsize=13)
@@ -623,9 +623,12 @@ def positions(bench: YearBenchmark, authority: str) -> dict[str, str]:
 def _html_figure(fig: Figure, alt: str) -> str:
     import base64
 
+    import matplotlib.style
+
     from wres_tools.charts import svg_bytes
 
-    data = base64.b64encode(svg_bytes(fig)).decode("ascii")
+    with matplotlib.style.context(_af_style(), after_reset=True):  # as it was drawn
+        data = base64.b64encode(svg_bytes(fig)).decode("ascii")
     return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}">'
             f"<figcaption>{html.escape(alt)}</figcaption></figure>")
 

@@ -135,8 +135,9 @@ def svg_bytes(figure: Figure) -> bytes:
     Text stays text (``svg.fonttype`` none), so the file is a third of a PNG's size, takes about
     half its drawing time and stays sharp at any zoom; the viewer draws it in the figure's font
     or, without that font, its own sans-serif. Element ids come from a fixed salt and the file
-    carries no date, creator or DOCTYPE (whose URL would be the page's only reference to another
-    host).
+    carries no date, creator or DOCTYPE (whose DTD address nothing needs); the URLs left are XML
+    namespace names, which nothing fetches (:func:`wres_tools.export.outside_references` reads
+    inside the image to check).
     """
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "wres-tools"}):

@@ -9,11 +9,12 @@ changed file or parameter is read again, an unchanged one is not.
 The cached objects are shared by every caller: treat them as read-only (every function of the
 package that takes them returns new frames).
 
-A batch also shares them between its workers' kernels: ``wres run`` points the environment
-variable ``WRES_CACHE_DIR`` at a private temporary folder (mode 0700) that lives as long as the
-batch, and each return computed in one kernel is pickled there for the others, so the demo's 54
-returns are computed once rather than once per worker. Only the batch writes that folder and it
-removes it at the end; without the variable (JupyterLab, the explorer) nothing is written.
+A batch with several workers also shares them between its kernels: ``wres run`` points the
+environment variable ``WRES_CACHE_DIR`` (internal to the batch) at a private temporary folder
+(mode 0700) that lives as long as the batch, and each return computed in one kernel is pickled
+there for the others, so the demo's 54 returns are computed once rather than once per worker. A
+folder that is not the user's own with mode 0700 is ignored. Without the variable (JupyterLab, the
+explorer, a one-worker batch) nothing is written.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -79,8 +81,18 @@ def computed_return(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.D
 
 
 def _shared_file(key: Hashable) -> Path | None:
+    """Where the batch's kernels share this key, or None: no folder named, or one that is not
+    this user's own private folder (owner only, mode 0700), whose files nobody should unpickle."""
     folder = os.environ.get(CACHE_DIR_ENV)
     if not folder:
+        return None
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o700 or (
+        hasattr(os, "getuid") and info.st_uid != os.getuid()
+    ):
         return None
     return Path(folder) / f"{hashlib.sha256(repr(key).encode('utf-8')).hexdigest()}.pickle"
 
@@ -102,7 +114,7 @@ def _write_shared(path: Path, value: tuple[Return, pd.DataFrame]) -> None:
         with os.fdopen(handle, "wb") as file:
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-    except OSError:
+    except Exception:  # noqa: BLE001 - an object that will not pickle, a full disk: compute again
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
 

@@ -14,12 +14,14 @@ code cells without output. The page holds no timestamp, so the same notebook giv
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import html
 import os
 import re
 import tempfile
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -338,6 +340,32 @@ def _offsite(url: str) -> bool:
     return bool(match) and match.group(1).lower() != "mailto"
 
 
+_SVG_DATA = re.compile(r"^\s*data:image/svg\+xml(;[^,]*)?,", re.I)
+_SVG_HREF = re.compile(r"""\b(?:xlink:)?(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def _svg_references(tag: str, attribute: str, url: str) -> list[Reference]:
+    """Loads inside an inline SVG image (a data: URI): an image there may load from a host too.
+
+    Namespace names (``xmlns``) and metadata (``rdf:resource``) are identifiers, not loads.
+    """
+    match = _SVG_DATA.match(url)
+    if match is None:
+        return []
+    body = url[match.end():]
+    try:
+        if ";base64" in (match.group(1) or "").lower():
+            svg = base64.b64decode(body, validate=False).decode("utf-8", "replace")
+        else:
+            svg = urllib.parse.unquote(body)
+    except ValueError:
+        return [Reference(tag, attribute, url[:60] + "...", "load")]  # unreadable: not vouched for
+    where = f"{attribute} (inside an SVG image)"
+    urls = [m.group(1) for m in _SVG_HREF.finditer(svg)]
+    urls += [m.group(2) if m.group(2) is not None else m.group(4) for m in _CSS_URL.finditer(svg)]
+    return [Reference(tag, where, u, "load") for u in urls if not _inline_ok(u)]
+
+
 class _ReferenceParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -366,6 +394,8 @@ class _ReferenceParser(HTMLParser):
                 # <link href> loads (stylesheets, icons, preloads) whatever its rel says
                 if not _inline_ok(value):
                     self.found.append(Reference(tag, name, value, "load"))
+                else:
+                    self.found += _svg_references(tag, name, value)
             elif name == "href" and _offsite(value):
                 self.found.append(Reference(tag, name, value, "link"))
             elif name == "http-equiv" and value.lower() == "refresh":

@@ -118,7 +118,13 @@ def change_over_time(
         baseline_year = years[0]
     if years and baseline_year not in results:
         raise ValueError(f"baseline year {baseline_year} is not among the years held: {years}")
-    indexed = {y: _index(results[y]) for y in years}
+    indexed: dict[int, dict[Key, dict]] = {}
+
+    def index(of: int) -> dict[Key, dict]:
+        if of not in indexed:
+            indexed[of] = _index(results[of])
+        return indexed[of]
+
     rows = []
     for position, now_year in enumerate(years[1:], start=1):
         if year is not None and now_year != year:
@@ -129,13 +135,13 @@ def change_over_time(
         comparisons.append(("previous", years[position - 1]))
         compared: dict[int, list[dict]] = {}  # year then -> changes (the baseline may be previous)
         for compared_with, year_then in comparisons:
+            now_index, then_index = index(now_year), index(year_then)
             if year_then not in compared:
                 compared[year_then] = [
-                    _compare(now, indexed[year_then].get(key), year_then, indexed[now_year],
-                             indexed[year_then], alpha)
-                    for key, now in indexed[now_year].items()
+                    _compare(now, then_index.get(key), year_then, now_index, then_index, alpha)
+                    for key, now in now_index.items()
                 ]
-            for key, change in zip(indexed[now_year], compared[year_then], strict=True):
+            for key, change in zip(now_index, compared[year_then], strict=True):
                 rows.append({
                     "metric": key[0], "service": key[1], "group": key[2], "pay_band": key[3],
                     "year": now_year, "compared_with": compared_with, "year_then": year_then,
