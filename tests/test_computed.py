@@ -76,12 +76,18 @@ def test_the_least_recently_used_entry_goes_first() -> None:
     assert list(cache) == ["b", "c"]
 
 
+@pytest.fixture
+def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A batch's private folder, named to the kernels as the batch names it."""
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(folder))
+    return folder
+
+
 def test_a_batch_folder_shares_what_one_kernel_computed_with_the_next(
-    data_dir: Path, reads: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, reads: list[tuple[str, int]], shared: Path
 ) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir(mode=0o700)
-    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
     ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
     params = load_parameters(AUTHORITY, data_dir / "parameters")
     _, first = computed.computed_return(ref, params)
@@ -123,11 +129,8 @@ def test_a_folder_open_to_others_is_not_used(
 
 
 def test_a_value_that_will_not_pickle_costs_time_not_the_report(
-    data_dir: Path, reads: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, reads: list[tuple[str, int]], shared: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir(mode=0o700)
-    monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
     compute_all = metrics.compute_all
 
     def unpicklable(ret, params):  # type: ignore[no-untyped-def]
