@@ -31,7 +31,6 @@ import os
 import platform
 import re
 import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from wres_tools import __version__
 from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SERVICES
 from wres_tools.contract import is_missing as _missing
 from wres_tools.ethnicity import MINORITY_GROUPS
+from wres_tools.export import write_atomic
 from wres_tools.io import EXCEL_ENGINE, ReturnRef, find_returns, normalise_name
 from wres_tools.metrics import METRICS, REFERENCE
 from wres_tools.parameters import check_parameters
@@ -90,22 +90,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write UTF-8 text to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -282,8 +282,9 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to ``path`` through a temporary file in the same folder and a rename.
+def write_atomic(path: Path, text: str) -> Path:
+    """Write text to ``path`` through a temporary file in the same folder and a rename; returns
+    ``path``. Every output of the package is written so (reports, metrics.json, evidence).
 
     A reader sees the old file or the new one, never half of one; on any error the temporary
     file is removed and ``path`` is untouched.
@@ -299,6 +300,7 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 # -- checking a page for requests to other hosts ------------------------------------------------
