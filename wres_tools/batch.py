@@ -75,6 +75,7 @@ from wres_tools.export import (
     notebook_html,
     write_atomic,
 )
+from wres_tools.inputkey import input_key, keyed_digest
 from wres_tools.kernels import CodeError, WarmKernel
 from wres_tools.paths import CACHE_DIR_ENV, KERNEL_NAME, NOTEBOOKS_DIR, PARAMETERS_DIR
 
@@ -159,9 +160,12 @@ def _hash_file(digest: Any, path: Path, name: str) -> None:
     digest.update(b"\0")
 
 
-def digest_paths(paths: Iterable[Path], root: Path | None = None) -> str:
-    """sha256 over files (a folder counts as every file in it), names included, in sorted order."""
-    digest = hashlib.sha256()
+def digest_paths(paths: Iterable[Path], root: Path | None = None,
+                 key: bytes | None = None) -> str:
+    """sha256 over files (a folder counts as every file in it), names included, in sorted order;
+    with ``key``, HMAC-SHA256 under it (:mod:`wres_tools.inputkey`): every digest of an input
+    that is written beside the outputs is keyed, so that it cannot be used to test guesses."""
+    digest: Any = hashlib.sha256() if key is None else keyed_digest(key)
     for path in sorted(Path(p) for p in paths):
         if not path.exists():  # an absent file (no parameter file, say) is part of the state
             digest.update(f"missing:{path.name}\0".encode())
@@ -534,6 +538,7 @@ def plan_batch(
         if (not authorities or r.authority in authorities) and (not years or r.year in years)
     ]
     code = code_digest()
+    key = input_key(data_dir)
     notebook_digests = {nb: digest_paths([nb]) for nb in notebooks}
     jobs: list[Job] = []
     failures: list[Failure] = []
@@ -565,8 +570,9 @@ def plan_batch(
             continue
         mode = disclosure or params.disclosure
         limit = timeout if timeout is not None else params.execution_timeout
-        inputs = digest_paths([r.path for r in all_refs if r.authority == authority], data_dir)
-        settings = digest_paths(parameter_files(authority, parameters_dir))
+        inputs = digest_paths([r.path for r in all_refs if r.authority == authority], data_dir,
+                              key)
+        settings = digest_paths(parameter_files(authority, parameters_dir), key=key)
         base = (inputs, settings, code, mode, __version__)
         for ref in authority_refs:
             add(authority, ref.year, out_dir / str(ref.year) / authority, mode, limit,
@@ -576,9 +582,9 @@ def plan_batch(
         defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
         mode = disclosure or defaults.disclosure
         limit = timeout if timeout is not None else defaults.execution_timeout
-        inputs = digest_paths([r.path for r in all_refs], data_dir)
+        inputs = digest_paths([r.path for r in all_refs], data_dir, key)
         settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
-                                 *sorted(Path(parameters_dir).glob("*.yml"))])
+                                 *sorted(Path(parameters_dir).glob("*.yml"))], key=key)
         base = (inputs, settings, code, mode, __version__)
         for year in sorted({r.year for r in refs}):
             add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
@@ -605,7 +611,7 @@ def _headline(records: Sequence[Mapping[str, Any]], metric: str) -> str:
             return "not collected"
         rl = record.get("rl")
         if rl is None:
-            if record.get("suppressed"):
+            if "rl" in (record.get("withheld") or ()):
                 return "not published: small numbers"
             return "not computable"
         low, high = record.get("rl_ci_low"), record.get("rl_ci_high")
