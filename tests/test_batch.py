@@ -352,7 +352,8 @@ def test_two_workers_give_the_same_bytes_as_one(project, tmp_path):
 def test_notebooks_without_authority_run_once_a_year_across_authorities(project):
     make_notebook(project["notebooks"] / "benchmarking.ipynb",
                   "import os\n"
-                  "names = sorted(a for a in os.listdir(data_dir) if a != 'parameters' and a[0] != '.')\n"
+                  "names = sorted(a for a in os.listdir(data_dir)\n"
+                  "               if a != 'parameters' and not a.startswith('.'))\n"
                   "print('across', year, names)",
                   authority=False)
     result = run(project)
