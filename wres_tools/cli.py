@@ -143,6 +143,42 @@ def synth(
 
 
 @app.command()
+def template(
+    authority: Annotated[
+        str, typer.Option("--authority", "-a", help="The authority's folder name")
+    ],
+    year: Annotated[int, typer.Option("--year", "-y", help="The reporting year")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The workbook to write (.xlsx)")],
+    record_level: Annotated[
+        bool, typer.Option("--record-level", help="Sheets for one row per person instead")
+    ] = False,
+    no_service_split: Annotated[
+        bool, typer.Option("--no-service-split", help="No service column (one department)")
+    ] = False,
+    parameters_dir: ParametersDirOption = None,
+) -> None:
+    """Write a fill-in workbook for one authority and year: instructions, one sheet per table
+    with its headers, dropdowns, and the authority's pay bands when its parameter file has them."""
+    from wres_tools.parameters import check_parameters, resolve_parameters_dir
+    from wres_tools.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise _usage_error(f"--out {out}: expected a file name ending .xlsx")
+    params_dir = resolve_parameters_dir(None, parameters_dir)
+    params, report = check_parameters(authority, params_dir)
+    for problem in report.problems:
+        if problem.severity == "error":
+            err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
+    if params is None:
+        raise typer.Exit(EXIT_PROBLEMS)
+    written = write_template(out, authority, year, params, record_level=record_level,
+                             service_split=not no_service_split)
+    bands = f" with {len(params.pay_bands)} pay bands" if params.pay_bands else ""
+    console.print(f"Wrote the {year} template for {params.display_name}{bands} to {written}; "
+                  f"fill it in and save it as <data folder>/{authority}/{year}.xlsx")
+
+
+@app.command()
 def metrics(
     authority: Annotated[
         str, typer.Option("--authority", "-a", help="The authority's folder name")

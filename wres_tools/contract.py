@@ -93,6 +93,13 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
 #: Optional key/value table describing the return; ``synthetic: true`` marks demo data.
 METADATA_TABLE = "metadata"
 
+#: Sheets of a ``wres template`` workbook that hold no table: the reader passes over them in
+#: silence, and a workbook holding the instructions sheet is a filled-in template, in which a
+#: table sheet left with its header only means "not collected".
+TEMPLATE_INSTRUCTIONS = "instructions"
+TEMPLATE_LISTS = "lists"
+TEMPLATE_SHEETS: tuple[str, ...] = (TEMPLATE_INSTRUCTIONS, TEMPLATE_LISTS)
+
 #: Every metric id, in report order, and the table each is computed from.
 METRIC_TABLES: dict[str, str | None] = {
     "M1": "workforce",

@@ -33,6 +33,8 @@ from wres_tools.contract import (
     RECORD_TABLES,
     SERVICE_ALIASES,
     SURVEY_QUESTIONS,
+    TEMPLATE_INSTRUCTIONS,
+    TEMPLATE_SHEETS,
     Problem,
     Return,
     ReturnError,
@@ -312,7 +314,10 @@ def _read_workbook(raw: RawReturn) -> None:
             "error", str(path), f"cannot be read as an Excel workbook ({type(exc).__name__}: "
             f"{exc})", expected="an .xlsx workbook with one sheet per table"))
         return
+    template = any(normalise_name(sheet) == TEMPLATE_INSTRUCTIONS for sheet in sheets)
     for sheet, grid in sheets.items():
+        if normalise_name(sheet) in TEMPLATE_SHEETS:
+            continue
         name = _table_name(sheet, str(path), sheet, raw.problems)
         if name is None:
             continue
@@ -323,8 +328,8 @@ def _read_workbook(raw: RawReturn) -> None:
             continue
         table, problems = _frame_from_grid(grid, name, str(path), sheet)
         raw.problems += problems
-        if table is not None:
-            raw.tables[name] = table
+        if table is not None and not (template and table.frame.empty):
+            raw.tables[name] = table  # a template's sheet left empty: not collected
 
 
 def read_raw(ref: ReturnRef) -> RawReturn:
