@@ -154,12 +154,16 @@ class Problem:
     column: str | None = None
     value: object = None
     expected: str | None = None
+    #: Every row with this same problem, when there are several (``row`` is the first).
+    rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         where = [self.file]
         if self.sheet:
             where.append(f"sheet {self.sheet}")
-        if self.row is not None:
+        if len(self.rows) > 1:
+            where.append(f"rows {compact_rows(self.rows)}")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
@@ -170,6 +174,24 @@ class Problem:
         elif self.expected:
             text += f" (expected {self.expected})"
         return text
+
+
+#: Runs of rows written out before the rest are counted.
+RUNS_SHOWN = 12
+
+
+def compact_rows(rows: tuple[int, ...] | list[int]) -> str:
+    """Row numbers as runs: (3, 4, ..., 22, 25) -> "3-22, 25"; past RUNS_SHOWN runs the rest are
+    counted ("..., 90-95 and 40 more rows")."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    text = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs[:RUNS_SHOWN])
+    rest = sum(b - a + 1 for a, b in runs[RUNS_SHOWN:])
+    return f"{text} and {rest} more rows" if rest else text
 
 
 @dataclass

@@ -21,6 +21,8 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_OPTIONAL,
     ACTION_PLAN_TABLE,
     ACTION_PLAN_TIDY_COLUMNS,
     ACTION_STATUSES,
@@ -195,6 +197,13 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
         return None, [Problem("error", file, "empty: no header row and no data", sheet=sheet,
                               expected="a header row naming the columns, then one row per line")]
     header_row = int(filled.idxmax())
+    below = _header_below_title(grid, name, header_row)
+    if below is not None:
+        title = " ".join(str(v) for v in grid.loc[header_row].dropna())
+        return None, [Problem(
+            "error", file, f"the header looks like row {below}: row {header_row} above it names "
+            "no column of the table", sheet=sheet, row=header_row, value=title,
+            expected=f"the header in the first row: delete the row(s) above row {below}")]
     headers_written = grid.loc[header_row]
     data = grid.loc[header_row + 1:]
     data = data[data.notna().any(axis=1)]
@@ -224,8 +233,54 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
     return RawTable(name, file, sheet, frame, headers), problems
 
 
+def table_columns(name: str) -> tuple[str, ...]:
+    """Every column the contract names for a table, required or optional."""
+    if name in AGGREGATE_TABLES:
+        return AGGREGATE_TABLES[name].columns
+    if name in RECORD_TABLES:
+        return RECORD_TABLES[name]
+    if name == POPULATION_TABLE:
+        return ("ethnicity", "share", "count")
+    if name == ACTION_PLAN_TABLE:
+        return (*ACTION_PLAN_COLUMNS, *ACTION_PLAN_OPTIONAL)
+    return ("key", "value")
+
+
+#: How many rows below a title the header is looked for.
+_TITLE_ROWS = 5
+
+
+def _header_below_title(grid: pd.DataFrame, name: str, first: int) -> int | None:
+    """The row of the real header when the first filled row names none of the table's columns
+    and one of the next few names two or more (a title row above the header); else None."""
+    known = set(table_columns(name))
+
+    def named(row: int) -> int:
+        return len(known & {normalise_name(v) for v in grid.loc[row].dropna()})
+
+    if named(first):
+        return None
+    later = [int(r) for r in grid.index[grid.notna().any(axis=1)] if r > first][:_TITLE_ROWS]
+    return next((row for row in later if named(row) >= 2), None)
+
+
 #: Other spellings of a table name that are not mistakes.
 TABLE_ALIASES: dict[str, str] = {"fitness_to_practice": "fitness_to_practise"}
+
+
+def table_in_name(name: str) -> list[str]:
+    """The table a longer name holds as whole words, e.g. ``staff_survey`` -> survey,
+    ``workforce_2023`` -> workforce: the table whose words end last (English puts the noun
+    last), the longest one if two end together; [] when none does."""
+    words = name.split("_")
+    found = []
+    for table in KNOWN_TABLES:
+        size = table.count("_") + 1
+        ends = [i + size for i in range(len(words) - size + 1)
+                if "_".join(words[i:i + size]) == table]
+        if ends:
+            found.append((max(ends), size, table))
+    return [max(found)[2]] if found else []
 
 
 def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem]) -> str | None:
@@ -234,7 +289,7 @@ def _table_name(written: str, file: str, sheet: str | None, problems: list[Probl
     name = TABLE_ALIASES.get(name, name)
     if name in KNOWN_TABLES:
         return name
-    near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75)
+    near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75) or table_in_name(name)
     if near:
         problems.append(Problem(
             "error", file, f"{written!r} is not a table of the data contract; did you mean "
@@ -308,7 +363,9 @@ def _read_csv_folder(raw: RawReturn) -> None:
 def _read_workbook(raw: RawReturn) -> None:
     path = raw.ref.path
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine=EXCEL_ENGINE)
+        # keep_default_na=False: a cell's own text ("n/a", "NA") is kept, as the CSV reader does
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine=EXCEL_ENGINE,
+                               keep_default_na=False)
     except Exception as exc:  # noqa: BLE001 - whatever the parser meets, the file is unreadable
         raw.problems.append(Problem(
             "error", str(path), f"cannot be read as an Excel workbook ({type(exc).__name__}: "
