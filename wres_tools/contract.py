@@ -8,6 +8,7 @@ synthetic generator and the metric engine all take their table and column names 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,12 @@ SERVICE_ALIASES: dict[str, str] = {
 }
 
 SURVEY_QUESTIONS: tuple[str, ...] = ("public", "colleagues", "managers")
+
+
+def service_key(text: str) -> str:
+    """A service spelling folded for :data:`SERVICE_ALIASES`: no apostrophes, lower case."""
+    text = text.replace("\u2019", "").replace("'", "")
+    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 @dataclass(frozen=True)

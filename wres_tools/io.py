@@ -41,8 +41,9 @@ from wres_tools.contract import (
     Return,
     ReturnError,
     ValidationReport,
+    service_key,
 )
-from wres_tools.ethnicity import UnknownEthnicityLabel, classify
+from wres_tools.ethnicity import UnknownEthnicityLabel, classify, normalise
 from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
 
 Form = Literal["xlsx", "csv"]
@@ -389,8 +390,27 @@ def _read_workbook(raw: RawReturn) -> None:
             raw.tables[name] = table  # a template's sheet left empty: not collected
 
 
-def read_raw(ref: ReturnRef) -> RawReturn:
-    """Read every sheet or CSV file of the return once; never modifies the files."""
+def own_labels(raw: RawReturn, params: Parameters | None) -> None:
+    """Put the parameter file's own labels (``ethnicity_labels``, ``service_labels``: the
+    authority's spelling -> the contract's, compared as the contract compares labels) in place of
+    the authority's in every table as read, before anything classifies them."""
+    if params is None:
+        return
+    for column, mapping, fold in (("ethnicity", params.ethnicity_labels, normalise),
+                                  ("service", params.service_labels, service_key)):
+        if not mapping:
+            continue
+        folded = {fold(own): label for own, label in mapping.items()}
+        for table in raw.tables.values():
+            if column in table.frame.columns:
+                values = table.frame[column]
+                lookup = {v: folded.get(fold(v), v) for v in values.dropna().unique()}
+                table.frame[column] = values.map(lookup).astype("str")
+
+
+def read_raw(ref: ReturnRef, params: Parameters | None = None) -> RawReturn:
+    """Read every sheet or CSV file of the return once, with the parameter file's own labels
+    put in the contract's (:func:`own_labels`); never modifies the files."""
     raw = RawReturn(ref)
     twin = ref.path.with_suffix("") if ref.form == "xlsx" else ref.path.with_name(
         f"{ref.path.name}.xlsx")
@@ -402,16 +422,11 @@ def read_raw(ref: ReturnRef) -> RawReturn:
         _read_workbook(raw)
     else:
         _read_csv_folder(raw)
+    own_labels(raw, params)
     return raw
 
 
 # --- parsing columns (shared by validation and tidy building) ------------------------------------
-
-
-def service_key(text: str) -> str:
-    """A service spelling folded for :data:`~wres_tools.contract.SERVICE_ALIASES`."""
-    text = text.replace("\u2019", "").replace("'", "")
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def services(table: RawTable) -> pd.Series:
@@ -674,7 +689,7 @@ def load_return(ref: ReturnRef, params: Parameters | None) -> Return:
     """
     from wres_tools.validate import validate_raw
 
-    raw = read_raw(ref)
+    raw = read_raw(ref, params)
     report = validate_raw(raw, params)
     if not report.ok:
         raise ReturnError(report)

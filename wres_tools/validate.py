@@ -812,4 +812,4 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
 def validate_return(ref: ReturnRef, params: Parameters | None) -> ValidationReport:
     """Read one return and check it against the contract (``params`` None when the parameter file
     itself was bad: the data are still checked)."""
-    return validate_raw(read_raw(ref), params)
+    return validate_raw(read_raw(ref, params), params)
