@@ -92,6 +92,7 @@ COLUMN_NOTES: dict[str, str] = {
     "yes": "respondents answering yes",
     "left": "leavers in the year",
     "share": "the share of the area's population, 0 to 1",
+    "count": "the number of the area's residents (instead of share)",
     "staff_id": "an identifier (not a name), each person once",
     "application_id": "an identifier, each application once",
     "respondent_id": "an identifier, each respondent once",
@@ -230,11 +231,12 @@ _LISTED = {"ethnicity": "ethnicity", "service": "service", "question": "question
            "pay_band": "pay_band", "status": "status", **{q: "answer" for q in SURVEY_QUESTIONS}}
 
 
-def _kind(table: str, column: str) -> str:
+def column_kind(table: str, column: str) -> str:
     """What rule a column's cells follow in the template: a list's name, count, flag or text."""
     if column in _LISTED and (column != "status" or table == ACTION_PLAN_TABLE):
         return _LISTED[column]
-    if table in AGGREGATE_TABLES and column in AGGREGATE_TABLES[table].counts:
+    if table in AGGREGATE_TABLES and column in (*AGGREGATE_TABLES[table].counts,
+                                                *AGGREGATE_TABLES[table].optional_counts):
         return "count"
     if table in ("staff", "applications") and column not in (
             "service", "ethnicity", "pay_band", "staff_id", "application_id"):
@@ -279,7 +281,7 @@ def build_template(
             ws[f"{letter}1"].font = Font(bold=True)
             ws.column_dimensions[letter].width = max(12, len(column) + 4)
             cells = f"{letter}2:{letter}{LAST_ROW}"
-            kind = _kind(sheet.name, column)
+            kind = column_kind(sheet.name, column)
             note = COLUMN_NOTES[column]
             if kind in ranges:
                 _list_validation(ws, ranges[kind], note).add(cells)

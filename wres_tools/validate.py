@@ -346,7 +346,7 @@ def counts(table: RawTable, column: str) -> pd.Series:
 
 
 #: (table, smaller, larger): smaller <= larger in every row.
-_NOT_MORE_THAN: tuple[tuple[str, str, str], ...] = (
+NOT_MORE_THAN: tuple[tuple[str, str, str], ...] = (
     ("recruitment", "appointed", "shortlisted"),
     ("fitness_to_practise", "entered", "registered"),
     ("survey", "yes", "respondents"),
@@ -363,7 +363,7 @@ def check_row_consistency(table: RawTable) -> list[Problem]:
     headcount; in record extracts a person appointed but not shortlisted, or referred to
     fitness to practise but not registered."""
     problems = []
-    for name, small, large in _NOT_MORE_THAN:
+    for name, small, large in NOT_MORE_THAN:
         if name != table.name or not {small, large} <= set(table.frame.columns):
             continue
         a, b = counts(table, small), counts(table, large)
