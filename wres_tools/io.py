@@ -18,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from wres_tools.contract import (
     ACTION_PLAN_COLUMNS,
@@ -215,6 +214,8 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
     for position, written in enumerate(headers_written):
         if pd.isna(written):
             if data.iloc[:, position].notna().any():
+                from openpyxl.utils import get_column_letter  # rarely needed: 0.1 s to import
+
                 problems.append(Problem(
                     "error", file, "a column holds data but has no header", sheet=sheet,
                     row=header_row, column=get_column_letter(position + 1),
