@@ -139,7 +139,7 @@ def test_sheets_headers_dropdowns_and_number_checks(tmp_path: Path) -> None:
     assert [lists.cell(row=r, column=6).value for r in (2, 13)] == ["Grade 1", "Grade 12"]
     text = " ".join(str(c.value) for row in wb["instructions"].iter_rows() for c in row if c.value)
     for source in ("HR system", "recruitment system", "staff survey", "Social Work England",
-                   "census 2021", "ashbury/2023.xlsx"):
+                   "census 2021", "ashbury/2023.xlsx", "add a column headcount"):
         assert source in text
 
 

@@ -182,20 +182,23 @@ def _instructions(ws: Worksheet, authority: str, year: int, display_name: str,
         ["Pay bands, lowest first: " + ", ".join(pay_bands)] if pay_bands else
         ["Pay bands: list them lowest first under pay_bands: in the parameter file "
          f"parameters/{authority}.yml, or they are ordered from the data."],
+        ["disciplinary, cpd and leavers are counted against the workforce headcount; to give "
+         "one its own denominator, add a column headcount after its headers."],
         [],
         ["sheet", "metrics", "where the figures usually come from", "columns"],
     ]
+    header_row = len(lines)
     for sheet in sheets:
         columns = "; ".join(f"{c}: {COLUMN_NOTES[c]}" for c in sheet.columns)
         lines.append([sheet.name, _metrics_of(sheet.name), SOURCES[sheet.name], columns])
     for row in lines:
         ws.append(row)
     ws["A1"].font = Font(bold=True, size=14)
-    for cell in ws[9]:
+    for cell in ws[header_row]:
         cell.font = bold
     for letter, width in zip("ABCD", (22, 18, 70, 110), strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=10):
+    for row in ws.iter_rows(min_row=header_row + 1):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
