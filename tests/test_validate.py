@@ -786,3 +786,12 @@ def test_the_value_shown_is_the_cells_own_text(tmp_path: Path, form: str) -> Non
         (3, "ethnicity"): ("unrecognised ethnicity label", "NA"),  # not read as blank
         (4, "shortlisted"): ("not a number in a count column", "n/a"),
     }
+
+
+def test_rows_are_listed_as_runs_and_the_rest_counted() -> None:
+    from wres_tools.contract import compact_rows
+
+    assert compact_rows([3, 4, 5, 25, 7, 6, 22, 21, 20]) == "3-7, 20-22, 25"
+    assert compact_rows([9]) == "9"
+    many = list(range(2, 60, 2))  # 29 runs of one row: 12 shown, 17 counted
+    assert compact_rows(many) == ", ".join(str(r) for r in many[:12]) + " and 17 more rows"
