@@ -795,3 +795,13 @@ def test_rows_are_listed_as_runs_and_the_rest_counted() -> None:
     assert compact_rows([9]) == "9"
     many = list(range(2, 60, 2))  # 29 runs of one row: 12 shown, 17 counted
     assert compact_rows(many) == ", ".join(str(r) for r in many[:12]) + " and 17 more rows"
+
+
+def test_a_csv_title_line_of_one_field_is_named_too(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text(
+        "Recruitment 2023/24\nethnicity,shortlisted,appointed\nIndian,3,1\n", encoding="utf-8")
+    problem = only_error(validate_return(ref, make_params()))
+    assert (problem.row, problem.value) == (1, "Recruitment 2023/24")
+    assert problem.message == "the header looks like row 2: row 1 above it names no column of " \
+                              "the table"

@@ -8,6 +8,7 @@ problem and the tidy tables are built from the same frames afterwards.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 from collections.abc import Iterator
@@ -322,6 +323,24 @@ def _decode_csv(path: Path) -> tuple[str | None, Problem | None]:
     return text, None
 
 
+def _titled_grid(text: str, name: str) -> pd.DataFrame | None:
+    """The cells of a CSV file with a title line above its header (fewer fields than the lines
+    below, which pandas will not read), padded with blanks so that the title can be named; None
+    for any other ragged file."""
+    try:
+        rows = list(csv.reader(StringIO(text)))
+    except csv.Error:
+        return None
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    cells = pd.DataFrame(_strip_cell(grid.to_numpy(dtype=object)),
+                         index=pd.RangeIndex(1, len(grid) + 1))
+    filled = cells.notna().any(axis=1)
+    if not filled.any() or _header_below_title(cells, name, int(filled.idxmax())) is None:
+        return None
+    return grid
+
+
 def _read_csv_folder(raw: RawReturn) -> None:
     for path in sorted(raw.ref.path.iterdir()):
         if _hidden(path) or path.is_dir():
@@ -352,10 +371,12 @@ def _read_csv_folder(raw: RawReturn) -> None:
             grid = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
                                skip_blank_lines=False)
         except (pd.errors.ParserError, ValueError) as exc:
-            raw.problems.append(Problem(
-                "error", str(path), f"not a well-formed CSV file: {exc}".strip(),
-                expected="the same number of comma-separated fields on every line"))
-            continue
+            grid = _titled_grid(text, name)
+            if grid is None:
+                raw.problems.append(Problem(
+                    "error", str(path), f"not a well-formed CSV file: {exc}".strip(),
+                    expected="the same number of comma-separated fields on every line"))
+                continue
         table, problems = _frame_from_grid(grid, name, str(path), path.stem)
         raw.problems += problems
         if table is not None:
