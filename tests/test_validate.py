@@ -805,3 +805,16 @@ def test_a_csv_title_line_of_one_field_is_named_too(tmp_path: Path) -> None:
     assert (problem.row, problem.value) == (1, "Recruitment 2023/24")
     assert problem.message == "the header looks like row 2: row 1 above it names no column of " \
                               "the table"
+
+
+def test_a_survey_question_in_other_words_gets_the_suggestion(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["survey"]["question"] = ["From the public", "From the public", "Colleague", "colleagues",
+                                    "Managers or colleagues", "managers"]
+    report = check(tmp_path, tables)
+    found = [(p.rows or (p.row,), p.message, p.value) for p in report.errors]
+    assert found == [
+        ((2, 3), "unknown survey question; did you mean 'public'?", "From the public"),
+        ((4,), "unknown survey question; did you mean 'colleagues'?", "Colleague"),
+        ((6,), "unknown survey question", "Managers or colleagues"),
+    ]

@@ -279,10 +279,21 @@ def _problems_from_failures(
                 message, expected = f"not a number in a {kind} column", _NULL[kind][1]
         else:
             message, expected = _CHECKS.get(str(check), (f"failed check {check}", ""))
+            hint = question_hint(found) if check == "question" and found else None
+            if hint:
+                message += f"; did you mean {hint!r}?"
         problems.append(table.place("error", message, row=row, column=table.header(column),
                                     value=found if found is not None else "",
                                     expected=expected))
     return problems
+
+
+def question_hint(text: str) -> str | None:
+    """The survey question a written one names ("Harassment from the public" -> public,
+    "Q2 colleagues" -> colleagues, "Manager" -> managers), or None when it names none or two."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    named = [q for q in SURVEY_QUESTIONS if q in words or q.rstrip("s") in words]
+    return named[0] if len(named) == 1 else None
 
 
 # --- rules within a table ------------------------------------------------------------------------
