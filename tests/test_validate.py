@@ -726,10 +726,13 @@ def test_a_name_close_to_a_tables_is_an_error_with_the_suggestion(
     tables = small_aggregate()
     tables[written] = tables.pop(table) if table in tables else pd.DataFrame(
         {"ethnicity": ["Indian"], "left": [1], "headcount": [1]})
-    problem = only_error(check(tmp_path, tables, form))
+    report = check(tmp_path, tables, form)
+    problem = only_error(report)
     assert problem.message == f"{written!r} is not a table of the data contract; did you mean " \
                               f"{table!r}?"
     assert problem.expected == f"the table name {table!r}"
+    # its metric is not also said to be "not collected": the error says what to do
+    assert not [p for p in report.notices if f"(no {table} table)" in p.message]
 
 
 @pytest.mark.parametrize(("table", "header", "column"), [
@@ -767,7 +770,9 @@ def test_a_title_row_above_the_header_is_named_once(tmp_path: Path, form: str) -
         ref = write(tmp_path, {**{k: v for k, v in tables.items() if k != "recruitment"},
                                "recruitment": titled.iloc[1:].set_axis(
                                    ["Recruitment 2023/24", "", " "], axis=1)}, form)
-    problem = only_error(validate_return(ref, make_params()))
+    report = validate_return(ref, make_params())
+    problem = only_error(report)
+    assert not [p for p in report.notices if "M2 not collected" in p.message]
     assert (problem.sheet, problem.row, problem.value) == ("recruitment", 1, "Recruitment 2023/24")
     assert problem.message == "the header looks like row 2: row 1 above it names no column of " \
                               "the table"

@@ -176,6 +176,9 @@ class RawReturn:
     ref: ReturnRef
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Tables the return names but that could not be read (an error says why), so that they are
+    #: not also reported as not collected.
+    unread: set[str] = field(default_factory=set)
 
 
 def normalise_name(name: object) -> str:
@@ -286,14 +289,17 @@ def table_in_name(name: str) -> list[str]:
     return [max(found)[2]] if found else []
 
 
-def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem]) -> str | None:
-    """The contract name of a sheet or CSV file, or None (with a problem) when it is not one."""
+def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem],
+                unread: set[str]) -> str | None:
+    """The contract name of a sheet or CSV file, or None (with a problem) when it is not one;
+    the table it is close to goes in ``unread``."""
     name = normalise_name(written)
     name = TABLE_ALIASES.get(name, name)
     if name in KNOWN_TABLES:
         return name
     near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75) or table_in_name(name)
     if near:
+        unread.add(near[0])
         problems.append(Problem(
             "error", file, f"{written!r} is not a table of the data contract; did you mean "
             f"{near[0]!r}?", sheet=sheet, value=written, expected=f"the table name {near[0]!r}"))
@@ -348,7 +354,7 @@ def _read_csv_folder(raw: RawReturn) -> None:
         if path.suffix.lower() != ".csv":
             raw.problems.append(Problem("notice", str(path), "not a CSV file; ignored"))
             continue
-        name = _table_name(path.stem, str(path), None, raw.problems)
+        name = _table_name(path.stem, str(path), None, raw.problems, raw.unread)
         if name is None:
             continue
         if name in raw.tables:
@@ -381,6 +387,8 @@ def _read_csv_folder(raw: RawReturn) -> None:
         raw.problems += problems
         if table is not None:
             raw.tables[name] = table
+        elif problems:
+            raw.unread.add(name)
 
 
 def _read_workbook(raw: RawReturn) -> None:
@@ -398,7 +406,7 @@ def _read_workbook(raw: RawReturn) -> None:
     for sheet, grid in sheets.items():
         if normalise_name(sheet) in TEMPLATE_SHEETS:
             continue
-        name = _table_name(sheet, str(path), sheet, raw.problems)
+        name = _table_name(sheet, str(path), sheet, raw.problems, raw.unread)
         if name is None:
             continue
         if name in raw.tables:
@@ -408,7 +416,9 @@ def _read_workbook(raw: RawReturn) -> None:
             continue
         table, problems = _frame_from_grid(grid, name, str(path), sheet)
         raw.problems += problems
-        if table is not None and not (template and table.frame.empty):
+        if table is None:
+            raw.unread.add(name)
+        elif not (template and table.frame.empty):
             raw.tables[name] = table  # a template's sheet left empty: not collected
 
 

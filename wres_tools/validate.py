@@ -720,11 +720,13 @@ def check_metadata(raw: RawReturn) -> list[Problem]:
 
 
 def check_collected(raw: RawReturn, params: Parameters | None) -> list[Problem]:
-    """A notice for each metric whose table the return does not hold."""
+    """A notice for each metric whose table the return does not hold (a table it names but that
+    could not be read has its error instead)."""
     collected = _collected(raw)
+    unread = raw.unread | {n for r in raw.unread for n in RECORD_BUILDS.get(r, ())}
     missing: dict[str, list[str]] = {}
     for metric, name in METRIC_TABLES.items():
-        if name is not None and name not in collected:
+        if name is not None and name not in collected and name not in unread:
             missing.setdefault(name, []).append(metric)
     problems = []
     for name, metrics in missing.items():
