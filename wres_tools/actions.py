@@ -136,7 +136,7 @@ def progress_table(ret_or_plan: Return | pd.DataFrame | None,
     ``trends_or_change`` is change_over_time's output (the headline row per metric is chosen by
     :func:`headline_rows`, for ``year`` or the latest) or a mapping metric -> change word already
     decided. Metrics without a figure say "no baseline". For a published report pass the trends
-    after :func:`wres_tools.disclosure.apply_to_trends`.
+    after :func:`wres_tools.publish.publish_trends`.
     """
     counts = status_counts(ret_or_plan)
     if isinstance(trends_or_change, pd.DataFrame):

@@ -6,7 +6,7 @@ For each authority-year the batch writes, under ``<out>/<year>/<authority>/``:
   :mod:`wres_tools.export`);
 - ``metrics.json``: the year's result records in the run's disclosure mode (published: after
   suppression), written by the batch itself. They are ``report.load(...).results``, that is
-  ``disclosure.apply_disclosure(metrics.compute_all(...))``, computed on the job's kernel before
+  ``publish.publish_results(metrics.compute_all(...))``, computed on the job's kernel before
   its notebooks run, so the return is read and computed once per authority-year (the notebooks
   find it in ``report``'s cache) and metrics.json holds exactly the figures the pages show;
 - ``.batch.json``: the batch's own record (fingerprint of each output, display name, synthetic,

@@ -229,7 +229,7 @@ def benchmark(
     """One ratio metric across authorities: positions against the funnel, ranks, pooled RL.
 
     ``results_by_authority``: each authority's result records (``metrics.compute_all``, after
-    ``disclosure.apply_disclosure`` for a published view). ``overdispersion=False`` keeps the
+    ``publish.publish_results`` for a published view). ``overdispersion=False`` keeps the
     unadjusted limits whatever the data show. ``excluded``: authorities known to have no records
     (e.g. a return that could not be read) with the reason, listed with the others left out.
     """

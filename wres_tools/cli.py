@@ -237,7 +237,6 @@ def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str
 
     from wres_tools import computed, io
     from wres_tools.contract import is_missing
-    from wres_tools.disclosure import apply_disclosure
     from wres_tools.parameters import load_parameters, resolve_parameters_dir
 
     params = load_parameters(authority, resolve_parameters_dir(data_dir, parameters_dir))
@@ -246,10 +245,15 @@ def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str
     if ref is None:
         raise FileNotFoundError(f"{data_dir}: no return for authority {authority!r} and year "
                                 f"{year}")
-    _, results = computed.computed_return(ref, params)
-    published = apply_disclosure(results, disclosure, params.threshold)
-    records = [{str(k): None if is_missing(v) else v.item() if hasattr(v, "item") else v
-                for k, v in record.items()} for record in published.to_dict(orient="records")]
+    _, _, published = computed.published_return(ref, params, disclosure)
+
+    def plain(value: object) -> object:
+        if isinstance(value, tuple):  # the withheld column: a list in JSON
+            return list(value)
+        return None if is_missing(value) else value.item() if hasattr(value, "item") else value
+
+    records = [{str(k): plain(v) for k, v in record.items()}
+               for record in published.to_dict(orient="records")]
     return json.dumps(records, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -1,31 +1,39 @@
-"""Disclosure control on result records: the one place that decides what a published table shows.
+"""Disclosure control on result records: the suppression primitives of the one publishing step.
 
+Only :mod:`wres_tools.publish` calls this module; every output takes its figures from there.
 ``apply_disclosure`` takes the result records of :mod:`wres_tools.metrics` (columns
 :data:`~wres_tools.contract.RESULT_COLUMNS`) and returns them either unchanged (``internal``) or
 fit to leave the team (``published``):
 
-* primary suppression: every count from 1 to ``threshold - 1`` becomes None (zero may be shown);
+* primary suppression: every count from 1 to ``threshold - 1`` is withheld (zero is always
+  shown, so a reader knows a withheld count is at least 1), and so is every count of events
+  whose complement - the people without the event, ``n - events`` - is from 1 to
+  ``threshold - 1`` ("5 of 7 said yes" says 2 said no);
 * secondary suppression: the counts add up along *lines* - adults + children = all services;
   asian + black + mixed + other [+ label-only minority staff] = minority; pay bands [+ staff in no
-  band] = whole workforce (M1); minority + white = the known total the data-quality table prints.
-  Rule 1: a line never keeps exactly one hidden cell - the next smallest non-zero cell of it is
-  hidden too. Rule 2: a reader who subtracts along lines, one after another, must not arrive at a
-  hidden count or at a small remainder (label-only staff, staff in no band, which no record
-  shows). Both rules run until nothing changes. The same headcount under several metrics (M3, M5
-  and M8 share the workforce) is hidden under all of them;
-* every derived figure (rate, interval, RL, p value, share, gap, index, four-fifths reading,
-  significance) resting on a hidden count is withheld, with reason "not published: small
-  numbers"; ``unknown_pct`` goes with the unknown count or the known total behind it.
+  band] = whole workforce (M1); minority + white = the known total; events + non-events =
+  people; M9 = the M1 headcount of the senior bands. Rule 1: a line never keeps exactly one
+  withheld cell. Rule 2: subtracting along lines, one after another, must not give a withheld
+  count or a small remainder. Rule 3, the range audit: an integer program per connected group
+  of withheld counts (HiGHS) finds the lowest and highest value each can take given everything
+  shown and every line; a withheld count whose range is one value, or one under the threshold
+  whose highest value is under it (a reader must not tell a small count from a protective one),
+  gets a further cell of a binding line withheld. The rules run until nothing changes. The same
+  headcount under several metrics (M3, M5 and M8 share the workforce) is withheld under all;
+* every figure resting on a withheld count - rate, interval, RL, p value, share (a group's share
+  rests on its band's minority and white counts too), gap, index, four-fifths reading,
+  significance, ``unknown_pct`` and the ``small_numbers`` flag - is withheld, with reason "not
+  published: small numbers";
+* the record's ``withheld`` column names every column withheld, and every output prints a
+  withheld count as the one symbol "[c]".
 
-Which cells were hidden, and why, travels with the published frame in ``df.attrs``
-(:class:`SuppressedCells`) and is read back by :func:`suppression_mask`; :func:`display_count`
-turns a cell into the text a table prints. :func:`apply_to_trends`,
-:func:`apply_to_data_quality` and :func:`apply_to_pooled` make the change table, the
-data-quality table and figures pooled over years follow the published results;
-:func:`check_published` is the check every output's tests run. :func:`hidden_known_totals`
-says which known totals the data-quality table must leave out, also for a frame read back from
-JSON: a withheld ``unknown_pct`` alone does not mean the known total was hidden - it goes with
-a hidden unknown count too, and no published figure adds known and unknown up.
+Which cells were hidden travels with the published frame in ``df.attrs``
+(:class:`SuppressedCells`), read back by :func:`suppression_mask`; :func:`display_count` turns a
+cell into the text a table prints. :func:`apply_to_trends` and :func:`apply_to_pooled` make the
+change table and figures pooled over years follow the published results;
+:func:`check_published` is the independent check the tests run on published frames, with the
+same range audit. :func:`hidden_known_totals` says which known totals were hidden, also for a
+frame read back from JSON.
 """
 
 from __future__ import annotations
@@ -429,6 +437,9 @@ def feasible_ranges(
     for row in rows:
         row_of.setdefault(root(next(iter(row.coefficients))), []).append(row)
 
+    def values_of(k: tuple[Any, ...]) -> int | None:
+        return lattice.values[keys[k][0]]
+
     found: list[Range] = []
     for top, members in sorted(components.items(), key=lambda item: str(item[0])):
         members = sorted(members, key=str)
@@ -441,15 +452,65 @@ def feasible_ranges(
         if not targets:
             continue
         solver = _Component(members, row_of.get(top, []))
+        # every whole-number solution met is a witness for every unknown of the group, the true
+        # counts first: a count whose witnesses already show a wide enough range needs no solve
+        # of its own (``everything`` solves each for its exact range). Two solves first push
+        # all the counts still to be shown wide up together, then down.
+        seen = _Witnesses([values_of(k) for k in members], threshold)
+
+        def wide(k: tuple[Any, ...], value: int | None, seen: _Witnesses = seen,
+                 index: Mapping[tuple[Any, ...], int] = solver.index) -> bool:
+            return not everything and seen.wide(index[k], value)
+
+        if not everything:  # push the counts still to be shown wide up, then down, together
+            highest, stalled = True, 0
+            pending = [k for k, _, value in targets if not wide(k, value)]
+            while len(pending) > 1 and stalled < 2:
+                seen.add(solver.optimise(dict.fromkeys(pending, -1.0 if highest else 1.0)))
+                left = [k for k, _, value in targets if not wide(k, value)]
+                stalled = 0 if len(left) < len(pending) else stalled + 1
+                pending, highest = left, not highest
         for k, cell, value in targets:
-            high, binding = solver.extreme(k, highest=True)
-            if value is None or high == value or everything:
-                low, below = solver.extreme(k, highest=False)
+            i = solver.index[k]
+            if wide(k, value):
+                found.append(Range(cell, int(seen.low[i]), int(seen.high[i]), value, str(top)))
+                continue
+            high, binding, x = solver.extreme(k, highest=True)
+            seen.add(x)
+            if value is None or everything or not wide(k, value):
+                low, below, x = solver.extreme(k, highest=False)
+                seen.add(x)
                 binding = binding if high != value else below
             else:
-                low = 1 if k[0] == "cell" else 0  # not solved: the range is wide already
+                low = int(seen.low[i])
             found.append(Range(cell, low, high, value, str(top), binding))
     return found
+
+
+class _Witnesses:
+    """The lowest and highest value each unknown of a group took in any whole-number solution
+    met (the true counts first)."""
+
+    def __init__(self, true: Sequence[int | None], threshold: int) -> None:
+        import numpy as np
+
+        self._np = np
+        self.threshold = threshold
+        self.low = np.array([np.nan if v is None else float(v) for v in true])
+        self.high = self.low.copy()
+
+    def add(self, x: Any) -> None:
+        self._np.fmin(self.low, x, out=self.low)
+        self._np.fmax(self.high, x, out=self.high)
+
+    def wide(self, i: int, value: int | None) -> bool:
+        """Whether the witnesses already show the range wide enough: reaching the threshold for
+        a count under it, more than one value for any other."""
+        if value is None:
+            return False
+        if value < self.threshold:
+            return bool(self.high[i] >= self.threshold)
+        return bool(self.low[i] < self.high[i])
 
 
 @dataclass(frozen=True)
@@ -485,6 +546,9 @@ def _highs() -> Any:
             os.close(saved)
         _BANNER_SHOWN = True
     highs.setOptionValue("output_flag", False)
+    # the models are small and re-solved with a new objective only: presolve would start each
+    # solve from scratch, where the simplex can start from the last optimal basis
+    highs.setOptionValue("presolve", "off")
     return highs
 
 
@@ -509,34 +573,40 @@ class _Component:
             self.highs.addRow(float(row.constant), float(row.constant), len(columns), columns,
                               values)
         self.columns = np.arange(self.n, dtype=np.int32)
-        self.current: int | None = None
+        self.duals = np.zeros(len(self.rows))
 
-    def extreme(self, key: tuple[Any, ...], highest: bool) -> tuple[int, tuple[Line, ...]]:
+    def optimise(self, weights: Mapping[tuple[Any, ...], float]) -> Any:
+        """Minimise sum(weight * unknown); the whole-number solution found (an array)."""
         import highspy
         import numpy as np
 
-        i = self.index[key]
-        if self.current is not None and self.current != i:
-            self.highs.changeColCost(self.current, 0.0)
-        self.highs.changeColCost(i, -1.0 if highest else 1.0)
-        self.current = i
+        costs = np.zeros(self.n)
+        for k, w in weights.items():
+            costs[self.index[k]] = w
+        self.highs.changeColsCost(self.n, self.columns, costs)
         self.highs.run()
-        self._check(key)
+        self._check(next(iter(weights)))
         solution = self.highs.getSolution()
         x = np.asarray(solution.col_value)
-        duals = np.asarray(solution.row_dual)
-        binding = tuple(row.line for row, d in zip(self.rows, duals, strict=True)
-                        if abs(d) > 1e-9)
+        self.duals = np.asarray(solution.row_dual)
         if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
             kinds = highspy.HighsVarType
             self.highs.changeColsIntegrality(self.n, self.columns,
                                              np.full(self.n, kinds.kInteger))
             self.highs.run()
-            self._check(key)
+            self._check(next(iter(weights)))
             x = np.asarray(self.highs.getSolution().col_value)
             self.highs.changeColsIntegrality(self.n, self.columns,
                                              np.full(self.n, kinds.kContinuous))
-        return int(round(float(x[i]))), binding
+        return np.round(x)
+
+    def extreme(self, key: tuple[Any, ...], highest: bool) -> tuple[int, tuple[Line, ...], Any]:
+        """The target's highest (lowest) value, the lines binding there, and the whole-number
+        solution found (a witness of what the other unknowns can be)."""
+        x = self.optimise({key: -1.0 if highest else 1.0})
+        binding = tuple(row.line for row, d in zip(self.rows, self.duals, strict=True)
+                        if abs(d) > 1e-9)
+        return int(x[self.index[key]]), binding, x
 
     def _check(self, key: tuple[Any, ...]) -> None:
         import highspy
@@ -578,6 +648,7 @@ class _Suppressor:
         self.threshold = threshold
         self.hidden: set[tuple[Any, ...]] = set()
         self.pending: set[Cell] | None = None  # what the next range audit solves (None: all)
+        self.audited: set[tuple[Any, ...]] = set()  # what was hidden at the last range audit
         self.by_cell: dict[Cell, list[Line]] = {}
         for line in lattice.lines:
             for cell in line.cells:
@@ -626,7 +697,30 @@ class _Suppressor:
                 if other is not None:
                     self.hide(other)
                     changed = True
+            elif hidden and not self.is_hidden(line.total):
+                changed = self.room(line, hidden) or changed
         return changed
+
+    def room(self, line: Line, hidden: list[Cell]) -> bool:
+        """Rule 1b, the range along one line: with its total shown, the k withheld parts share
+        what the shown parts leave, S, each at least 1, so each is at most S - (k - 1); where
+        that is under the threshold and a part is small, a further part is withheld - the
+        smallest shown one that lifts it to the threshold, else the largest. (Rule 3 checks
+        every line at once; this one saves it most of its work.)"""
+        values = self.lat.values
+        if not any(self.small(values[c]) for c in hidden if c != line.total):
+            return False
+        shown = sum(values.get(c) or 0 for c in line.parts if c not in hidden
+                    and c not in self.lat.remainders)
+        left = (values.get(line.total) or 0) - shown
+        if left - (len(hidden) - 1) >= self.threshold:
+            return False
+        need = self.threshold + len(hidden) - left
+        other = self.lifter([line], line.total, need)
+        if other is None:
+            return False
+        self.hide(other)
+        return True
 
     def derivable(self) -> dict[Cell, tuple[Line, int | None]]:
         """What a reader can work out by subtracting along lines from what is shown."""
@@ -677,6 +771,11 @@ class _Suppressor:
         at that bound, the smallest shown count that lifts the bound to the threshold (else the
         largest). Hiding only widens every range, so after the first audit only the counts that
         failed and the ones newly hidden are solved again. Returns whether anything was hidden."""
+        if self.pending is not None:  # and every count the other rules hid since the last one
+            since = self.hidden - self.audited
+            self.pending |= {c for c in [*self.lat.places, *self.lat.printed]
+                             if _canon(c, self.lat.values[c]) in since}
+        self.audited = set(self.hidden)
         failures = range_failures(self.lat, self.is_hidden, self.threshold, self.pending)
         before = set(self.hidden)
         touched: set[Line] = set()

@@ -161,7 +161,7 @@ def direction_of_change(trend_row: Mapping | None, adverse_when: str) -> str:
     is no change; a share (measure "share_pp") by percentage points, so 0 is. "no baseline" when
     there is no row or no figure in the baseline year; "not computable" when this year's figure
     or the change cannot be computed; "not published: small numbers" when disclosure control
-    withheld it (:func:`wres_tools.disclosure.apply_to_trends`), so a published report never
+    withheld it (:func:`wres_tools.publish.publish_trends`), so a published report never
     says which way a withheld figure moved.
     """
     if adverse_when not in ("high", "low"):
