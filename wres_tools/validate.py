@@ -47,6 +47,7 @@ from wres_tools.io import (
     RawTable,
     ReturnRef,
     action_status,
+    cell_held,
     ethnicity_columns,
     metadata,
     metric_ids,
@@ -59,6 +60,13 @@ from wres_tools.io import (
 )
 from wres_tools.parameters import Parameters
 
+#: Largest count accepted: a national workforce (all of adult and children's social care in
+#: England, about 1.6 million jobs) is under two million, so a larger count is a mistake - and
+#: the engine's int64 sums cannot overflow (see docs/assumptions.md).
+MAX_COUNT = 2_000_000
+#: Largest population count (the M9 comparison may give the area's population, not its staff):
+#: more than the United Kingdom's 68 million is a mistake.
+MAX_POPULATION = 100_000_000
 EXPECT_COUNT = "a whole number, 0 or more"
 EXPECT_FLAG = "0 or 1 (y/n, yes/no and true/false are not accepted in flag columns)"
 EXPECT_ETHNICITY = ("a census 2021 category, a high-level group, an NHS ethnic category code "
@@ -140,6 +148,9 @@ _CHECKS: dict[str, tuple[str, str]] = {
     "service": ("unrecognised service", EXPECT_SERVICE),
     "whole": ("count is not a whole number", EXPECT_COUNT),
     "not_negative": ("negative count", EXPECT_COUNT),
+    "at_most": ("count larger than any workforce", f"a whole number from 0 to {MAX_COUNT:,}"),
+    "at_most_population": ("population count larger than the United Kingdom's",
+                           f"a whole number from 0 to {MAX_POPULATION:,}"),
     "flag": ("flag is not 0 or 1", EXPECT_FLAG),
     "answer": ("survey answer is not yes, no or blank", EXPECT_ANSWER),
     "question": ("unknown survey question", EXPECT_QUESTION),
@@ -148,6 +159,7 @@ _CHECKS: dict[str, tuple[str, str]] = {
 
 _NULL: dict[str, tuple[str, str]] = {
     "count": ("missing count", EXPECT_COUNT),
+    "population_count": ("missing count", EXPECT_COUNT),
     "flag": ("missing flag", EXPECT_FLAG),
     "share": ("missing share", EXPECT_SHARE),
     "text": ("blank value", "a value in every row"),
@@ -172,7 +184,7 @@ def _kinds(table: RawTable) -> dict[str, str]:
         if name == "survey_responses":
             kinds.update({q: "answer" for q in SURVEY_QUESTIONS})
     elif name == POPULATION_TABLE:
-        kinds.update({"share": "share", "count": "count"})
+        kinds.update({"share": "share", "count": "population_count"})
     else:
         kinds = {"key": "text"}
     return {c: k for c, k in kinds.items() if c in columns}
@@ -187,9 +199,12 @@ def _schema(kinds: tuple[tuple[str, str], ...]) -> pa.DataFrameSchema:
             col = pa.Column(nullable=True, checks=pa.Check(_ethnicity_ok, name="ethnicity"))
         elif kind == "service":
             col = pa.Column(nullable=True, checks=pa.Check(_service_ok, name="service"))
-        elif kind == "count":
+        elif kind in ("count", "population_count"):
+            top, name = (MAX_COUNT, "at_most") if kind == "count" else (
+                MAX_POPULATION, "at_most_population")
             col = pa.Column(nullable=False, checks=[
-                pa.Check(_whole, name="whole"), pa.Check(lambda s: s >= 0, name="not_negative")])
+                pa.Check(_whole, name="whole"), pa.Check(lambda s: s >= 0, name="not_negative"),
+                pa.Check(lambda s, top=top: s <= top, name=name)])
         elif kind == "flag":
             col = pa.Column(nullable=False, checks=pa.Check(lambda s: s.isin([0, 1]), name="flag"))
         elif kind == "share":
@@ -210,7 +225,7 @@ def _schema(kinds: tuple[tuple[str, str], ...]) -> pa.DataFrameSchema:
 def _typed(table: RawTable, kinds: dict[str, str]) -> pd.DataFrame:
     """The columns to check, numbers parsed (NA where blank or not a number)."""
     return pd.DataFrame({
-        column: numbers(table, column) if kind in ("count", "flag", "share")
+        column: numbers(table, column) if kind in ("count", "population_count", "flag", "share")
         else table.frame[column]
         for column, kind in kinds.items()
     }, index=table.frame.index)
@@ -242,12 +257,18 @@ def _problems_from_failures(
         found = None if pd.isna(found) else found
         kind = kinds[column]
         if check == "not_nullable":
-            if found is None:
+            held = cell_held(table, row, column) if found is None else None
+            if held is not None:
+                message, expected = f"no value: the cell holds {held}", _NULL.get(
+                    kind, _NULL["text"])[1]
+                found = held.split(" (", 1)[0]
+            elif found is None:
                 message, expected = _NULL.get(kind, _NULL["text"])
             elif kind == "flag":
                 message, expected = _CHECKS["flag"]
             else:
-                message, expected = f"not a number in a {kind} column", _NULL[kind][1]
+                message, expected = (f"not a number in a {kind.replace('population_', '')} "
+                                     "column", _NULL[kind][1])
         else:
             message, expected = _CHECKS.get(str(check), (f"failed check {check}", ""))
         problems.append(table.place("error", message, row=row, column=table.header(column),
@@ -310,10 +331,11 @@ def check_duplicates(table: RawTable) -> list[Problem]:
 
 
 def counts(table: RawTable, column: str) -> pd.Series:
-    """A count column where it is a valid count (whole, >= 0), else NA: rules that compare counts
-    use only valid ones, so one bad cell is reported once, by :func:`check_values`."""
+    """A count column where it is a valid count (whole, 0 to MAX_COUNT), else NA: rules that
+    compare counts use only valid ones, so one bad cell is reported once, by
+    :func:`check_values`."""
     values = numbers(table, column)
-    return values.where((values >= 0) & (values % 1 == 0))
+    return values.where((values >= 0) & (values % 1 == 0) & (values <= MAX_COUNT))
 
 
 #: (table, smaller, larger): smaller <= larger in every row.
@@ -727,7 +749,7 @@ TABLE_RULES: tuple[Callable[[RawTable], list[Problem]], ...] = (
 def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
     """Every rule of the contract over a return as read; the report holds every problem found."""
     report = ValidationReport(str(raw.ref.path), list(raw.problems))
-    if not raw.tables and not raw.problems:
+    if not raw.tables and not any(p.severity == "error" for p in raw.problems):
         report.problems.append(Problem(
             "error", str(raw.ref.path), "the return holds no tables",
             expected="sheets or CSV files named after the contract's tables, e.g. workforce"))
