@@ -64,6 +64,7 @@ import papermill
 from tqdm import tqdm
 
 from wres_tools import __version__
+from wres_tools.contract import Problem
 from wres_tools.export import (
     INDEX_INTERNAL_BANNER,
     INDEX_SYNTHETIC_BANNER,
@@ -382,7 +383,9 @@ def run_job(
         (job.out_dir / name).unlink(missing_ok=True)
 
     def finish(display_name: str, synthetic: bool) -> JobOutcome:
-        _write_state(job, fingerprints, display_name, synthetic)
+        problem = _write_state(job, fingerprints, display_name, synthetic)
+        if problem is not None:
+            outcome.failures.append(Failure(job.who, job.year, STATE_FILE, problem))
         outcome.seconds = time.monotonic() - started
         return outcome
 
@@ -446,7 +449,9 @@ def run_job(
 
 def _write_state(
     job: Job, fingerprints: Mapping[str, str], display_name: str, synthetic: bool
-) -> None:
+) -> str | None:
+    """Write the job's record; what went wrong, in words, when it cannot be written (a read-only
+    or full output folder), so that the batch reports it and goes on."""
     state = {
         "authority": job.authority,
         "year": int(job.year),
@@ -455,7 +460,11 @@ def _write_state(
         "disclosure": job.disclosure,
         "fingerprints": dict(sorted(fingerprints.items())),
     }
-    write_atomic(job.out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    try:
+        write_atomic(job.out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        return f"cannot be written: {exc.strerror or exc} ({job.out_dir / STATE_FILE})"
+    return None
 
 
 def _run_job_in_worker(job: Job) -> JobOutcome:
@@ -528,7 +537,8 @@ def plan_batch(
     notebooks = [Path(nb) for nb in (report_notebooks() if notebooks is None else notebooks)]
     per_authority = [nb for nb in notebooks if takes_authority(nb)]
     per_year = [nb for nb in notebooks if nb not in per_authority]
-    all_refs = find_returns(data_dir)
+    unfound: list[Problem] = []
+    all_refs = find_returns(data_dir, unfound)
     refs = [
         r for r in all_refs
         if (not authorities or r.authority in authorities) and (not years or r.year in years)
@@ -536,7 +546,8 @@ def plan_batch(
     code = code_digest()
     notebook_digests = {nb: digest_paths([nb]) for nb in notebooks}
     jobs: list[Job] = []
-    failures: list[Failure] = []
+    failures: list[Failure] = [_unfound_failure(p, data_dir) for p in unfound]
+    failures = [f for f in failures if not authorities or f.authority in authorities]
     skipped = reports = 0
 
     def add(authority: str | None, year: int, target: Path, mode: str, limit: int | None,
@@ -559,29 +570,38 @@ def plan_batch(
     for authority, authority_refs in by_authority.items():
         try:
             params = load_parameters(authority, parameters_dir)
-        except ParameterError as exc:
+            inputs = digest_paths([r.path for r in all_refs if r.authority == authority],
+                                  data_dir)
+            settings = digest_paths(parameter_files(authority, parameters_dir))
+        except (ParameterError, OSError) as exc:  # one authority's fault stops only its jobs
+            what = "parameters" if isinstance(exc, ParameterError) else "return"
             for ref in authority_refs:
-                failures.append(Failure(authority, ref.year, "parameters", short_message(exc)))
+                failures.append(Failure(authority, ref.year, what, short_message(exc)))
             continue
         mode = disclosure or params.disclosure
         limit = timeout if timeout is not None else params.execution_timeout
-        inputs = digest_paths([r.path for r in all_refs if r.authority == authority], data_dir)
-        settings = digest_paths(parameter_files(authority, parameters_dir))
         base = (inputs, settings, code, mode, __version__)
         for ref in authority_refs:
             add(authority, ref.year, out_dir / str(ref.year) / authority, mode, limit,
                 per_authority, base, metrics=True)
 
     if per_year and not authorities:
-        defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
-        mode = disclosure or defaults.disclosure
-        limit = timeout if timeout is not None else defaults.execution_timeout
-        inputs = digest_paths([r.path for r in all_refs], data_dir)
-        settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
-                                 *sorted(Path(parameters_dir).glob("*.yml"))])
-        base = (inputs, settings, code, mode, __version__)
-        for year in sorted({r.year for r in refs}):
-            add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
+        try:
+            defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
+            inputs = digest_paths([r.path for r in all_refs], data_dir)
+            settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
+                                     *sorted(p for p in Path(parameters_dir).glob("*.yml")
+                                             if p.is_file())])
+        except (ParameterError, OSError) as exc:
+            what = "parameters" if isinstance(exc, ParameterError) else "return"
+            failures += [Failure(ACROSS_AUTHORITIES, year, what, short_message(exc))
+                         for year in sorted({r.year for r in refs})]
+        else:
+            mode = disclosure or defaults.disclosure
+            limit = timeout if timeout is not None else defaults.execution_timeout
+            base = (inputs, settings, code, mode, __version__)
+            for year in sorted({r.year for r in refs}):
+                add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
     options: dict[str, Any] = {
         "authorities": sorted(authorities), "years": sorted(years), "disclosure": disclosure,
         "timeout": timeout,
@@ -589,6 +609,17 @@ def plan_batch(
     if notebooks != report_notebooks():
         options["notebooks"] = [str(Path(nb).resolve()) for nb in notebooks]
     return Plan(jobs, skipped, failures, reports, data_dir, parameters_dir, refs, options)
+
+
+def _unfound_failure(problem: Problem, data_dir: Path) -> Failure:
+    """A folder or entry finding the returns could not use, as the failure of its authority."""
+    path = Path(problem.file)
+    if path == data_dir:
+        return Failure(ACROSS_AUTHORITIES, None, "return", f"{problem.message} ({path})")
+    authority = path.name if path.parent == data_dir else path.parent.name
+    year = path.name.split(".")[0] if path.parent != data_dir else ""
+    return Failure(authority, int(year) if year.isdigit() else None, "return",
+                   f"{problem.message} ({path})")
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -755,7 +786,12 @@ def run_plan(
     finally:
         bar.close()
     failures = [*plan.failures, *(f for o in outcomes for f in o.failures), *evidence_failures]
-    index = build_index(out_dir, failures)
+    index: Path | None = None
+    try:
+        index = build_index(out_dir, failures)
+    except OSError as exc:
+        failures.append(Failure(ACROSS_AUTHORITIES, None, INDEX_FILE,
+                                f"cannot be written: {exc.strerror or exc}"))
     return BatchResult(
         made=sum(len(o.made) for o in outcomes),
         skipped=plan.skipped,
