@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -654,6 +655,12 @@ def _pages(folder: Path, state: Mapping[str, Any], out_dir: Path) -> tuple[tuple
     return tuple((report_label(p), p.relative_to(out_dir).as_posix()) for p in pages)
 
 
+def _quoted(pages: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The hrefs percent-encoded: an authority folder "Hash #1 ?x %41" is a path, not a
+    fragment, a query and an escape."""
+    return tuple((label, urllib.parse.quote(href)) for label, href in pages)
+
+
 def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
     """Write ``<out>/index.html`` from every authority-year and year found under ``out_dir``."""
     out_dir = Path(out_dir)
@@ -673,7 +680,7 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
             authority=state["authority"],
             display_name=str(state.get("display_name") or state["authority"]),
             year=int(state["year"]),
-            reports=_pages(folder, state, out_dir),
+            reports=_quoted(_pages(folder, state, out_dir)),
             headlines=tuple(_headline(records, metric) for _, metric in HEADLINES),
             synthetic=bool(state.get("synthetic")),
         ))
@@ -682,7 +689,8 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
          if s.get("year") and not s.get("authority")),
         key=lambda s: s["year"],
     )
-    years = [(int(s["year"]), _pages(out_dir / str(s["year"]), s, out_dir)) for s in year_states]
+    years = [(int(s["year"]), _quoted(_pages(out_dir / str(s["year"]), s, out_dir)))
+             for s in year_states]
     everything = [*states, *year_states]
     banners: list[Banner] = []
     if any(s.get("disclosure") == "internal" for s in everything):

@@ -967,10 +967,36 @@ def load_records(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]]
         pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralised(text: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (it starts with = + - @, a tab or
+    a carriage return) prefixed with a single quote, as OWASP recommends; a number written as
+    text ("-0.5") and anything not text are left as they are."""
+    if isinstance(text, str) and text.startswith(_FORMULA_START) \
+            and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_text(frame: pd.DataFrame, **options: Any) -> str:
+    """A frame as CSV text (LF line ends, no index) with its text cells :func:`neutralised`;
+    numeric columns stay numbers."""
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    safe = frame.copy()
+    for column in text_columns:
+        safe[column] = frame[column].map(neutralised)
+    return safe.to_csv(index=False, lineterminator="\n", **options)
+
+
 def results_csv(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]]) -> str:
-    """The text of results.csv: UTF-8, comma separated, LF line ends, empty for missing."""
+    """The text of results.csv: UTF-8, comma separated, LF line ends, empty for missing, text
+    that a spreadsheet would run as a formula neutralised (:func:`neutralised`)."""
     frame = results_long(load_records(source))
-    return frame.to_csv(index=False, lineterminator="\n", float_format=_number_text)
+    return csv_text(frame, float_format=_number_text)
 
 
 def write_results_csv(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]],
@@ -994,7 +1020,7 @@ def data_dictionary() -> pd.DataFrame:
 
 def write_data_dictionary(path: Path) -> Path:
     """Write results_dictionary.csv atomically."""
-    return write_atomic(Path(path), data_dictionary().to_csv(index=False, lineterminator="\n"))
+    return write_atomic(Path(path), csv_text(data_dictionary()))
 
 
 # --------------------------------------------------------------------------- all of it

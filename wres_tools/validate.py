@@ -13,6 +13,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 import pandera.pandas as pa
@@ -507,10 +508,23 @@ def check_action_plan(table: RawTable) -> list[Problem]:
         for row, text in frame["owner"].dropna().items():
             if looks_like_a_name(text):
                 problems.append(table.place(
-                    "notice", "owner looks like a person's name: reports show the owner as "
-                    "given, so name a role", row=int(row), column=table.header("owner"),
+                    "notice", f"{OWNER_NOTICE}: reports show the owner as given, so name a "
+                    "role", row=int(row), column=table.header("owner"),
                     value=text, expected="a role, e.g. 'Head of HR'"))
     return problems
+
+
+OWNER_NOTICE = "owner looks like a person's name"
+
+
+def _owner_error(problem: Problem) -> Problem:
+    """In a return to be published an owner that reads as a person (a name, an e-mail address)
+    is an error: the reports would publish it. Other problems pass unchanged."""
+    if problem.severity != "notice" or not problem.message.startswith(OWNER_NOTICE):
+        return problem
+    return replace(problem, severity="error", message=(
+        f"{OWNER_NOTICE} or an e-mail address: published reports show the owner, so name a "
+        "role (or set disclosure: internal for a report kept in the service)"))
 
 
 # --- rules across tables -------------------------------------------------------------------------
@@ -765,6 +779,8 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
             continue
         for rule in TABLE_RULES:
             report.problems += capped(rule(table))
+    if params is None or params.disclosure == "published":
+        report.problems = [_owner_error(p) for p in report.problems]
     report.problems += check_forms(raw)
     report.problems += capped(check_denominators(raw))
     report.problems += check_pay_bands(raw, params)
