@@ -343,7 +343,7 @@ def reproduce(
 
     try:
         report = reproduce_batch(manifest, out, partial(run_batch, jobs=jobs, progress=False),
-                                 data_dir=data_dir)
+                                 data_dir=data_dir, own_notebooks=NOTEBOOKS_DIR)
     except (ManifestError, FileExistsError, FileNotFoundError) as exc:
         raise _usage_error(str(exc)) from None
     for line in report.lines:
