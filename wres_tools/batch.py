@@ -288,12 +288,45 @@ _kernel: WarmKernel | None = None
 
 
 def _start_worker(kernel_name: str, cwd: str, env: Mapping[str, str]) -> None:
-    """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends."""
+    """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends.
+
+    The worker ends with its parent, however the parent dies (a SIGKILL included): a thread
+    polls the parent's id (:func:`_watch_parent`), and the kernel watches the worker the same
+    way. A SIGTERM ends the worker at once, its kernel first (:func:`_end_worker`).
+    """
     global _kernel
     _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd), env=env)
     atexit.register(_stop_worker)
-    signal.signal(signal.SIGTERM, _exit_on_signal)  # so that atexit stops the kernel
+    signal.signal(signal.SIGTERM, _end_worker)
+    parent = multiprocessing.parent_process()
+    _watch_parent(parent.pid if parent is not None and parent.pid else os.getppid())
     _kernel.start()
+
+
+#: Seconds between two looks at whether a worker's parent is still alive.
+PARENT_POLL = 0.25
+
+
+def _watch_parent(parent: int, poll: float = PARENT_POLL) -> threading.Thread:
+    """A daemon thread that ends this process (its kernel first) as soon as its parent is no
+    longer ``parent``: no page is written for a batch that is gone."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        _end_worker(signal.SIGHUP, None)
+
+    thread = threading.Thread(target=watch, name="wres-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _end_worker(signum: int, _frame: object) -> None:
+    """Kill this worker's kernel and exit now (``128 + signum``), without unwinding: a
+    SystemExit raised inside the kernel client's asyncio would leave tasks whose errors
+    (DeadKernelError) are printed as tracebacks."""
+    if _kernel is not None:
+        _kernel.kill()
+    os._exit(128 + signum)
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

@@ -1108,12 +1108,13 @@ def neutralised(text: object) -> object:
 
 def csv_text(frame: pd.DataFrame, **options: Any) -> str:
     """A frame as CSV text (LF line ends, no index) with its text cells :func:`neutralised`;
-    numeric columns stay numbers."""
+    numeric columns stay numbers. A cell holding a carriage return is quoted (written with CRLF
+    row ends, so that the csv writer quotes it, then LF)."""
     text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     safe = frame.copy()
     for column in text_columns:
         safe[column] = frame[column].map(neutralised)
-    return safe.to_csv(index=False, lineterminator="\n", **options)
+    return safe.to_csv(index=False, lineterminator="\r\n", **options).replace("\r\n", "\n")
 
 
 def results_csv(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]]) -> str:

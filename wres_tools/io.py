@@ -440,15 +440,24 @@ def read_raw(ref: ReturnRef) -> RawReturn:
     return raw
 
 
+_ODD_CELL = re.compile(rb'<c [^>]*t="e"|<f[ >]')
+
+
 @functools.lru_cache(maxsize=8)
 def _workbook_oddities(path: str, mtime_ns: int) -> dict[tuple[str, int, int], str]:
     """(sheet, row, column) -> what a cell holds that reads as blank: an Excel error value
     (#N/A, #DIV/0!) or a formula with no saved result. Read with openpyxl only when validation
     meets a blank cell in a workbook, so a clean workbook never pays for it."""
+    import zipfile
+
     import openpyxl
 
     found: dict[tuple[str, int, int], str] = {}
-    try:
+    try:  # a first look at the raw XML: most workbooks hold neither, and then openpyxl's slow
+        with zipfile.ZipFile(path) as archive:  # read of every cell is not needed
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+            if not any(_ODD_CELL.search(archive.read(n)) for n in sheets):
+                return found
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 - the workbook was read once; this is only a better message
         return found
@@ -468,17 +477,25 @@ def _workbook_oddities(path: str, mtime_ns: int) -> dict[tuple[str, int, int], s
     return found
 
 
-def cell_held(table: RawTable, row: int, column: str) -> str | None:
-    """What a cell read as blank really holds in a workbook (an error value such as #N/A, or a
-    formula without a saved result), or None when it is blank or the table is a CSV file."""
-    position = table.positions.get(column)
-    if position is None or not table.file.lower().endswith(".xlsx"):
-        return None
+def cells_held(table: RawTable) -> dict[tuple[int, str], str]:
+    """(row, column) -> what a cell read as blank really holds in a workbook: an error value such
+    as #N/A, or a formula without a saved result. Empty for a CSV file."""
+    if not table.file.lower().endswith(".xlsx"):
+        return {}
     try:
         mtime = Path(table.file).stat().st_mtime_ns
     except OSError:
-        return None
-    return _workbook_oddities(table.file, mtime).get((table.sheet, row, position))
+        return {}
+    odd = _workbook_oddities(table.file, mtime)
+    if not odd:
+        return {}
+    found = {}
+    for column, position in table.positions.items():
+        for row in table.frame.index[table.frame[column].isna()]:
+            held = odd.get((table.sheet, int(row), position))
+            if held is not None:
+                found[(int(row), column)] = held
+    return found
 
 
 # --- parsing columns (shared by validation and tidy building) ------------------------------------

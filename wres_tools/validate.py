@@ -48,7 +48,7 @@ from wres_tools.io import (
     RawTable,
     ReturnRef,
     action_status,
-    cell_held,
+    cells_held,
     ethnicity_columns,
     metadata,
     metric_ids,
@@ -250,6 +250,7 @@ def _problems_from_failures(
     table: RawTable, kinds: dict[str, str], failures: pd.DataFrame
 ) -> list[Problem]:
     problems = []
+    held = cells_held(table) if failures["check"].eq("not_nullable").any() else {}
     failures = failures.dropna(subset=["index"]).sort_values(["index", "column"], kind="stable")
     for column, check, row in zip(failures["column"], failures["check"], failures["index"],
                                   strict=True):
@@ -258,12 +259,9 @@ def _problems_from_failures(
         found = None if pd.isna(found) else found
         kind = kinds[column]
         if check == "not_nullable":
-            held = cell_held(table, row, column) if found is None else None
-            if held is not None:
-                message, expected = f"no value: the cell holds {held}", _NULL.get(
-                    kind, _NULL["text"])[1]
-                found = held.split(" (", 1)[0]
-            elif found is None:
+            if found is None and (row, column) in held:
+                continue  # reported by check_excel_cells, naming what the cell holds
+            if found is None:
                 message, expected = _NULL.get(kind, _NULL["text"])
             elif kind == "flag":
                 message, expected = _CHECKS["flag"]
@@ -275,6 +273,21 @@ def _problems_from_failures(
         problems.append(table.place("error", message, row=row, column=table.header(column),
                                     value=found if found is not None else "",
                                     expected=expected))
+    return problems
+
+
+def check_excel_cells(table: RawTable) -> list[Problem]:
+    """A workbook cell that reads as blank but holds an Excel error value (#N/A, #DIV/0!) or a
+    formula with no saved result, in any column: the message names what the cell holds."""
+    kinds = _kinds(table)
+    problems = []
+    for (row, column), held in sorted(cells_held(table).items(),
+                                      key=lambda item: (item[0][0], table.positions[item[0][1]])):
+        kind = kinds.get(column, "text")
+        problems.append(table.place(
+            "error", f"no value: the cell holds {held}", row=row, column=table.header(column),
+            value=held.split(" (", 1)[0],
+            expected=_NULL[kind][1] if kind in _NULL else "a value, not an Excel error"))
     return problems
 
 
@@ -755,7 +768,7 @@ def capped(problems: list[Problem], limit: int = ROW_LIMIT) -> list[Problem]:
 
 
 TABLE_RULES: tuple[Callable[[RawTable], list[Problem]], ...] = (
-    check_values, check_blank_services, check_duplicates, check_row_consistency,
+    check_values, check_excel_cells, check_blank_services, check_duplicates, check_row_consistency,
     check_action_plan,
 )
 
