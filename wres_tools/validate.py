@@ -61,8 +61,8 @@ from wres_tools.io import (
 )
 from wres_tools.parameters import Parameters
 
-#: Largest count accepted: a national workforce (all of adult and children's social care in
-#: England, about 1.6 million jobs) is under two million, so a larger count is a mistake - and
+#: Largest count accepted: a national workforce is under two million (adult social care in
+#: England, the largest, has under two million filled posts), so a larger count is a mistake - and
 #: the engine's int64 sums cannot overflow (see docs/assumptions.md).
 MAX_COUNT = 2_000_000
 #: Largest population count (the M9 comparison may give the area's population, not its staff):
