@@ -806,18 +806,18 @@ def test_a_stopped_batch_leaves_no_process_and_writes_no_page(tmp_path: Path,
     assert list(out.rglob("*.html")), "the batch made no page in four minutes"
     family = psutil.Process(process.pid).children(recursive=True)
     assert len(family) >= 4  # two workers and their two kernels (and the resource tracker)
-    pages = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
     process.send_signal(how)
-    stopped = time.monotonic()
+    printed = process.communicate(timeout=60)[0].decode("utf-8", "replace")
+    died = time.monotonic()
+    pages = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}  # at the parent's death
     _, alive = psutil.wait_procs(family, timeout=5)
     try:
-        assert alive == [], f"still running {time.monotonic() - stopped:.1f} s after: {alive}"
+        assert alive == [], f"still running {time.monotonic() - died:.1f} s after: {alive}"
     finally:
         for survivor in alive:
             survivor.kill()
     time.sleep(2)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.html")} == pages
-    printed = process.communicate(timeout=60)[0].decode("utf-8", "replace")
     assert process.returncode == (-signal.SIGKILL if how == signal.SIGKILL
                                   else 128 + signal.SIGTERM)
     for noise in ("Traceback", "Task exception was never retrieved", "DeadKernelError"):

@@ -290,17 +290,38 @@ _kernel: WarmKernel | None = None
 def _start_worker(kernel_name: str, cwd: str, env: Mapping[str, str]) -> None:
     """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends.
 
-    The worker ends with its parent, however the parent dies (a SIGKILL included): a thread
-    polls the parent's id (:func:`_watch_parent`), and the kernel watches the worker the same
-    way. A SIGTERM ends the worker at once, its kernel first (:func:`_end_worker`).
+    The worker ends with its parent, however the parent dies (a SIGKILL included): on Linux the
+    kernel kills it then (:func:`_die_with_parent`), and a thread polls the parent's id
+    (:func:`_watch_parent`, which also kills the kernel); the kernel watches the worker the same
+    way (``JPY_PARENT_PID``). A SIGTERM ends the worker at once, its kernel first
+    (:func:`_end_worker`).
     """
     global _kernel
     _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd), env=env)
     atexit.register(_stop_worker)
     signal.signal(signal.SIGTERM, _end_worker)
     parent = multiprocessing.parent_process()
-    _watch_parent(parent.pid if parent is not None and parent.pid else os.getppid())
+    parent_pid = parent.pid if parent is not None and parent.pid else os.getppid()
+    _die_with_parent(parent_pid)
+    _watch_parent(parent_pid)
     _kernel.start()
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask the kernel to SIGKILL this process the moment its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``): not a page more is written. The worker is started from the
+    batch's main thread, whose end is the batch's end. Elsewhere :func:`_watch_parent` alone."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no libc prctl: the watch thread still ends the worker
+        return
+    if os.getppid() != parent:  # the parent died before the request
+        os._exit(128 + signal.SIGHUP)
 
 
 #: Seconds between two looks at whether a worker's parent is still alive.

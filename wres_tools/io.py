@@ -480,7 +480,7 @@ def _workbook_oddities(path: str, mtime_ns: int) -> dict[tuple[str, int, int], s
 def cells_held(table: RawTable) -> dict[tuple[int, str], str]:
     """(row, column) -> what a cell read as blank really holds in a workbook: an error value such
     as #N/A, or a formula without a saved result. Empty for a CSV file."""
-    if not table.file.lower().endswith(".xlsx"):
+    if not table.file.lower().endswith(".xlsx") or not table.frame.isna().to_numpy().any():
         return {}
     try:
         mtime = Path(table.file).stat().st_mtime_ns
