@@ -823,3 +823,26 @@ def test_a_stopped_batch_leaves_no_process_and_writes_no_page(tmp_path: Path,
     for noise in ("Traceback", "Task exception was never retrieved", "DeadKernelError"):
         assert noise not in printed, printed
     assert hashes(root) == before
+
+
+@pytest.mark.parametrize(("what", "words"), [
+    ("folder", "2023: the folder cannot be read: Permission denied"),
+    ("file", "workforce.csv: cannot be read: Permission denied"),
+])
+def test_an_unreadable_return_folder_or_file_is_a_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str, words: str) -> None:
+    """As root, permissions do not stop reading: the PermissionError is simulated."""
+    root = data_folder(tmp_path, "csv")
+    folder = root / AUTHORITY / str(YEAR)
+    locked = folder if what == "folder" else folder / "workforce.csv"
+    method = "iterdir" if what == "folder" else "read_bytes"
+    real = getattr(Path, method)
+
+    def refuse(self: Path):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, method, refuse)
+    result = invoke("validate", str(folder))
+    assert_clean_failure(result, words)
