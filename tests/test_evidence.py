@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import shutil
 import subprocess
@@ -33,6 +34,12 @@ Python_Calamine==0.9.1 \\
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _keyed(data: Path, payload: bytes) -> str:
+    """The manifest's digest of ``payload``: HMAC-SHA256 under the data folder's input key."""
+    key = bytes.fromhex((data / ".wres-input-key").read_text().strip())
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 def _metadata(seed: str) -> pd.DataFrame:
@@ -167,28 +174,42 @@ def test_build_manifest_records_inputs_parameters_seeds_options_outputs(tmp_path
     write_results(out, RESULTS)
     manifest = build(tmp_path, data, params, refs, out)
 
-    assert manifest["manifest_version"] == 1
+    assert manifest["manifest_version"] == 2
     assert manifest["data_dir"] == data.as_posix()
+    # every input digest is an HMAC under the data folder's own key (made by this first use,
+    # owner-only), so the published manifest is no oracle for guesses of the hidden counts
+    key_file = data / ".wres-input-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = bytes.fromhex(key_file.read_text().strip())
+    assert len(key) == 32
+    assert manifest["input_digests"]["method"] == "HMAC-SHA256"
+
+    def keyed(payload: bytes) -> str:
+        return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
     alpha, beta = manifest["inputs"]
     assert (alpha["authority"], alpha["year"], alpha["form"], alpha["path"]) == \
         ("alpha", 2023, "xlsx", "alpha/2023.xlsx")
     workbook = (data / "alpha" / "2023.xlsx").read_bytes()
-    assert alpha["files"] == [{"path": "alpha/2023.xlsx", "sha256": _sha(workbook),
-                               "bytes": len(workbook)}]
-    # a CSV-folder return: every file of it, each hashed
+    assert alpha["files"] == [{"path": "alpha/2023.xlsx", "hmac": keyed(workbook)}]
+    # no plain hash and no size of any input anywhere in the manifest
+    text = json.dumps(manifest)
+    assert _sha(workbook) not in text and str(len(workbook)) not in text
+    # a CSV-folder return: every file of it, each digested
     assert [f["path"] for f in beta["files"]] == ["beta/2022/leavers.csv",
                                                   "beta/2022/workforce.csv"]
     leavers = (data / "beta" / "2022" / "leavers.csv").read_bytes()
-    assert beta["files"][0]["sha256"] == _sha(leavers)
+    assert beta["files"][0]["hmac"] == keyed(leavers)
+    assert _sha(leavers) not in text
 
     p = manifest["parameters"]
     assert p["dir"] == params.as_posix()
-    assert p["defaults"]["sha256"] == _sha(b"threshold: 7\n")
+    assert p["defaults"]["hmac"] == keyed(b"threshold: 7\n")
     assert p["defaults"]["values"] == {"threshold": 7}
-    assert p["authorities"]["alpha"]["sha256"] == _sha(b"display_name: Alpha\nthreshold: 10\n")
+    assert p["authorities"]["alpha"]["hmac"] == keyed(b"display_name: Alpha\nthreshold: 10\n")
     assert p["authorities"]["alpha"]["values"]["threshold"] == 10  # own file wins
     assert p["authorities"]["alpha"]["values"]["display_name"] == "Alpha"
-    assert p["authorities"]["beta"]["sha256"] is None  # no own file: on the defaults
+    assert p["authorities"]["beta"]["hmac"] is None  # no own file: on the defaults
     assert p["authorities"]["beta"]["values"]["threshold"] == 7
 
     assert manifest["seeds"] == [{"authority": "alpha", "year": 2023, "seed": 77,
@@ -241,10 +262,10 @@ def test_read_manifest_names_what_is_wrong(tmp_path):
     path.write_text("{not json")
     with pytest.raises(evidence.ManifestError, match="not a readable JSON manifest"):
         evidence.read_manifest(path)
-    path.write_text('{"manifest_version": 2}')
-    with pytest.raises(evidence.ManifestError, match="manifest_version is 2"):
+    path.write_text('{"manifest_version": 1}')  # plain input hashes: no longer read
+    with pytest.raises(evidence.ManifestError, match="manifest_version is 1"):
         evidence.read_manifest(path)
-    path.write_text('{"manifest_version": 1, "data_dir": "x"}')
+    path.write_text('{"manifest_version": 2, "data_dir": "x"}')
     with pytest.raises(evidence.ManifestError, match="missing key.*inputs"):
         evidence.read_manifest(path)
 
@@ -497,7 +518,8 @@ def test_every_result_column_has_a_place_in_results_csv():
 def test_results_long_rows_values_and_readings():
     suppressed = record("M3", n_group=None, events_group=None, n_reference=300,
                         events_reference=None, suppressed=True, unknown_count=0,
-                        reason="not published: small numbers")
+                        reason="not published: small numbers",
+                        withheld=("n_group", "events_group", "events_reference", "rate_group"))
     absent = record("M4", status="not_collected", reason="no fitness_to_practise table")
     survey = record("M6", gap_pp=-2.5)
     frame = evidence.results_long(pd.DataFrame([M2, suppressed, absent, survey, M1_BAND]))
@@ -519,6 +541,9 @@ def test_results_long_rows_values_and_readings():
     m3 = frame[frame["metric"] == "M3"].set_index("statistic")
     assert m3.loc["n_reference", "value"] == 300
     assert m3.loc["n_group", "missing_reason"] == "suppressed"
+    assert m3.loc["n_group", "withheld"] == 1 and m3.loc["n_reference", "withheld"] == 0
+    # a figure the record does not say was withheld is missing for another reason
+    assert m3.loc["rl", "missing_reason"] == "not_computable" and m3.loc["rl", "withheld"] == 0
     assert m3.loc["unknown_count", "value"] == 0 and pd.isna(m3.loc["unknown_count",
                                                                    "missing_reason"])
     assert set(m3["suppressed"]) == {1}
@@ -593,7 +618,7 @@ def test_results_csv_from_metrics_json_reads_back_exactly(tmp_path):
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == ",".join(evidence.DATA_DICTIONARY)
-    assert "alpha,2023,M2,all,minority,white,,n_group,7,count,,ok,,,,low,0,0,published" in lines
+    assert "alpha,2023,M2,all,minority,white,,n_group,7,count,,0,ok,,,,low,0,0,published" in lines
     assert "\r" not in text and "£70,000 and over" in text
     back = pd.read_csv(path, keep_default_na=False, na_values=[""])
     rl = back[(back["metric"] == "M2") & (back["statistic"] == "rl")]["value"].item()
@@ -802,10 +827,10 @@ def test_the_projects_defaults_are_found_in_a_checkout_elsewhere(tmp_path):
     elsewhere["project_root"] = "/old/place"
     elsewhere["parameters"]["defaults"]["path"] = "/old/place/parameters/defaults.yml"
     assert evidence.verify_inputs(elsewhere) == []
-    elsewhere["parameters"]["defaults"]["sha256"] = "0" * 64
+    elsewhere["parameters"]["defaults"]["hmac"] = "0" * 64
     assert evidence.verify_inputs(elsewhere) == [
-        f"{project_defaults}: parameter defaults changed since the manifest (sha256 was "
-        f"000000000000..., now {_sha(project_defaults.read_bytes())[:12]}...)"]
+        f"{project_defaults}: parameter defaults changed since the manifest (digest was "
+        f"000000000000..., now {_keyed(data, project_defaults.read_bytes())[:12]}...)"]
 
 
 def test_inputs_include_the_other_years_of_the_run_authorities(tmp_path):
@@ -820,6 +845,6 @@ def test_inputs_include_the_other_years_of_the_run_authorities(tmp_path):
     assert [o["path"] for o in manifest["outputs"]] == ["2023/alpha/metrics.json"]
     (data / "alpha" / "2022.xlsx").write_bytes(b"changed")
     assert [line.split(": ")[1] for line in evidence.verify_inputs(manifest)] == [
-        "input file changed since the manifest (sha256 was "
-        f"{manifest['inputs'][0]['files'][0]['sha256'][:12]}..., now "
-        f"{_sha(b'changed')[:12]}...)"]
+        "input file changed since the manifest (digest was "
+        f"{manifest['inputs'][0]['files'][0]['hmac'][:12]}..., now "
+        f"{_keyed(data, b'changed')[:12]}...)"]

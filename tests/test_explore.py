@@ -273,8 +273,8 @@ def test_published_toggle_hides_a_small_count(data_dir: Path) -> None:
     ex.mode.value = "published"
     assert ex.state().disclosure == "published"
     shown = ex.render_html()
-    assert cell(shown, "Mixed or multiple ethnic group: applicants shortlisted") == "<5"
-    assert cell(shown, "Mixed or multiple ethnic group: applicants appointed") == "<5"
+    assert cell(shown, "Mixed or multiple ethnic group: applicants shortlisted") == "[c]"
+    assert cell(shown, "Mixed or multiple ethnic group: applicants appointed") == "[c]"
     assert cell(shown, "Relative likelihood, Mixed or multiple ethnic group ÷ white (95% CI)") \
         == report.NOT_PUBLISHED
     assert headline(shown) == ("In children's services, figures comparing Mixed or multiple "

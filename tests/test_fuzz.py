@@ -51,10 +51,13 @@ def clean_tables() -> dict[str, pd.DataFrame]:
 
 
 def hashes(root: Path) -> dict[str, str]:
-    """sha256 of every regular file under ``root`` (links to devices and pipes are not read)."""
+    """sha256 of every regular file under ``root`` (links to devices and pipes are not read),
+    but the batch's input key (made in the data folder at the first run: not an input)."""
+    from wres_tools.inputkey import KEY_FILE
+
     found = {}
     for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and path.name != KEY_FILE:
             found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
@@ -723,8 +726,8 @@ MANIFEST_CASES: dict[str, tuple[Callable[[Path], Callable[[dict], None]], str]] 
     "inputs not a list": (lambda _: edit("inputs", {"a": 1}), "inputs is dict, expected a list"),
     "files a number": (lambda _: edit("inputs.0.files", 3),
                        "inputs[0].files is int, expected a list"),
-    "hash a list": (lambda _: edit("inputs.0.files.0.sha256", [1]),
-                    "inputs[0].files[0].sha256 is [1], expected text or null"),
+    "hash a list": (lambda _: edit("inputs.0.files.0.hmac", [1]),
+                    "inputs[0].files[0].hmac is [1], expected text or null"),
     "year as text": (lambda _: edit("inputs.0.year", "2023"),
                      "inputs[0].year is '2023', expected a whole number"),
     "parameters a string": (lambda _: edit("parameters", "x"),

@@ -112,9 +112,10 @@ def test_threshold_from_the_parameters_changes_the_disclosure_section(page):
     seven = methods.methods_html(Settings(threshold=7))
     assert "never show a count from 1 to 4: the threshold is 5" in page
     assert "never show a count from 1 to 6: the threshold is 7" in seven
-    # the example table is made by disclosure.display_count: 6 is shown as "<7"
-    assert "<tr><th scope=\"row\">6</th><td>&lt;7</td>" in seven
-    assert "&lt;5" not in seven
+    # the example table is made by disclosure.display_count: 6 is shown as "[c]", like any
+    # withheld count (no second symbol tells a small count from a protective one)
+    assert "<tr><th scope=\"row\">6</th><td>[c]</td>" in seven
+    assert "&lt;5" not in seven and "&lt;7" not in seven
 
 
 def test_confidence_and_small_numbers_come_from_the_parameters():
@@ -133,7 +134,7 @@ def test_the_four_fifths_constants_are_read_from_statistics(page, monkeypatch):
 def test_disclosure_rules_and_symbols_come_from_disclosure_py(page, monkeypatch):
     assert escape(disclosure.WITHHELD) in page
     assert escape(disclosure.BANNER_INTERNAL) in page
-    assert f"<td>{disclosure.SECONDARY_SYMBOL}</td>" in page
+    assert f"<td>{disclosure.SYMBOL}</td>" in page
     for column in disclosure.DERIVED_COLUMNS:
         assert f"<code>{column}</code>" in page
     monkeypatch.setattr(disclosure, "__doc__", "Summary.\n\n* rule one: hide *all* of it;\n"

@@ -24,6 +24,15 @@ TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_wit
 def data(results: pd.DataFrame, *, mode: str = "published", synthetic: bool = False,
          trends: pd.DataFrame | None = None, years: tuple[int, ...] = (2025,),
          hidden: dict | None = None) -> report.ReportData:
+    """ReportData over ``results``; ``hidden`` ((metric, service, group, band) -> count columns)
+    is written into the records' ``withheld`` column, as the publishing step marks them."""
+    results = results.copy()
+    for label in results.index:
+        r = results.loc[label]
+        key = (r["metric"], r["service"], r["group"],
+               r["pay_band"] if isinstance(r["pay_band"], str) else None)
+        if key in (hidden or {}):
+            results.at[label, "withheld"] = tuple(hidden[key])  # type: ignore[index]
     return report.ReportData(
         authority=AUTHORITY, display_name="Testshire", year=2025, disclosure=mode, threshold=5,
         synthetic=synthetic, results=results, history=results,
@@ -100,21 +109,20 @@ KEY = ("M2", "children", "minority", None)
 
 
 @pytest.mark.parametrize(("value", "suppressed", "hidden", "mode", "expected"), [
-    (3, False, {}, "published", "<5"),  # a small count is never printed, whatever the frame holds
+    (3, False, {}, "published", "[c]"),  # a small count is never printed, whatever the frame
     (3, False, {}, "internal", "3"),
     (0, False, {}, "published", "0"),  # zero may be shown
     (5, False, {}, "published", "5"),
     (1234, False, {}, "internal", "1,234"),
-    (None, True, {KEY: {"n_group": "primary"}}, "published", "<5"),
-    (None, True, {KEY: {"n_group": "secondary"}}, "published", "[c]"),
-    (None, True, {}, "published", "[c]"),  # hidden for a reason not known: never print a bound
+    (None, True, {KEY: ("n_group",)}, "published", "[c]"),  # one symbol, small or protective
+    (None, True, {KEY: ("events_group",)}, "published", "not available"),  # not this count
     (None, False, {}, "published", "not available"),
 ])
 def test_count_text(value: object, suppressed: bool, hidden: dict, mode: str,
                     expected: str) -> None:
-    shown = record(metric="M2", service="children", n_group=value, suppressed=suppressed)
-    assert report.count_text(shown, "n_group", data(m2_records(), mode=mode, hidden=hidden)) == \
-        expected
+    shown = record(metric="M2", service="children", n_group=value, suppressed=suppressed,
+                   withheld=tuple(hidden.get(KEY, ())))
+    assert report.count_text(shown, "n_group", data(m2_records(), mode=mode)) == expected
 
 
 # ---------------------------------------------------------------- a ratio metric
@@ -142,8 +150,9 @@ def test_figures_table_puts_the_services_side_by_side_with_intervals() -> None:
     assert all(scope == "col" for _, scope, _ in parsed.rows[0])
     assert all(r[0][:2] == ("th", "row") for r in parsed.rows[1:])
     assert parsed.captions[0].startswith("M2: Relative likelihood of being appointed")
-    assert row(parsed, "Minority ethnic: applicants shortlisted") == ["10", "<5", "10"]
-    assert row(parsed, "Minority ethnic: applicants appointed") == ["2", "<5", "2"]
+    assert row(parsed, "Minority ethnic: applicants shortlisted") == ["10", "not available",
+                                                                     "10"]
+    assert row(parsed, "Minority ethnic: applicants appointed") == ["2", "not available", "2"]
     # 0.2 -> 20.0%, Wilson 0.0567-0.5098 -> 5.7% to 51.0%
     assert row(parsed, "Minority ethnic rate (95% CI)")[2] == "20.0% (5.7% to 51.0%)"
     assert row(parsed, "White rate (95% CI)")[2] == "30.1% (25.7% to 34.9%)"
@@ -155,13 +164,15 @@ def test_figures_table_puts_the_services_side_by_side_with_intervals() -> None:
 
 
 def test_published_tables_never_print_a_small_count() -> None:
-    # the same records in published mode: 2 appointed and 4 unknown are printed as "<5"
-    hidden = {KEY: {"n_group": "primary", "events_group": "secondary"}}
+    # The formatter's own guard, behind the publishing step: these records were not published
+    # (2 appointed and 4 unknown are shown in them), yet a published page prints them as "[c]".
+    # The publishing step itself is tested in test_publish.py, before any formatting.
+    hidden = {KEY: ("n_group", "events_group")}
     parsed = cells(report.build_metric_report(data(m2_records(), hidden=hidden), ["M2"])
                    .section("figures").body)
-    assert row(parsed, "Minority ethnic: applicants shortlisted") == ["10", "<5", "10"]
-    assert row(parsed, "Minority ethnic: applicants appointed") == ["<5", "[c]", "<5"]
-    assert row(parsed, "Unknown ethnicity, left out")[2] == "<5 (1.0%)"
+    assert row(parsed, "Minority ethnic: applicants shortlisted") == ["10", "[c]", "10"]
+    assert row(parsed, "Minority ethnic: applicants appointed") == ["[c]", "[c]", "[c]"]
+    assert row(parsed, "Unknown ethnicity, left out")[2] == "[c] (1.0%)"
     numbers = [int(n.replace(",", "")) for r in parsed.rows for _, _, text in r[1:]
                for n in re.findall(r"^[\d,]+$", text)]
     assert numbers and not [n for n in numbers if 1 <= n < 5]
@@ -237,8 +248,7 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
                            share_workforce=42 / 170, representation_index=share / (42 / 170)))
     rows.append(record(metric="M1", service="all", pay_band=None, n_group=42, n_reference=128,
                        share=42 / 170, share_workforce=42 / 170))
-    hidden = {("M1", "all", "minority", BANDS[2]): {"n_group": "primary",
-                                                    "n_reference": "secondary"}}
+    hidden = {("M1", "all", "minority", BANDS[2]): ("n_group", "n_reference")}
     markup = report.build_metric_report(data(frame(rows), hidden=hidden), ["M1"]).section(
         "figures").body
     counts, shares, index = (cells(t) for t in markup.split("</table>")[:3])
@@ -246,7 +256,7 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
         assert [r[0][2] for r in grid.rows] == ["Pay band (lowest first)", *BANDS,
                                                 "Whole workforce"]
         assert [text for _, _, text in grid.rows[0][1:]] == ["All services"]
-    assert [row(counts, band) for band in BANDS] == [["30 / 70"], ["10 / 40"], ["<5 / [c]"]]
+    assert [row(counts, band) for band in BANDS] == [["30 / 70"], ["10 / 40"], ["[c] / [c]"]]
     assert [row(shares, band) for band in BANDS] == [["30.0%"], ["20.0%"], ["not published"]]
     # index = 0.30 / (42/170) = 0.30 / 0.2471 = 1.21; 0.20 / 0.2471 = 0.81
     assert [row(index, band) for band in BANDS] == [["1.21"], ["0.81"], ["not published"]]

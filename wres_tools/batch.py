@@ -77,6 +77,7 @@ from wres_tools.export import (
     notebook_html,
     write_atomic,
 )
+from wres_tools.inputkey import input_key, keyed_digest
 from wres_tools.kernels import CodeError, WarmKernel
 from wres_tools.paths import CACHE_DIR_ENV, KERNEL_NAME, NOTEBOOKS_DIR, PARAMETERS_DIR
 
@@ -161,9 +162,12 @@ def _hash_file(digest: Any, path: Path, name: str) -> None:
     digest.update(b"\0")
 
 
-def digest_paths(paths: Iterable[Path], root: Path | None = None) -> str:
-    """sha256 over files (a folder counts as every file in it), names included, in sorted order."""
-    digest = hashlib.sha256()
+def digest_paths(paths: Iterable[Path], root: Path | None = None,
+                 key: bytes | None = None) -> str:
+    """sha256 over files (a folder counts as every file in it), names included, in sorted order;
+    with ``key``, HMAC-SHA256 under it (:mod:`wres_tools.inputkey`): every digest of an input
+    that is written beside the outputs is keyed, so that it cannot be used to test guesses."""
+    digest: Any = hashlib.sha256() if key is None else keyed_digest(key)
     for path in sorted(Path(p) for p in paths):
         if not path.exists():  # an absent file (no parameter file, say) is part of the state
             digest.update(f"missing:{path.name}\0".encode())
@@ -599,6 +603,7 @@ def plan_batch(
         if (not authorities or r.authority in authorities) and (not years or r.year in years)
     ]
     code = code_digest()
+    key = input_key(data_dir)
     notebook_digests = {nb: digest_paths([nb]) for nb in notebooks}
     jobs: list[Job] = []
     failures: list[Failure] = [_unfound_failure(p, data_dir) for p in unfound]
@@ -626,8 +631,8 @@ def plan_batch(
         try:
             params = load_parameters(authority, parameters_dir)
             inputs = digest_paths([r.path for r in all_refs if r.authority == authority],
-                                  data_dir)
-            settings = digest_paths(parameter_files(authority, parameters_dir))
+                                  data_dir, key)
+            settings = digest_paths(parameter_files(authority, parameters_dir), key=key)
         except (ParameterError, OSError) as exc:  # one authority's fault stops only its jobs
             what = "parameters" if isinstance(exc, ParameterError) else "return"
             for ref in authority_refs:
@@ -643,10 +648,10 @@ def plan_batch(
     if per_year and not authorities:
         try:
             defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
-            inputs = digest_paths([r.path for r in all_refs], data_dir)
+            inputs = digest_paths([r.path for r in all_refs], data_dir, key)
             settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
                                      *sorted(p for p in Path(parameters_dir).glob("*.yml")
-                                             if p.is_file())])
+                                             if p.is_file())], key=key)
         except (ParameterError, OSError) as exc:
             what = "parameters" if isinstance(exc, ParameterError) else "return"
             failures += [Failure(ACROSS_AUTHORITIES, year, what, short_message(exc))
@@ -691,7 +696,7 @@ def _headline(records: Sequence[Mapping[str, Any]], metric: str) -> str:
             return "not collected"
         rl = record.get("rl")
         if rl is None:
-            if record.get("suppressed"):
+            if "rl" in (record.get("withheld") or ()):
                 return "not published: small numbers"
             return "not computable"
         low, high = record.get("rl_ci_low"), record.get("rl_ci_high")

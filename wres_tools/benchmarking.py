@@ -44,13 +44,14 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from wres_tools import statistics as st
-from wres_tools.computed import computed_return
+from wres_tools.computed import published_return
 from wres_tools.contract import ALL_SERVICES, SERVICES, ReturnError
-from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD, apply_disclosure
+from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD
 from wres_tools.io import find_returns
 from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
 from wres_tools.parameters import check_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
+from wres_tools.publish import is_withheld
 
 #: z for the 95% and 99.8% two-sided limits (1.959964 and 3.090232).
 Z_95 = float(norm.ppf(0.975))
@@ -192,15 +193,13 @@ def _why_not(record: dict | None, metric: str, service: str) -> str | None:
     """Why an authority's record gives no point (None: it does)."""
     if record is None:
         return f"no {metric} figure for the service {service!r}"
-    counts = [_count(record.get(c)) for c in
-              ("events_group", "n_group", "events_reference", "n_reference")]
-    if record.get("suppressed") is True and (record.get("rl") is None or None in counts):
+    columns = ("events_group", "n_group", "events_reference", "n_reference")
+    if any(is_withheld(record, c) for c in ("rl", *columns)):
         return WITHHELD
     if record.get("status") not in (None, "ok") or record.get("rl") is None:
-        reason = str(record.get("reason") or "not computable")
-        return WITHHELD if reason.startswith(WITHHELD) else reason
-    if None in counts:
-        return WITHHELD
+        return str(record.get("reason") or "not computable")
+    if any(_count(record.get(c)) is None for c in columns):
+        return "its counts are not available"
     return None
 
 
@@ -443,13 +442,11 @@ def benchmark_year(
             continue
         names[ref.authority] = params.display_name
         try:
-            _, records = computed_return(ref, params)
+            _, _, results[ref.authority] = published_return(ref, params, disclosure)
         except ReturnError as exc:
             unusable[ref.authority] = (f"the return could not be used ({len(exc.report.errors)} "
                                        "problem(s); run wres validate)")
             continue
-        results[ref.authority] = apply_disclosure(records, disclosure, params.threshold,
-                                                  senior_bands=params.senior_bands)
     per_metric = {
         m: benchmark(results, m, service, group, names=names, excluded=unusable)
         for m in metrics

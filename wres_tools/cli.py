@@ -299,10 +299,16 @@ def run(
     report_list = report_notebooks(notebooks)
     if not report_list:
         raise _usage_error(f"{notebooks}: no report notebooks (*.ipynb) found")
-    plan = plan_batch(
-        data_dir, out, authorities=authority or (), years=year or (), notebooks=report_list,
-        parameters_dir=parameters_dir, disclosure=disclosure, timeout=timeout, force=force,
-    )
+    from wres_tools.inputkey import InputKeyError
+
+    try:
+        plan = plan_batch(
+            data_dir, out, authorities=authority or (), years=year or (),
+            notebooks=report_list, parameters_dir=parameters_dir, disclosure=disclosure,
+            timeout=timeout, force=force,
+        )
+    except InputKeyError as exc:
+        raise _usage_error(str(exc)) from None
     if plan.total == 0 and not plan.failures:
         wanted = ", ".join([*(authority or []), *(str(y) for y in year or [])]) or "any"
         raise _usage_error(f"no returns under {data_dir} match {wanted}")

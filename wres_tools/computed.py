@@ -27,11 +27,11 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Hashable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from wres_tools import io, metrics
+from wres_tools import io, metrics, publish
 from wres_tools.contract import Return
 from wres_tools.parameters import Parameters
 from wres_tools.paths import CACHE_DIR_ENV
@@ -80,6 +80,29 @@ def computed_return(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.D
     return remember(_RETURNS, key, value)
 
 
+_PUBLISHED: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+
+
+def published_return(ref: io.ReturnRef, params: Parameters,
+                     mode: str) -> tuple[Return, pd.DataFrame, pd.DataFrame]:
+    """:func:`computed_return` and its records through the publishing step
+    (:func:`wres_tools.publish.publish_results`): (Return, internal records, published records).
+    Shared between the batch's kernels like the computed return, as publishing a return solves
+    its suppression pattern's integer programs."""
+    ret, records = computed_return(ref, params)
+    key = (fingerprint(ref.path), params.model_dump_json(), "published", mode)
+    if key in _PUBLISHED:
+        _PUBLISHED.move_to_end(key)
+        return ret, records, _PUBLISHED[key]
+    shared = _shared_file(key)
+    value = _read_shared(shared) if shared is not None else None
+    if not isinstance(value, pd.DataFrame):
+        value = publish.publish_results(records, params, mode)
+        if shared is not None:
+            _write_shared(shared, value)
+    return ret, records, remember(_PUBLISHED, key, value)
+
+
 def _shared_file(key: Hashable) -> Path | None:
     """Where the batch's kernels share this key, or None: no folder named, or one that is not
     this user's own private folder (owner only, mode 0700), whose files nobody should unpickle."""
@@ -97,7 +120,7 @@ def _shared_file(key: Hashable) -> Path | None:
     return Path(folder) / f"{hashlib.sha256(repr(key).encode('utf-8')).hexdigest()}.pickle"
 
 
-def _read_shared(path: Path) -> tuple[Return, pd.DataFrame] | None:
+def _read_shared(path: Path) -> Any:
     """What another kernel of the batch computed, or None (not there yet, or unreadable)."""
     try:
         with path.open("rb") as file:
@@ -106,7 +129,7 @@ def _read_shared(path: Path) -> tuple[Return, pd.DataFrame] | None:
         return None
 
 
-def _write_shared(path: Path, value: tuple[Return, pd.DataFrame]) -> None:
+def _write_shared(path: Path, value: object) -> None:
     """Write whole or not at all (temporary file, then rename); a failure only costs time."""
     temporary: str | None = None
     try:
@@ -122,3 +145,4 @@ def _write_shared(path: Path, value: tuple[Return, pd.DataFrame]) -> None:
 def clear() -> None:
     """Forget every computed return (tests; a long-lived kernel that should read afresh)."""
     _RETURNS.clear()
+    _PUBLISHED.clear()

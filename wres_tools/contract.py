@@ -255,7 +255,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "share_workforce", "representation_index",  # M1 and M9
     "share_population", "gap_workforce_pp", "gap_population_pp",  # M9
     "unknown_count", "unknown_pct",  # left out as unknown ethnicity, by service
-    "suppressed", "disclosure",
+    "suppressed",  # True when disclosure control withheld any figure of the record
+    "withheld",  # the columns disclosure control withheld, in column order (() when none)
+    "disclosure",
 )
 
 

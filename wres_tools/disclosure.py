@@ -30,7 +30,9 @@ a hidden unknown count too, and no published figure adds known and unknown up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,8 +52,8 @@ BANNER_INTERNAL = (
 )
 #: The reason put on a record whose figures were withheld, and the words the narrative prints.
 WITHHELD = "not published: small numbers"
-#: How a table shows a count hidden by secondary suppression (not itself small).
-SECONDARY_SYMBOL = "[c]"
+#: How every output shows a withheld count, small or protective alike (GSS: "confidential").
+SYMBOL = "[c]"
 
 #: Count columns of a result record.
 COUNT_COLUMNS: tuple[str, ...] = (
@@ -73,6 +75,7 @@ DERIVED_COLUMNS: tuple[str, ...] = (
 
 _ATTRS_KEY = "wres_suppressed_cells"
 _NO_EVENTS = ("M1", "M9")  # metrics whose records carry no event counts
+_NON = "non"  # role of a complement: people without the event (n - events), never shown
 _REM = "_rem"  # coordinate of a remainder: label-only minority staff, or staff in no pay band
 _WHITE = "white"
 _MINORITY = "minority"
@@ -113,10 +116,14 @@ Cell = tuple[str, str, str, Any, str]
 
 @dataclass(frozen=True)
 class Line:
-    """Cells that add up: ``total`` = sum of ``parts``."""
+    """Cells that add up: ``total`` = sum of ``parts``. ``complement``: events + non-events =
+    people (the non-events are a remainder no record shows), a line rule 1 leaves alone - its
+    remainder is never known, so one hidden event count on it is protected by the remainder -
+    while the attack and the range audit use it like any other."""
 
     total: Cell
     parts: tuple[Cell, ...]
+    complement: bool = False
 
     @property
     def cells(self) -> tuple[Cell, ...]:
@@ -240,6 +247,16 @@ def _build_lattice(
             if total in values:
                 parts = [(metric, role, s, band, group) for s in _SERVICE_PARTS]
                 _add_line(lattice, total, parts, None)
+    # events + non-events = people: those not appointed, who answered no, who stayed are counts
+    for cell in sorted(values, key=str):
+        metric, role, service, band, group = cell
+        n_cell = (metric, "n", service, band, group)
+        if role == "events" and n_cell in values:
+            non = (metric, _NON, service, band, group)
+            e, n = values[cell], values[n_cell]
+            values[non] = None if e is None or n is None else n - e
+            lattice.remainders.add(non)
+            lattice.lines.append(Line(n_cell, (cell, non), complement=True))
     # M9 from senior bands: senior managers = the M1 headcount of those bands, group by group
     if senior_bands:
         for cell in sorted(values, key=str):
@@ -324,6 +341,228 @@ def _attack(lattice: _Lattice, known: set[Cell]) -> dict[Cell, tuple[Line, int |
     return found
 
 
+# --------------------------------------------------------------------------------------------
+# The range audit: what a reader with an integer-programming solver can derive.
+
+#: Highest value the audit lets any count take: far above any workforce, so never binding.
+_CEILING = 10**9
+
+
+@dataclass(frozen=True)
+class Range:
+    """The lowest and highest value of one unknown count that agree with everything shown."""
+
+    cell: Cell
+    low: int
+    high: int
+    true: int | None  # the value behind it, where known
+    group: str = ""  # which connected group of unknowns it was solved in
+    binding: tuple[Line, ...] = ()  # the lines that hold it at the bound that gave it away
+
+
+def _variable(lattice: _Lattice, cell: Cell,
+              is_hidden: Callable[[Cell], bool]) -> tuple[Any, ...] | None:
+    """The unknown a reader solves for at ``cell``, or None when the cell is shown (or, with no
+    record, known to be zero). Hidden counts of the same people (:func:`_canon`) are one unknown."""
+    if cell not in lattice.values:
+        return None
+    value = lattice.values[cell]
+    if cell in lattice.remainders:
+        return ("rem", *cell)
+    if not lattice.can_hide(cell) or not is_hidden(cell):
+        # shown; but a total the frame does not hold (checked without the internal records)
+        # is an unknown of its own, at least 0
+        return ("rem", *cell) if value is None else None
+    return ("cell", *(cell if value is None else _canon(cell, value)))
+
+
+def feasible_ranges(
+    lattice: _Lattice, is_hidden: Callable[[Cell], bool], threshold: int,
+    everything: bool = False, only: set[Cell] | None = None,
+) -> list[Range]:
+    """Solve, group of unknowns by group, for the range of each unknown a reader cares about.
+
+    The reader knows every shown count, that a withheld count is at least 1 (zero is always
+    shown) and every line (:class:`Line`); remainders (label-only minority staff, staff in no
+    band, people without the event) are at least 0. Ranges are found for each withheld count and
+    each remainder under the threshold (``everything``: every unknown; ``only``: just these
+    cells), by an integer program per connected group of unknowns (:class:`_Component`). The
+    highest value is solved first; the lowest only where the highest alone does not show the
+    range is wide.
+    """
+    keys: dict[tuple[Any, ...], list[Cell]] = {}
+    for cell in lattice.values:
+        key = _variable(lattice, cell, is_hidden)
+        if key is not None:
+            keys.setdefault(key, []).append(cell)
+    if not keys:
+        return []
+    parent = {k: k for k in keys}
+
+    def root(k: tuple[Any, ...]) -> tuple[Any, ...]:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    rows: list[_Row] = []
+    for line in lattice.lines:
+        coefficients: dict[tuple[Any, ...], int] = {}
+        constant = 0
+        for sign, cell in [(-1, line.total), *((1, p) for p in line.parts)]:
+            key = _variable(lattice, cell, is_hidden)
+            if key is None:
+                constant += sign * (lattice.values.get(cell) or 0)
+            else:
+                coefficients[key] = coefficients.get(key, 0) + sign
+        coefficients = {k: c for k, c in coefficients.items() if c}
+        if not coefficients:
+            continue
+        rows.append(_Row(coefficients, -constant, line))
+        first, *rest = coefficients
+        for k in rest:
+            parent[root(k)] = root(first)
+    components: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for k in keys:
+        components.setdefault(root(k), []).append(k)
+    row_of: dict[tuple[Any, ...], list[_Row]] = {}
+    for row in rows:
+        row_of.setdefault(root(next(iter(row.coefficients))), []).append(row)
+
+    found: list[Range] = []
+    for top, members in sorted(components.items(), key=lambda item: str(item[0])):
+        members = sorted(members, key=str)
+        targets = []
+        for k in members:
+            cell, value = keys[k][0], lattice.values[keys[k][0]]
+            wanted = everything or k[0] == "cell" or (value is not None and 0 < value < threshold)
+            if wanted and (only is None or any(c in only for c in keys[k])):
+                targets.append((k, cell, value))
+        if not targets:
+            continue
+        solver = _Component(members, row_of.get(top, []))
+        for k, cell, value in targets:
+            high, binding = solver.extreme(k, highest=True)
+            if value is None or high == value or everything:
+                low, below = solver.extreme(k, highest=False)
+                binding = binding if high != value else below
+            else:
+                low = 1 if k[0] == "cell" else 0  # not solved: the range is wide already
+            found.append(Range(cell, low, high, value, str(top), binding))
+    return found
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One line as a reader's equation over the unknowns: sum(coefficient * unknown) = constant."""
+
+    coefficients: dict[tuple[Any, ...], int]
+    constant: int
+    line: Line
+
+
+_BANNER_SHOWN = False
+
+
+def _highs() -> Any:
+    """A silent HiGHS instance. HiGHS writes its copyright banner to the process's standard
+    output the first time one is made, where a notebook or ``wres metrics --json`` would print
+    it; that once, file descriptor 1 points at the null device."""
+    global _BANNER_SHOWN
+    import highspy
+
+    if _BANNER_SHOWN:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+class _Component:
+    """One connected group of unknowns as a HiGHS model, built once and re-solved for each
+    target's highest and lowest value (only the objective changes, so the simplex starts warm).
+    The linear relaxation is solved first; where its optimum is not whole, the integer program
+    is solved for that target. Also says which lines bind at the optimum (non-zero duals)."""
+
+    def __init__(self, members: Sequence[tuple[Any, ...]], rows: Sequence[_Row]) -> None:
+        import numpy as np
+
+        self.index = {k: i for i, k in enumerate(members)}
+        self.n = len(members)
+        self.rows = list(rows)
+        self.highs = _highs()
+        lower = np.array([0.0 if k[0] == "rem" else 1.0 for k in members])
+        self.highs.addVars(self.n, lower, np.full(self.n, float(_CEILING)))
+        for row in self.rows:
+            columns = np.array([self.index[k] for k in row.coefficients], dtype=np.int32)
+            values = np.array([float(c) for c in row.coefficients.values()])
+            self.highs.addRow(float(row.constant), float(row.constant), len(columns), columns,
+                              values)
+        self.columns = np.arange(self.n, dtype=np.int32)
+        self.current: int | None = None
+
+    def extreme(self, key: tuple[Any, ...], highest: bool) -> tuple[int, tuple[Line, ...]]:
+        import highspy
+        import numpy as np
+
+        i = self.index[key]
+        if self.current is not None and self.current != i:
+            self.highs.changeColCost(self.current, 0.0)
+        self.highs.changeColCost(i, -1.0 if highest else 1.0)
+        self.current = i
+        self.highs.run()
+        self._check(key)
+        solution = self.highs.getSolution()
+        x = np.asarray(solution.col_value)
+        duals = np.asarray(solution.row_dual)
+        binding = tuple(row.line for row, d in zip(self.rows, duals, strict=True)
+                        if abs(d) > 1e-9)
+        if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
+            kinds = highspy.HighsVarType
+            self.highs.changeColsIntegrality(self.n, self.columns,
+                                             np.full(self.n, kinds.kInteger))
+            self.highs.run()
+            self._check(key)
+            x = np.asarray(self.highs.getSolution().col_value)
+            self.highs.changeColsIntegrality(self.n, self.columns,
+                                             np.full(self.n, kinds.kContinuous))
+        return int(round(float(x[i]))), binding
+
+    def _check(self, key: tuple[Any, ...]) -> None:
+        import highspy
+
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise ValueError(f"the published pattern around {key[1:]} cannot be solved "
+                             f"({self.highs.modelStatusToString(status)}): the counts do not add "
+                             "up along their lines")
+
+
+def range_failures(lattice: _Lattice, is_hidden: Callable[[Cell], bool], threshold: int,
+                   only: set[Cell] | None = None) -> list[Range]:
+    """The ranges that give a count away: a withheld count worked out exactly, or a withheld
+    count or remainder that can be proved to be under the threshold (its highest feasible value
+    is below it) - a reader must not tell a small count from a protective one."""
+    failures = []
+    for found in feasible_ranges(lattice, is_hidden, threshold, only=only):
+        given_away = found.high < threshold or (found.low == found.high and found.true != 0)
+        if found.cell in lattice.remainders and found.true is not None:
+            given_away = 0 < found.true < threshold and found.high < threshold
+        if given_away:
+            failures.append(found)
+    return failures
+
+
 def _canon(cell: Cell, value: int) -> tuple[Any, ...]:
     """Headcounts and unknown counts with the same place and value are the same people across
     metrics (M3, M5 and M8 share the workforce denominator): hide them together everywhere."""
@@ -338,6 +577,7 @@ class _Suppressor:
         self.lat = lattice
         self.threshold = threshold
         self.hidden: set[tuple[Any, ...]] = set()
+        self.pending: set[Cell] | None = None  # what the next range audit solves (None: all)
         self.by_cell: dict[Cell, list[Line]] = {}
         for line in lattice.lines:
             for cell in line.cells:
@@ -345,6 +585,13 @@ class _Suppressor:
         for cell in [*lattice.places, *lattice.printed]:
             if self.small(lattice.values[cell]):
                 self.hide(cell)
+        # "5 of 7 said yes" publishes that 2 said no: a small complement makes its events small
+        for line in lattice.lines:
+            if not line.complement:
+                continue
+            events, non = line.parts
+            if self.small(lattice.values[non]) and lattice.values[events]:
+                self.hide(events)
 
     def small(self, value: int) -> bool:
         return 0 < value < self.threshold
@@ -356,19 +603,23 @@ class _Suppressor:
         return self.lat.can_hide(cell) and _canon(cell, self.lat.values[cell]) in self.hidden
 
     def partner(self, cells: Iterable[Cell], besides: Cell | None = None) -> Cell | None:
-        """The next smallest non-zero published cell (a zero one only if nothing else is left)."""
+        """The next smallest non-zero published cell. A zero is never hidden: zero may be shown,
+        so a reader knows every withheld count is at least 1, and the range audit assumes so."""
         options = [
             c for c in cells if c != besides and self.lat.can_hide(c) and not self.is_hidden(c)
+            and self.lat.values[c]
         ]
         if not options:
             return None
-        return min(options, key=lambda c: (self.lat.values[c] == 0, self.lat.values[c], str(c)))
+        return min(options, key=lambda c: (self.lat.values[c], str(c)))
 
     def lone_hidden(self) -> bool:
         """Rule 1: no line has exactly one hidden cell (a reader who knows every remainder
         could work it out). Returns whether anything was hidden."""
         changed = False
         for line in self.lat.lines:
+            if line.complement:
+                continue
             hidden = [c for c in line.cells if self.is_hidden(c)]
             if len(hidden) == 1:
                 other = self.partner(line.cells, besides=hidden[0])
@@ -410,10 +661,70 @@ class _Suppressor:
 
     def run(self) -> None:
         while True:
-            while self.lone_hidden():
-                pass
-            if not self.small_remainders():
+            while True:
+                while self.lone_hidden():
+                    pass
+                if not self.small_remainders():
+                    break
+            if not self.widen():
                 return
+
+    def widen(self) -> bool:
+        """Rule 3, the range audit: every withheld count, and every remainder under the
+        threshold, is solved for its lowest and highest value consistent with everything shown
+        (:func:`feasible_ranges`). A withheld count whose range is one value, or a small one whose
+        highest value is under the threshold, gets a further cell hidden: on a line that holds it
+        at that bound, the smallest shown count that lifts the bound to the threshold (else the
+        largest). Hiding only widens every range, so after the first audit only the counts that
+        failed and the ones newly hidden are solved again. Returns whether anything was hidden."""
+        failures = range_failures(self.lat, self.is_hidden, self.threshold, self.pending)
+        before = set(self.hidden)
+        touched: set[Line] = set()
+        for found in failures:
+            if touched & set(found.binding):  # one cell hidden may mend its neighbours
+                continue
+            touched |= set(found.binding)
+            need = max(self.threshold - found.high, 1) if found.high < self.threshold else 1
+            other = self.lifter(found.binding, found.cell, need)
+            if other is None:
+                other = self.neighbour(found.cell)
+            if other is not None:
+                self.hide(other)
+        added = self.hidden - before
+        self.pending = {f.cell for f in failures} | {
+            c for c in [*self.lat.places, *self.lat.printed]
+            if _canon(c, self.lat.values[c]) in added}
+        return bool(added)
+
+    def lifter(self, lines: Iterable[Line], besides: Cell, need: int) -> Cell | None:
+        """On the binding lines, the smallest shown non-zero count of at least ``need``, else
+        the largest one."""
+        options = {c for line in lines for c in line.cells
+                   if c != besides and self.lat.can_hide(c) and not self.is_hidden(c)
+                   and self.lat.values[c]}
+        if not options:
+            return None
+        enough = [c for c in options if self.lat.values[c] >= need]
+        if enough:
+            return min(enough, key=lambda c: (self.lat.values[c], str(c)))
+        return max(options, key=lambda c: (self.lat.values[c], str(c)))
+
+    def neighbour(self, cell: Cell) -> Cell | None:
+        """A cell to hide when the binding lines have none left: the next smallest on the
+        cell's own lines, then on the lines of the cells beside it."""
+        lines = sorted(self.by_cell.get(cell, []), key=lambda line: (
+            line.complement, len(line.cells), str(line.cells)))
+        for line in lines:
+            other = self.partner(line.cells, besides=cell)
+            if other is not None:
+                return other
+        for line in lines:
+            for near in line.cells:
+                for far in self.by_cell.get(near, []):
+                    other = self.partner(far.cells)
+                    if other is not None:
+                        return other
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,6 +768,7 @@ def apply_disclosure(
     out = results.copy()
     out["disclosure"] = mode
     if mode == "internal":
+        out["withheld"] = pd.Series([()] * len(out), index=out.index, dtype=object)
         out.attrs.pop(_ATTRS_KEY, None)
         return out
 
@@ -478,7 +790,15 @@ def apply_disclosure(
 def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
           hidden_totals: set[tuple[str, str]]) -> pd.DataFrame:
     """Blank the hidden count cells of ``out`` (a copy, changed in place and returned) and
-    withhold every derived figure resting on one; mark ``suppressed`` and ``reason``."""
+    withhold every figure resting on one; mark ``suppressed``, ``withheld`` and ``reason``.
+
+    What a figure rests on, in full: a record's rates on its own counts; a comparison on all
+    four; a share of M1 or M9 on the group's count *and* the minority and white counts of the
+    same band and service (its denominator is their sum, so a group's share over a hidden
+    minority count would give that count away); the workforce share on the whole workforce's
+    group, minority and white counts; ``unknown_pct`` on the unknowns and the known total; the
+    ``small_numbers`` flag (a count under 10 behind it) on every count of the record.
+    """
     hidden_of: dict[Any, set[str]] = {}
     for label, column in cells:
         hidden_of.setdefault(label, set()).add(column)
@@ -490,19 +810,24 @@ def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
             index=out.index, dtype=object,
         )
     whole = _whole_workforce_hidden(out, hidden_of)
+    # (metric, service, band) whose known total (minority + white) is hidden or rests on a
+    # hidden count: every share over it is withheld
     known_hidden = {(m, s, None) for m, s in hidden_totals} | {
         (m, s, _band(b)) for label, m, s, b, g in zip(
             rows, out["metric"], out["service"], out["pay_band"], out["group"], strict=True)
         if g == _MINORITY and hidden_of.get(label, set()) & {"n_group", "n_reference"}
     }
-    withheld: dict[str, list[Any]] = {c: [] for c in DERIVED_COLUMNS}
+    withheld: dict[str, list[Any]] = {c: [] for c in (*DERIVED_COLUMNS, "small_numbers")}
     any_withheld: set[Any] = set()
     for label, row in zip(rows, _records(out), strict=True):
         hidden = hidden_of.get(label, set())
+        place = (row["metric"], row["service"], _band(row["pay_band"]))
         group_hidden = bool(hidden & {"n_group", "events_group"})
         ref_hidden = bool(hidden & {"n_reference", "events_reference"})
-        share_hidden = bool(hidden & {"n_group", "n_reference"})
-        workforce_hidden = whole.get((row["service"], row["group"]), False)
+        share_hidden = bool(hidden & {"n_group", "n_reference"}) or (
+            row["metric"] in _NO_EVENTS and place in known_hidden)
+        workforce_hidden = whole.get((row["service"], row["group"]), False) or whole.get(
+            (row["service"], _MINORITY), False)
         if row["metric"] == "M1" and _band(row["pay_band"]) is None:
             workforce_hidden = workforce_hidden or share_hidden
         rules = [
@@ -512,6 +837,7 @@ def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
             (_SHARE, share_hidden),
             (("share_workforce",), workforce_hidden),
             (_AGAINST_WORKFORCE, share_hidden or workforce_hidden),
+            (("small_numbers",), bool(hidden)),
         ]
         for columns, withhold in rules:
             if withhold:
@@ -521,18 +847,23 @@ def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
                         any_withheld.add(label)
         # unknown / (minority + white + unknown): withheld with any of the three; a data-quality
         # figure, so the record's reason is left alone
-        place = (row["metric"], row["service"], _band(row["pay_band"]))
         if ("unknown_count" in hidden or "n_reference" in hidden or place in known_hidden) \
                 and not _missing(row["unknown_pct"]):
             withheld["unknown_pct"].append(label)
+    blanked: dict[Any, set[str]] = {label: set(cols) for label, cols in hidden_of.items()}
     for column, labels in withheld.items():
         if labels:  # None, as the metric engine leaves a figure it cannot compute
             drop = set(labels)
+            for label in drop:
+                blanked.setdefault(label, set()).add(column)
             out[column] = pd.Series(
                 [None if label in drop else v for label, v in zip(rows, out[column], strict=True)],
                 index=out.index, dtype=object,
             )
     out["suppressed"] = [bool(hidden_of.get(label)) or label in any_withheld for label in rows]
+    out["withheld"] = pd.Series(
+        [tuple(c for c in RESULT_COLUMNS if c in blanked.get(label, ())) for label in rows],
+        index=out.index, dtype=object)
     out["reason"] = [
         _withheld_reason(reason) if label in any_withheld else reason
         for label, reason in zip(rows, out["reason"], strict=True)
@@ -583,25 +914,21 @@ def suppression_mask(published: pd.DataFrame) -> pd.DataFrame:
 
 
 def display_count(value: Any, suppressed: bool | str, threshold: int) -> str:
-    """The text a table prints for a count: "1,234"; "<5" for a small one hidden (``suppressed``
-    = "primary"); "[c]" for one hidden to protect a small one ("secondary": it may be large, so
-    "<5" would be untrue) or when only a bool is known (True); "" when there is no count.
-
-    ``suppressed`` is the cell's entry of :func:`suppression_mask`, or a bool.
-    """
+    """The text a table prints for a count: "1,234", or "[c]" for any withheld count (the GSS
+    convention, "confidential"), whether it was small or hidden to protect a small one: a second
+    symbol would tell a reader which withheld counts are under ``threshold``; "" when there is
+    no count. ``suppressed`` is the cell's entry of :func:`suppression_mask`, or a bool."""
     if not _missing(value):
         return f"{int(value):,}"
-    if suppressed == "primary":
-        return f"<{threshold}"
-    if suppressed == "secondary" or suppressed is True:
-        return SECONDARY_SYMBOL
+    if suppressed in ("primary", "secondary") or suppressed is True:
+        return SYMBOL
     return ""
 
 
 def symbols_note(threshold: int) -> str:
-    """Explains "<5" and "[c]" under a table."""
-    return (f"<{threshold}: a count from 1 to {threshold - 1}, not shown. {SECONDARY_SYMBOL}: "
-            f"not shown, so that a count under {threshold} cannot be worked out from a total.")
+    """Explains "[c]" under a table."""
+    return (f"{SYMBOL}: not published, so that no count of fewer than {threshold} people can be "
+            "read or worked out from the figures shown. A zero is shown.")
 
 
 def apply_to_trends(
@@ -893,10 +1220,17 @@ def check_published(
             problems.append(f"known total {total[:3]} = {value} is under {threshold} but may be "
                             "printed")
     for line in lattice.lines:
-        hidden = [c for c in line.cells if c in hidden_cells]
+        if line.complement:  # its remainder is never shown: the range audit below judges it
+            continue
+        # a remainder is never shown: a reader knows it only by working it out (below)
+        hidden = [c for c in line.cells if c in hidden_cells or c in lattice.remainders]
         shown = [c for c in line.cells if lattice.can_hide(c) and c not in hidden_cells]
-        if len(hidden) == 1 and shown:
+        if len(hidden) == 1 and shown and hidden[0] in hidden_cells:
             problems.append(f"line {_describe_line(line)}: exactly one hidden cell {hidden[0]}")
+    for found in range_failures(lattice, lambda c: c in hidden_cells, threshold):
+        what = "remainder" if found.cell in lattice.remainders else "hidden count"
+        problems.append(f"{what} {found.cell} has only the range {found.low} to {found.high} "
+                        f"given what is shown; expected several values, reaching {threshold}")
     known = {c for c in [*lattice.places, *lattice.printed] if c not in hidden_cells}
     for cell, (line, value) in _attack(lattice, known).items():
         if cell in hidden_cells and value != 0:

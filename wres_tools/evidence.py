@@ -4,7 +4,9 @@ dictionary, and the comparison of two result sets.
 One function per step, so that ``wres run`` and ``wres reproduce`` stay thin:
 
 - :func:`build_manifest` / :func:`write_manifest`: ``outputs/manifest.json`` - what went in (a
-  sha256 of every input file and parameter file, the parsed parameter values, the seeds of
+  keyed digest, HMAC-SHA256 under the data folder's secret key (:mod:`wres_tools.inputkey`), of
+  every input file and parameter file - never a plain hash, which would let a reader test
+  guesses of the hidden counts -, the parsed parameter values, the seeds of
   synthetic returns), what ran it (package version, git commit, Python, the lock's pins and the
   installed versions of the key packages), the batch's options, and a sha256 of every results
   file that came out;
@@ -47,13 +49,21 @@ from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SE
 from wres_tools.contract import is_missing as _missing
 from wres_tools.ethnicity import MINORITY_GROUPS
 from wres_tools.export import write_atomic
+from wres_tools.inputkey import (
+    KEY_ENV,
+    KEY_FILE,
+    METHOD,
+    InputKeyError,
+    input_key,
+    keyed_file_digest,
+)
 from wres_tools.io import EXCEL_ENGINE, ReturnRef, find_returns, normalise_name
 from wres_tools.metrics import METRICS, REFERENCE
 from wres_tools.parameters import check_parameters
 from wres_tools.paths import PARAMETERS_DIR, PROJECT_ROOT
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: input digests are keyed (HMAC), no file sizes
 MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
 RESULTS_FILE = "results.csv"
@@ -271,24 +281,27 @@ def input_returns(data_dir: Path, refs: Sequence[ReturnRef]) -> list[ReturnRef]:
     return [found[key] for key in sorted(found)]
 
 
-def _inputs(data_dir: Path, refs: Sequence[ReturnRef]) -> list[dict[str, Any]]:
+def _inputs(data_dir: Path, refs: Sequence[ReturnRef], key: bytes) -> list[dict[str, Any]]:
+    """Each input return's files with a keyed digest (:mod:`wres_tools.inputkey`): a plain hash
+    or a size would let a reader test guesses of the hidden counts against the file."""
     reported = {(r.authority, r.year, r.form) for r in refs}
     inputs = []
     for ref in input_returns(data_dir, refs):
-        files = [{"path": _relative(p, data_dir), "sha256": sha256_file(p),
-                  "bytes": p.stat().st_size} for p in _return_files(ref)]
+        files = [{"path": _relative(p, data_dir), "hmac": keyed_file_digest(p, key)}
+                 for p in _return_files(ref)]
         inputs.append({"authority": ref.authority, "year": ref.year, "form": ref.form,
                        "path": _relative(Path(ref.path), data_dir), "files": files,
                        "reported": (ref.authority, ref.year, ref.form) in reported})
     return inputs
 
 
-def _parameters(parameters_dir: Path, authorities: Iterable[str]) -> dict[str, Any]:
+def _parameters(parameters_dir: Path, authorities: Iterable[str],
+                key: bytes) -> dict[str, Any]:
     defaults = defaults_path(parameters_dir)
     record: dict[str, Any] = {
         "dir": _absolute(parameters_dir).as_posix(),
         "defaults": {"path": _absolute(defaults).as_posix(),
-                     "sha256": sha256_file(defaults) if defaults.exists() else None,
+                     "hmac": keyed_file_digest(defaults, key) if defaults.exists() else None,
                      "values": (yaml.safe_load(defaults.read_text(encoding="utf-8")) or {})
                      if defaults.exists() else None},
         "authorities": {},
@@ -298,7 +311,7 @@ def _parameters(parameters_dir: Path, authorities: Iterable[str]) -> dict[str, A
         params, report = check_parameters(authority, Path(parameters_dir))
         record["authorities"][authority] = {
             "path": _absolute(own).as_posix(),
-            "sha256": sha256_file(own) if own.exists() else None,
+            "hmac": keyed_file_digest(own, key) if own.exists() else None,
             "values": params.model_dump(mode="json") if params is not None else None,
             "problems": [str(p) for p in report.errors],
         }
@@ -359,12 +372,15 @@ def build_manifest(
     outputs = [*sorted({metrics_path(out_dir, r.authority, r.year) for r in refs}),
                *[out_dir / name for name in (RESULTS_FILE, DICTIONARY_FILE)
                  if (out_dir / name).is_file()]]
+    key = input_key(data_dir)
     return {
         "manifest_version": MANIFEST_VERSION,
         "data_dir": _absolute(data_dir).as_posix(),
         "project_root": _absolute(PROJECT_ROOT).as_posix(),
-        "inputs": _inputs(data_dir, refs),
-        "parameters": _parameters(Path(parameters_dir), (r.authority for r in refs)),
+        "input_digests": {"method": METHOD, "key": f"{KEY_FILE} in the data folder, or the "
+                          f"file named by {KEY_ENV}; never published"},
+        "inputs": _inputs(data_dir, refs, key),
+        "parameters": _parameters(Path(parameters_dir), (r.authority for r in refs), key),
         "seeds": synthetic_seeds(input_returns(data_dir, refs)),
         "options": _json_safe(dict(options)),
         "environment": environment(lock_path, root),
@@ -411,12 +427,13 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 #: The nested fields reproduce reads: where -> (type, key -> type of each entry, ...).
 _PATH_AND_HASH = {"path": str, "sha256": (str, type(None))}
+_PATH_AND_HMAC = {"path": str, "hmac": (str, type(None))}  # inputs: keyed digests
 _SHAPE: dict[str, Any] = {
     "data_dir": str,
     "inputs": [{"authority": str, "year": int, "form": str, "path": str,
-                "files": [_PATH_AND_HASH]}],
-    "parameters": {"dir": str, "defaults": _PATH_AND_HASH,
-                   "authorities": {"*": _PATH_AND_HASH}},
+                "files": [_PATH_AND_HMAC]}],
+    "parameters": {"dir": str, "defaults": _PATH_AND_HMAC,
+                   "authorities": {"*": _PATH_AND_HMAC}},
     "options": {"*": object},
     "outputs": [_PATH_AND_HASH],
 }
@@ -464,15 +481,18 @@ _ABSENT = object()
 # --------------------------------------------------------------------------- checking inputs
 
 
-def _check_file(path: Path, expected: str | None, what: str) -> str | None:
+def _check_file(path: Path, expected: str | None, what: str,
+                key: bytes | None = None) -> str | None:
+    """How ``path`` differs from its recorded digest: sha256, or HMAC under ``key``."""
+    kind = "sha256" if key is None else "digest"
     if expected is None:
         return f"{path}: {what} did not exist when the manifest was written, now it does" \
             if path.exists() else None
     if not path.exists():
-        return f"{path}: {what} is missing (sha256 was {expected[:12]}...)"
-    actual = sha256_file(path)
+        return f"{path}: {what} is missing ({kind} was {expected[:12]}...)"
+    actual = sha256_file(path) if key is None else keyed_file_digest(path, key)
     if actual != expected:
-        return f"{path}: {what} changed since the manifest (sha256 was {expected[:12]}..., " \
+        return f"{path}: {what} changed since the manifest ({kind} was {expected[:12]}..., " \
                f"now {actual[:12]}...)"
     return None
 
@@ -488,11 +508,15 @@ def verify_inputs(manifest: Mapping[str, Any], data_dir: Path | None = None) -> 
     """
     base = Path(data_dir if data_dir is not None else manifest["data_dir"])
     moved = _relocations(manifest, data_dir)
+    try:
+        key = input_key(base, create=False)
+    except InputKeyError as exc:
+        return [f"the inputs cannot be checked: {exc}"]
     lines = []
     for entry in manifest["inputs"]:
         recorded = {f["path"] for f in entry["files"]}
         for item in entry["files"]:
-            problem = _check_file(base / item["path"], item["sha256"], "input file")
+            problem = _check_file(base / item["path"], item["hmac"], "input file", key)
             if problem:
                 lines.append(problem)
         folder = base / entry["path"]
@@ -503,12 +527,12 @@ def verify_inputs(manifest: Mapping[str, Any], data_dir: Path | None = None) -> 
                                  "return since the manifest")
     params = manifest["parameters"]
     defaults = params["defaults"]
-    problem = _check_file(moved(defaults["path"]), defaults["sha256"], "parameter defaults")
+    problem = _check_file(moved(defaults["path"]), defaults["hmac"], "parameter defaults", key)
     if problem:
         lines.append(problem)
     for authority, item in sorted(params["authorities"].items()):
-        problem = _check_file(moved(item["path"]), item["sha256"],
-                              f"parameter file of {authority}")
+        problem = _check_file(moved(item["path"]), item["hmac"],
+                              f"parameter file of {authority}", key)
         if problem:
             lines.append(problem)
     return lines
@@ -979,6 +1003,8 @@ DATA_DICTIONARY: dict[str, Column] = {
                              "by disclosure control: a small count, or one a small count could "
                              "be worked back from), not_collected (the return has no such "
                              "table), not_computable (e.g. no white staff to compare with)"),
+    "withheld": Column("0/1", "", "1 when disclosure control withheld this row's figure (the "
+                       "record's own list of withheld columns), 0 when not"),
     "status": Column("text", "", "the record's status: ok, not_collected, not_computable"),
     "reason": Column("text", "", "why a figure of the record is missing, in words"),
     "significant": Column("0/1", "", "1 when Fisher's p is below 1 - the confidence level of the "
@@ -1005,10 +1031,16 @@ def _flag(value: Any) -> int | None:
     return None if _missing(value) else int(bool(value))
 
 
+def _withheld(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The columns a published record says disclosure control withheld."""
+    value = record.get("withheld")
+    return tuple(value) if isinstance(value, (list, tuple)) else ()
+
+
 def _check_published(records: pd.DataFrame) -> None:
     if "disclosure" not in records.columns:
         raise ValueError("result records without a disclosure column: results.csv takes only "
-                         "published results (after disclosure.apply_disclosure)")
+                         "published results (after publish.publish_results)")
     modes = records["disclosure"].tolist()
     for position, mode in enumerate(modes):
         if mode != "published":
@@ -1044,24 +1076,26 @@ def results_long(records: pd.DataFrame) -> pd.DataFrame:
                 raise ValueError(
                     f"record {position} ({', '.join(str(v) for v in ident[:5])}): {statistic} "
                     f"is {value!r}; expected a number or null")
+            withheld = statistic in _withheld(record)
             if not _missing(value):
                 why = None
-            elif attributes["suppressed"]:
+            elif withheld:
                 why = "suppressed"
             elif record["status"] in ("not_collected", "not_computable"):
                 why = record["status"]
             else:
                 why = "not_computable"
             rows.append([*ident, statistic, None if why else float(value),
-                         STATISTICS[statistic].unit, why, *attributes.values()])
-    columns = [*_ID, "statistic", "value", "unit", "missing_reason", *_RECORD_ATTRIBUTES]
+                         STATISTICS[statistic].unit, why, int(withheld), *attributes.values()])
+    columns = [*_ID, "statistic", "value", "unit", "missing_reason", "withheld",
+               *_RECORD_ATTRIBUTES]
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     frame["year"] = frame["year"].astype("Int64")
     frame["value"] = frame["value"].astype("float64")
-    for column in _FLAGS:
+    for column in (*_FLAGS, "withheld"):
         frame[column] = frame[column].astype("Int64")
     for column in DATA_DICTIONARY:
-        if column not in ("year", "value", *_FLAGS):
+        if column not in ("year", "value", "withheld", *_FLAGS):
             frame[column] = frame[column].astype("str")
     frame = frame[list(DATA_DICTIONARY)]
     return frame.sort_values(["authority", "year"], kind="stable").reset_index(drop=True)

@@ -412,7 +412,7 @@ def _blank(authority: str, year: int, mdef: MetricDef, service: str, group: str)
     record.update(
         authority=authority, year=year, metric=mdef.id, service=service, group=group,
         reference=REFERENCE, status="ok", adverse_when=mdef.adverse_when, suppressed=False,
-        disclosure="internal",
+        withheld=(), disclosure="internal",
     )
     return record
 

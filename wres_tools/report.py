@@ -10,12 +10,13 @@ process (:mod:`wres_tools.computed`, shared with the year's benchmark).
 a :class:`Report` of HTML sections out. Every sentence comes from :mod:`wres_tools.narrative`,
 every chart from :mod:`wres_tools.charts`; this module only lays them out.
 
-Tables print a count withheld by disclosure control as "<5" (the threshold) when it was a small
-count, "[c]" when it was hidden to protect another cell (:func:`disclosure.display_count`), and a
-derived figure that was withheld as "not published". In published mode no count from 1 to
-threshold-1 is ever printed, whatever the frame holds (a second guard behind
-:mod:`wres_tools.disclosure`). The data-quality figures are the records' own ``unknown_count`` and
-``unknown_pct``, so they pass through the same disclosure control as every other count.
+Tables print every count withheld by disclosure control as "[c]", small or protective alike, and
+a derived figure that was withheld as "not published"; what was withheld is read from each
+record's ``withheld`` column, set by the one publishing step (:mod:`wres_tools.publish`). In
+published mode no count from 1 to threshold-1 is ever printed, whatever the frame holds (a
+second guard behind the publishing step). The data-quality figures are the records' own
+``unknown_count`` and ``unknown_pct``, so they pass through the same disclosure control as every
+other count.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from wres_tools import (
     io,
     metrics,
     narrative,
+    publish,
     trends,
 )
 from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, ReturnError
@@ -117,12 +119,12 @@ def _record_key(record: Mapping[str, object]) -> tuple:
 
 
 def hidden_cells(published: pd.DataFrame) -> dict[tuple, dict[str, str]]:
-    """Which counts of each record disclosure control hid, and why (primary / secondary)."""
-    mask = disclosure.suppression_mask(published).to_dict("records")
+    """Which counts of each record disclosure control withheld (from its ``withheld`` column)."""
     hidden: dict[tuple, dict[str, str]] = {}
-    for record, kinds in zip(published.to_dict("records"), mask, strict=True):
-        if any(kinds.values()):
-            hidden[_record_key(record)] = {c: k for c, k in kinds.items() if k}
+    for record in published.to_dict("records"):
+        counts = [c for c in disclosure.COUNT_COLUMNS if publish.is_withheld(record, c)]
+        if counts:
+            hidden[_record_key(record)] = dict.fromkeys(counts, "withheld")
     return hidden
 
 
@@ -169,10 +171,11 @@ def load(
 def _publish(
     authority: str, year: int, refs: Sequence[io.ReturnRef], params: Parameters, mode: str
 ) -> ReportData:
-    done, skipped = {}, []
+    done: dict[int, tuple] = {}
+    skipped = []
     for ref in refs:
         try:
-            done[ref.year] = computed.computed_return(ref, params)
+            done[ref.year] = computed.published_return(ref, params, mode)
         except ReturnError as exc:
             if ref.year == year:
                 raise
@@ -180,22 +183,18 @@ def _publish(
             skipped.append(f"The {ref.year} return could not be used "
                            f"({len(exc.report.errors)} problem(s); run wres validate), so the "
                            "change over time leaves it out.")
-    internal = {y: results for y, (_, results) in done.items()}
-    published = {
-        y: disclosure.apply_disclosure(results, mode, params.threshold)
-        for y, results in internal.items()
-    }
+    internal = {y: results for y, (_, results, _) in done.items()}
+    published = {y: shown for y, (_, _, shown) in done.items()}
     # a report for a year before the baseline compares with the previous year only
     baseline = params.baseline_year if (params.baseline_year or 0) <= year else None
     change = trends.change_over_time(internal, baseline, alpha=1 - params.confidence, year=year)
     if baseline is None and params.baseline_year is not None:
         change = change[change["compared_with"] != "baseline"].reset_index(drop=True)
-    if mode == "published":
-        change = disclosure.apply_to_trends(change, published)
-    returns = [ret for _, (ret, _) in sorted(done.items())]
-    pooled = disclosure.apply_disclosure(
-        trends.pooled_disciplinary(returns, params), mode, params.threshold
-    )
+    change = publish.publish_trends(change, published, mode)
+    returns = [ret for _, (ret, _, _) in sorted(done.items())]
+    pooled_years = sorted(done)[-2:]
+    pooled = publish.publish_pooled(trends.pooled_disciplinary(returns, params), published,
+                                    pooled_years, params, mode)
     ret = done[year][0]
     hidden = hidden_cells(published[year]) if mode == "published" else {}
     published = {y: _plain(frame) for y, frame in published.items()}
@@ -255,18 +254,19 @@ def _with_ci(fmt: Callable[[object], str], value: object, low: object, high: obj
 
 
 def count_text(record: Mapping[str, object], column: str, data: ReportData) -> str:
-    """A count as a table prints it: "1,234", "<5" (small, hidden), "[c]" (hidden to protect a
-    small one), "not published" or "not available"."""
+    """A count as a table prints it: "1,234", "[c]" (withheld by disclosure control, whatever
+    its size: one symbol, so that a small count cannot be told from a protective one) or "not
+    available". In published mode a count from 1 to threshold-1 is never printed: if one ever
+    reached a table (a publishing-step bug) it prints "[c]" too."""
     number = charts.number(record.get(column))
     if number is not None:
         if data.disclosure == "published" and 1 <= number < data.threshold:
-            return f"<{data.threshold}"
+            return publish.SYMBOL
         return f"{int(number):,}"
-    kind = data.hidden.get(_record_key(record), {}).get(column)
-    if kind is None and record.get("suppressed") and data.disclosure == "published":
-        kind = "secondary"  # hidden, reason unknown: the safe reading never prints a bound
-    text = disclosure.display_count(None, kind or "", data.threshold)
-    return text or NOT_AVAILABLE
+    if data.disclosure == "published" and (publish.is_withheld(record, column) or (
+            record.get("suppressed") and "withheld" not in record)):
+        return publish.SYMBOL
+    return NOT_AVAILABLE
 
 
 @dataclass(frozen=True)
@@ -783,9 +783,9 @@ def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
         related.append("Some figures rest on counts under 10 and should be read with care.")
     if data.disclosure == "published" and records["suppressed"].map(lambda v: v is True).any():
         related.append(
-            f"Counts from 1 to {data.threshold - 1} are shown as <{data.threshold}; counts hidden "
-            f"so that a small one cannot be worked out from a total are shown as "
-            f"{disclosure.SECONDARY_SYMBOL}; figures worked out from hidden counts are "
+            f"Counts shown as {publish.SYMBOL} are not published: counts from 1 to "
+            f"{data.threshold - 1}, and other counts withheld so that a small one cannot be "
+            f"worked out, look the same. Figures worked out from a withheld count are "
             f"{NOT_PUBLISHED}.")
     notes.append(_paragraphs(related))
     return Section(key, heading, "".join(notes))

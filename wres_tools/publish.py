@@ -1,0 +1,138 @@
+"""The one publishing step: an authority-year's computed results -> the figures outputs show.
+
+Every output that may leave the team - metric and summary pages, the explorer in published mode,
+``metrics.json`` and ``results.csv``, the benchmarking pages, the index, ``wres metrics
+--disclosure published`` - takes its figures from here and from nothing else, and no other module
+calls the suppression primitives of :mod:`wres_tools.disclosure`:
+
+* :func:`publish_results`: one year's result records with the authority's threshold and
+  ``senior_bands`` (so M9 counted from the top pay bands is a line like any other);
+* :func:`publish_trends`: the change over time, withheld exactly where either year's own
+  published records withheld the figure (so a later report never shows what an earlier one hid);
+* :func:`publish_pooled`: M3 pooled over two years, a count shown only where both years show it
+  (a pooled count is then the sum of two shown ones, and tells nothing new).
+
+A published record says what was withheld in its ``withheld`` column (the names of the columns
+disclosure control blanked), so a formatter never guesses from a reason string:
+:func:`is_withheld`. A record that lacks a count its figures need is a :class:`PublishError`
+naming the metric, service and group, never a silently published figure.
+
+The year-wide pages (benchmarking, the index) are made from these per-authority records: a
+benchmark pools only the counts an authority shows, so pooling across authorities adds nothing a
+reader could subtract.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from wres_tools import disclosure
+from wres_tools.contract import is_missing
+from wres_tools.parameters import Parameters
+
+#: The symbol every output prints for a withheld count.
+SYMBOL = disclosure.SYMBOL
+#: The words the narrative prints for a withheld figure.
+WITHHELD = disclosure.WITHHELD
+
+#: Metrics whose records carry no event counts.
+_NO_EVENTS = ("M1", "M9")
+_CACHE: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+class PublishError(ValueError):
+    """Result records the publishing step cannot publish safely."""
+
+
+def check_records(records: pd.DataFrame) -> None:
+    """Every computed record holds the counts its figures rest on; raises :class:`PublishError`
+    naming the first record that does not (a missing count would make its figures unprotected:
+    nothing would know what they rest on)."""
+    if "withheld" not in records.columns:
+        raise PublishError("result records have no 'withheld' column; expected the columns of "
+                           "contract.RESULT_COLUMNS (records made by metrics.compute_all)")
+    for row in records[records["status"] != "not_collected"].itertuples(index=False):
+        needed = ["n_group", "n_reference"]
+        if row.metric not in _NO_EVENTS:
+            needed += ["events_group", "events_reference"]
+        has_figures = not all(is_missing(getattr(row, c)) for c in (
+            "rate_group", "rl", "share", "share_workforce", "p_value"))
+        if row.status != "ok" and not has_figures:
+            continue
+        missing = [c for c in needed if is_missing(getattr(row, c))]
+        if missing:
+            band = "" if is_missing(row.pay_band) else f", pay band {row.pay_band}"
+            raise PublishError(
+                f"result record {row.metric}, service {row.service}, group {row.group}{band}: "
+                f"no {', '.join(missing)}; expected the count(s) its figures rest on, so that "
+                "disclosure control can protect them")
+
+
+def publish_results(records: pd.DataFrame, params: Parameters, mode: str) -> pd.DataFrame:
+    """One authority-year's result records as they may be shown in ``mode``.
+
+    ``published``: every count from 1 to ``params.threshold - 1`` withheld, and enough others
+    that none can be worked out - by subtraction along any line or by an integer program over
+    the ranges the shown figures allow (:func:`wres_tools.disclosure.apply_disclosure`) -, every
+    figure resting on a withheld count withheld too. ``internal``: unchanged but for the mode.
+    Kept per process for the records object given (the computed-return cache hands out the same
+    one), so a kernel publishes each year once. Never changes its input.
+    """
+    key = (id(records), mode, params.threshold, tuple(params.senior_bands or ()))
+    if key in _CACHE and _CACHE[key][0] is records:
+        _CACHE.move_to_end(key)
+        return _CACHE[key][1]
+    if mode == "published":
+        check_records(records)
+    out = disclosure.apply_disclosure(records, mode, params.threshold,  # type: ignore[arg-type]
+                                      senior_bands=params.senior_bands)
+    _CACHE[key] = (records, out)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
+
+
+def publish_trends(change: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
+                   mode: str) -> pd.DataFrame:
+    """The change over time as it may be shown beside ``published_by_year`` (each year's own
+    :func:`publish_results`): a change is withheld where either year's figure was."""
+    if mode != "published":
+        return change
+    return disclosure.apply_to_trends(change, published_by_year)
+
+
+def publish_pooled(pooled: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
+                   years: Sequence[int], params: Parameters, mode: str) -> pd.DataFrame:
+    """Records pooled over ``years`` (counts summed) as they may be shown beside each year's
+    published records: a pooled count only where every year shows it, and figures over a
+    withheld one withheld."""
+    if mode != "published":
+        return disclosure.apply_disclosure(pooled, "internal", params.threshold)
+    return disclosure.apply_to_pooled(pooled, published_by_year, years, params.threshold)
+
+
+def is_withheld(record: Mapping[str, Any], column: str) -> bool:
+    """Whether disclosure control withheld ``column`` of a published record (a figure that is
+    missing for another reason - not computable, not collected - is not withheld)."""
+    withheld = record.get("withheld")
+    if withheld is None or isinstance(withheld, float):
+        return False
+    return column in withheld
+
+
+def check(published: pd.DataFrame, params: Parameters,
+          original: pd.DataFrame | None = None) -> list[str]:
+    """Every way a published frame breaks the rules (:func:`disclosure.check_published`, with
+    the authority's threshold and senior bands); empty when none."""
+    return disclosure.check_published(published, params.threshold, original=original,
+                                      senior_bands=params.senior_bands)
+
+
+def clear() -> None:
+    """Forget every published frame kept (tests)."""
+    _CACHE.clear()
