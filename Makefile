@@ -29,7 +29,8 @@ install: $(VENV)/.installed  ## create or update the pinned virtual environment 
 
 demo: install  ## the main job: synthetic returns for 18 authorities x 3 years, validated, every report, the index
 	$(BIN)/wres synth --out $(DATA_DIR)
-	$(BIN)/wres validate --data-dir $(DATA_DIR) > /dev/null
+	@# every notice and the summary line; the table of 54 returns is left out
+	set -o pipefail; $(BIN)/wres validate --data-dir $(DATA_DIR) | grep -Ev '^ *(Validation *$$|[┏┃┡│└])'
 	$(BIN)/wres run --data-dir $(DATA_DIR) --out $(OUT_DIR) --jobs $(JOBS)
 
 test: install  ## run the test suite
@@ -38,8 +39,8 @@ test: install  ## run the test suite
 lint: install  ## ruff over the package and tests
 	$(BIN)/ruff check wres_tools tests benchmarks
 
-lab: install  ## start JupyterLab on the project kernel
-	$(BIN)/jupyter lab notebooks
+lab: install  ## start JupyterLab on the project kernel (as root too)
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock:  ## re-solve requirements.lock from pyproject.toml and rewrite environment.yml from it
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header --upgrade -o requirements.lock

@@ -162,7 +162,11 @@ def test_headline_respects_suppression_and_status():
 
     assert _headline([record(rl=0.5234, rl_ci_low=0.41, rl_ci_high=0.666)], "M2") == \
         "0.52 (0.41 to 0.67)"
-    assert _headline([record(suppressed=True)], "M2") == "not published: small numbers"
+    # withheld is read from the record's own list, never guessed from the suppressed flag
+    assert _headline([record(suppressed=True, withheld=["n_group", "rl"])], "M2") == \
+        "not published: small numbers"
+    assert _headline([record(suppressed=True, withheld=["unknown_pct"])], "M2") == \
+        "not computable"
     assert _headline([record(status="not_collected")], "M2") == "not collected"
     assert _headline([record(status="not_computable")], "M2") == "not computable"
     # a child-services or Asian-group record is not the headline
@@ -348,7 +352,8 @@ def test_two_workers_give_the_same_bytes_as_one(project, tmp_path):
 def test_notebooks_without_authority_run_once_a_year_across_authorities(project):
     make_notebook(project["notebooks"] / "benchmarking.ipynb",
                   "import os\n"
-                  "names = sorted(a for a in os.listdir(data_dir) if a != 'parameters')\n"
+                  "names = sorted(a for a in os.listdir(data_dir)\n"
+                  "               if a != 'parameters' and not a.startswith('.'))\n"
                   "print('across', year, names)",
                   authority=False)
     result = run(project)

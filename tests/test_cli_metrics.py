@@ -119,3 +119,48 @@ def test_bad_return_exits_1_with_the_place(tmp_path: Path) -> None:
     result = _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(root))
     assert result.exit_code == 1
     assert "recruitment" in result.stderr and "appointed" in result.stderr
+
+
+@pytest.mark.parametrize("disclosure", ["internal", "published"])
+def test_json_is_the_reports_records_and_the_batchs_metrics_json(tmp_path: Path,
+                                                                disclosure: str) -> None:
+    """``--json`` computes the year alone (for speed); it must give exactly what report.load
+    gives the reports and the batch writes to metrics.json."""
+    from wres_tools.batch import results_json
+    from wres_tools.report import load
+
+    root = _data(tmp_path)
+    write_return({"recruitment": pd.DataFrame({
+        "ethnicity": ["Indian", "White British"], "shortlisted": [8, 300], "appointed": [1, 90],
+    }), "workforce": pd.DataFrame({"ethnicity": ["Indian"], "pay_band": ["Band 1"],
+                                   "headcount": [3]})}, root, AUTHORITY, 2022, "csv")
+    result = _invoke("-a", AUTHORITY, "-y", "2023", "-d", str(root), "--json",
+                     "--disclosure", disclosure)
+    assert result.exit_code == 0, result.output
+    expected = results_json(load(AUTHORITY, 2023, root, disclosure_mode=disclosure).results)
+    assert result.stdout == expected + "\n"  # as before: echo ends the JSON's own last line
+
+
+def test_json_for_a_year_without_a_return_is_a_usage_error(tmp_path: Path) -> None:
+    result = _invoke("-a", AUTHORITY, "-y", "2019", "-d", str(_data(tmp_path)), "--json")
+    assert result.exit_code == 2
+    assert "no return for authority 'testshire' and year 2019" in " ".join(result.output.split())
+
+
+def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
+    """The speed of ``wres metrics --json`` is its imports: no charts, notebooks or report."""
+    import subprocess
+    import sys
+
+    root = _data(tmp_path)
+    code = ("import sys; from wres_tools.cli import app\n"
+            "try:\n"
+            f"    app(['metrics', '-a', '{AUTHORITY}', '-y', '2023', '-d', r'{root}', '--json'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat', 'wres_tools.report',\n"
+            "         'wres_tools.batch', 'wres_tools.charts', 'openpyxl')\n"
+            "print('IMPORTED', sorted(m for m in heavy if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    assert out.splitlines()[-1] == "IMPORTED []"

@@ -201,3 +201,136 @@ def test_classify_series_and_unrecognised_keep_the_index() -> None:
     assert good["ethnic_class"].tolist() == ["minority", "unknown", "white"]
     with pytest.raises(UnknownEthnicityLabel):
         classify_series(labels)
+
+
+_BRITISH = "English, Welsh, Scottish, Northern Irish or British"
+_OTHER_BLACK = "Any other Black, Black British or Caribbean background"
+_OTHER_MIXED = "Any other Mixed or multiple ethnic background"
+
+# The 2001 census questionnaire (England and Wales): group, then category.
+CENSUS_2001 = [
+    ("White: British", _BRITISH, "white"),
+    ("White: Irish", "Irish", "white"),
+    ("White: Any other White background", "Any other White background", "white"),
+    ("Mixed: White and Black Caribbean", "White and Black Caribbean", "mixed"),
+    ("Mixed: White and Black African", "White and Black African", "mixed"),
+    ("Mixed: White and Asian", "White and Asian", "mixed"),
+    ("Mixed: Any other Mixed background", _OTHER_MIXED, "mixed"),
+    ("Asian or Asian British: Indian", "Indian", "asian"),
+    ("Asian or Asian British: Pakistani", "Pakistani", "asian"),
+    ("Asian or Asian British: Bangladeshi", "Bangladeshi", "asian"),
+    ("Asian or Asian British: Any other Asian background", "Any other Asian background", "asian"),
+    ("Black or Black British: Caribbean", "Caribbean", "black"),
+    ("Black or Black British: African", "African", "black"),
+    ("Black or Black British: Any other Black background", _OTHER_BLACK, "black"),
+    ("Chinese or other ethnic group: Chinese", "Chinese", "asian"),
+    ("Chinese or other ethnic group: Any other ethnic group", "Any other ethnic group", "other"),
+    ("Chinese or other ethnic group: Any other", "Any other ethnic group", "other"),
+]
+
+# The 2011 census questionnaire (England): slashes in group and category names.
+CENSUS_2011 = [
+    ("White: English/Welsh/Scottish/Northern Irish/British", _BRITISH, "white"),
+    ("White: Irish", "Irish", "white"),
+    ("White: Gypsy or Irish Traveller", "Gypsy or Irish Traveller", "white"),
+    ("White: Any other White background", "Any other White background", "white"),
+    ("Mixed/multiple ethnic groups: White and Black Caribbean", "White and Black Caribbean",
+     "mixed"),
+    ("Mixed/multiple ethnic groups: White and Black African", "White and Black African",
+     "mixed"),
+    ("Mixed/multiple ethnic groups: White and Asian", "White and Asian", "mixed"),
+    ("Mixed/multiple ethnic groups: Any other Mixed/multiple ethnic background", _OTHER_MIXED,
+     "mixed"),
+    ("Asian/Asian British: Indian", "Indian", "asian"),
+    ("Asian/Asian British: Pakistani", "Pakistani", "asian"),
+    ("Asian/Asian British: Bangladeshi", "Bangladeshi", "asian"),
+    ("Asian/Asian British: Chinese", "Chinese", "asian"),
+    ("Asian/Asian British: Any other Asian background", "Any other Asian background", "asian"),
+    ("Black/African/Caribbean/Black British: African", "African", "black"),
+    ("Black/African/Caribbean/Black British: Caribbean", "Caribbean", "black"),
+    ("Black/African/Caribbean/Black British: Any other Black/African/Caribbean background",
+     _OTHER_BLACK, "black"),
+    ("Other ethnic group: Arab", "Arab", "other"),
+    ("Other ethnic group: Any other ethnic group", "Any other ethnic group", "other"),
+]
+
+# NHS ESR exports: the code, a space, the data dictionary description; and lower-case codes.
+ESR = [
+    ("A White - British", _BRITISH, "white"),
+    ("B White - Irish", "Irish", "white"),
+    ("C White - Any other White background", "Any other White background", "white"),
+    ("D Mixed - White and Black Caribbean", "White and Black Caribbean", "mixed"),
+    ("G Mixed - Any other mixed background", _OTHER_MIXED, "mixed"),
+    ("H Asian or Asian British - Indian", "Indian", "asian"),
+    ("L Asian or Asian British - Any other Asian background", "Any other Asian background",
+     "asian"),
+    ("N Black or Black British - African", "African", "black"),
+    ("P Black or Black British - Any other Black background", _OTHER_BLACK, "black"),
+    ("R Other Ethnic Groups - Chinese", "Chinese", "asian"),
+    ("S Other Ethnic Groups - Any other ethnic group", "Any other ethnic group", "other"),
+    ("s", "Any other ethnic group", "other"),
+]
+
+# Spellings met in HR-system exports: other separators, "Other" after a group, word order.
+HR_EXPORTS = [
+    ("Black - Other", _OTHER_BLACK, "black"),
+    ("Black/Other", _OTHER_BLACK, "black"),
+    ("Black: Other", _OTHER_BLACK, "black"),
+    ("Mixed - Other", _OTHER_MIXED, "mixed"),
+    ("White - Other", "Any other White background", "white"),
+    ("Asian - Other", "Any other Asian background", "asian"),
+    ("Asian - Any other", "Any other Asian background", "asian"),
+    ("Other - Other", "Any other ethnic group", "other"),
+    ("Other White background", "Any other White background", "white"),
+    ("Any other ethnic background", "Any other ethnic group", "other"),
+    ("Mixed - White/Black Caribbean", "White and Black Caribbean", "mixed"),
+    ("Mixed White/Black African", "White and Black African", "mixed"),
+    ("Mixed - White & Asian", "White and Asian", "mixed"),
+    ("Mixed White and Asian", "White and Asian", "mixed"),
+    ("White/Irish", "Irish", "white"),
+    ("White-British", _BRITISH, "white"),
+    ("White English", _BRITISH, "white"),
+    ("Scottish", _BRITISH, "white"),
+    ("Asian/Indian", "Indian", "asian"),
+    ("Asian-Pakistani", "Pakistani", "asian"),
+    ("Black-African", "African", "black"),
+    ("Black : Caribbean", "Caribbean", "black"),
+    ("Gypsy", "Gypsy or Irish Traveller", "white"),
+    ("Irish Traveller", "Gypsy or Irish Traveller", "white"),
+    ("White - Roma", "Roma", "white"),
+    ("Other ethnic group - Arab", "Arab", "other"),
+]
+
+
+@pytest.mark.parametrize(("label", "category", "group"),
+                         CENSUS_2001 + CENSUS_2011 + ESR + HR_EXPORTS)
+def test_census_2001_2011_esr_and_hr_export_forms(label: str, category: str, group: str) -> None:
+    assert classify(label) == Ethnicity(category, group, CLASS[group])
+
+
+@pytest.mark.parametrize(
+    ("label", "group"),
+    [("Gypsy/Roma", "white"), ("Gypsy, Roma and Traveller", "white"), ("Black British", "black"),
+     ("Asian British", "asian")],
+)
+def test_labels_that_name_a_group_but_no_single_category(label: str, group: str) -> None:
+    expected_class = "white" if group == "white" else "minority"
+    assert classify(label) == Ethnicity(None, group, expected_class)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Undisclosed", "I do not wish to disclose", "Do not wish to disclose", "Prefer not to say",
+     "prefer not to say", "Prefer not to state", "Not specified", "Unspecified", "Not given",
+     "Not provided", "I do not wish to disclose my ethnic origin", "Declined to state",
+     "Not stated/Not known", "Unknown - Not stated"],
+)
+def test_not_disclosed_phrasings(label: str) -> None:
+    assert classify(label) == Ethnicity(None, "unknown", "unknown")
+
+
+@pytest.mark.parametrize("label", ["White - Indian", "Black/Irish", "Asian - Arab", "Mixed/Other "
+                                   "Asian", "Other - Black"])
+def test_a_category_under_the_wrong_group_is_still_an_error(label: str) -> None:
+    with pytest.raises(UnknownEthnicityLabel):
+        classify(label)

@@ -366,7 +366,9 @@ def test_notebook_is_thin_clean_and_on_the_project_kernel() -> None:
         "data_dir": None, "parameters_dir": None, "disclosure": "internal"}
     body = "\n".join(c.source for c in code if c is not tagged[0])
     assert body == ("from wres_tools.explore import Explorer\n\nexplorer = Explorer(data_dir, "
-                    "parameters_dir=parameters_dir, disclosure=disclosure)\nexplorer.widget")
+                    "parameters_dir=parameters_dir, disclosure=disclosure)\nexplorer.widget\n"
+                    "from wres_tools.explore import selection_frame\n\n"
+                    "frame = selection_frame(explorer)\nframe")
 
 
 @pytest.mark.slow
@@ -396,3 +398,23 @@ def test_notebook_runs_on_the_project_kernel(tmp_path: Path) -> None:
                  for m in state.values() if m["model_name"] == "DropdownModel"}
     assert dropdowns["Year"] == ["2024", "2025"]
     assert dropdowns["Authority"] == ["Testshire County Council"]
+
+
+def test_the_selection_is_handed_over_as_a_frame(explorer: Explorer) -> None:
+    explorer.select(metric="M2", service="all", group="minority")
+    frame = explore.selection_frame(explorer)
+    expected = explore.selected_records(explorer.data, "M2", "all", "minority")
+    assert len(frame) == len(expected) == 1
+    assert frame.index.tolist() == [0]
+    record = frame.iloc[0]
+    assert (record["metric"], record["service"], record["group"]) == ("M2", "all", "minority")
+    assert str(frame["rl"].dtype) == "float64" and record["rl"] == expected.iloc[0]["rl"]
+    explorer.select(metric="M1")
+    bands = explore.selection_frame(explorer)
+    assert (bands["metric"] == "M1").all() and len(bands) > 1  # a record per pay band and all
+
+
+def test_no_frame_when_the_return_could_not_be_used(explorer: Explorer) -> None:
+    explorer.data = None
+    with pytest.raises(ValueError, match="could not be used"):
+        explore.selection_frame(explorer)

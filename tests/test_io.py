@@ -27,6 +27,7 @@ from wres_tools.io import (
     load_return,
     metric_ids,
 )
+from wres_tools.validate import validate_return
 from wres_tools.writer import write_return
 
 # --- where returns are ---------------------------------------------------------------------------
@@ -394,3 +395,27 @@ def test_metric_ids_and_statuses_as_written() -> None:
     assert metric_ids(" ; ") == ([], [])
     assert [action_status(s) for s in ("red", " AMBER ", "Green", "complete", "Completed")] == [
         "Red", "Amber", "Green", "Complete", None]
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_the_parameter_files_own_labels_are_applied_when_reading(tmp_path: Path, form: str) -> None:
+    tables = {"recruitment": pd.DataFrame({
+        "service": ["ASC", "asc ", "CSC", "Children"],
+        "ethnicity": ["W1 - White UK", "AS-IND", "w1 - white uk", "Indian"],
+        "shortlisted": [40, 30, 20, 10], "appointed": [10, 4, 5, 1]})}
+    ref = write(tmp_path, tables, form)  # type: ignore[arg-type]
+    without = validate_return(ref, make_params())
+    assert sorted(str(p.value) for p in without.errors if p.message.startswith(
+        "unrecognised")) == ["AS-IND", "ASC", "CSC", "W1 - White UK", "asc", "w1 - white uk"]
+    params = make_params(
+        ethnicity_labels={"W1 - White UK": "White British", "as-ind": "Indian"},
+        service_labels={"ASC": "adults", "CSC": "Children's services"})
+    ret = load_return(ref, params)
+    recruitment = ret.table("recruitment")
+    assert recruitment[["service", "ethnicity", "census_category", "shortlisted"]].to_numpy(
+    ).tolist() == [
+        ["adults", "Indian", "Indian", 30],
+        ["adults", "White British", "English, Welsh, Scottish, Northern Irish or British", 40],
+        ["children", "Indian", "Indian", 10],
+        ["children", "White British", "English, Welsh, Scottish, Northern Irish or British", 20],
+    ]

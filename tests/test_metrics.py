@@ -73,7 +73,7 @@ def test_records_are_json_clean_no_nan_or_inf():
     json.dumps(records, allow_nan=False)  # raises on NaN or inf, and on numpy scalars
     for record in records:
         for value in record.values():
-            assert value is None or isinstance(value, (str, bool, int, float))
+            assert value is None or value == () or isinstance(value, (str, bool, int, float))
             assert not (isinstance(value, float) and not math.isfinite(value))
 
 

@@ -52,7 +52,8 @@ def test_notebook_holds_no_logic_and_asks_for_its_own_metrics(path: Path) -> Non
     source = "\n".join(c.source for c in code_cells(notebook))
     assert not re.findall(r"^\s*(for |while |def |class |if )|\.groupby\(|\.merge\(|\.pivot",
                           source, re.M)
-    body = [c for c in code_cells(notebook) if "parameters" not in c.metadata.get("tags", [])]
+    body = [c for c in code_cells(notebook) if "parameters" not in c.metadata.get("tags", [])
+            and c.get("id") != "numbers"]
     assert all(re.fullmatch(r"(from wres_tools import report\n\nview = report\.\w+\((.|\n)*\)\n)?"
                             r"view\.show\(.*\)", c.source) for c in body)
     if path.stem == "summary":
@@ -60,6 +61,29 @@ def test_notebook_holds_no_logic_and_asks_for_its_own_metrics(path: Path) -> Non
     else:
         asked = re.search(r"data_dir, ((?:\"M\w+\", )+)disclosure", source).group(1)
         assert tuple(re.findall(r'"(M\w+)"', asked)) == report.NOTEBOOKS[path.stem]
+
+
+def numbers_source(stem: str) -> str:
+    """The last cell of a metric notebook: the frames of its metrics, for the analyst."""
+    return ("data = report.load(authority, year, data_dir, disclosure_mode=disclosure,\n"
+            "                   parameters_dir=parameters_dir)\n"
+            + "\n".join(f'{m.lower()} = data.metric("{m}").infer_objects()'
+                        for m in report.NOTEBOOKS[stem]))
+
+
+METRIC_NOTEBOOKS = [p for p in NOTEBOOK_FILES if p.stem != "summary"]
+
+
+@pytest.mark.parametrize("path", METRIC_NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_metric_notebook_ends_with_how_to_get_the_numbers(path: Path) -> None:
+    notebook = read(path)
+    how, numbers = notebook.cells[-2:]
+    assert (how.cell_type, how.id, numbers.cell_type, numbers.id) == (
+        "markdown", "numbers-how", "code", "numbers")
+    assert how.metadata.tags == numbers.metadata.tags == ["remove-cell"]  # not in the report
+    assert numbers.source == numbers_source(path.stem)
+    first = report.NOTEBOOKS[path.stem][0]
+    assert f'disclosure_mode="internal").metric("{first}")' in how.source
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +168,17 @@ def test_internal_mode_shows_the_small_counts_under_a_banner(fixture_dir: Path,
     assert "<img" not in shown
     # children's Mixed group: 1 of 2 appointed, shown exactly in internal mode only
     assert 1 in table_counts(shown) and 2 in table_counts(shown)
+
+
+def test_the_numbers_cell_gives_the_reports_records_with_numeric_columns(
+        fixture_dir: Path) -> None:
+    namespace = {"report": report, "authority": AUTHORITY, "year": 2025,
+                 "data_dir": fixture_dir, "disclosure": None, "parameters_dir": None}
+    exec(numbers_source("m2_appointment"), namespace)
+    m2 = namespace["m2"]
+    published = report.load(AUTHORITY, 2025, fixture_dir).metric("M2")
+    assert m2.shape == published.shape and (m2["metric"] == "M2").all()
+    assert {c: str(m2[c].dtype) for c in ("year", "n_reference", "rl", "p_value")} == {
+        "year": "int64", "n_reference": "int64", "rl": "float64", "p_value": "float64"}
+    minority = m2[(m2["service"] == "all") & (m2["group"] == "minority")]
+    assert minority["rl"].round(3).tolist() == [0.625]  # 10 of 40 against 60 of 150

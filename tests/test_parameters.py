@@ -174,3 +174,29 @@ def test_resolve_parameters_dir(tmp_path: Path) -> None:
     (tmp_path / "parameters").mkdir()
     assert resolve_parameters_dir(tmp_path) == tmp_path / "parameters"
     assert resolve_parameters_dir(None) == PARAMETERS_DIR
+
+
+def test_own_labels_are_checked_and_a_mapping_to_an_unknown_category_names_it(pdir: Path) -> None:
+    (pdir / "ashbury.yml").write_text(
+        "ethnicity_labels:\n  W1 - White UK: White British\n  XO: Martian\n"
+        "service_labels:\n  ASC: Adult Social Care\n  HSG: Housing\n", encoding="utf-8")
+    params, report = check_parameters("ashbury", pdir)
+    assert params is None
+    found = {(p.column, p.message) for p in report.errors}
+    assert found == {
+        ("ethnicity_labels", "'XO' maps to 'Martian', which is not a census 2021 category, a "
+         "high-level group, an NHS ethnic category code or an unknown marker"),
+        ("service_labels", "'HSG' maps to 'Housing', which is not a service: expected adults or "
+         "children"),
+    }
+
+
+def test_own_labels_that_map_to_contract_labels_are_kept(pdir: Path) -> None:
+    (pdir / "ashbury.yml").write_text(
+        "ethnicity_labels:\n  W1 - White UK: White British\n  Z9: Not stated\n"
+        "service_labels:\n  ASC: adults\n", encoding="utf-8")
+    params, report = check_parameters("ashbury", pdir)
+    assert report.errors == []
+    assert params is not None
+    assert params.ethnicity_labels == {"W1 - White UK": "White British", "Z9": "Not stated"}
+    assert params.service_labels == {"ASC": "adults"}

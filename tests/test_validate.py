@@ -297,9 +297,31 @@ def test_band_order_without_parameters_is_a_notice(tmp_path: Path) -> None:
     report = check(tmp_path, small_aggregate(), params=make_params(pay_bands=None))
     assert report.ok
     (notice,) = [p for p in report.notices if "pay_bands" in p.message]
-    assert notice.message.endswith(
-        "ordered by the first amount each names, lowest first: less than £30,000 < "
-        "£70,000 and over")
+    assert notice.message == (
+        "no pay_bands in the parameter file: bands ordered by the first amount each names, "
+        "lowest first: less than £30,000 < £70,000 and over; if that is not their order, list "
+        "them lowest first under pay_bands: in the parameter file testshire.yml")
+
+
+@pytest.mark.parametrize(
+    ("bands", "how"),
+    [(["PO3", "PO5", "SO1", "SO2"], "in the order they first appear in the data (they name no "
+      "amounts), lowest first: PO3 < PO5 < SO1 < SO2"),
+     (["£30k - £39k", "Senior", "£20k - £29k"], "in the order they first appear in the data "
+      "('Senior' names no amount), lowest first: £30k - £39k < Senior < £20k - £29k")],
+)
+def test_band_order_from_the_data_says_how_and_how_to_fix_it(
+    tmp_path: Path, bands: list[str], how: str
+) -> None:
+    tables = small_aggregate()
+    tables["workforce"] = pd.DataFrame({
+        "ethnicity": (["Indian", "White British"] * 2)[:len(bands)], "pay_band": bands,
+        "headcount": 5})
+    report = check(tmp_path, tables, params=make_params(pay_bands=None))
+    (notice,) = [p for p in report.notices if "pay_bands" in p.message]
+    assert notice.message == (
+        f"no pay_bands in the parameter file: bands ordered {how}; if that is not their order, "
+        "list them lowest first under pay_bands: in the parameter file testshire.yml")
 
 
 def test_disciplinary_without_headcount_needs_workforce(tmp_path: Path) -> None:
@@ -506,9 +528,22 @@ def test_workforce_headcount_is_compared_at_the_level_both_tables_name(tmp_path:
                               "BAME"
 
 
-def test_a_systematic_fault_is_reported_by_example_and_count(tmp_path: Path) -> None:
+def test_a_systematic_fault_is_reported_once_with_its_rows(tmp_path: Path) -> None:
     records = record_tables(staff=100, applications=5, responses=5)
-    records["staff"]["service"] = ["Housing"] * 30 + ["Adults"] * 70
+    records["staff"]["service"] = ["Housing"] * 30 + ["Adults"] * 40 + ["Housing"] * 2 + [
+        "Adults"] * 28
+    report = check(tmp_path, records)
+    problem = only_error(report)
+    assert (problem.row, problem.rows) == (2, (*range(2, 32), 72, 73))
+    assert (problem.message, problem.value, problem.column) == (
+        "unrecognised service", "Housing", "service")
+    assert str(problem).startswith(f"{problem.file}, sheet staff, rows 2-31, 72-73, column "
+                                   "service: unrecognised service (found 'Housing'")
+
+
+def test_many_different_faults_are_reported_by_example_and_count(tmp_path: Path) -> None:
+    records = record_tables(staff=100, applications=5, responses=5)
+    records["staff"]["service"] = [f"Housing {i}" for i in range(30)] + ["Adults"] * 70
     report = check(tmp_path, records)
     rows = [p.row for p in report.errors]
     assert rows == list(range(2, 22)) + [None]  # the first 20 (rows 2-21), then the count
@@ -694,3 +729,116 @@ def test_header_only_action_plan(tmp_path: Path) -> None:
     problem = only_error(check(tmp_path, tables))
     assert (problem.sheet, problem.message) == ("action_plan", "no data rows below the header")
     assert problem.expected == "one row per action (leave the table out if there is no plan)"
+
+
+# --- validation that guides ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("written", "table"), [
+    ("Staff Survey", "survey"), ("CPD 2023", "cpd"), ("Leavers data", "leavers"),
+    ("2023 recruitment", "recruitment"), ("Senior Managers", "senior_management"),
+])
+def test_a_name_close_to_a_tables_is_an_error_with_the_suggestion(
+    tmp_path: Path, form: str, written: str, table: str
+) -> None:
+    tables = small_aggregate()
+    tables[written] = tables.pop(table) if table in tables else pd.DataFrame(
+        {"ethnicity": ["Indian"], "left": [1], "headcount": [1]})
+    report = check(tmp_path, tables, form)
+    problem = only_error(report)
+    assert problem.message == f"{written!r} is not a table of the data contract; did you mean " \
+                              f"{table!r}?"
+    assert problem.expected == f"the table name {table!r}"
+    # its metric is not also said to be "not collected": the error says what to do
+    assert not [p for p in report.notices if f"(no {table} table)" in p.message]
+
+
+@pytest.mark.parametrize(("table", "header", "column"), [
+    ("leavers", "Leavers", "left"),
+    ("disciplinary", "Entered formal process", "entered"),
+    ("leavers", "Number of leavers", "left"),
+    ("survey", "Total respondents in survey", "respondents"),
+])
+def test_a_header_that_names_the_column_in_other_words_gets_the_suggestion(
+    tmp_path: Path, table: str, header: str, column: str
+) -> None:
+    tables = small_aggregate()
+    frame = tables.get(table, pd.DataFrame({"ethnicity": ["White British", "Indian"],
+                                            column: [1, 2]}))
+    tables[table] = frame.rename(columns={column: header})
+    problem = only_error(check(tmp_path, tables, "xlsx"))
+    assert (problem.sheet, problem.row, problem.column, problem.value) == (
+        table, 1, header, header)
+    assert problem.message == f"missing column {column!r}: this header looks like it: rename " \
+                              "the header"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_title_row_above_the_header_is_named_once(tmp_path: Path, form: str) -> None:
+    tables = small_aggregate()
+    recruitment = tables["recruitment"]
+    titled = pd.DataFrame([["Recruitment 2023/24", None, None], list(recruitment.columns),
+                           *recruitment.to_numpy().tolist()])
+    tables["recruitment"] = titled
+    ref = write(tmp_path, {k: v for k, v in tables.items() if k != "recruitment"}, form)
+    path = ref.path / "recruitment.csv" if form == "csv" else None
+    if path is not None:
+        titled.to_csv(path, index=False, header=False)
+    else:  # the workbook again, the titled sheet written without pandas' own header
+        ref = write(tmp_path, {**{k: v for k, v in tables.items() if k != "recruitment"},
+                               "recruitment": titled.iloc[1:].set_axis(
+                                   ["Recruitment 2023/24", "", " "], axis=1)}, form)
+    report = validate_return(ref, make_params())
+    problem = only_error(report)
+    assert not [p for p in report.notices if "M2 not collected" in p.message]
+    assert (problem.sheet, problem.row, problem.value) == ("recruitment", 1, "Recruitment 2023/24")
+    assert problem.message == "the header looks like row 2: row 1 above it names no column of " \
+                              "the table"
+    assert problem.expected == "the header in the first row: delete the row(s) above row 2"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_value_shown_is_the_cells_own_text(tmp_path: Path, form: str) -> None:
+    tables = small_aggregate()
+    tables["recruitment"] = pd.DataFrame({
+        "ethnicity": ["White British", "NA", "Indian"], "shortlisted": [40, 3, "n/a"],
+        "appointed": [10, 1, 2]})
+    report = check(tmp_path, tables, form)
+    found = {(p.row, p.column): (p.message, p.value) for p in report.errors}
+    assert found == {
+        (3, "ethnicity"): ("unrecognised ethnicity label", "NA"),  # not read as blank
+        (4, "shortlisted"): ("not a number in a count column", "n/a"),
+    }
+
+
+def test_rows_are_listed_as_runs_and_the_rest_counted() -> None:
+    from wres_tools.contract import compact_rows
+
+    assert compact_rows([3, 4, 5, 25, 7, 6, 22, 21, 20]) == "3-7, 20-22, 25"
+    assert compact_rows([9]) == "9"
+    many = list(range(2, 60, 2))  # 29 runs of one row: 12 shown, 17 counted
+    assert compact_rows(many) == ", ".join(str(r) for r in many[:12]) + " and 17 more rows"
+
+
+def test_a_csv_title_line_of_one_field_is_named_too(tmp_path: Path) -> None:
+    ref = _csv_return(tmp_path)
+    (ref.path / "recruitment.csv").write_text(
+        "Recruitment 2023/24\nethnicity,shortlisted,appointed\nIndian,3,1\n", encoding="utf-8")
+    problem = only_error(validate_return(ref, make_params()))
+    assert (problem.row, problem.value) == (1, "Recruitment 2023/24")
+    assert problem.message == "the header looks like row 2: row 1 above it names no column of " \
+                              "the table"
+
+
+def test_a_survey_question_in_other_words_gets_the_suggestion(tmp_path: Path) -> None:
+    tables = small_aggregate()
+    tables["survey"]["question"] = ["From the public", "From the public", "Colleague", "colleagues",
+                                    "Managers or colleagues", "managers"]
+    report = check(tmp_path, tables)
+    found = [(p.rows or (p.row,), p.message, p.value) for p in report.errors]
+    assert found == [
+        ((2, 3), "unknown survey question; did you mean 'public'?", "From the public"),
+        ((4,), "unknown survey question; did you mean 'colleagues'?", "Colleague"),
+        ((6,), "unknown survey question", "Managers or colleagues"),
+    ]

@@ -8,6 +8,7 @@ synthetic generator and the metric engine all take their table and column names 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,12 @@ SERVICE_ALIASES: dict[str, str] = {
 }
 
 SURVEY_QUESTIONS: tuple[str, ...] = ("public", "colleagues", "managers")
+
+
+def service_key(text: str) -> str:
+    """A service spelling folded for :data:`SERVICE_ALIASES`: no apostrophes, lower case."""
+    text = text.replace("\u2019", "").replace("'", "")
+    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,13 @@ RECORD_TABLES: dict[str, tuple[str, ...]] = {
 
 #: Optional key/value table describing the return; ``synthetic: true`` marks demo data.
 METADATA_TABLE = "metadata"
+
+#: Sheets of a ``wres template`` workbook that hold no table: the reader passes over them in
+#: silence, and a workbook holding the instructions sheet is a filled-in template, in which a
+#: table sheet left with its header only means "not collected".
+TEMPLATE_INSTRUCTIONS = "instructions"
+TEMPLATE_LISTS = "lists"
+TEMPLATE_SHEETS: tuple[str, ...] = (TEMPLATE_INSTRUCTIONS, TEMPLATE_LISTS)
 
 #: Every metric id, in report order, and the table each is computed from.
 METRIC_TABLES: dict[str, str | None] = {
@@ -159,12 +173,16 @@ class Problem:
     column: str | None = None
     value: object = None
     expected: str | None = None
+    #: Every row with this same problem, when there are several (``row`` is the first).
+    rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         where = [self.file]
         if self.sheet:
             where.append(f"sheet {self.sheet}")
-        if self.row is not None:
+        if len(self.rows) > 1:
+            where.append(f"rows {compact_rows(self.rows)}")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
@@ -175,6 +193,24 @@ class Problem:
         elif self.expected:
             text += f" (expected {self.expected})"
         return text
+
+
+#: Runs of rows written out before the rest are counted.
+RUNS_SHOWN = 12
+
+
+def compact_rows(rows: tuple[int, ...] | list[int]) -> str:
+    """Row numbers as runs: (3, 4, ..., 22, 25) -> "3-22, 25"; past RUNS_SHOWN runs the rest are
+    counted ("..., 90-95 and 40 more rows")."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    text = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs[:RUNS_SHOWN])
+    rest = sum(b - a + 1 for a, b in runs[RUNS_SHOWN:])
+    return f"{text} and {rest} more rows" if rest else text
 
 
 @dataclass

@@ -83,6 +83,19 @@ CATEGORY_ALIASES: dict[str, str] = {
     "Mixed Other": "Any other Mixed or multiple ethnic background",
     "Other Mixed": "Any other Mixed or multiple ethnic background",
     "Other ethnic": "Any other ethnic group",
+    "Other White background": "Any other White background",
+    "Any other ethnic background": "Any other ethnic group",
+    "White and Black Caribbean (Mixed)": "White and Black Caribbean",
+    # the parts of British, as HR systems list them
+    "English": _BRITISH, "Welsh": _BRITISH, "Scottish": _BRITISH, "Northern Irish": _BRITISH,
+    "Gypsy": "Gypsy or Irish Traveller",
+    "Traveller": "Gypsy or Irish Traveller",
+    "Irish Traveller": "Gypsy or Irish Traveller",
+    "Gypsy or Traveller": "Gypsy or Irish Traveller",
+    # mixed categories with a separator for "and" ("White/Black Caribbean", "White & Asian")
+    "White/Black Caribbean": "White and Black Caribbean",
+    "White/Black African": "White and Black African",
+    "White/Asian": "White and Asian",
     # 2011 census spellings
     "English/Welsh/Scottish/Northern Irish/British": _BRITISH,
     "Any other Black/African/Caribbean background": _OTHER_BLACK,
@@ -111,6 +124,37 @@ GROUP_PREFIXES: dict[str, str] = {
     "Asian/Asian British": "asian",
     "Black/African/Caribbean/Black British": "black",
     "Mixed/Multiple ethnic groups": "mixed",
+}
+
+#: Prefixes used only before a category, never as a group on their own: the 2001 census group
+#: "Chinese or other ethnic group" holds Chinese (Asian in census 2021) and the other categories.
+PREFIX_ONLY: dict[str, str] = {
+    "Chinese or other ethnic group": "other",
+}
+
+#: The "any other" category of each group, which a prefix followed by "Other" means
+#: ("Black - Other", "Mixed: Other", "Asian/Any other").
+OTHER_OF_GROUP: dict[str, str] = {
+    "white": "Any other White background",
+    "asian": "Any other Asian background",
+    "black": _OTHER_BLACK,
+    "mixed": "Any other Mixed or multiple ethnic background",
+    "other": "Any other ethnic group",
+}
+#: What follows a group prefix to mean its "any other" category.
+OTHER_WORDS: tuple[str, ...] = ("Other", "Any other", "Any other background", "Other background")
+
+#: A group given with no category but more than one census category in it (census_category None).
+GROUP_ONLY_ALIASES: dict[str, str] = {
+    "Gypsy/Roma": "white",
+    "Gypsy, Roma or Traveller": "white",
+    "Gypsy, Roma and Traveller": "white",
+    "Gypsy, Roma, Traveller": "white",
+    "Gypsy/Roma/Traveller": "white",
+    "White Gypsy/Roma": "white",
+    "White: Gypsy/Roma": "white",
+    "Black British": "black",
+    "Asian British": "asian",
 }
 
 #: Group prefixes of the 2001 census / NHS data dictionary, which put Chinese under "Other":
@@ -186,9 +230,29 @@ UNKNOWN_MARKERS: tuple[str, ...] = (
     "Declined",
     "Refused",
     "Information refused",
-    "Not disclosed",
     "Withheld",
     "Not recorded",
+    "Not specified",
+    "Unspecified",
+    "Not given",
+    "Not provided",
+    "Not answered",
+    "No response",
+    "Undisclosed",
+    "Not disclosed",
+    "Do not wish to disclose",
+    "I do not wish to disclose",
+    "I do not wish to disclose my ethnicity",
+    "I do not wish to disclose my ethnic origin",
+    "Do not wish to say",
+    "I would prefer not to say",
+    "Prefer not to state",
+    "Prefer not to answer",
+    "Declined to state",
+    "Declined to answer",
+    "Decline to state",
+    "Not stated/Not known",
+    "Unknown/Not stated",
     "Z - Not stated",
     "99 - Not known",
 )
@@ -214,11 +278,17 @@ class UnknownEthnicityLabel(ValueError):
         )
 
 
+#: The separators HR systems put between a group and a category: ":", "-", "/" (with or without
+#: spaces), folded to one so that "Black - Other", "Black/Other" and "Black: Other" compare equal.
+_SEPARATOR = re.compile(r"\s*[:/\-]\s*")
+
+
 def normalise(label: str) -> str:
-    """Case, spacing, quotes and dashes folded, so that spellings compare equal."""
+    """Case, spacing, quotes, dashes, "&" and separators folded, so that spellings compare equal."""
     text = label.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    text = re.sub(r"\s*&\s*", " and ", text)
     text = re.sub(r"\s+", " ", text).strip().lower()
-    return re.sub(r"\s*:\s*", ": ", text)  # "White:Irish" = "White: Irish"
+    return _SEPARATOR.sub(": ", text)  # "White:Irish" = "White - Irish" = "White/Irish"
 
 
 def _class_of(group: str) -> EthnicClass:
@@ -237,17 +307,26 @@ def _build_lookup() -> dict[str, Ethnicity]:
         if lookup.setdefault(key, found) != found:  # two rows of the mapping disagree
             raise RuntimeError(f"ethnicity mapping: {label!r} is {lookup[key]} and {found}")
 
+    # ":" stands for every separator normalise folds to it ("-", "/"); "White Irish" has none
+    separators = (": ", ", ", " ")
+    prefixes = {**GROUP_PREFIXES, **PREFIX_ONLY}
     categories = {**{c: c for c in CENSUS_CATEGORIES}, **CATEGORY_ALIASES}
     for label, category in categories.items():
         group = CENSUS_CATEGORIES[category]
         add(label, category, group)
-        for prefix, prefix_group in GROUP_PREFIXES.items():
+        for prefix, prefix_group in prefixes.items():
             if prefix_group == group:
-                for sep in (": ", " - ", " / ", ", "):
+                for sep in separators:
                     add(f"{prefix}{sep}{label}", category, group)
+    for prefix, group in prefixes.items():
+        for word in OTHER_WORDS:
+            for sep in separators:
+                add(f"{prefix}{sep}{word}", OTHER_OF_GROUP[group], group)
     for prefix in CHINESE_UNDER_OTHER:
-        for sep in (": ", " - ", " / ", ", "):
+        for sep in separators:
             add(f"{prefix}{sep}Chinese", "Chinese", "asian")
+    for label, group in GROUP_ONLY_ALIASES.items():
+        add(label, None, group)
     for label, group in GROUP_LABELS.items():
         add(label, None, group)
     for code, category in NHS_CODES.items():

@@ -464,3 +464,15 @@ def _set_options(control: widgets.Dropdown, options: list[tuple[str, Any]],
         default if default in values else (values[0] if values else None))
     control.options = options
     control.value = keep
+
+
+def selection_frame(explorer: Explorer) -> pd.DataFrame:
+    """The records behind what ``explorer`` shows now (its authority, year, metric, service and
+    group, in its mode), numeric columns as numbers, for the analyst's own analysis; a
+    ValueError when the chosen return could not be read (the page says why)."""
+    if explorer.data is None:
+        raise ValueError("no results to give: the chosen return could not be used (see the page)")
+    selection = explorer.state()
+    records = selected_records(explorer.data, selection.metric, selection.service,
+                               selection.group)
+    return records.infer_objects().reset_index(drop=True)

@@ -8,6 +8,7 @@ problem and the tidy tables are built from the same frames afterwards.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import functools
 import re
@@ -20,9 +21,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_OPTIONAL,
     ACTION_PLAN_TABLE,
     ACTION_PLAN_TIDY_COLUMNS,
     ACTION_STATUSES,
@@ -35,13 +37,16 @@ from wres_tools.contract import (
     RECORD_TABLES,
     SERVICE_ALIASES,
     SURVEY_QUESTIONS,
+    TEMPLATE_INSTRUCTIONS,
+    TEMPLATE_SHEETS,
     Problem,
     Return,
     ReturnError,
     ValidationReport,
+    service_key,
     shorten,
 )
-from wres_tools.ethnicity import UnknownEthnicityLabel, classify
+from wres_tools.ethnicity import UnknownEthnicityLabel, classify, normalise
 from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
 
 Form = Literal["xlsx", "csv"]
@@ -255,6 +260,9 @@ class RawReturn:
     ref: ReturnRef
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: Tables the return names but that could not be read (an error says why), so that they are
+    #: not also reported as not collected.
+    unread: set[str] = field(default_factory=set)
 
 
 def normalise_name(name: object) -> str:
@@ -277,6 +285,13 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
         return None, [Problem("error", file, "empty: no header row and no data", sheet=sheet,
                               expected="a header row naming the columns, then one row per line")]
     header_row = int(filled.idxmax())
+    below = _header_below_title(grid, name, header_row)
+    if below is not None:
+        title = " ".join(str(v) for v in grid.loc[header_row].dropna())
+        return None, [Problem(
+            "error", file, f"the header looks like row {below}: row {header_row} above it names "
+            "no column of the table", sheet=sheet, row=header_row, value=title,
+            expected=f"the header in the first row: delete the row(s) above row {below}")]
     headers_written = grid.loc[header_row]
     data = grid.loc[header_row + 1:]
     data = data[data.notna().any(axis=1)]
@@ -287,6 +302,8 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
     for position, written in enumerate(headers_written):
         if pd.isna(written):
             if data.iloc[:, position].notna().any():
+                from openpyxl.utils import get_column_letter  # rarely needed: 0.1 s to import
+
                 problems.append(Problem(
                     "error", file, "a column holds data but has no header", sheet=sheet,
                     row=header_row, column=get_column_letter(position + 1),
@@ -307,18 +324,67 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
     return RawTable(name, file, sheet, frame, headers, positions), problems
 
 
+def table_columns(name: str) -> tuple[str, ...]:
+    """Every column the contract names for a table, required or optional."""
+    if name in AGGREGATE_TABLES:
+        return AGGREGATE_TABLES[name].columns
+    if name in RECORD_TABLES:
+        return RECORD_TABLES[name]
+    if name == POPULATION_TABLE:
+        return ("ethnicity", "share", "count")
+    if name == ACTION_PLAN_TABLE:
+        return (*ACTION_PLAN_COLUMNS, *ACTION_PLAN_OPTIONAL)
+    return ("key", "value")
+
+
+#: How many rows below a title the header is looked for.
+_TITLE_ROWS = 5
+
+
+def _header_below_title(grid: pd.DataFrame, name: str, first: int) -> int | None:
+    """The row of the real header when the first filled row names none of the table's columns
+    and one of the next few names two or more (a title row above the header); else None."""
+    known = set(table_columns(name))
+
+    def named(row: int) -> int:
+        return len(known & {normalise_name(v) for v in grid.loc[row].dropna()})
+
+    if named(first):
+        return None
+    later = [int(r) for r in grid.index[grid.notna().any(axis=1)] if r > first][:_TITLE_ROWS]
+    return next((row for row in later if named(row) >= 2), None)
+
+
 #: Other spellings of a table name that are not mistakes.
 TABLE_ALIASES: dict[str, str] = {"fitness_to_practice": "fitness_to_practise"}
 
 
-def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem]) -> str | None:
-    """The contract name of a sheet or CSV file, or None (with a problem) when it is not one."""
+def table_in_name(name: str) -> list[str]:
+    """The table a longer name holds as whole words, e.g. ``staff_survey`` -> survey,
+    ``workforce_2023`` -> workforce: the table whose words end last (English puts the noun
+    last), the longest one if two end together; [] when none does."""
+    words = name.split("_")
+    found = []
+    for table in KNOWN_TABLES:
+        size = table.count("_") + 1
+        ends = [i + size for i in range(len(words) - size + 1)
+                if "_".join(words[i:i + size]) == table]
+        if ends:
+            found.append((max(ends), size, table))
+    return [max(found)[2]] if found else []
+
+
+def _table_name(written: str, file: str, sheet: str | None, problems: list[Problem],
+                unread: set[str]) -> str | None:
+    """The contract name of a sheet or CSV file, or None (with a problem) when it is not one;
+    the table it is close to goes in ``unread``."""
     name = normalise_name(written)
     name = TABLE_ALIASES.get(name, name)
     if name in KNOWN_TABLES:
         return name
-    near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75)
+    near = difflib.get_close_matches(name, KNOWN_TABLES, n=1, cutoff=0.75) or table_in_name(name)
     if near:
+        unread.add(near[0])
         problems.append(Problem(
             "error", file, f"{written!r} is not a table of the data contract; did you mean "
             f"{near[0]!r}?", sheet=sheet, value=written, expected=f"the table name {near[0]!r}"))
@@ -351,6 +417,24 @@ def _decode_csv(path: Path) -> tuple[str | None, Problem | None]:
     return text, None
 
 
+def _titled_grid(text: str, name: str) -> pd.DataFrame | None:
+    """The cells of a CSV file with a title line above its header (fewer fields than the lines
+    below, which pandas will not read), padded with blanks so that the title can be named; None
+    for any other ragged file."""
+    try:
+        rows = list(csv.reader(StringIO(text)))
+    except csv.Error:
+        return None
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    cells = pd.DataFrame(_strip_cell(grid.to_numpy(dtype=object)),
+                         index=pd.RangeIndex(1, len(grid) + 1))
+    filled = cells.notna().any(axis=1)
+    if not filled.any() or _header_below_title(cells, name, int(filled.idxmax())) is None:
+        return None
+    return grid
+
+
 def _read_csv_folder(raw: RawReturn) -> None:
     for path in _entries(raw.ref.path, raw.problems):
         if _hidden(path):
@@ -363,7 +447,7 @@ def _read_csv_folder(raw: RawReturn) -> None:
         if path.suffix.lower() != ".csv":
             raw.problems.append(Problem("notice", str(path), "not a CSV file; ignored"))
             continue
-        name = _table_name(path.stem, str(path), None, raw.problems)
+        name = _table_name(path.stem, str(path), None, raw.problems, raw.unread)
         if name is None:
             continue
         if name in raw.tables:
@@ -386,14 +470,18 @@ def _read_csv_folder(raw: RawReturn) -> None:
             grid = pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False,
                                skip_blank_lines=False)
         except (pd.errors.ParserError, ValueError) as exc:
-            raw.problems.append(Problem(
-                "error", str(path), f"not a well-formed CSV file: {exc}".strip(),
-                expected="the same number of comma-separated fields on every line"))
-            continue
+            grid = _titled_grid(text, name)
+            if grid is None:
+                raw.problems.append(Problem(
+                    "error", str(path), f"not a well-formed CSV file: {exc}".strip(),
+                    expected="the same number of comma-separated fields on every line"))
+                continue
         table, problems = _frame_from_grid(grid, name, str(path), path.stem)
         raw.problems += problems
         if table is not None:
             raw.tables[name] = table
+        elif problems:
+            raw.unread.add(name)
 
 
 def _read_workbook(raw: RawReturn) -> None:
@@ -403,14 +491,19 @@ def _read_workbook(raw: RawReturn) -> None:
         raw.problems.append(refused)
         return
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine=EXCEL_ENGINE)
+        # keep_default_na=False: a cell's own text ("n/a", "NA") is kept, as the CSV reader does
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine=EXCEL_ENGINE,
+                               keep_default_na=False)
     except Exception as exc:  # noqa: BLE001 - whatever the parser meets, the file is unreadable
         raw.problems.append(Problem(
             "error", str(path), f"cannot be read as an Excel workbook ({type(exc).__name__}: "
             f"{exc})", expected="an .xlsx workbook with one sheet per table"))
         return
+    template = any(normalise_name(sheet) == TEMPLATE_INSTRUCTIONS for sheet in sheets)
     for sheet, grid in sheets.items():
-        name = _table_name(sheet, str(path), sheet, raw.problems)
+        if normalise_name(sheet) in TEMPLATE_SHEETS:
+            continue
+        name = _table_name(sheet, str(path), sheet, raw.problems, raw.unread)
         if name is None:
             continue
         if name in raw.tables:
@@ -420,12 +513,33 @@ def _read_workbook(raw: RawReturn) -> None:
             continue
         table, problems = _frame_from_grid(grid, name, str(path), sheet)
         raw.problems += problems
-        if table is not None:
-            raw.tables[name] = table
+        if table is None:
+            raw.unread.add(name)
+        elif not (template and table.frame.empty):
+            raw.tables[name] = table  # a template's sheet left empty: not collected
 
 
-def read_raw(ref: ReturnRef) -> RawReturn:
-    """Read every sheet or CSV file of the return once; never modifies the files."""
+def own_labels(raw: RawReturn, params: Parameters | None) -> None:
+    """Put the parameter file's own labels (``ethnicity_labels``, ``service_labels``: the
+    authority's spelling -> the contract's, compared as the contract compares labels) in place of
+    the authority's in every table as read, before anything classifies them."""
+    if params is None:
+        return
+    for column, mapping, fold in (("ethnicity", params.ethnicity_labels, normalise),
+                                  ("service", params.service_labels, service_key)):
+        if not mapping:
+            continue
+        folded = {fold(own): label for own, label in mapping.items()}
+        for table in raw.tables.values():
+            if column in table.frame.columns:
+                values = table.frame[column]
+                lookup = {v: folded.get(fold(v), v) for v in values.dropna().unique()}
+                table.frame[column] = values.map(lookup).astype("str")
+
+
+def read_raw(ref: ReturnRef, params: Parameters | None = None) -> RawReturn:
+    """Read every sheet or CSV file of the return once, with the parameter file's own labels
+    put in the contract's (:func:`own_labels`); never modifies the files."""
     raw = RawReturn(ref)
     twin = ref.path.with_suffix("") if ref.form == "xlsx" else ref.path.with_name(
         f"{ref.path.name}.xlsx")
@@ -437,6 +551,7 @@ def read_raw(ref: ReturnRef) -> RawReturn:
         _read_workbook(raw)
     else:
         _read_csv_folder(raw)
+    own_labels(raw, params)
     return raw
 
 
@@ -499,12 +614,6 @@ def cells_held(table: RawTable) -> dict[tuple[int, str], str]:
 
 
 # --- parsing columns (shared by validation and tidy building) ------------------------------------
-
-
-def service_key(text: str) -> str:
-    """A service spelling folded for :data:`~wres_tools.contract.SERVICE_ALIASES`."""
-    text = text.replace("\u2019", "").replace("'", "")
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def services(table: RawTable) -> pd.Series:
@@ -767,7 +876,7 @@ def load_return(ref: ReturnRef, params: Parameters | None) -> Return:
     """
     from wres_tools.validate import validate_raw
 
-    raw = read_raw(ref)
+    raw = read_raw(ref, params)
     report = validate_raw(raw, params)
     if not report.ok:
         raise ReturnError(report)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wres_tools.contract import Problem, ValidationReport
+from wres_tools.contract import SERVICE_ALIASES, Problem, ValidationReport, service_key
 from wres_tools.ethnicity import UnknownEthnicityLabel, classify
 from wres_tools.paths import PARAMETERS_DIR
 
@@ -44,6 +44,13 @@ class Parameters(Settings):
     population: dict[str, float] | None = Field(
         None, description="census 2021 share of the area's population by ethnicity label"
     )
+    ethnicity_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="the authority's own ethnicity labels -> a label the contract accepts",
+    )
+    service_labels: dict[str, str] = Field(
+        default_factory=dict, description="the authority's own service labels -> adults/children"
+    )
     synthetic: bool = False
     notes: str | None = None
     source_files: list[str] = Field(default_factory=list)
@@ -63,6 +70,28 @@ class Parameters(Settings):
         total = sum(value.values())
         if not 0.98 <= total <= 1.02:
             raise ValueError(f"population shares add up to {total:.3f}: expected 1")
+        return value
+
+    @field_validator("ethnicity_labels")
+    @classmethod
+    def _ethnicity_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        for own, label in value.items():
+            try:
+                classify(label)
+            except UnknownEthnicityLabel:
+                raise ValueError(
+                    f"{own!r} maps to {label!r}, which is not a census 2021 category, a "
+                    "high-level group, an NHS ethnic category code or an unknown marker"
+                ) from None
+        return value
+
+    @field_validator("service_labels")
+    @classmethod
+    def _service_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        for own, label in value.items():
+            if service_key(label) not in SERVICE_ALIASES:
+                raise ValueError(f"{own!r} maps to {label!r}, which is not a service: expected "
+                                 "adults or children")
         return value
 
     @field_validator("pay_bands")

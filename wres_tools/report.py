@@ -824,7 +824,8 @@ def _how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
                 "and counted under data quality.")
     if data.disclosure == "published":
         text.append(f"To protect individuals, counts from 1 to {data.threshold - 1} are shown as "
-                    f"<{data.threshold} and figures worked out from them are not published.")
+                    f"{publish.SYMBOL}, and so are other counts from which one could be worked "
+                    "out; figures worked out from them are not published.")
     return Section("how_to_read", "How to read this report", _paragraphs(text))
 
 

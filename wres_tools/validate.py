@@ -9,6 +9,7 @@ checks of the action plan, a table of text whose cells need messages naming the 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -18,7 +19,7 @@ from dataclasses import replace
 import pandas as pd
 import pandera.pandas as pa
 
-from wres_tools.bands import band_order, band_order_source
+from wres_tools.bands import band_amount, band_order, band_order_source
 from wres_tools.contract import (
     ACTION_PLAN_COLUMNS,
     ACTION_PLAN_NOT_BLANK,
@@ -95,6 +96,31 @@ def expected_columns(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ("key", "value"), ()
 
 
+#: Words HR exports use for a contract's column (normalised as headers are: lower case, "_").
+COLUMN_WORDS: dict[str, tuple[str, ...]] = {
+    "left": ("leavers", "leaver", "leaving", "turnover"),
+    "entered": ("investigations", "cases", "referrals", "referred"),
+    "registered": ("registrations", "social_workers"),
+    "accessed": ("training", "cpd"),
+    "shortlisted": ("shortlist",),
+    "appointed": ("appointments", "appointment", "hired", "hires"),
+    "respondents": ("responses", "responded", "answered"),
+    "headcount": ("staff", "employees", "people", "count"),
+    "pay_band": ("grade", "band", "pay_grade", "salary_band"),
+    "ethnicity": ("ethnic", "ethnic_origin", "ethnic_group"),
+}
+
+
+def header_hint(column: str, headers: list[str]) -> list[str]:
+    """A header that holds the column's name or a word HR exports use for it as whole words
+    ("entered_formal_process" for entered, "number_of_leavers" for left), or []."""
+    for word in (column, *COLUMN_WORDS.get(column, ())):
+        for header in headers:
+            if f"_{word}_" in f"_{header}_":
+                return [header]
+    return []
+
+
 def check_columns(table: RawTable) -> list[Problem]:
     """Missing columns (suggesting a near header found, e.g. 'headcont'), population without share
     or count, and columns the contract does not know (notices)."""
@@ -106,11 +132,14 @@ def check_columns(table: RawTable) -> list[Problem]:
         if column in present:
             continue
         near = difflib.get_close_matches(column, extra, n=1, cutoff=0.6)
-        if near:
-            extra.remove(near[0])
+        hint = header_hint(column, extra) if not near else []
+        if near or hint:
+            found = (near or hint)[0]
+            extra.remove(found)
+            why = "a misspelling of it" if near else "it: rename the header"
             problems.append(table.place(
-                "error", f"missing column {column!r}: this header looks like a misspelling of "
-                "it", row=1, column=table.header(near[0]), value=table.header(near[0]),
+                "error", f"missing column {column!r}: this header looks like {why}", row=1,
+                column=table.header(found), value=table.header(found),
                 expected=f"the header {column!r}"))
         else:
             problems.append(table.place(
@@ -270,6 +299,9 @@ def _problems_from_failures(
                                      "column", _NULL[kind][1])
         else:
             message, expected = _CHECKS.get(str(check), (f"failed check {check}", ""))
+            hint = question_hint(found) if check == "question" and found else None
+            if hint:
+                message += f"; did you mean {hint!r}?"
         problems.append(table.place("error", message, row=row, column=table.header(column),
                                     value=found if found is not None else "",
                                     expected=expected))
@@ -289,6 +321,14 @@ def check_excel_cells(table: RawTable) -> list[Problem]:
             value=held.split(" (", 1)[0],
             expected=_NULL[kind][1] if kind in _NULL else "a value, not an Excel error"))
     return problems
+
+
+def question_hint(text: str) -> str | None:
+    """The survey question a written one names ("Harassment from the public" -> public,
+    "Q2 colleagues" -> colleagues, "Manager" -> managers), or None when it names none or two."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    named = [q for q in SURVEY_QUESTIONS if q in words or q.rstrip("s") in words]
+    return named[0] if len(named) == 1 else None
 
 
 # --- rules within a table ------------------------------------------------------------------------
@@ -353,7 +393,7 @@ def counts(table: RawTable, column: str) -> pd.Series:
 
 
 #: (table, smaller, larger): smaller <= larger in every row.
-_NOT_MORE_THAN: tuple[tuple[str, str, str], ...] = (
+NOT_MORE_THAN: tuple[tuple[str, str, str], ...] = (
     ("recruitment", "appointed", "shortlisted"),
     ("fitness_to_practise", "entered", "registered"),
     ("survey", "yes", "respondents"),
@@ -370,7 +410,7 @@ def check_row_consistency(table: RawTable) -> list[Problem]:
     headcount; in record extracts a person appointed but not shortlisted, or referred to
     fitness to practise but not registered."""
     problems = []
-    for name, small, large in _NOT_MORE_THAN:
+    for name, small, large in NOT_MORE_THAN:
         if name != table.name or not {small, large} <= set(table.frame.columns):
             continue
         a, b = counts(table, small), counts(table, large)
@@ -674,13 +714,18 @@ def check_pay_bands(raw: RawReturn, params: Parameters | None) -> list[Problem]:
                 value=band, expected="one of pay_bands: " + ", ".join(params.pay_bands)))
         return problems
     order = band_order(present)
-    how = {
-        "amounts": "by the first amount each names",
-        "appearance": "in order of first appearance (they name no amounts)",
-    }[band_order_source(present)]
+    if band_order_source(present) == "amounts":
+        how = "by the first amount each names"
+    else:
+        silent = [b for b in present if band_amount(b) is None]
+        named = "they name no amounts" if len(silent) == len(present) else (
+            ", ".join(repr(b) for b in silent) + (" names" if len(silent) == 1 else " name")
+            + " no amount")
+        how = f"in the order they first appear in the data ({named})"
     return [table.place(
         "notice", f"no pay_bands in the parameter file: bands ordered {how}, lowest first: "
-        + " < ".join(order))]
+        + " < ".join(order) + "; if that is not their order, list them lowest first under "
+        f"pay_bands: in the parameter file {raw.ref.authority}.yml")]
 
 
 def check_population(raw: RawReturn, params: Parameters | None) -> list[Problem]:
@@ -724,11 +769,13 @@ def check_metadata(raw: RawReturn) -> list[Problem]:
 
 
 def check_collected(raw: RawReturn, params: Parameters | None) -> list[Problem]:
-    """A notice for each metric whose table the return does not hold."""
+    """A notice for each metric whose table the return does not hold (a table it names but that
+    could not be read has its error instead)."""
     collected = _collected(raw)
+    unread = raw.unread | {n for r in raw.unread for n in RECORD_BUILDS.get(r, ())}
     missing: dict[str, list[str]] = {}
     for metric, name in METRIC_TABLES.items():
-        if name is not None and name not in collected:
+        if name is not None and name not in collected and name not in unread:
             missing.setdefault(name, []).append(metric)
     problems = []
     for name, metrics in missing.items():
@@ -750,19 +797,42 @@ def check_collected(raw: RawReturn, params: Parameters | None) -> list[Problem]:
 ROW_LIMIT = 20
 
 
+def _same_problem(problem: Problem) -> tuple:
+    return (problem.severity, problem.file, problem.sheet, problem.column, problem.message,
+            repr(problem.value), problem.expected)
+
+
+def grouped(problems: list[Problem]) -> list[Problem]:
+    """The same problem (message, column, value and expectation) in several rows, once, with
+    every row in ``rows`` ("rows 3-22, 25"), where the first of them was."""
+    same: dict[tuple, list[Problem]] = {}
+    for problem in problems:
+        same.setdefault(_same_problem(problem), []).append(problem)
+    out = []
+    for group in same.values():
+        rows = tuple(p.row for p in group if p.row is not None)
+        if len(group) > 1 and len(rows) == len(group):
+            out.append(dataclasses.replace(group[0], rows=rows))
+        else:
+            out += group
+    return out  # in the order of each problem's first row
+
+
 def capped(problems: list[Problem], limit: int = ROW_LIMIT) -> list[Problem]:
-    """The first ``limit`` problems of each (file, sheet, column), and a count of the rest."""
+    """Identical problems once with their rows (:func:`grouped`); then the first ``limit``
+    problems of each (file, sheet, column), and a count of the rows of the rest."""
     kept: list[Problem] = []
     seen: dict[tuple[str, str | None, str | None], list[Problem]] = {}
-    for problem in problems:
+    for problem in grouped(problems):
         same = seen.setdefault((problem.file, problem.sheet, problem.column), [])
         same.append(problem)
         if len(same) <= limit:
             kept.append(problem)
     for (file, sheet, column), same in seen.items():
         if len(same) > limit:
+            rest = sum(max(1, len(p.rows)) for p in same[limit:])
             kept.append(Problem(
-                same[0].severity, file, f"... and {len(same) - limit} more rows like row "
+                same[0].severity, file, f"... and {rest} more rows like row "
                 f"{same[0].row} ({same[0].message})", sheet=sheet, column=column))
     return kept
 
@@ -806,4 +876,4 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
 def validate_return(ref: ReturnRef, params: Parameters | None) -> ValidationReport:
     """Read one return and check it against the contract (``params`` None when the parameter file
     itself was bad: the data are still checked)."""
-    return validate_raw(read_raw(ref), params)
+    return validate_raw(read_raw(ref, params), params)

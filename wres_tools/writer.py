@@ -43,6 +43,11 @@ def _workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
         ws = wb.create_sheet(title=name[:31])
         for row in dataframe_to_rows(frame, index=False, header=True):
             ws.append([None if _missing(v) else v for v in row])
+    return workbook_bytes(wb)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The workbook as .xlsx bytes that depend only on its content (fixed times)."""
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "wres_tools"
@@ -60,7 +65,7 @@ def _workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     return fixed.getvalue()
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -82,12 +87,12 @@ def write_return(
     """
     path = return_path(data_dir, authority, year, form)
     if form == "xlsx":
-        _atomic_write_bytes(path, _workbook_bytes(tables))
+        atomic_write_bytes(path, _workbook_bytes(tables))
         return path
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
     for name, frame in tables.items():
         text = frame.to_csv(index=False, lineterminator="\n")
-        _atomic_write_bytes(path / f"{name}.csv", text.encode("utf-8"))
+        atomic_write_bytes(path / f"{name}.csv", text.encode("utf-8"))
     return path
