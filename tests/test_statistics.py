@@ -244,3 +244,38 @@ def test_clean_turns_nan_and_inf_into_none():
     assert st.clean(float("nan")) is None
     assert st.clean(float("inf")) is None
     assert st.clean(1) == 1.0
+
+
+def test_fisher_gives_way_to_yates_above_a_million_and_they_agree_there():
+    """At the switch (FISHER_MAX_N people in all) Fisher's exact p and the Yates-corrected
+    chi-squared p are within 1% of each other for groups of like size, 3% for unequal ones."""
+    from scipy.stats import chi2_contingency, fisher_exact
+
+    assert st.FISHER_MAX_N == 1_000_000
+    exact = st.fisher_p(50_000, 500_000, 50_700, 500_000)  # 1,000,000 people: Fisher
+    table = [[50_000, 450_000], [50_700, 449_300]]
+    assert exact == pytest.approx(fisher_exact(table).pvalue, rel=1e-12)
+    beyond = st.fisher_p(50_000, 500_000, 50_700, 500_001)  # one more: Yates
+    assert beyond == st.yates_p(50_000, 500_000, 50_700, 500_001)
+    assert beyond == pytest.approx(0.0202083793, rel=1e-8)
+    assert beyond == pytest.approx(exact, rel=1e-2)
+    unequal = st.fisher_p(1_000, 20_000, 48_000, 980_001)
+    assert unequal == pytest.approx(0.5187533567, rel=1e-8)
+    assert unequal == pytest.approx(fisher_exact([[1_000, 19_000], [48_000, 932_001]]).pvalue,
+                                    rel=3e-2)
+    # the Yates p is scipy's chi-squared test with its continuity correction
+    assert st.yates_p(2, 10, 117, 389) == pytest.approx(
+        chi2_contingency([[2, 8], [117, 272]], correction=True)[1], rel=1e-12)
+
+
+def test_p_value_time_is_bounded_whatever_the_counts():
+    """Counts in the trillions: an answer in milliseconds, finite, and the same as the formula."""
+    import time
+
+    started = time.perf_counter()
+    p = st.fisher_p(10**11, 10**12, 10**11 + 10**6, 10**12)
+    assert time.perf_counter() - started < 0.5
+    assert p == pytest.approx(0.0184225022, rel=1e-8)
+    assert st.yates_p(0, 10**12, 0, 10**12) == 1.0
+    assert st.yates_p(5, 5, 7, 7) == 1.0
+    assert st.yates_p(0, 0, 1, 3) is None

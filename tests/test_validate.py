@@ -657,15 +657,34 @@ def test_action_plan_missing_or_misspelt_column(tmp_path: Path, form: str) -> No
         ("Race Equality Network Chair", False), ("Health, Safety and Wellbeing Manager", False),
     ],
 )
-def test_owner_that_looks_like_a_name_is_a_notice(tmp_path: Path, owner: str,
-                                                  name_like: bool) -> None:
-    report = check(tmp_path, with_cell(1, "owner", owner))
+def test_owner_that_looks_like_a_name_is_a_notice_when_internal(tmp_path: Path, owner: str,
+                                                                name_like: bool) -> None:
+    report = check(tmp_path, with_cell(1, "owner", owner), params=make_params(
+        disclosure="internal"))
     assert report.ok
     found = [p for p in report.notices if p.column == "owner"]
     assert bool(found) == name_like
     if name_like:
         assert (found[0].row, found[0].value) == (3, owner)
         assert "reports show the owner as given" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("owner", "name_like"),
+    [("Jane Smith", True), ("j.smith@council.gov.uk", True), ("Dr Patel", True),
+     ("Head of HR", False), ("EDI Lead", False)],
+)
+def test_owner_that_looks_like_a_name_is_an_error_when_published(tmp_path: Path, owner: str,
+                                                                 name_like: bool) -> None:
+    """A published report would show the owner: a person's name or e-mail address is refused."""
+    report = check(tmp_path, with_cell(1, "owner", owner))  # make_params(): published
+    found = [p for p in report.errors if p.column == "owner"]
+    assert bool(found) == name_like and report.ok == (not name_like)
+    if name_like:
+        assert (found[0].file.endswith("action_plan.csv"), found[0].row, found[0].value) == (
+            True, 3, owner)
+        assert found[0].message.startswith("owner looks like a person's name or an e-mail "
+                                           "address: published reports show the owner")
 
 
 def test_action_plan_alone_is_read_with_the_metrics_not_collected(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ import papermill
 from tqdm import tqdm
 
 from wres_tools import __version__
+from wres_tools.contract import Problem
 from wres_tools.export import (
     INDEX_INTERNAL_BANNER,
     INDEX_SYNTHETIC_BANNER,
@@ -290,12 +292,66 @@ _kernel: WarmKernel | None = None
 
 
 def _start_worker(kernel_name: str, cwd: str, env: Mapping[str, str]) -> None:
-    """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends."""
+    """Process-pool initializer: start this worker's warm kernel, stop it when the worker ends.
+
+    The worker ends with its parent, however the parent dies (a SIGKILL included): on Linux the
+    kernel kills it then (:func:`_die_with_parent`), and a thread polls the parent's id
+    (:func:`_watch_parent`, which also kills the kernel); the kernel watches the worker the same
+    way (``JPY_PARENT_PID``). A SIGTERM ends the worker at once, its kernel first
+    (:func:`_end_worker`).
+    """
     global _kernel
     _kernel = WarmKernel(kernel_name=kernel_name, cwd=Path(cwd), env=env)
     atexit.register(_stop_worker)
-    signal.signal(signal.SIGTERM, _exit_on_signal)  # so that atexit stops the kernel
+    signal.signal(signal.SIGTERM, _end_worker)
+    parent = multiprocessing.parent_process()
+    parent_pid = parent.pid if parent is not None and parent.pid else os.getppid()
+    _die_with_parent(parent_pid)
+    _watch_parent(parent_pid)
     _kernel.start()
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask the kernel to SIGKILL this process the moment its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``): not a page more is written. The worker is started from the
+    batch's main thread, whose end is the batch's end. Elsewhere :func:`_watch_parent` alone."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no libc prctl: the watch thread still ends the worker
+        return
+    if os.getppid() != parent:  # the parent died before the request
+        os._exit(128 + signal.SIGHUP)
+
+
+#: Seconds between two looks at whether a worker's parent is still alive.
+PARENT_POLL = 0.25
+
+
+def _watch_parent(parent: int, poll: float = PARENT_POLL) -> threading.Thread:
+    """A daemon thread that ends this process (its kernel first) as soon as its parent is no
+    longer ``parent``: no page is written for a batch that is gone."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        _end_worker(signal.SIGHUP, None)
+
+    thread = threading.Thread(target=watch, name="wres-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _end_worker(signum: int, _frame: object) -> None:
+    """Kill this worker's kernel and exit now (``128 + signum``), without unwinding: a
+    SystemExit raised inside the kernel client's asyncio would leave tasks whose errors
+    (DeadKernelError) are printed as tracebacks."""
+    if _kernel is not None:
+        _kernel.kill()
+    os._exit(128 + signum)
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -386,7 +442,9 @@ def run_job(
         (job.out_dir / name).unlink(missing_ok=True)
 
     def finish(display_name: str, synthetic: bool) -> JobOutcome:
-        _write_state(job, fingerprints, display_name, synthetic)
+        problem = _write_state(job, fingerprints, display_name, synthetic)
+        if problem is not None:
+            outcome.failures.append(Failure(job.who, job.year, STATE_FILE, problem))
         outcome.seconds = time.monotonic() - started
         return outcome
 
@@ -450,7 +508,9 @@ def run_job(
 
 def _write_state(
     job: Job, fingerprints: Mapping[str, str], display_name: str, synthetic: bool
-) -> None:
+) -> str | None:
+    """Write the job's record; what went wrong, in words, when it cannot be written (a read-only
+    or full output folder), so that the batch reports it and goes on."""
     state = {
         "authority": job.authority,
         "year": int(job.year),
@@ -459,7 +519,11 @@ def _write_state(
         "disclosure": job.disclosure,
         "fingerprints": dict(sorted(fingerprints.items())),
     }
-    write_atomic(job.out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    try:
+        write_atomic(job.out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        return f"cannot be written: {exc.strerror or exc} ({job.out_dir / STATE_FILE})"
+    return None
 
 
 def _run_job_in_worker(job: Job) -> JobOutcome:
@@ -532,7 +596,8 @@ def plan_batch(
     notebooks = [Path(nb) for nb in (report_notebooks() if notebooks is None else notebooks)]
     per_authority = [nb for nb in notebooks if takes_authority(nb)]
     per_year = [nb for nb in notebooks if nb not in per_authority]
-    all_refs = find_returns(data_dir)
+    unfound: list[Problem] = []
+    all_refs = find_returns(data_dir, unfound)
     refs = [
         r for r in all_refs
         if (not authorities or r.authority in authorities) and (not years or r.year in years)
@@ -541,7 +606,8 @@ def plan_batch(
     key = input_key(data_dir)
     notebook_digests = {nb: digest_paths([nb]) for nb in notebooks}
     jobs: list[Job] = []
-    failures: list[Failure] = []
+    failures: list[Failure] = [_unfound_failure(p, data_dir) for p in unfound]
+    failures = [f for f in failures if not authorities or f.authority in authorities]
     skipped = reports = 0
 
     def add(authority: str | None, year: int, target: Path, mode: str, limit: int | None,
@@ -564,30 +630,38 @@ def plan_batch(
     for authority, authority_refs in by_authority.items():
         try:
             params = load_parameters(authority, parameters_dir)
-        except ParameterError as exc:
+            inputs = digest_paths([r.path for r in all_refs if r.authority == authority],
+                                  data_dir, key)
+            settings = digest_paths(parameter_files(authority, parameters_dir), key=key)
+        except (ParameterError, OSError) as exc:  # one authority's fault stops only its jobs
+            what = "parameters" if isinstance(exc, ParameterError) else "return"
             for ref in authority_refs:
-                failures.append(Failure(authority, ref.year, "parameters", short_message(exc)))
+                failures.append(Failure(authority, ref.year, what, short_message(exc)))
             continue
         mode = disclosure or params.disclosure
         limit = timeout if timeout is not None else params.execution_timeout
-        inputs = digest_paths([r.path for r in all_refs if r.authority == authority], data_dir,
-                              key)
-        settings = digest_paths(parameter_files(authority, parameters_dir), key=key)
         base = (inputs, settings, code, mode, __version__)
         for ref in authority_refs:
             add(authority, ref.year, out_dir / str(ref.year) / authority, mode, limit,
                 per_authority, base, metrics=True)
 
     if per_year and not authorities:
-        defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
-        mode = disclosure or defaults.disclosure
-        limit = timeout if timeout is not None else defaults.execution_timeout
-        inputs = digest_paths([r.path for r in all_refs], data_dir, key)
-        settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
-                                 *sorted(Path(parameters_dir).glob("*.yml"))], key=key)
-        base = (inputs, settings, code, mode, __version__)
-        for year in sorted({r.year for r in refs}):
-            add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
+        try:
+            defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
+            inputs = digest_paths([r.path for r in all_refs], data_dir, key)
+            settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
+                                     *sorted(p for p in Path(parameters_dir).glob("*.yml")
+                                             if p.is_file())], key=key)
+        except (ParameterError, OSError) as exc:
+            what = "parameters" if isinstance(exc, ParameterError) else "return"
+            failures += [Failure(ACROSS_AUTHORITIES, year, what, short_message(exc))
+                         for year in sorted({r.year for r in refs})]
+        else:
+            mode = disclosure or defaults.disclosure
+            limit = timeout if timeout is not None else defaults.execution_timeout
+            base = (inputs, settings, code, mode, __version__)
+            for year in sorted({r.year for r in refs}):
+                add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
     options: dict[str, Any] = {
         "authorities": sorted(authorities), "years": sorted(years), "disclosure": disclosure,
         "timeout": timeout,
@@ -595,6 +669,17 @@ def plan_batch(
     if notebooks != report_notebooks():
         options["notebooks"] = [str(Path(nb).resolve()) for nb in notebooks]
     return Plan(jobs, skipped, failures, reports, data_dir, parameters_dir, refs, options)
+
+
+def _unfound_failure(problem: Problem, data_dir: Path) -> Failure:
+    """A folder or entry finding the returns could not use, as the failure of its authority."""
+    path = Path(problem.file)
+    if path == data_dir:
+        return Failure(ACROSS_AUTHORITIES, None, "return", f"{problem.message} ({path})")
+    authority = path.name if path.parent == data_dir else path.parent.name
+    year = path.name.split(".")[0] if path.parent != data_dir else ""
+    return Failure(authority, int(year) if year.isdigit() else None, "return",
+                   f"{problem.message} ({path})")
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -629,6 +714,12 @@ def _pages(folder: Path, state: Mapping[str, Any], out_dir: Path) -> tuple[tuple
     return tuple((report_label(p), p.relative_to(out_dir).as_posix()) for p in pages)
 
 
+def _quoted(pages: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The hrefs percent-encoded: an authority folder "Hash #1 ?x %41" is a path, not a
+    fragment, a query and an escape."""
+    return tuple((label, urllib.parse.quote(href)) for label, href in pages)
+
+
 def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
     """Write ``<out>/index.html`` from every authority-year and year found under ``out_dir``."""
     out_dir = Path(out_dir)
@@ -648,7 +739,7 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
             authority=state["authority"],
             display_name=str(state.get("display_name") or state["authority"]),
             year=int(state["year"]),
-            reports=_pages(folder, state, out_dir),
+            reports=_quoted(_pages(folder, state, out_dir)),
             headlines=tuple(_headline(records, metric) for _, metric in HEADLINES),
             synthetic=bool(state.get("synthetic")),
         ))
@@ -657,7 +748,8 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
          if s.get("year") and not s.get("authority")),
         key=lambda s: s["year"],
     )
-    years = [(int(s["year"]), _pages(out_dir / str(s["year"]), s, out_dir)) for s in year_states]
+    years = [(int(s["year"]), _quoted(_pages(out_dir / str(s["year"]), s, out_dir)))
+             for s in year_states]
     everything = [*states, *year_states]
     banners: list[Banner] = []
     if any(s.get("disclosure") == "internal" for s in everything):
@@ -761,7 +853,12 @@ def run_plan(
     finally:
         bar.close()
     failures = [*plan.failures, *(f for o in outcomes for f in o.failures), *evidence_failures]
-    index = build_index(out_dir, failures)
+    index: Path | None = None
+    try:
+        index = build_index(out_dir, failures)
+    except OSError as exc:
+        failures.append(Failure(ACROSS_AUTHORITIES, None, INDEX_FILE,
+                                f"cannot be written: {exc.strerror or exc}"))
     return BatchResult(
         made=sum(len(o.made) for o in outcomes),
         skipped=plan.skipped,

@@ -140,7 +140,9 @@ def svg_bytes(figure: Figure) -> bytes:
     inside the image to check).
     """
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "wres-tools"}):
+    # text from the input (a pay band "$30,000 to $69,000") is plain text, never mathtext
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "wres-tools",
+                                "text.parse_math": False}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return _SVG_PROLOGUE.sub(b"", buffer.getvalue(), count=1)
 
@@ -155,6 +157,7 @@ def _style_params() -> dict[str, object]:
                 "font.sans-serif": ["DejaVu Sans"],
                 "font.size": 11,
                 "axes.titlesize": 13,
+                "text.parse_math": False,  # labels come from the input: "$" is a dollar sign
             }
         )
         return dict.copy(matplotlib.rcParams)

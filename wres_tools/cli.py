@@ -5,8 +5,10 @@ Exit codes: 0 clean, 1 problems found in the data, 2 usage error (bad option, mi
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,7 +18,23 @@ from rich.table import Table
 from wres_tools import __version__
 from wres_tools.paths import DEMO_DATA_DIR, KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """The command, with a last guard: an error no command foresaw is one line naming it, exit 1,
+    never a traceback (``WRES_DEBUG=1`` shows the traceback)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the guard of last resort
+            if os.environ.get("WRES_DEBUG"):
+                raise
+            Console(stderr=True, highlight=False).print(
+                f"[bold red]error:[/] {escape(f'{type(exc).__name__}: {exc}')}", soft_wrap=True)
+            sys.exit(EXIT_PROBLEMS)
+
+
+app = _App(
     help="SC-WRES toolkit: validate returns, make synthetic data, compute metrics, run reports.",
     no_args_is_help=True,
     add_completion=False,
@@ -76,22 +94,26 @@ def validate(
     parameters_dir: ParametersDirOption = None,
 ) -> None:
     """Check one return, or every return under a data folder, against the data contract."""
+    from wres_tools.contract import Problem
     from wres_tools.io import ReturnRef, find_returns
     from wres_tools.parameters import check_parameters, resolve_parameters_dir
     from wres_tools.validate import validate_return
 
     if (path is None) == (data_dir is None):
         raise _usage_error("give either one return PATH or --data-dir, not both")
+    unfound: list[Problem] = []  # folders that cannot be read, entries that cannot be returns
     try:
         if path is not None:
             refs = [ReturnRef.from_path(path)]
             root = path.resolve().parent.parent
         else:
-            refs = find_returns(data_dir)
+            refs = find_returns(data_dir, unfound)
             root = data_dir
     except (FileNotFoundError, ValueError) as exc:
         raise _usage_error(str(exc)) from None
-    if not refs:
+    for problem in unfound:
+        err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
+    if not refs and not unfound:
         raise _usage_error(f"no returns found under {data_dir}")
     params_dir = resolve_parameters_dir(root, parameters_dir)
 
@@ -122,8 +144,10 @@ def validate(
             else:
                 err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
     console.print(summary)
-    console.print(f"{len(refs)} return(s) checked, {failed} with problems.")
-    raise typer.Exit(EXIT_PROBLEMS if failed else EXIT_OK)
+    console.print(f"{len(refs)} return(s) checked, {failed} with problems"
+                  + (f"; {len(unfound)} folder(s) or file(s) could not be read." if unfound
+                     else "."))
+    raise typer.Exit(EXIT_PROBLEMS if failed or unfound else EXIT_OK)
 
 
 @app.command()
@@ -202,6 +226,11 @@ def metrics(
 
     if disclosure not in ("published", "internal"):
         raise _usage_error(f"--disclosure {disclosure!r}: expected published or internal")
+    unreadable = _unreadable(data_dir, authority)
+    if unreadable:
+        for problem in unreadable:
+            err_console.print(f"[red]error[/] {escape(str(problem))}", soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS)
     try:
         if as_json:  # the records only: no report, chart or notebook machinery to import
             typer.echo(year_records_json(authority, year, data_dir, disclosure, parameters_dir))
@@ -215,6 +244,9 @@ def metrics(
     except (ReturnError, ParameterError) as exc:
         err_console.print(escape(str(exc)), soft_wrap=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
+    except OSError as exc:
+        err_console.print(f"[red]error[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(EXIT_PROBLEMS) from None
     from wres_tools.terminal import results_table
 
     if data.disclosure == "internal":
@@ -225,6 +257,31 @@ def metrics(
     title = f"{data.display_name}, {data.year} ({data.disclosure})"
     table = results_table(data, shown, title=title)
     Console(highlight=False, width=max(console.width, 160)).print(table)
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the reports cannot be written into ``out`` (read-only, not a folder), or None."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        return f"{out}: cannot write the reports there ({exc.strerror or exc})"
+    return None
+
+
+def _unreadable(data_dir: Path, authority: str) -> list[Any]:
+    """The errors finding the returns meets in one authority's folder (it cannot be read, a year
+    named like a return is a broken link or a pipe)."""
+    from wres_tools.io import find_returns
+
+    found: list[Any] = []
+    if data_dir.is_dir():
+        find_returns(data_dir, found)
+    folder = data_dir / authority
+    return [p for p in found if Path(p.file) == folder or Path(p.file).parent == folder]
 
 
 def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str,
@@ -303,6 +360,9 @@ def run(
         raise _usage_error(f"--disclosure {disclosure!r}: expected published or internal")
     if not data_dir.is_dir():
         raise _usage_error(f"{data_dir}: data folder not found (make demo writes data/demo)")
+    unwritable = _unwritable(out)
+    if unwritable:
+        raise _usage_error(unwritable)
     report_list = report_notebooks(notebooks)
     if not report_list:
         raise _usage_error(f"{notebooks}: no report notebooks (*.ipynb) found")
@@ -356,7 +416,7 @@ def reproduce(
 
     try:
         report = reproduce_batch(manifest, out, partial(run_batch, jobs=jobs, progress=False),
-                                 data_dir=data_dir)
+                                 data_dir=data_dir, own_notebooks=NOTEBOOKS_DIR)
     except (ManifestError, FileExistsError, FileNotFoundError) as exc:
         raise _usage_error(str(exc)) from None
     for line in report.lines:

@@ -149,6 +149,18 @@ ACTION_PLAN_TIDY_COLUMNS: tuple[str, ...] = (
 TIDY_ETHNICITY_COLUMNS: tuple[str, ...] = ("census_category", "group", "ethnic_class")
 
 
+#: Longest value a problem quotes: a hostile file (a YAML alias bomb, a megabyte cell) must not
+#: make a report of megabytes.
+VALUE_CHARS = 200
+
+
+def shorten(text: str, limit: int = VALUE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding of validation, with the place it was found and what was expected there."""
@@ -176,7 +188,7 @@ class Problem:
             where.append(f"column {self.column}")
         text = f"{', '.join(where)}: {self.message}"
         if self.value is not None:
-            text += f" (found {self.value!r}"
+            text += f" (found {shorten(repr(self.value))}"
             text += f"; expected {self.expected})" if self.expected else ")"
         elif self.expected:
             text += f" (expected {self.expected})"

@@ -45,7 +45,7 @@ import pandas as pd
 import yaml
 
 from wres_tools import __version__
-from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SERVICES
+from wres_tools.contract import ALL_SERVICES, METADATA_TABLE, RESULT_COLUMNS, SERVICES, shorten
 from wres_tools.contract import is_missing as _missing
 from wres_tools.ethnicity import MINORITY_GROUPS
 from wres_tools.export import write_atomic
@@ -419,7 +419,63 @@ def read_manifest(path: Path) -> dict[str, Any]:
                if k not in manifest]
     if missing:
         raise ManifestError(f"{path}: missing key(s) {', '.join(missing)}")
+    problem = _shape_problem(manifest)
+    if problem is not None:
+        raise ManifestError(f"{path}: {problem}")
     return manifest
+
+
+#: The nested fields reproduce reads: where -> (type, key -> type of each entry, ...).
+_PATH_AND_HASH = {"path": str, "sha256": (str, type(None))}
+_PATH_AND_HMAC = {"path": str, "hmac": (str, type(None))}  # inputs: keyed digests
+_SHAPE: dict[str, Any] = {
+    "data_dir": str,
+    "inputs": [{"authority": str, "year": int, "form": str, "path": str,
+                "files": [_PATH_AND_HMAC]}],
+    "parameters": {"dir": str, "defaults": _PATH_AND_HMAC,
+                   "authorities": {"*": _PATH_AND_HMAC}},
+    "options": {"*": object},
+    "outputs": [_PATH_AND_HASH],
+}
+
+
+def _shape_problem(value: Any, shape: Any = None, where: str = "") -> str | None:
+    """Where a hand-edited manifest's nested fields are not of the expected kind, in words
+    (``inputs[0].files[2].sha256 is a list, expected text or null``), or None."""
+    shape = _SHAPE if shape is None else shape
+    names = {str: "text", int: "a whole number", type(None): "null", dict: "an object",
+             list: "a list", object: "a value"}
+
+    def kind(expected: Any) -> str:
+        options = expected if isinstance(expected, tuple) else (expected,)
+        return " or ".join(names.get(o, o.__name__) for o in options)
+
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where or 'the manifest'} is {type(value).__name__}, expected an object"
+        for key, inner in shape.items():
+            items = value.items() if key == "*" else [(key, value.get(key, _ABSENT))]
+            for name, item in items:
+                label = f"{where}.{name}" if where else str(name)
+                if item is _ABSENT:
+                    return f"{label} is missing"
+                problem = _shape_problem(item, inner, label)
+                if problem:
+                    return problem
+        return None
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where} is {type(value).__name__}, expected a list"
+        for position, item in enumerate(value):
+            problem = _shape_problem(item, shape[0], f"{where}[{position}]")
+            if problem:
+                return problem
+        return None
+    ok = isinstance(value, shape) and not (isinstance(value, bool) and shape is int)
+    return None if ok else f"{where} is {shorten(repr(value), 60)}, expected {kind(shape)}"
+
+
+_ABSENT = object()
 
 
 # --------------------------------------------------------------------------- checking inputs
@@ -736,6 +792,7 @@ def reproduce(
     *,
     data_dir: Path | None = None,
     rel_tol: float = REL_TOL,
+    own_notebooks: Path | None = None,
 ) -> ReproduceReport:
     """Re-run the batch a manifest describes into a fresh ``out_dir`` and compare the results.
 
@@ -745,6 +802,12 @@ def reproduce(
     the recorded data folder (and a parameters folder inside it). Refuses an ``out_dir`` that
     holds anything. A result object with a false ``ok`` and ``failures`` is reported as batch
     problems; an exception from the batch is reported, not raised.
+
+    A manifest is data that anyone may edit, so before anything runs it must name only inputs
+    inside the data folder (parameter files: there or in the project's ``parameters/``),
+    results beside itself and, with ``own_notebooks`` (``wres reproduce`` passes the project's
+    ``notebooks/``), only notebooks whose content is that of a notebook there (they run from
+    there); anything else is a :class:`ManifestError`.
     """
     manifest_path, out_dir = Path(manifest_path), Path(out_dir)
     manifest = read_manifest(manifest_path)
@@ -755,13 +818,18 @@ def reproduce(
         raise FileExistsError(f"{out_dir}: is the folder of the manifest's own results")
     data = Path(data_dir) if data_dir is not None else Path(manifest["data_dir"])
     params_dir = _relocations(manifest, data_dir)(manifest["parameters"]["dir"])
+    _refuse_outside(manifest, manifest_path, data, data_dir)
+    options = _checked_options(manifest, manifest_path, own_notebooks)
     report = ReproduceReport(manifest_path, out_dir)
     report.changed_inputs = verify_inputs(manifest, data_dir)
     report.changed_outputs = verify_outputs(manifest, manifest_path.parent)
-    report.environment_notes = environment_notes(manifest)
+    try:
+        report.environment_notes = environment_notes(manifest)
+    except (AttributeError, TypeError, KeyError):  # a hand-edited record: for information only
+        report.environment_notes = ["the manifest's environment record is malformed; not "
+                                    "compared"]
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        options = {k: v for k, v in manifest["options"].items() if k not in _SET_BY_REPRODUCE}
         result = run_batch(data, out_dir, parameters_dir=params_dir, **options)
     except Exception as exc:  # noqa: BLE001 - whatever broke, the report says so
         report.batch_problems.append(f"the batch stopped: {type(exc).__name__}: {exc}")
@@ -772,6 +840,63 @@ def reproduce(
     recorded = [o["path"] for o in manifest["outputs"] if o["path"].endswith(METRICS_FILE)]
     report.differences = compare_results(manifest_path.parent, out_dir, rel_tol, recorded)
     return report
+
+
+def _inside(path: Path, folders: Sequence[Path]) -> bool:
+    resolved = Path(os.path.realpath(path))
+    return any(resolved.is_relative_to(os.path.realpath(f)) for f in folders)
+
+
+def _refuse_outside(manifest: Mapping[str, Any], manifest_path: Path, data: Path,
+                    data_dir: Path | None) -> None:
+    """A :class:`ManifestError` for any input outside the data folder (parameter files: or the
+    project's parameters/) or any recorded result outside the manifest's folder."""
+    moved = _relocations(manifest, data_dir)
+    outside = [data / item["path"] for entry in manifest["inputs"]
+               for item in [entry, *entry["files"]] if not _inside(data / item["path"], [data])]
+    params = manifest["parameters"]
+    allowed = [data, PARAMETERS_DIR]
+    outside += [p for p in (moved(params["dir"]), moved(params["defaults"]["path"]),
+                            *(moved(a["path"]) for a in params["authorities"].values()))
+                if not _inside(p, allowed)]
+    outside += [manifest_path.parent / o["path"] for o in manifest["outputs"]
+                if not _inside(manifest_path.parent / o["path"], [manifest_path.parent])]
+    if outside:
+        raise ManifestError(
+            f"{manifest_path}: names {len(outside)} path(s) outside the data folder {data} "
+            f"(or the results beside the manifest), e.g. {outside[0]}: reproduce reads only "
+            "the inputs of the data folder the manifest names")
+
+
+def _checked_options(manifest: Mapping[str, Any], manifest_path: Path,
+                     own_notebooks: Path | None) -> dict[str, Any]:
+    """The options for the batch: those reproduce sets itself dropped; with ``own_notebooks``,
+    a recorded notebook list replaced by the project's notebooks of the same content (refused
+    when one is not the project's) and no other kernel."""
+    options = {k: v for k, v in manifest["options"].items() if k not in _SET_BY_REPRODUCE}
+    if own_notebooks is None:
+        return options
+    if "kernel_name" in options:
+        raise ManifestError(f"{manifest_path}: options.kernel_name: reproduce runs the "
+                            "project's own kernel only")
+    recorded = options.get("notebooks")
+    if recorded is None:
+        return options
+    if not isinstance(recorded, list) or not all(isinstance(n, str) for n in recorded):
+        raise ManifestError(f"{manifest_path}: options.notebooks is {shorten(repr(recorded), 60)}"
+                            ", expected a list of notebook paths")
+    ours = {sha256_file(p): p for p in sorted(Path(own_notebooks).glob("*.ipynb"))}
+    chosen = []
+    for name in recorded:
+        path = Path(name)
+        digest = sha256_file(path) if path.is_file() else None
+        if digest not in ours:
+            raise ManifestError(
+                f"{manifest_path}: options.notebooks names {name}, which is not one of the "
+                f"project's notebooks ({own_notebooks}): reproduce runs only those")
+        chosen.append(ours[digest])
+    options["notebooks"] = chosen
+    return options
 
 
 # --------------------------------------------------------------------------- tidy results
@@ -1000,10 +1125,37 @@ def load_records(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]]
         pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralised(text: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (it starts with = + - @, a tab or
+    a carriage return) prefixed with a single quote, as OWASP recommends; a number written as
+    text ("-0.5") and anything not text are left as they are."""
+    if isinstance(text, str) and text.startswith(_FORMULA_START) \
+            and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_text(frame: pd.DataFrame, **options: Any) -> str:
+    """A frame as CSV text (LF line ends, no index) with its text cells :func:`neutralised`;
+    numeric columns stay numbers. A cell holding a carriage return is quoted (written with CRLF
+    row ends, so that the csv writer quotes it, then LF)."""
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    safe = frame.copy()
+    for column in text_columns:
+        safe[column] = frame[column].map(neutralised)
+    return safe.to_csv(index=False, lineterminator="\r\n", **options).replace("\r\n", "\n")
+
+
 def results_csv(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]]) -> str:
-    """The text of results.csv: UTF-8, comma separated, LF line ends, empty for missing."""
+    """The text of results.csv: UTF-8, comma separated, LF line ends, empty for missing, text
+    that a spreadsheet would run as a formula neutralised (:func:`neutralised`)."""
     frame = results_long(load_records(source))
-    return frame.to_csv(index=False, lineterminator="\n", float_format=_number_text)
+    return csv_text(frame, float_format=_number_text)
 
 
 def write_results_csv(source: pd.DataFrame | Iterable[Path | str | Mapping[str, Any]],
@@ -1027,7 +1179,7 @@ def data_dictionary() -> pd.DataFrame:
 
 def write_data_dictionary(path: Path) -> Path:
     """Write results_dictionary.csv atomically."""
-    return write_atomic(Path(path), data_dictionary().to_csv(index=False, lineterminator="\n"))
+    return write_atomic(Path(path), csv_text(data_dictionary()))
 
 
 # --------------------------------------------------------------------------- all of it

@@ -343,6 +343,8 @@ def _offsite(url: str) -> bool:
 
 
 _SVG_DATA = re.compile(r"^\s*data:image/svg\+xml(;[^,]*)?,", re.I)
+_SVG_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)
+_SVG_TEXT = re.compile(r">[^<]*<")
 _SVG_HREF = re.compile(r"""\b(?:xlink:)?(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 
 
@@ -363,8 +365,12 @@ def _svg_references(tag: str, attribute: str, url: str) -> list[Reference]:
     except ValueError:
         return [Reference(tag, attribute, url[:60] + "...", "load")]  # unreadable: not vouched for
     where = f"{attribute} (inside an SVG image)"
-    urls = [m.group(1) for m in _SVG_HREF.finditer(svg)]
-    urls += [m.group(2) if m.group(2) is not None else m.group(4) for m in _CSS_URL.finditer(svg)]
+    styles = "\n".join(m.group(1) for m in _SVG_STYLE.finditer(svg))
+    # the markup without its text: a label reading "url(x)" is text (XML-escaped), not a load
+    markup = _SVG_TEXT.sub("><", _SVG_STYLE.sub("", svg))
+    urls = [m.group(1) for m in _SVG_HREF.finditer(markup)]
+    urls += [m.group(2) if m.group(2) is not None else m.group(4)
+             for m in _CSS_URL.finditer(f"{markup}\n{styles}")]
     return [Reference(tag, where, u, "load") for u in urls if not _inline_ok(u)]
 
 

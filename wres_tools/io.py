@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import StringIO
@@ -42,6 +44,7 @@ from wres_tools.contract import (
     ReturnError,
     ValidationReport,
     service_key,
+    shorten,
 )
 from wres_tools.ethnicity import UnknownEthnicityLabel, classify, normalise
 from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
@@ -99,9 +102,12 @@ class ReturnRef:
     def from_path(cls, path: Path | str) -> ReturnRef:
         """Parse ``<authority>/<year>.xlsx`` or ``<authority>/<year>/`` (a folder of CSV files)."""
         path = Path(path)
-        if not path.exists():
+        kind = file_kind(path)
+        if kind == "missing":
             raise FileNotFoundError(f"{path}: no such file or folder")
-        if path.is_dir():
+        if kind in ("broken link", "unreadable"):
+            raise ValueError(f"{path}: {KIND_WORDS[kind]}")
+        if kind == "folder":
             year, form = path.name, "csv"
         elif path.suffix.lower() == ".xlsx":
             year, form = path.stem, "xlsx"
@@ -125,26 +131,103 @@ def _hidden(path: Path) -> bool:
     return path.name.startswith((".", "~$", "_"))
 
 
-def find_returns(data_dir: Path | str) -> list[ReturnRef]:
+def find_returns(data_dir: Path | str, problems: list[Problem] | None = None) -> list[ReturnRef]:
     """Every return under ``data_dir``, sorted by (authority, year).
 
-    Skips the ``parameters`` folder, hidden files and anything not named like a return.
+    Skips the ``parameters`` folder, hidden files and anything not named like a return. An
+    authority folder that cannot be read, and an entry named like a return that is neither a
+    workbook nor a folder (a broken link, a pipe), are left out with an error appended to
+    ``problems`` (when given), so that one bad authority never stops the others.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"{data_dir}: data folder not found")
+    found = problems if problems is not None else []
     refs = []
-    for authority in data_dir.iterdir():
-        if not authority.is_dir() or _hidden(authority) or authority.name == "parameters":
+    for authority in _entries(data_dir, found):
+        if not _is_dir(authority) or _hidden(authority) or authority.name == "parameters":
             continue
-        for entry in authority.iterdir():
+        for entry in _entries(authority, found):
             if _hidden(entry):
                 continue
-            is_xlsx = entry.is_file() and entry.suffix.lower() == ".xlsx"
-            is_folder = entry.is_dir() and _YEAR.match(entry.name)
-            if (is_xlsx and _YEAR.match(entry.stem)) or is_folder:
-                refs.append(ReturnRef.from_path(entry))
+            ref = _return_at(entry, found)
+            if ref is not None:
+                refs.append(ref)
     return sorted(refs, key=lambda r: (r.authority, r.year, r.form))
+
+
+def _entries(folder: Path, problems: list[Problem]) -> list[Path]:
+    """The entries of a folder, sorted; none, with an error, when it cannot be listed."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        problems.append(Problem(
+            "error", str(folder), f"the folder cannot be read: {exc.strerror or exc}",
+            expected="a folder this user may list and read"))
+        return []
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _return_at(entry: Path, problems: list[Problem]) -> ReturnRef | None:
+    """The return an entry of an authority folder holds, or None (with an error for one named
+    like a return that cannot be one)."""
+    name = entry.stem if entry.suffix.lower() == ".xlsx" else entry.name
+    if not _YEAR.match(name):
+        return None
+    form: Form = "xlsx" if entry.suffix.lower() == ".xlsx" else "csv"
+    kind = file_kind(entry)
+    if (form, kind) in (("xlsx", "file"), ("csv", "folder")):
+        return ReturnRef.from_path(entry)
+    problems.append(Problem(
+        "error", str(entry), f"named like a return but {KIND_WORDS[kind]}; not read",
+        expected=f"a workbook {name}.xlsx or a folder {name}/ of CSV files"))
+    return None
+
+
+#: What :func:`file_kind` finds, in words.
+KIND_WORDS: dict[str, str] = {
+    "file": "a file", "folder": "a folder", "missing": "does not exist",
+    "broken link": "a link to nothing that exists",
+    "special": "not a regular file (a pipe, socket or device)",
+    "unreadable": "cannot be looked at (no permission, or the name is too long)",
+}
+
+
+def file_kind(path: Path) -> str:
+    """file, folder, missing, broken link, special (a FIFO, a device such as /dev/zero) or
+    unreadable; links are followed. Never opens the file, so a pipe cannot hang the caller."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "broken link" if path.is_symlink() else "missing"
+    except OSError:
+        return "unreadable"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+#: Largest file of a return read (bytes): a 100,000-row extract is about 10 MB.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+def unreadable_file(path: Path) -> Problem | None:
+    """An error when ``path`` is not a regular file of a readable size, before it is opened."""
+    kind = file_kind(path)
+    if kind != "file":
+        return Problem("error", str(path), f"is {KIND_WORDS[kind]}; not read",
+                       expected="a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return Problem("error", str(path), f"is {size:,} bytes: too big to be a return's file",
+                       expected=f"at most {MAX_FILE_BYTES:,} bytes")
+    return None
 
 
 # --- reading once --------------------------------------------------------------------------------
@@ -159,6 +242,7 @@ class RawTable:
     sheet: str  # the sheet name as written, or the CSV file's stem
     frame: pd.DataFrame  # columns: normalised names; index "row": 2 for the first data row
     headers: dict[str, str]  # normalised column name -> header as written
+    positions: dict[str, int] = field(default_factory=dict)  # column -> 1-based sheet column
 
     def header(self, column: str) -> str:
         """The column's header as written in the file."""
@@ -236,7 +320,8 @@ def _frame_from_grid(grid: pd.DataFrame, name: str, file: str, sheet: str) -> tu
         keep.append(position)
     frame = data.iloc[:, keep].copy()
     frame.columns = pd.Index(columns)
-    return RawTable(name, file, sheet, frame, headers), problems
+    positions = {c: p + 1 for c, p in zip(columns, keep, strict=True)}
+    return RawTable(name, file, sheet, frame, headers, positions), problems
 
 
 def table_columns(name: str) -> tuple[str, ...]:
@@ -311,6 +396,9 @@ def _table_name(written: str, file: str, sheet: str | None, problems: list[Probl
 
 
 def _decode_csv(path: Path) -> tuple[str | None, Problem | None]:
+    refused = unreadable_file(path)
+    if refused is not None:
+        return None, refused
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -348,8 +436,13 @@ def _titled_grid(text: str, name: str) -> pd.DataFrame | None:
 
 
 def _read_csv_folder(raw: RawReturn) -> None:
-    for path in sorted(raw.ref.path.iterdir()):
-        if _hidden(path) or path.is_dir():
+    for path in _entries(raw.ref.path, raw.problems):
+        if _hidden(path):
+            continue
+        if _is_dir(path):
+            if path.suffix.lower() == ".csv":
+                raw.problems.append(Problem("error", str(path), "is a folder, not a CSV file",
+                                            expected="a CSV file"))
             continue
         if path.suffix.lower() != ".csv":
             raw.problems.append(Problem("notice", str(path), "not a CSV file; ignored"))
@@ -393,6 +486,10 @@ def _read_csv_folder(raw: RawReturn) -> None:
 
 def _read_workbook(raw: RawReturn) -> None:
     path = raw.ref.path
+    refused = unreadable_file(path)
+    if refused is not None:
+        raw.problems.append(refused)
+        return
     try:
         # keep_default_na=False: a cell's own text ("n/a", "NA") is kept, as the CSV reader does
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine=EXCEL_ENGINE,
@@ -446,7 +543,7 @@ def read_raw(ref: ReturnRef, params: Parameters | None = None) -> RawReturn:
     raw = RawReturn(ref)
     twin = ref.path.with_suffix("") if ref.form == "xlsx" else ref.path.with_name(
         f"{ref.path.name}.xlsx")
-    if twin.exists():
+    if file_kind(twin) in ("file", "folder"):
         raw.problems.append(Problem(
             "error", str(ref.path), f"the {ref.year} return is given twice: {ref.path.name} and "
             f"{twin.name}", expected="one return per authority and year: a workbook or a folder"))
@@ -456,6 +553,64 @@ def read_raw(ref: ReturnRef, params: Parameters | None = None) -> RawReturn:
         _read_csv_folder(raw)
     own_labels(raw, params)
     return raw
+
+
+_ODD_CELL = re.compile(rb'<c [^>]*t="e"|<f[ >]')
+
+
+@functools.lru_cache(maxsize=8)
+def _workbook_oddities(path: str, mtime_ns: int) -> dict[tuple[str, int, int], str]:
+    """(sheet, row, column) -> what a cell holds that reads as blank: an Excel error value
+    (#N/A, #DIV/0!) or a formula with no saved result. Read with openpyxl only when validation
+    meets a blank cell in a workbook, so a clean workbook never pays for it."""
+    import zipfile
+
+    import openpyxl
+
+    found: dict[tuple[str, int, int], str] = {}
+    try:  # a first look at the raw XML: most workbooks hold neither, and then openpyxl's slow
+        with zipfile.ZipFile(path) as archive:  # read of every cell is not needed
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+            if not any(_ODD_CELL.search(archive.read(n)) for n in sheets):
+                return found
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - the workbook was read once; this is only a better message
+        return found
+    try:
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "e":
+                        found[(sheet.title, cell.row, cell.column)] = (
+                            f"{cell.value} (an Excel error value)")
+                    elif getattr(cell, "data_type", None) == "f":
+                        found[(sheet.title, cell.row, cell.column)] = (
+                            f"{shorten(str(cell.value), 60)} (a formula with no saved result: "
+                            "open and save the workbook in Excel, or paste values)")
+    finally:
+        book.close()
+    return found
+
+
+def cells_held(table: RawTable) -> dict[tuple[int, str], str]:
+    """(row, column) -> what a cell read as blank really holds in a workbook: an error value such
+    as #N/A, or a formula without a saved result. Empty for a CSV file."""
+    if not table.file.lower().endswith(".xlsx") or not table.frame.isna().to_numpy().any():
+        return {}
+    try:
+        mtime = Path(table.file).stat().st_mtime_ns
+    except OSError:
+        return {}
+    odd = _workbook_oddities(table.file, mtime)
+    if not odd:
+        return {}
+    found = {}
+    for column, position in table.positions.items():
+        for row in table.frame.index[table.frame[column].isna()]:
+            held = odd.get((table.sheet, int(row), position))
+            if held is not None:
+                found[(int(row), column)] = held
+    return found
 
 
 # --- parsing columns (shared by validation and tidy building) ------------------------------------

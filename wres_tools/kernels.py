@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -222,7 +223,9 @@ class WarmKernel:
         else:  # Windows: ZeroMQ has no ipc transport there
             self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         run_sync(self.km.start_kernel)(
-            cwd=str(self.cwd), env={**os.environ, **self.env},
+            # JPY_PARENT_PID: ipykernel's own poller ends the kernel (within a second) when this
+            # process dies, however it dies - a SIGKILL included - so no kernel outlives its user
+            cwd=str(self.cwd), env={**os.environ, **self.env, "JPY_PARENT_PID": str(os.getpid())},
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
         )
         self.kc = self.km.client()
@@ -235,7 +238,10 @@ class WarmKernel:
         self.kc.allow_stdin = False
         self.starts += 1
         imports = "\n".join(f"import {name}" for name in self.preload)
-        self._warming = self.kc.execute(f"{imports}\n{_SNAPSHOT}", store_history=False)
+        # the poller cannot tell a parent that died before it started: check once here
+        orphaned = f"__import__('os').getppid() == {os.getpid()} or __import__('os')._exit(1)"
+        self._warming = self.kc.execute(f"{orphaned}\n{imports}\n{_SNAPSHOT}",
+                                        store_history=False)
 
     def _wait_warm(self) -> None:
         """Wait for the preload sent by :meth:`start`; a failed preload is a set-up error."""
@@ -273,6 +279,25 @@ class WarmKernel:
             finally:
                 run_sync(self.km.cleanup_resources)()
                 self.km = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+
+    def kill(self) -> None:
+        """End the kernel at once (SIGKILL to its process group) without talking to it, and
+        remove its sockets: for a process that must exit now (a signal handler, a dead
+        parent), where the asyncio of :meth:`shutdown` must not run."""
+        provisioner = getattr(self.km, "provisioner", None)
+        pid = getattr(getattr(provisioner, "process", None), "pid", None)
+        if pid is not None and os.name == "posix":
+            try:
+                group = os.getpgid(pid)
+                if group == pid:  # the kernel leads a session of its own (jupyter_client)
+                    os.killpg(group, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass  # already gone
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None

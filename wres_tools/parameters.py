@@ -122,20 +122,74 @@ class ParameterError(Exception):
         super().__init__("\n".join(str(p) for p in report.problems))
 
 
-def _read_yaml(path: Path, report: ValidationReport) -> dict[str, Any]:
+#: Largest parameter file read (bytes): a real one is a few hundred bytes.
+MAX_YAML_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """yaml's safe loader refusing aliases (``*name``): a parameter file never needs them, and a
+    few hundred bytes of nested aliases (an "alias bomb") expand to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not accepted in a parameter file; write "
+                "the value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _exists(path: Path) -> bool:
+    """Whether there is something at ``path``; True when asking fails (a name too long, no
+    permission), so that reading it reports why."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.exists()
+    except OSError:
+        return True
+
+
+def _read_text(path: Path, report: ValidationReport) -> str | None:
+    """The file's text, or None with a problem naming the file (a folder, unreadable, too big,
+    not UTF-8, not a regular file)."""
+    def problem(message: str, expected: str | None = None) -> None:
+        report.problems.append(Problem("error", str(path), message, expected=expected))
+
+    try:
+        if path.is_dir():
+            problem("is a folder, not a parameter file", "a YAML file <authority>.yml")
+            return None
+        if not path.is_file():
+            problem("is not a regular file (a pipe or a device?)", "a YAML file")
+            return None
+        if path.stat().st_size > MAX_YAML_BYTES:
+            problem(f"is {path.stat().st_size:,} bytes: too big for a parameter file",
+                    f"at most {MAX_YAML_BYTES:,} bytes")
+            return None
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        report.problems.append(Problem("error", str(path), f"not UTF-8 text ({exc.reason})"))
+        problem(f"not UTF-8 text ({exc.reason})")
+    except OSError as exc:
+        problem(f"cannot be read: {exc.strerror or exc}")
+    return None
+
+
+def _read_yaml(path: Path, report: ValidationReport) -> dict[str, Any]:
+    text = _read_text(path, report)
+    if text is None:
         return {}
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a safe loader, no aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         report.problems.append(
             Problem("error", str(path), f"not valid YAML: {getattr(exc, 'problem', exc)}", row=row)
         )
+        return {}
+    except RecursionError:
+        report.problems.append(Problem(
+            "error", str(path), "not valid YAML: nested too deeply to read",
+            expected="a flat mapping of keys to values"))
         return {}
     if data is None:
         return {}
@@ -172,17 +226,17 @@ def check_parameters(
 ) -> tuple[Parameters | None, ValidationReport]:
     """Read and check defaults.yml and the authority's file; the report lists every problem."""
     defaults_path = parameters_dir / "defaults.yml"
-    if not defaults_path.exists():
+    if not _exists(defaults_path):
         defaults_path = PARAMETERS_DIR / "defaults.yml"
     own_path = parameters_dir / f"{authority}.yml"
     report = ValidationReport(str(own_path))
-    defaults = _read_yaml(defaults_path, report) if defaults_path.exists() else {}
+    defaults = _read_yaml(defaults_path, report) if _exists(defaults_path) else {}
     try:
         Settings.model_validate(defaults)
     except ValidationError as exc:
         report.problems += _problems_from(exc, defaults_path, defaults)
     own: dict[str, Any] = {}
-    if own_path.exists():
+    if _exists(own_path):
         own = _read_yaml(own_path, report)
     else:
         report.problems.append(
@@ -196,7 +250,7 @@ def check_parameters(
     try:
         params = Parameters.model_validate(merged)
     except ValidationError as exc:
-        blamed = own_path if own_path.exists() else defaults_path
+        blamed = own_path if _exists(own_path) else defaults_path
         report.problems += _problems_from(exc, blamed, merged)
         return None, report
     return params, report

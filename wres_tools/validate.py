@@ -14,6 +14,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 import pandera.pandas as pa
@@ -48,6 +49,7 @@ from wres_tools.io import (
     RawTable,
     ReturnRef,
     action_status,
+    cells_held,
     ethnicity_columns,
     metadata,
     metric_ids,
@@ -60,6 +62,13 @@ from wres_tools.io import (
 )
 from wres_tools.parameters import Parameters
 
+#: Largest count accepted: a national workforce is under two million (adult social care in
+#: England, the largest, has under two million filled posts), so a larger count is a mistake - and
+#: the engine's int64 sums cannot overflow (see docs/assumptions.md).
+MAX_COUNT = 2_000_000
+#: Largest population count (the M9 comparison may give the area's population, not its staff):
+#: more than the United Kingdom's 68 million is a mistake.
+MAX_POPULATION = 100_000_000
 EXPECT_COUNT = "a whole number, 0 or more"
 EXPECT_FLAG = "0 or 1 (y/n, yes/no and true/false are not accepted in flag columns)"
 EXPECT_ETHNICITY = ("a census 2021 category, a high-level group, an NHS ethnic category code "
@@ -169,6 +178,9 @@ _CHECKS: dict[str, tuple[str, str]] = {
     "service": ("unrecognised service", EXPECT_SERVICE),
     "whole": ("count is not a whole number", EXPECT_COUNT),
     "not_negative": ("negative count", EXPECT_COUNT),
+    "at_most": ("count larger than any workforce", f"a whole number from 0 to {MAX_COUNT:,}"),
+    "at_most_population": ("population count larger than the United Kingdom's",
+                           f"a whole number from 0 to {MAX_POPULATION:,}"),
     "flag": ("flag is not 0 or 1", EXPECT_FLAG),
     "answer": ("survey answer is not yes, no or blank", EXPECT_ANSWER),
     "question": ("unknown survey question", EXPECT_QUESTION),
@@ -177,6 +189,7 @@ _CHECKS: dict[str, tuple[str, str]] = {
 
 _NULL: dict[str, tuple[str, str]] = {
     "count": ("missing count", EXPECT_COUNT),
+    "population_count": ("missing count", EXPECT_COUNT),
     "flag": ("missing flag", EXPECT_FLAG),
     "share": ("missing share", EXPECT_SHARE),
     "text": ("blank value", "a value in every row"),
@@ -201,7 +214,7 @@ def _kinds(table: RawTable) -> dict[str, str]:
         if name == "survey_responses":
             kinds.update({q: "answer" for q in SURVEY_QUESTIONS})
     elif name == POPULATION_TABLE:
-        kinds.update({"share": "share", "count": "count"})
+        kinds.update({"share": "share", "count": "population_count"})
     else:
         kinds = {"key": "text"}
     return {c: k for c, k in kinds.items() if c in columns}
@@ -216,9 +229,12 @@ def _schema(kinds: tuple[tuple[str, str], ...]) -> pa.DataFrameSchema:
             col = pa.Column(nullable=True, checks=pa.Check(_ethnicity_ok, name="ethnicity"))
         elif kind == "service":
             col = pa.Column(nullable=True, checks=pa.Check(_service_ok, name="service"))
-        elif kind == "count":
+        elif kind in ("count", "population_count"):
+            top, name = (MAX_COUNT, "at_most") if kind == "count" else (
+                MAX_POPULATION, "at_most_population")
             col = pa.Column(nullable=False, checks=[
-                pa.Check(_whole, name="whole"), pa.Check(lambda s: s >= 0, name="not_negative")])
+                pa.Check(_whole, name="whole"), pa.Check(lambda s: s >= 0, name="not_negative"),
+                pa.Check(lambda s, top=top: s <= top, name=name)])
         elif kind == "flag":
             col = pa.Column(nullable=False, checks=pa.Check(lambda s: s.isin([0, 1]), name="flag"))
         elif kind == "share":
@@ -239,7 +255,7 @@ def _schema(kinds: tuple[tuple[str, str], ...]) -> pa.DataFrameSchema:
 def _typed(table: RawTable, kinds: dict[str, str]) -> pd.DataFrame:
     """The columns to check, numbers parsed (NA where blank or not a number)."""
     return pd.DataFrame({
-        column: numbers(table, column) if kind in ("count", "flag", "share")
+        column: numbers(table, column) if kind in ("count", "population_count", "flag", "share")
         else table.frame[column]
         for column, kind in kinds.items()
     }, index=table.frame.index)
@@ -263,6 +279,7 @@ def _problems_from_failures(
     table: RawTable, kinds: dict[str, str], failures: pd.DataFrame
 ) -> list[Problem]:
     problems = []
+    held = cells_held(table) if failures["check"].eq("not_nullable").any() else {}
     failures = failures.dropna(subset=["index"]).sort_values(["index", "column"], kind="stable")
     for column, check, row in zip(failures["column"], failures["check"], failures["index"],
                                   strict=True):
@@ -271,12 +288,15 @@ def _problems_from_failures(
         found = None if pd.isna(found) else found
         kind = kinds[column]
         if check == "not_nullable":
+            if found is None and (row, column) in held:
+                continue  # reported by check_excel_cells, naming what the cell holds
             if found is None:
                 message, expected = _NULL.get(kind, _NULL["text"])
             elif kind == "flag":
                 message, expected = _CHECKS["flag"]
             else:
-                message, expected = f"not a number in a {kind} column", _NULL[kind][1]
+                message, expected = (f"not a number in a {kind.replace('population_', '')} "
+                                     "column", _NULL[kind][1])
         else:
             message, expected = _CHECKS.get(str(check), (f"failed check {check}", ""))
             hint = question_hint(found) if check == "question" and found else None
@@ -285,6 +305,21 @@ def _problems_from_failures(
         problems.append(table.place("error", message, row=row, column=table.header(column),
                                     value=found if found is not None else "",
                                     expected=expected))
+    return problems
+
+
+def check_excel_cells(table: RawTable) -> list[Problem]:
+    """A workbook cell that reads as blank but holds an Excel error value (#N/A, #DIV/0!) or a
+    formula with no saved result, in any column: the message names what the cell holds."""
+    kinds = _kinds(table)
+    problems = []
+    for (row, column), held in sorted(cells_held(table).items(),
+                                      key=lambda item: (item[0][0], table.positions[item[0][1]])):
+        kind = kinds.get(column, "text")
+        problems.append(table.place(
+            "error", f"no value: the cell holds {held}", row=row, column=table.header(column),
+            value=held.split(" (", 1)[0],
+            expected=_NULL[kind][1] if kind in _NULL else "a value, not an Excel error"))
     return problems
 
 
@@ -350,10 +385,11 @@ def check_duplicates(table: RawTable) -> list[Problem]:
 
 
 def counts(table: RawTable, column: str) -> pd.Series:
-    """A count column where it is a valid count (whole, >= 0), else NA: rules that compare counts
-    use only valid ones, so one bad cell is reported once, by :func:`check_values`."""
+    """A count column where it is a valid count (whole, 0 to MAX_COUNT), else NA: rules that
+    compare counts use only valid ones, so one bad cell is reported once, by
+    :func:`check_values`."""
     values = numbers(table, column)
-    return values.where((values >= 0) & (values % 1 == 0))
+    return values.where((values >= 0) & (values % 1 == 0) & (values <= MAX_COUNT))
 
 
 #: (table, smaller, larger): smaller <= larger in every row.
@@ -525,10 +561,23 @@ def check_action_plan(table: RawTable) -> list[Problem]:
         for row, text in frame["owner"].dropna().items():
             if looks_like_a_name(text):
                 problems.append(table.place(
-                    "notice", "owner looks like a person's name: reports show the owner as "
-                    "given, so name a role", row=int(row), column=table.header("owner"),
+                    "notice", f"{OWNER_NOTICE}: reports show the owner as given, so name a "
+                    "role", row=int(row), column=table.header("owner"),
                     value=text, expected="a role, e.g. 'Head of HR'"))
     return problems
+
+
+OWNER_NOTICE = "owner looks like a person's name"
+
+
+def _owner_error(problem: Problem) -> Problem:
+    """In a return to be published an owner that reads as a person (a name, an e-mail address)
+    is an error: the reports would publish it. Other problems pass unchanged."""
+    if problem.severity != "notice" or not problem.message.startswith(OWNER_NOTICE):
+        return problem
+    return replace(problem, severity="error", message=(
+        f"{OWNER_NOTICE} or an e-mail address: published reports show the owner, so name a "
+        "role (or set disclosure: internal for a report kept in the service)"))
 
 
 # --- rules across tables -------------------------------------------------------------------------
@@ -789,7 +838,7 @@ def capped(problems: list[Problem], limit: int = ROW_LIMIT) -> list[Problem]:
 
 
 TABLE_RULES: tuple[Callable[[RawTable], list[Problem]], ...] = (
-    check_values, check_blank_services, check_duplicates, check_row_consistency,
+    check_values, check_excel_cells, check_blank_services, check_duplicates, check_row_consistency,
     check_action_plan,
 )
 
@@ -797,7 +846,7 @@ TABLE_RULES: tuple[Callable[[RawTable], list[Problem]], ...] = (
 def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
     """Every rule of the contract over a return as read; the report holds every problem found."""
     report = ValidationReport(str(raw.ref.path), list(raw.problems))
-    if not raw.tables and not raw.problems:
+    if not raw.tables and not any(p.severity == "error" for p in raw.problems):
         report.problems.append(Problem(
             "error", str(raw.ref.path), "the return holds no tables",
             expected="sheets or CSV files named after the contract's tables, e.g. workforce"))
@@ -813,6 +862,8 @@ def validate_raw(raw: RawReturn, params: Parameters | None) -> ValidationReport:
             continue
         for rule in TABLE_RULES:
             report.problems += capped(rule(table))
+    if params is None or params.disclosure == "published":
+        report.problems = [_owner_error(p) for p in report.problems]
     report.problems += check_forms(raw)
     report.problems += capped(check_denominators(raw))
     report.problems += check_pay_bands(raw, params)
