@@ -529,3 +529,19 @@ def test_positions_for_one_authority_report(published: bm.YearBenchmark) -> None
     assert e["M2"] == ("e is not shown against other authorities: the return has no recruitment "
                        "table: M2 was not collected.")
     assert bm.positions(published, "nowhere")["M3"] == "nowhere has no return for 2023."
+
+
+def test_a_return_that_fails_in_another_way_is_named_and_the_others_benchmarked(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = bm.published_return
+
+    def failing(ref, params, mode):  # type: ignore[no-untyped-def]
+        if ref.authority == "b":
+            raise ValueError("counts 509 of -9223372036854775191\nmore detail")
+        return real(ref, params, mode)
+
+    monkeypatch.setattr(bm, "published_return", failing)
+    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    assert bench.unusable["b"] == ("the return could not be used (counts 509 of "
+                                   "-9223372036854775191)")
+    assert sorted(bench.results["M3"].table["authority"]) == ["a", "c", "d"]

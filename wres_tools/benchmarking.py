@@ -447,6 +447,10 @@ def benchmark_year(
             unusable[ref.authority] = (f"the return could not be used ({len(exc.report.errors)} "
                                        "problem(s); run wres validate)")
             continue
+        except (OSError, ValueError, ArithmeticError) as exc:  # one return never stops the year
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            unusable[ref.authority] = f"the return could not be used ({first[:200]})"
+            continue
     per_metric = {
         m: benchmark(results, m, service, group, names=names, excluded=unusable)
         for m in metrics

@@ -151,6 +151,8 @@ def load(
     params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
     params = load_parameters(authority, params_dir)
     mode = disclosure_mode or params.disclosure
+    if mode != params.disclosure:  # validation follows the mode asked for (owners' names)
+        params = params.model_copy(update={"disclosure": mode})
     refs = [r for r in io.find_returns(data_dir) if r.authority == authority and r.year <= year]
     if not any(r.year == year for r in refs):
         raise FileNotFoundError(
