@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -20,12 +21,19 @@ from typing import Any
 import nbformat
 import pandas as pd
 import pytest
+from hypothesis import settings
 from nbformat.v4 import new_code_cell, new_notebook
 
 from wres_tools.io import ReturnRef
 from wres_tools.parameters import Parameters
 from wres_tools.paths import KERNEL_NAME
 from wres_tools.writer import Form, write_return
+
+# CI runs every property test on a fixed sequence of examples, so a run cannot fail at random;
+# locally they draw afresh (and keep a failing example in .hypothesis/ to replay).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 AUTHORITY = "testshire"
 YEAR = 2023

@@ -408,7 +408,7 @@ def test_the_selection_is_handed_over_as_a_frame(explorer: Explorer) -> None:
     assert frame.index.tolist() == [0]
     record = frame.iloc[0]
     assert (record["metric"], record["service"], record["group"]) == ("M2", "all", "minority")
-    assert str(frame["rl"].dtype) == "float64" and record["rl"] == expected.iloc[0]["rl"]
+    assert str(frame["rl"].dtype) == "Float64" and record["rl"] == expected.iloc[0]["rl"]
     explorer.select(metric="M1")
     bands = explore.selection_frame(explorer)
     assert (bands["metric"] == "M1").all() and len(bands) > 1  # a record per pay band and all

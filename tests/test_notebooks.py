@@ -67,7 +67,7 @@ def numbers_source(stem: str) -> str:
     """The last cell of a metric notebook: the frames of its metrics, for the analyst."""
     return ("data = report.load(authority, year, data_dir, disclosure_mode=disclosure,\n"
             "                   parameters_dir=parameters_dir)\n"
-            + "\n".join(f'{m.lower()} = data.metric("{m}").infer_objects()'
+            + "\n".join(f'{m.lower()} = data.metric("{m}").convert_dtypes()'
                         for m in report.NOTEBOOKS[stem]))
 
 
@@ -179,6 +179,6 @@ def test_the_numbers_cell_gives_the_reports_records_with_numeric_columns(
     published = report.load(AUTHORITY, 2025, fixture_dir).metric("M2")
     assert m2.shape == published.shape and (m2["metric"] == "M2").all()
     assert {c: str(m2[c].dtype) for c in ("year", "n_reference", "rl", "p_value")} == {
-        "year": "int64", "n_reference": "int64", "rl": "float64", "p_value": "float64"}
+        "year": "Int64", "n_reference": "Int64", "rl": "Float64", "p_value": "Float64"}
     minority = m2[(m2["service"] == "all") & (m2["group"] == "minority")]
     assert minority["rl"].round(3).tolist() == [0.625]  # 10 of 40 against 60 of 150

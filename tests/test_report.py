@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from report_data import AUTHORITY, BANDS, frame, record, write_fixture
 
-from wres_tools import computed, disclosure, narrative, report
+from wres_tools import computed, disclosure, io, narrative, publish, report
 from wres_tools.contract import METRIC_TABLES, ReturnError
+from wres_tools.parameters import load_parameters
 
 TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_with", "year_then",
                  "value_then", "value_now", "measure", "change", "change_ci_low",
@@ -476,3 +477,31 @@ def test_published_records_hold_none_never_nan(data_dir: Path) -> None:
         assert not [v for v in values if isinstance(v, float) and v != v]
         assert not published.attrs
     assert None in set(loaded.results["reason"])
+
+
+def test_load_publishes_every_year_through_the_publishing_step(data_dir: Path) -> None:
+    """What report.load hands the formatters, checked before any formatting: every year held
+    passes the check with the authority's threshold and senior bands, and is the very frame that
+    year's own report publishes (so a later report's history and trends withhold what it did)."""
+    loaded = report.load(AUTHORITY, 2025, data_dir)
+    params = load_parameters(AUTHORITY, data_dir / "parameters")
+    for year in loaded.years:
+        ref = next(r for r in io.find_returns(data_dir)
+                   if r.authority == AUTHORITY and r.year == year)
+        _, internal, published = computed.published_return(ref, params, "published")
+        assert publish.check(published, params, original=internal) == []
+        own = report.load(AUTHORITY, year, data_dir).results
+        history = loaded.history[loaded.history["year"] == year].reset_index(drop=True)
+        pd.testing.assert_frame_equal(history, own.reset_index(drop=True))
+        assert any(publish.is_withheld(r, "n_group") or publish.is_withheld(r, "events_group")
+                   for r in own.to_dict("records"))  # the fixture has small counts to withhold
+    # a change is withheld exactly when either year's own report withheld its figure
+    shown = {(int(r["year"]), r["metric"], r["service"], r["group"]): r["rl"] is not None
+             for r in loaded.history.to_dict("records")}
+    for change in loaded.trends.to_dict("records"):
+        if change["measure"] != "rl":
+            continue
+        ends = [(int(change[y]), change["metric"], change["service"], change["group"])
+                for y in ("year", "year_then")]
+        both = all(shown.get(e, False) for e in ends)
+        assert (change["change"] is not None) <= both

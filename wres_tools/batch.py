@@ -415,6 +415,15 @@ def _wres_prepare(authority, year, data_dir, parameters_dir, mode):
     print(json.dumps(payload, default=plain))
 """
 
+#: The least time the preparation (read every year, compute, publish) is given, whatever a
+#: notebook's own limit: a limit meant for one report's cells must not fail the whole job.
+PREPARE_MIN_SECONDS = 120
+
+
+def _prepare_timeout(timeout: int | None) -> int | None:
+    return None if timeout is None else max(timeout, PREPARE_MIN_SECONDS)
+
+
 #: Kernel-side errors of the preparation -> what the failure is reported against.
 _PREPARE_FAILURES = {"ReturnError": "return", "FileNotFoundError": "return",
                      "ParameterError": "parameters"}
@@ -463,7 +472,8 @@ def run_job(
         try:
             call = ("_wres_prepare({authority!r}, {year!r}, {data_dir!r}, {parameters_dir!r}, "
                     "{disclosure!r})")
-            printed = kernel.evaluate(_PREPARE + call.format(**parameters), timeout=job.timeout)
+            printed = kernel.evaluate(_PREPARE + call.format(**parameters),
+                                      timeout=_prepare_timeout(job.timeout))
             prepared = json.loads(printed)
         except Exception as exc:
             fail(_PREPARE_FAILURES.get(getattr(exc, "ename", ""), "results"), exc)

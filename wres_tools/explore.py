@@ -475,4 +475,4 @@ def selection_frame(explorer: Explorer) -> pd.DataFrame:
     selection = explorer.state()
     records = selected_records(explorer.data, selection.metric, selection.service,
                                selection.group)
-    return records.infer_objects().reset_index(drop=True)
+    return records.convert_dtypes().reset_index(drop=True)
