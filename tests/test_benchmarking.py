@@ -545,3 +545,20 @@ def test_a_return_that_fails_in_another_way_is_named_and_the_others_benchmarked(
     assert bench.unusable["b"] == ("the return could not be used (counts 509 of "
                                    "-9223372036854775191)")
     assert sorted(bench.results["M3"].table["authority"]) == ["a", "c", "d"]
+
+
+def test_an_authority_whose_folder_cannot_be_read_is_named(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # root reads any folder, so the unreadable folder is simulated where io lists it
+    real = Path.iterdir
+
+    def iterdir(self: Path):  # type: ignore[no-untyped-def]
+        if self.name == "c":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    assert bench.unusable["c"].startswith("its data could not be read (")
+    assert "c" not in set(bench.results["M3"].table["authority"])
+    assert sorted(bench.results["M3"].table["authority"]) == ["a", "b", "d"]

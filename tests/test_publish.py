@@ -13,25 +13,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from test_disclosure import frame, record
 
 from wres_tools import computed, disclosure, io, publish, synth
-from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.parameters import Parameters, load_parameters
 
 GROUPS = ("asian", "black", "mixed", "other")
-
-
-def record(**values: Any) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
-    row.update(authority="testshire", year=2024, reference="white", status="ok", pay_band=None,
-               suppressed=False, withheld=(), disclosure="internal", adverse_when="low",
-               small_numbers=False)
-    row.update(values)
-    return row
-
-
-def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
 
 def shown(published: pd.DataFrame, **where: Any) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from scipy.stats import norm
 
 from wres_tools import statistics as st
 from wres_tools.computed import published_return
-from wres_tools.contract import ALL_SERVICES, SERVICES, ReturnError
+from wres_tools.contract import ALL_SERVICES, SERVICES, Problem, ReturnError
 from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD
 from wres_tools.io import find_returns
 from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
@@ -428,12 +428,18 @@ def benchmark_year(
     data_dir = Path(data_dir) if data_dir is not None else DEMO_DATA_DIR
     params_dir = resolve_parameters_dir(
         data_dir, Path(parameters_dir) if parameters_dir is not None else None)
-    refs = [ref for ref in find_returns(data_dir) if ref.year == year]
+    unreadable: list[Problem] = []
+    refs = [ref for ref in find_returns(data_dir, unreadable) if ref.year == year]
     if not refs:
         raise FileNotFoundError(f"{data_dir}: no return for the year {year}")
     results: dict[str, pd.DataFrame] = {}
     unusable: dict[str, str] = {}
     names: dict[str, str] = {}
+    for problem in unreadable:  # an authority folder, or this year's entry, that cannot be read
+        path = Path(problem.file)
+        authority = path.parent.name if path.stem.isdigit() else path.name
+        if not path.stem.isdigit() or int(path.stem) == year:
+            unusable[authority] = f"its data could not be read ({problem.message[:200]})"
     for ref in refs:  # one return per authority and year (find_returns sorts them)
         params, report = check_parameters(ref.authority, params_dir)
         if params is None:
