@@ -38,7 +38,7 @@ def data(results: pd.DataFrame, *, mode: str = "published", synthetic: bool = Fa
         authority=AUTHORITY, display_name="Testshire", year=2025, disclosure=mode, threshold=5,
         synthetic=synthetic, results=results, history=results,
         trends=trends if trends is not None else pd.DataFrame(columns=TREND_COLUMNS),
-        pooled=frame([]), hidden=hidden or {}, years=years,
+        pooled=frame([]), years=years,
     )
 
 

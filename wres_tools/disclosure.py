@@ -364,7 +364,6 @@ class Range:
     low: int
     high: int
     true: int | None  # the value behind it, where known
-    group: str = ""  # which connected group of unknowns it was solved in
     binding: tuple[Line, ...] = ()  # the lines that hold it at the bound that gave it away
 
 
@@ -473,7 +472,7 @@ def feasible_ranges(
         for k, cell, value in targets:
             i = solver.index[k]
             if wide(k, value):
-                found.append(Range(cell, int(seen.low[i]), int(seen.high[i]), value, str(top)))
+                found.append(Range(cell, int(seen.low[i]), int(seen.high[i]), value))
                 continue
             high, binding, x = solver.extreme(k, highest=True)
             seen.add(x)
@@ -483,7 +482,7 @@ def feasible_ranges(
                 binding = binding if high != value else below
             else:
                 low = int(seen.low[i])
-            found.append(Range(cell, low, high, value, str(top), binding))
+            found.append(Range(cell, low, high, value, binding))
     return found
 
 

@@ -24,7 +24,6 @@ reader could subtract.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,8 +40,6 @@ WITHHELD = disclosure.WITHHELD
 
 #: Metrics whose records carry no event counts.
 _NO_EVENTS = ("M1", "M9")
-_CACHE: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
-_CACHE_SIZE = 256
 
 
 class PublishError(ValueError):
@@ -80,21 +77,13 @@ def publish_results(records: pd.DataFrame, params: Parameters, mode: str) -> pd.
     that none can be worked out - by subtraction along any line or by an integer program over
     the ranges the shown figures allow (:func:`wres_tools.disclosure.apply_disclosure`) -, every
     figure resting on a withheld count withheld too. ``internal``: unchanged but for the mode.
-    Kept per process for the records object given (the computed-return cache hands out the same
-    one), so a kernel publishes each year once. Never changes its input.
+    Pure: :func:`wres_tools.computed.published_return` keeps what it returns, per process and
+    across the batch's kernels. Never changes its input.
     """
-    key = (id(records), mode, params.threshold, tuple(params.senior_bands or ()))
-    if key in _CACHE and _CACHE[key][0] is records:
-        _CACHE.move_to_end(key)
-        return _CACHE[key][1]
     if mode == "published":
         check_records(records)
-    out = disclosure.apply_disclosure(records, mode, params.threshold,  # type: ignore[arg-type]
-                                      senior_bands=params.senior_bands)
-    _CACHE[key] = (records, out)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return out
+    return disclosure.apply_disclosure(records, mode, params.threshold,  # type: ignore[arg-type]
+                                       senior_bands=params.senior_bands)
 
 
 def publish_trends(change: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
@@ -132,7 +121,3 @@ def check(published: pd.DataFrame, params: Parameters,
     return disclosure.check_published(published, params.threshold, original=original,
                                       senior_bands=params.senior_bands)
 
-
-def clear() -> None:
-    """Forget every published frame kept (tests)."""
-    _CACHE.clear()

@@ -100,8 +100,6 @@ class ReportData:
     history: pd.DataFrame  # the result records of every year held up to ``year``
     trends: pd.DataFrame  # trends.change_over_time to ``year``, published
     pooled: pd.DataFrame  # M3 over the latest two years (trends.pooled_disciplinary), published
-    #: (metric, service, group, pay_band) -> {count column: "primary" | "secondary"}
-    hidden: Mapping[tuple, Mapping[str, str]] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # the return's notices (tables not collected, band order)
     years: tuple[int, ...] = ()
     unusable: tuple[str, ...] = ()  # earlier years' returns left out of the change over time
@@ -110,22 +108,6 @@ class ReportData:
     def metric(self, metric: str) -> pd.DataFrame:
         """The year's records of one metric."""
         return self.results[self.results["metric"] == metric]
-
-
-def _record_key(record: Mapping[str, object]) -> tuple:
-    band = record.get("pay_band")
-    return (record["metric"], record["service"], record["group"],
-            band if isinstance(band, str) else None)
-
-
-def hidden_cells(published: pd.DataFrame) -> dict[tuple, dict[str, str]]:
-    """Which counts of each record disclosure control withheld (from its ``withheld`` column)."""
-    hidden: dict[tuple, dict[str, str]] = {}
-    for record in published.to_dict("records"):
-        counts = [c for c in disclosure.COUNT_COLUMNS if publish.is_withheld(record, c)]
-        if counts:
-            hidden[_record_key(record)] = dict.fromkeys(counts, "withheld")
-    return hidden
 
 
 _CACHE: OrderedDict[tuple, ReportData] = OrderedDict()
@@ -198,7 +180,6 @@ def _publish(
     pooled = publish.publish_pooled(trends.pooled_disciplinary(returns, params), published,
                                     pooled_years, params, mode)
     ret = done[year][0]
-    hidden = hidden_cells(published[year]) if mode == "published" else {}
     published = {y: _plain(frame) for y, frame in published.items()}
     pooled = _plain(pooled)
     return ReportData(
@@ -212,7 +193,6 @@ def _publish(
         history=pd.concat(published.values(), ignore_index=True),
         trends=change,
         pooled=pooled,
-        hidden=hidden,
         notices=tuple(str(p.message) for p in ret.notices),
         unusable=tuple(skipped),
         years=tuple(sorted(published)),
