@@ -21,8 +21,9 @@ from pathlib import Path
 
 import papermill
 
-from wres_tools.batch import plan_batch, report_notebooks, report_title, run_plan
-from wres_tools.export import notebook_html
+from wres_tools.batch.export import notebook_html
+from wres_tools.batch.plan import plan_batch, report_notebooks, report_title
+from wres_tools.batch.run import run_plan
 from wres_tools.parameters import load_parameters
 from wres_tools.paths import DEMO_DATA_DIR, KERNEL_NAME, NOTEBOOKS_DIR
 
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="wres-bench-") as tmp:
         data_dir = args.data_dir
         if not data_dir.is_dir():
-            from wres_tools.synth import generate
+            from wres_tools.demo.synth import generate
 
             data_dir = Path(tmp) / "demo"
             print(f"{args.data_dir} not found: making the synthetic demo returns in {data_dir}")

@@ -19,8 +19,11 @@ import numpy as np
 import pandas as pd
 
 from tests.builders import make_params, make_return
-from wres_tools import benchmarking, synth
+from wres_tools.benchmarking import benchmark_year
+from wres_tools.demo import synth
+from wres_tools.funnel import benchmark
 from wres_tools.metrics import compute_all
+from wres_tools.reporting.benchmarking import funnel_plot
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -66,16 +69,16 @@ def main(argv: list[str]) -> int:
             data_dir = Path(tmp) / "demo"
             synth.generate(data_dir)
         for mode in ("internal", "published"):
-            spent = _best(lambda m=mode: benchmarking.benchmark_year(data_dir, args.year,
+            spent = _best(lambda m=mode: benchmark_year(data_dir, args.year,
                                                                      disclosure=m), args.repeat)
             print(f"benchmarking: benchmark_year {args.year} ({mode}) on {data_dir}: "
                   f"{spent:.2f} s")
 
     records = councils(args.authorities)
-    spent = _best(lambda: benchmarking.benchmark(records, "M3"), args.repeat)
-    result = benchmarking.benchmark(records, "M3")
+    spent = _best(lambda: benchmark(records, "M3"), args.repeat)
+    result = benchmark(records, "M3")
     print(f"benchmarking: benchmark M3 for {args.authorities} authorities {spent * 1000:.1f} ms "
           f"(phi {result.phi:.2f}, tau2 {result.tau2:.4f}, adjusted {result.adjusted})")
-    spent = _best(lambda: benchmarking.funnel_plot(result), args.repeat)
+    spent = _best(lambda: funnel_plot(result), args.repeat)
     print(f"benchmarking: funnel_plot for {args.authorities} authorities {spent * 1000:.0f} ms")
     return 0

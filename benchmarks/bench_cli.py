@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from wres_tools import synth
-from wres_tools.writer import write_return
+from wres_tools.demo import synth
+from wres_tools.returns.writer import write_return
 
 SPEC = synth.AUTHORITIES[0]  # ashbury: an aggregate workbook with the service split
 YEAR = 2023

@@ -17,10 +17,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wres_tools import evidence, methods, synth
+from wres_tools.demo import synth
 from wres_tools.disclosure import apply_disclosure
-from wres_tools.io import load_all
+from wres_tools.evidence.manifest import (
+    build_manifest,
+    metrics_path,
+    result_files,
+    verify_inputs,
+    write_manifest,
+)
+from wres_tools.evidence.reproduce import compare_results
+from wres_tools.evidence.results import write_data_dictionary, write_results_csv
 from wres_tools.metrics import compute_all
+from wres_tools.reporting import methods
+from wres_tools.returns.load import load_all
 
 
 def _timed(label: str, func: Callable[[], Any]) -> Any:
@@ -41,7 +51,7 @@ def write_published(data: Path, out: Path) -> list:
         shown = apply_disclosure(compute_all(ret, params), "published", params.threshold,
                                  senior_bands=params.senior_bands)
         records = [{k: _plain(v) for k, v in r.items()} for r in shown.to_dict("records")]
-        path = evidence.metrics_path(out, ref.authority, ref.year)
+        path = metrics_path(out, ref.authority, ref.year)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(records, sort_keys=True, indent=1, allow_nan=False) + "\n",
                         encoding="utf-8")
@@ -54,21 +64,21 @@ def run(root: Path) -> None:
     _timed("generate the demo returns", lambda: synth.generate(data))
     refs = _timed("metrics.json for every return (compute + disclosure)",
                   lambda: write_published(data, out))
-    files = evidence.result_files(out, refs)
-    path = _timed("results.csv", lambda: evidence.write_results_csv(files, out / "results.csv"))
+    files = result_files(out, refs)
+    path = _timed("results.csv", lambda: write_results_csv(files, out / "results.csv"))
     rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
     print(f"  {rows} rows, {path.stat().st_size / 1e6:.1f} MB, "
           f"{len(files)} metrics.json files")
     _timed("results_dictionary.csv",
-           lambda: evidence.write_data_dictionary(out / "results_dictionary.csv"))
+           lambda: write_data_dictionary(out / "results_dictionary.csv"))
     _timed("methods.html", lambda: methods.write_methods_page(
         out, methods.default_settings(data / "parameters")))
-    manifest = _timed("manifest.json", lambda: evidence.build_manifest(
+    manifest = _timed("manifest.json", lambda: build_manifest(
         data, refs, data / "parameters", {"disclosure": "published"}, out))
-    evidence.write_manifest(manifest, out / "manifest.json")
-    _timed("verify_inputs", lambda: evidence.verify_inputs(manifest))
+    write_manifest(manifest, out / "manifest.json")
+    _timed("verify_inputs", lambda: verify_inputs(manifest))
     write_published(data, again)
-    found = _timed("compare_results (two runs)", lambda: evidence.compare_results(out, again))
+    found = _timed("compare_results (two runs)", lambda: compare_results(out, again))
     print(f"  {len(found)} differences")
 
 

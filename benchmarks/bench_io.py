@@ -15,9 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from conftest import aggregate_from_records, make_params, record_tables  # noqa: E402
 
-from wres_tools.io import ReturnRef, find_returns, load_return  # noqa: E402
-from wres_tools.validate import validate_return  # noqa: E402
-from wres_tools.writer import write_return  # noqa: E402
+from wres_tools.returns.find import ReturnRef, find_returns  # noqa: E402
+from wres_tools.returns.load import load_return
+from wres_tools.returns.validate import validate_return  # noqa: E402
+from wres_tools.returns.writer import write_return  # noqa: E402
 
 
 def _timed(label: str, func) -> object:

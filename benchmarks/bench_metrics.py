@@ -1,6 +1,6 @@
 """How fast the metric engine is: every metric for 54 returns, and one return of 100,000 staff.
 
-The 54 returns are the demo (``--data-dir``, read with wres_tools.io when that module is there)
+The 54 returns are the demo (``--data-dir``, read with wres_tools.returns when that module is there)
 or, failing that, 18 seeded in-memory authorities x 3 years shaped like the demo: 300-6,000
 staff, 3-6 pay bands, most split by service, every table. The big return aggregates 100,000
 staff rows in memory (reading files is io's part, benchmarked there) and times the compute.
@@ -107,18 +107,19 @@ def in_memory_demo(seed: int = 2021) -> list[tuple[Return, Parameters]]:
 
 
 def demo_from_files(data_dir: Path) -> list[tuple[Return, Parameters]] | None:
-    """The demo returns read with wres_tools.io, or None when io or the data are not there."""
+    """The demo returns read with wres_tools.returns, or None when io or the data are not there."""
     try:
-        from wres_tools import io
         from wres_tools.parameters import load_parameters, resolve_parameters_dir
+        from wres_tools.returns.find import find_returns
+        from wres_tools.returns.load import load_return
     except ImportError:
         return None
     if not data_dir.is_dir():
         return None
     out = []
-    for ref in io.find_returns(data_dir):
+    for ref in find_returns(data_dir):
         params = load_parameters(ref.authority, resolve_parameters_dir(data_dir))
-        out.append((io.load_return(ref, params), params))
+        out.append((load_return(ref, params), params))
     return out
 
 

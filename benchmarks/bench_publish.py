@@ -15,10 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from wres_tools import computed, io, publish, synth
+from wres_tools import computed, publish
+from wres_tools.demo import synth
 from wres_tools.disclosure import COUNT_COLUMNS
 from wres_tools.parameters import load_parameters
 from wres_tools.paths import DEMO_DATA_DIR
+from wres_tools.returns.find import find_returns
 
 
 def main(argv: list[str]) -> int:
@@ -27,11 +29,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     data = args.data_dir or DEMO_DATA_DIR
     temporary = None
-    if not data.is_dir() or not io.find_returns(data):
+    if not data.is_dir() or not find_returns(data):
         temporary = tempfile.TemporaryDirectory()
         data = Path(temporary.name)
         synth.generate(data)
-    refs = io.find_returns(data)
+    refs = find_returns(data)
     prepared = []
     for ref in refs:
         params = load_parameters(ref.authority, data / "parameters")

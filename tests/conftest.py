@@ -1,5 +1,5 @@
 """Shared fixture builders: small returns built by code (never real data), written with
-:mod:`wres_tools.writer` in either form of the contract.
+:mod:`wres_tools.returns.writer` in either form of the contract.
 
 - :func:`record_tables` / :func:`aggregate_from_records`: a seeded record-level return and the same
   data aggregated by plain Python counting (independent of the pandas code under test).
@@ -24,10 +24,10 @@ import pytest
 from hypothesis import settings
 from nbformat.v4 import new_code_cell, new_notebook
 
-from wres_tools.io import ReturnRef
 from wres_tools.parameters import Parameters
 from wres_tools.paths import KERNEL_NAME
-from wres_tools.writer import Form, write_return
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.writer import Form, write_return
 
 # CI runs every property test on a fixed sequence of examples, so a run cannot fail at random;
 # locally they draw afresh (and keep a failing example in .hypothesis/ to replay).

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from wres_tools.contract import RESULT_COLUMNS
-from wres_tools.writer import write_return
+from wres_tools.returns.writer import write_return
 
 AUTHORITY = "testshire"
 YEARS = (2024, 2025)

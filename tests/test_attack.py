@@ -34,7 +34,9 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from wres_tools import batch, synth
+from wres_tools.batch.run import run_batch
+from wres_tools.demo import synth
+from wres_tools.returns.find import find_returns
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +83,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(every / authority, data / authority)
         shutil.copy(every / "parameters" / f"{authority}.yml", data / "parameters")
     out = root / "outputs"
-    result = batch.run_batch(data, out, jobs=2)
+    result = run_batch(data, out, jobs=2)
     assert result.failures == [], result.failures
     return out
 
@@ -528,11 +530,11 @@ def test_the_index_agrees_with_metrics_json(published: Path) -> None:
 
 def true_counts(data: Path) -> dict[tuple[Any, ...], int]:
     """The internal counts, read from the synthetic inputs only to describe a failure."""
-    from wres_tools import computed, io
+    from wres_tools import computed
     from wres_tools.parameters import load_parameters
 
     truth = {}
-    for ref in io.find_returns(data):
+    for ref in find_returns(data):
         params = load_parameters(ref.authority, data / "parameters")
         _, internal = computed.computed_return(ref, params)
         for r in internal.to_dict("records"):

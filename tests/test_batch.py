@@ -18,24 +18,22 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 from typer.testing import CliRunner
 
-from wres_tools.batch import (
-    METRICS_FILE,
-    STATE_FILE,
+from wres_tools.batch.export import outside_references
+from wres_tools.batch.index import _headline
+from wres_tools.batch.plan import (
     Failure,
-    _headline,
-    digest_paths,
     plan_batch,
     report_label,
     report_notebooks,
     report_title,
-    results_json,
-    run_batch,
     short_message,
     takes_authority,
 )
-from wres_tools.export import outside_references
+from wres_tools.batch.run import run_batch, shared_folder
+from wres_tools.batch.state import STATE_FILE, digest_paths, results_json
+from wres_tools.evidence.manifest import METRICS_FILE
 from wres_tools.paths import CACHE_DIR_ENV, KERNEL_NAME
-from wres_tools.writer import write_return
+from wres_tools.returns.writer import write_return
 
 COUNT_COLUMNS = ("n_group", "events_group", "n_reference", "events_reference")
 ASIAN = "Asian or Asian British"
@@ -245,7 +243,7 @@ def test_batch_makes_pages_metrics_and_index_and_isolates_a_failure(project):
 
 @pytest.mark.slow
 def test_reproduce_reruns_the_batch_from_its_manifest(project, tmp_path):
-    from wres_tools.evidence import reproduce
+    from wres_tools.evidence.reproduce import reproduce
 
     run(project)
     report = reproduce(project["out"] / "manifest.json", tmp_path / "again", run_batch)
@@ -481,13 +479,15 @@ def test_project_notebooks_make_every_report(real_batch):
 
 @pytest.mark.slow
 def test_published_outputs_hold_no_identifier_and_no_small_count(real_batch):
-    from wres_tools import io, metrics
+    from wres_tools import metrics
     from wres_tools.parameters import load_parameters
+    from wres_tools.returns.find import ReturnRef
+    from wres_tools.returns.load import load_return
 
     # the fixture has small counts to hide: internally some count is from 1 to 4
     params = load_parameters("fixtureton", real_batch["data"] / "parameters")
-    ref = io.ReturnRef.from_path(real_batch["data"] / "fixtureton" / "2023.xlsx")
-    internal = metrics.compute_all(io.load_return(ref, params), params)[list(COUNT_COLUMNS)]
+    ref = ReturnRef.from_path(real_batch["data"] / "fixtureton" / "2023.xlsx")
+    internal = metrics.compute_all(load_return(ref, params), params)[list(COUNT_COLUMNS)]
     internal = internal.apply(pd.to_numeric)
     assert ((internal >= 1) & (internal < 5)).to_numpy().any()
     out = real_batch["out"]
@@ -509,7 +509,7 @@ def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch,
     """papermill's default (a new kernel for this notebook alone) gives the same page bytes."""
     import papermill
 
-    from wres_tools.export import banners_for, notebook_html
+    from wres_tools.batch.export import banners_for, notebook_html
     from wres_tools.paths import NOTEBOOKS_DIR
 
     data = real_batch["data"]
@@ -558,7 +558,6 @@ def test_folders_of_batches_that_were_killed_are_removed(tmp_path, monkeypatch):
     import subprocess
     import tempfile
 
-    from wres_tools import batch
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -570,7 +569,7 @@ def test_folders_of_batches_that_were_killed_are_removed(tmp_path, monkeypatch):
     alive.mkdir(mode=0o700)
     other = tmp_path / "wres-batch-notes"  # not a batch's folder
     other.mkdir()
-    with batch._shared_folder() as shared:
+    with shared_folder() as shared:
         assert Path(shared).parent == tmp_path and Path(shared).is_dir()
         assert oct(Path(shared).stat().st_mode & 0o777) == "0o700"
         assert not orphan.exists() and alive.is_dir() and other.is_dir()

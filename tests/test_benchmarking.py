@@ -25,11 +25,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from wres_tools import benchmarking as bm
-from wres_tools.disclosure import apply_disclosure
+import wres_tools.benchmarking as bm
+from wres_tools.benchmarking import YearBenchmark, benchmark_year
+from wres_tools.computed import published_return
+from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD, apply_disclosure
+from wres_tools.funnel import (
+    RATIO_METRICS,
+    BenchmarkError,
+    benchmark,
+    dispersion,
+    funnel_limits,
+    winsorise,
+)
 from wres_tools.metrics import compute_all
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
-from wres_tools.writer import write_return
+from wres_tools.reporting.benchmarking import (
+    funnel_plot,
+    html_figure,
+    intro_html,
+    metric_html,
+    pooled_sentence,
+    position_of,
+    positions,
+    ranked_table,
+    save_figure,
+)
+from wres_tools.returns.writer import write_return
 
 WHITE = "English, Welsh, Scottish, Northern Irish or British"
 MINORITY = "Indian"
@@ -94,7 +115,7 @@ def test_hand_arithmetic_is_what_the_literals_say() -> None:
 
 
 def test_benchmark_matches_hand_arithmetic(example) -> None:
-    result = bm.benchmark(example, "M3")
+    result = benchmark(example, "M3")
     assert result.pooled_rl == pytest.approx(TARGET, rel=1e-12)
     assert result.pooled_counts == (65, 500, 115, 2300)
     assert result.n == 4 and result.n_pooled == 4 and result.year == 2023
@@ -112,7 +133,7 @@ def test_benchmark_matches_hand_arithmetic(example) -> None:
 
 def test_limits_at_a_given_se_to_4_significant_figures() -> None:
     # at se = 0.2: 2.6 * exp(-+1.959964 * sqrt(0.04 + 0.163505)) = 2.6 * exp(-+0.884285)
-    limits = bm.funnel_limits(TARGET, [0.2], TAU2).iloc[0]
+    limits = funnel_limits(TARGET, [0.2], TAU2).iloc[0]
     assert limits["precision"] == pytest.approx(5.0)
     assert float(f"{limits['low_95']:.4g}") == 1.074
     assert float(f"{limits['high_95']:.4g}") == 6.295
@@ -120,30 +141,30 @@ def test_limits_at_a_given_se_to_4_significant_figures() -> None:
     assert float(f"{limits['low_998']:.4g}") == 0.6450
     assert float(f"{limits['high_998']:.4g}") == 10.48
     # without over-dispersion: 2.6 * exp(-+1.959964 * 0.2) = 1.757, 3.848
-    plain = bm.funnel_limits(TARGET, [0.2]).iloc[0]
+    plain = funnel_limits(TARGET, [0.2]).iloc[0]
     assert float(f"{plain['low_95']:.4g}") == 1.757
     assert float(f"{plain['high_95']:.4g}") == 3.848
     assert float(f"{plain['low_998']:.4g}") == 1.401  # 2.6 * exp(-0.618046) = 1.40139
 
 
 def test_funnel_limits_narrow_as_precision_grows_and_reject_bad_input() -> None:
-    limits = bm.funnel_limits(1.5, [1.0, 0.5, 0.1])
+    limits = funnel_limits(1.5, [1.0, 0.5, 0.1])
     assert (limits["high_95"].diff().dropna() < 0).all()
     assert (limits["low_95"].diff().dropna() > 0).all()
     assert (limits["low_998"] < limits["low_95"]).all()
     # symmetric on the log scale around the target
     assert (limits["low_95"] * limits["high_95"]).tolist() == pytest.approx([2.25] * 3)
     with pytest.raises(ValueError, match="target RL is 0"):
-        bm.funnel_limits(0, [0.1])
+        funnel_limits(0, [0.1])
     with pytest.raises(ValueError, match="tau2"):
-        bm.funnel_limits(1, [0.1], -0.1)
+        funnel_limits(1, [0.1], -0.1)
     with pytest.raises(ValueError, match="standard errors"):
-        bm.funnel_limits(1, [0.0])
+        funnel_limits(1, [0.0])
 
 
 def test_winsorise_uses_r_type_7_quantiles() -> None:
     # 10 values 1..10: 10% quantile at 1 + 0.9 * (2 - 1) = 1.9, 90% at 9 + 0.1 * (10 - 9) = 9.1
-    assert bm.winsorise(range(1, 11)).tolist() == pytest.approx(
+    assert winsorise(range(1, 11)).tolist() == pytest.approx(
         [1.9, 2, 3, 4, 5, 6, 7, 8, 9, 9.1])
 
 
@@ -151,7 +172,7 @@ def test_winsorise_uses_r_type_7_quantiles() -> None:
 
 
 def test_positions_and_ranks_with_adjusted_limits(example) -> None:
-    table = bm.benchmark(example, "M3").table.set_index("authority")
+    table = benchmark(example, "M3").table.set_index("authority")
     # C: z adjusted = ln(1 / 2.6) / sqrt(0.21375 + 0.163505) = -0.955511 / 0.614211 = -1.5557
     assert table.loc["c", "z_adjusted"] == pytest.approx(
         math.log(1 / 2.6) / math.sqrt(SE["C"] ** 2 + TAU2))
@@ -163,7 +184,7 @@ def test_positions_and_ranks_with_adjusted_limits(example) -> None:
 
 
 def test_overdispersion_off_keeps_the_plain_limits(example) -> None:
-    result = bm.benchmark(example, "M3", overdispersion=False)
+    result = benchmark(example, "M3", overdispersion=False)
     assert result.adjusted is False
     assert result.tau2 == pytest.approx(TAU2)  # still reported
     table = result.table.set_index("authority")
@@ -177,7 +198,7 @@ def test_no_overdispersion_when_the_spread_is_what_chance_gives() -> None:
     # RLs 1.0, 1.1, 0.9, 1.0 with similar SEs: every |z| < 0.5, so n phi < n - 1
     counts = {"p": (20, 200, 20, 200), "q": (22, 200, 20, 200), "r": (18, 200, 20, 200),
               "s": (21, 210, 20, 200)}
-    result = bm.benchmark({k: records(*c, authority=k) for k, c in counts.items()}, "M3")
+    result = benchmark({k: records(*c, authority=k) for k, c in counts.items()}, "M3")
     z = result.table.set_index("authority")["z"]
     assert (z.abs() < 0.5).all()
     assert result.phi is not None and 4 * result.phi < 3
@@ -186,7 +207,7 @@ def test_no_overdispersion_when_the_spread_is_what_chance_gives() -> None:
 
 
 def test_dispersion_with_one_authority_gives_no_tau2() -> None:
-    assert bm.dispersion([2.5], [0.3]) == (None, 0.0)
+    assert dispersion([2.5], [0.3]) == (None, 0.0)
 
 
 # --------------------------------------------------------------------------- left out
@@ -195,13 +216,13 @@ def test_dispersion_with_one_authority_gives_no_tau2() -> None:
 def test_suppressed_authority_is_not_drawn_ranked_or_pooled(example) -> None:
     data = dict(example)
     data["e"] = withheld(records(3, 40, 60, 900, authority="e"))
-    result = bm.benchmark(data, "M3", names={"e": "Eastwick"})
+    result = benchmark(data, "M3", names={"e": "Eastwick"})
     assert "e" not in set(result.table["authority"])
     assert result.excluded.to_dict("records") == [
-        {"authority": "e", "name": "Eastwick", "reason": bm.WITHHELD}]
+        {"authority": "e", "name": "Eastwick", "reason": WITHHELD}]
     assert result.pooled_counts == (65, 500, 115, 2300)  # E's counts are not in the pool
     assert result.tau2 == pytest.approx(TAU2)
-    assert bm.position_of(result, "e") == (
+    assert position_of(result, "e") == (
         "Eastwick's figure is not published: small numbers, so it is not shown against other "
         "authorities.")
 
@@ -209,7 +230,7 @@ def test_suppressed_authority_is_not_drawn_ranked_or_pooled(example) -> None:
 def test_zero_rl_is_pooled_but_not_drawn(example) -> None:
     data = dict(example)
     data["z"] = records(0, 100, 20, 400, authority="z")  # RL 0
-    result = bm.benchmark(data, "M3")
+    result = benchmark(data, "M3")
     assert "z" not in set(result.table["authority"])
     assert result.pooled_counts == (65, 600, 135, 2700)
     assert result.pooled_rl == pytest.approx((65 / 600) / (135 / 2700))
@@ -222,7 +243,7 @@ def test_metric_not_collected_is_listed_with_its_reason(example) -> None:
     data["n"] = compute_all(make_return({"leavers": [
         {"ethnicity": MINORITY, "left": 5, "headcount": 50},
         {"ethnicity": WHITE, "left": 5, "headcount": 50}]}, authority="n"), make_params())
-    result = bm.benchmark(data, "M3", excluded={"x": "the return could not be used"})
+    result = benchmark(data, "M3", excluded={"x": "the return could not be used"})
     reasons = dict(zip(result.excluded["authority"], result.excluded["reason"], strict=True))
     assert reasons == {"n": "the return has no disciplinary table: M3 was not collected",
                        "x": "the return could not be used"}
@@ -230,30 +251,30 @@ def test_metric_not_collected_is_listed_with_its_reason(example) -> None:
 
 
 def test_a_service_the_data_does_not_hold_is_listed() -> None:
-    result = bm.benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
+    result = benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
     assert result.n == 0 and result.pooled_rl is None
     assert result.reason == "no authority has a figure to show"
     assert result.excluded.iloc[0]["reason"] == "no M3 figure for the service 'adults'"
 
 
 def test_only_ratio_metrics_groups_and_services_can_be_benchmarked(example) -> None:
-    with pytest.raises(bm.BenchmarkError, match="'M1' has no relative likelihood"):
-        bm.benchmark(example, "M1")
-    with pytest.raises(bm.BenchmarkError, match="group 'bame': expected one of"):
-        bm.benchmark(example, "M3", group="bame")
-    with pytest.raises(bm.BenchmarkError, match="service 'adult': expected one of"):
-        bm.benchmark(example, "M3", service="adult")
+    with pytest.raises(BenchmarkError, match="'M1' has no relative likelihood"):
+        benchmark(example, "M1")
+    with pytest.raises(BenchmarkError, match="group 'bame': expected one of"):
+        benchmark(example, "M3", group="bame")
+    with pytest.raises(BenchmarkError, match="service 'adult': expected one of"):
+        benchmark(example, "M3", service="adult")
 
 
 def test_a_high_level_group_is_benchmarked_like_minority(example) -> None:
     # every minority person in the example is Indian, so the Asian group's figures are the same
-    asian = bm.benchmark(example, "M3", group="asian")
+    asian = benchmark(example, "M3", group="asian")
     assert asian.pooled_rl == pytest.approx(TARGET) and asian.tau2 == pytest.approx(TAU2)
 
 
 def test_records_without_contract_columns_are_named() -> None:
-    with pytest.raises(bm.BenchmarkError, match="ashbury: the result records have no column"):
-        bm.benchmark({"ashbury": pd.DataFrame({"metric": ["M3"]})}, "M3")
+    with pytest.raises(BenchmarkError, match="ashbury: the result records have no column"):
+        benchmark({"ashbury": pd.DataFrame({"metric": ["M3"]})}, "M3")
 
 
 def ratio_record(authority: str, eg: int, ng: int, er: int, nr: int) -> pd.DataFrame:
@@ -280,7 +301,7 @@ def authorities(draw: st.DrawFn) -> dict[str, tuple[int, int, int, int]]:
 @given(authorities(), st.booleans())
 def test_invariants_over_random_authorities(counts, overdispersion) -> None:
     data = {a: ratio_record(a, *c) for a, c in counts.items()}
-    result = bm.benchmark(data, "M3", overdispersion=overdispersion)
+    result = benchmark(data, "M3", overdispersion=overdispersion)
     table = result.table
     shown = set(table["authority"])
     assert shown | set(result.excluded["authority"]) == set(counts)
@@ -296,7 +317,7 @@ def test_invariants_over_random_authorities(counts, overdispersion) -> None:
     assert (~table["within_95"] | table["within_998"]).all()  # inside 95% => inside 99.8%
     assert table["rank"].between(1, len(table)).all()
     for _, row in table.iterrows():  # each position agrees with the limits at its own se
-        limits = bm.funnel_limits(result.pooled_rl, [row["se"]],
+        limits = funnel_limits(result.pooled_rl, [row["se"]],
                                   result.tau2 if result.adjusted else 0).iloc[0]
         inside = limits["low_95"] <= row["rl"] <= limits["high_95"]
         assert inside == row["within_95"] or math.isclose(
@@ -308,7 +329,7 @@ def test_invariants_over_random_authorities(counts, overdispersion) -> None:
 
 
 def test_ranked_table_most_adverse_first(example) -> None:
-    table = bm.ranked_table(bm.benchmark(example, "M3", overdispersion=False,
+    table = ranked_table(benchmark(example, "M3", overdispersion=False,
                                          names={"c": "Cheston"}))
     assert list(table.columns) == ["rank", "authority", "rl", "rl_ci_low", "rl_ci_high",
                                    "position"]
@@ -320,28 +341,28 @@ def test_ranked_table_most_adverse_first(example) -> None:
 
 def test_position_sentences(example) -> None:
     names = {"a": "Ashbury", "c": "Cheston"}
-    adjusted = bm.benchmark(example, "M3", names=names)
-    assert bm.position_of(adjusted, "a") == (
+    adjusted = benchmark(example, "M3", names=names)
+    assert position_of(adjusted, "a") == (
         "Ashbury's figure (RL 2.00) is within the 95% limits around the pooled figure for the 4 "
         "authorities with a figure (RL 2.60); the limits are widened for over-dispersion between "
         "authorities.")
-    plain = bm.benchmark(example, "M3", names=names, overdispersion=False)
-    assert bm.position_of(plain, "c") == (
+    plain = benchmark(example, "M3", names=names, overdispersion=False)
+    assert position_of(plain, "c") == (
         "Cheston's figure (RL 1.00) is below the lower 95% limit but within the 99.8% limits "
         "around the pooled figure for the 4 authorities with a figure (RL 2.60); a difference "
         "this large would be unusual from chance variation alone.")
-    with pytest.raises(bm.BenchmarkError, match="'zz' is not among"):
-        bm.position_of(plain, "zz")
+    with pytest.raises(BenchmarkError, match="'zz' is not among"):
+        position_of(plain, "zz")
 
 
 def test_pooled_sentence(example) -> None:
-    result = bm.benchmark(example, "M3")
+    result = benchmark(example, "M3")
     low, high = result.pooled_ci_low, result.pooled_ci_high
     # Katz interval of the pooled table: exp(ln 2.6 -+ 1.959964 sqrt(1/65 - 1/500 + 1/115 - 1/2300))
     se = math.sqrt(1 / 65 - 1 / 500 + 1 / 115 - 1 / 2300)
     assert low == pytest.approx(2.6 * math.exp(-1.959964 * se), rel=1e-6)
     assert high == pytest.approx(2.6 * math.exp(1.959964 * se), rel=1e-6)
-    assert bm.pooled_sentence(result) == (
+    assert pooled_sentence(result) == (
         "Pooled over the 4 authorities with a figure, minority ethnic staff were 2.60 times as "
         "likely as white staff to enter the formal disciplinary process "
         f"(95% CI {low:.2f} to {high:.2f}).")
@@ -353,9 +374,9 @@ def test_pooled_sentence(example) -> None:
 def test_funnel_plot_log_axis_limit_lines_and_no_suppressed_point(example) -> None:
     data = dict(example)
     data["e"] = withheld(records(3, 40, 60, 900, authority="e"))
-    result = bm.benchmark(data, "M3", names={"e": "Eastwick", "c": "Cheston"},
+    result = benchmark(data, "M3", names={"e": "Eastwick", "c": "Cheston"},
                           overdispersion=False)
-    fig, alt = bm.funnel_plot(result, highlight="a")
+    fig, alt = funnel_plot(result, highlight="a")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
@@ -367,7 +388,7 @@ def test_funnel_plot_log_axis_limit_lines_and_no_suppressed_point(example) -> No
     assert lines["limit_998_upper"].get_linestyle() == ":"  # told apart by style, not colour
     assert lines["target"].get_ydata()[0] == pytest.approx(2.6)
     x, y = lines["limit_95_upper"].get_data()
-    expected = bm.funnel_limits(2.6, 1 / x)["high_95"]
+    expected = funnel_limits(2.6, 1 / x)["high_95"]
     assert list(y) == pytest.approx(list(expected))
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
     assert drawn == 4 + 1  # four authorities and the highlight star over A; E not drawn
@@ -379,12 +400,12 @@ def test_funnel_plot_log_axis_limit_lines_and_no_suppressed_point(example) -> No
 
 
 def test_funnel_plot_saves_the_same_bytes_twice(example, tmp_path) -> None:
-    result = bm.benchmark(example, "M3")
-    first = bm.save_figure(bm.funnel_plot(result)[0], tmp_path / "one.png", dpi=50)
-    second = bm.save_figure(bm.funnel_plot(result)[0], tmp_path / "two.png", dpi=50)
+    result = benchmark(example, "M3")
+    first = save_figure(funnel_plot(result)[0], tmp_path / "one.png", dpi=50)
+    second = save_figure(funnel_plot(result)[0], tmp_path / "two.png", dpi=50)
     assert first.read_bytes() == second.read_bytes()
     buffer = io.BytesIO()
-    bm.funnel_plot(result)[0].savefig(buffer, format="svg", metadata={"Date": None})
+    funnel_plot(result)[0].savefig(buffer, format="svg", metadata={"Date": None})
     assert b"<svg" in buffer.getvalue()
 
 
@@ -392,18 +413,18 @@ def test_funnel_svg_is_the_same_whatever_the_callers_matplotlib_state(example) -
     import matplotlib
     import matplotlib.style
 
-    result = bm.benchmark(example, "M3")
-    first = bm._html_figure(bm.funnel_plot(result)[0], "alt")
+    result = benchmark(example, "M3")
+    first = html_figure(funnel_plot(result)[0], "alt")
     with matplotlib.rc_context({"font.sans-serif": ["Bitstream Vera Sans"], "font.size": 30,
                                 "svg.fonttype": "path", "lines.linewidth": 4}):
         matplotlib.style.use("ggplot")
-        second = bm._html_figure(bm.funnel_plot(result)[0], "alt")
+        second = html_figure(funnel_plot(result)[0], "alt")
     assert first == second and "data:image/svg+xml;base64," in first
 
 
 def test_funnel_plot_without_a_funnel_says_why() -> None:
-    result = bm.benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
-    fig, alt = bm.funnel_plot(result)
+    result = benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3", service="adults")
+    fig, alt = funnel_plot(result)
     assert "No funnel could be drawn: no authority has a figure to show." in alt
     assert fig.axes[0].texts[0].get_text().startswith("No funnel")
 
@@ -433,16 +454,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def published(data_dir: Path) -> bm.YearBenchmark:
-    return bm.benchmark_year(data_dir, 2023, disclosure="published")
+def published(data_dir: Path) -> YearBenchmark:
+    return benchmark_year(data_dir, 2023, disclosure="published")
 
 
 def test_benchmark_year_published_leaves_out_the_suppressed_authority(data_dir: Path) -> None:
     before = file_hashes(data_dir)
-    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    bench = benchmark_year(data_dir, 2023, disclosure="published")
     assert file_hashes(data_dir) == before  # input files never modified
     assert bench.year == 2023 and bench.disclosure == "published"
-    assert list(bench.results) == list(bm.RATIO_METRICS)
+    assert list(bench.results) == list(RATIO_METRICS)
     assert bench.names["a"] == "Ashbury"
     assert bench.unusable.keys() == {"broken"}
     assert bench.unusable["broken"].startswith("the return could not be used")
@@ -451,35 +472,35 @@ def test_benchmark_year_published_leaves_out_the_suppressed_authority(data_dir: 
     assert sorted(m3.table["authority"]) == ["a", "b", "c", "d"]
     assert m3.pooled_rl == pytest.approx(TARGET) and m3.tau2 == pytest.approx(TAU2)
     reasons = dict(zip(m3.excluded["authority"], m3.excluded["reason"], strict=True))
-    assert reasons["e"] == bm.WITHHELD and reasons["broken"] == bench.unusable["broken"]
-    assert bm.position_of(m3, "a").startswith("Ashbury's figure (RL 2.00) is within the 95%")
+    assert reasons["e"] == WITHHELD and reasons["broken"] == bench.unusable["broken"]
+    assert position_of(m3, "a").startswith("Ashbury's figure (RL 2.00) is within the 95%")
     m2 = bench.results["M2"]  # no recruitment table anywhere
     assert m2.n == 0 and m2.excluded["reason"].str.contains("not collected").sum() == 5
 
 
 def test_benchmark_year_internal_shows_every_figure(data_dir: Path) -> None:
-    m3 = bm.benchmark_year(data_dir, 2023, disclosure="internal").results["M3"]
+    m3 = benchmark_year(data_dir, 2023, disclosure="internal").results["M3"]
     assert sorted(m3.table["authority"]) == ["a", "b", "c", "d", "e"]
     assert m3.pooled_counts == (68, 540, 175, 3200)  # 65 + 3, 500 + 40, 115 + 60, 2300 + 900
 
 
 def test_benchmark_year_errors_name_what_was_expected(data_dir: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no return for the year 2019"):
-        bm.benchmark_year(data_dir, 2019)
+        benchmark_year(data_dir, 2019)
     with pytest.raises(ValueError, match="disclosure is 'public'"):
-        bm.benchmark_year(data_dir, 2023, disclosure="public")  # type: ignore[arg-type]
+        benchmark_year(data_dir, 2023, disclosure="public")  # type: ignore[arg-type]
 
 
 def test_metric_html_has_the_figure_with_its_alt_text_and_the_table(
-        data_dir: Path, published: bm.YearBenchmark) -> None:
-    page = bm.intro_html(published) + bm.metric_html(published, "M3")
+        data_dir: Path, published: YearBenchmark) -> None:
+    page = intro_html(published) + metric_html(published, "M3")
     assert "<h1>Benchmarking across authorities, 2023</h1>" in page
     assert 'alt="Funnel plot. M3 Formal disciplinary process' in page
     assert "<li>e: not published: small numbers</li>" in page
     assert "<td>Ashbury</td>" in page
-    assert bm.BANNER_INTERNAL not in page
-    internal = bm.benchmark_year(data_dir, 2023, disclosure="internal")
-    assert bm.BANNER_INTERNAL in bm.intro_html(internal)
+    assert BANNER_INTERNAL not in page
+    internal = benchmark_year(data_dir, 2023, disclosure="internal")
+    assert BANNER_INTERNAL in intro_html(internal)
 
 
 # --------------------------------------------------------------------------- the notebook
@@ -499,7 +520,7 @@ def test_notebook_is_committed_clean_and_thin() -> None:
     body = "\n".join(c.source for c in code if c is not tagged[0])
     assert not re.findall(r"^\s*(for |while |def |class |if |import pandas)", body, re.M)
     shown = re.findall(r'show_metric\(bench, "(\w+)"\)', body)
-    assert tuple(shown) == bm.RATIO_METRICS
+    assert tuple(shown) == RATIO_METRICS
 
 
 @pytest.mark.slow
@@ -522,18 +543,18 @@ def test_notebook_runs_with_papermill(data_dir: Path, tmp_path: Path) -> None:
                 if o.output_type == "error"]
 
 
-def test_positions_for_one_authority_report(published: bm.YearBenchmark) -> None:
-    e = bm.positions(published, "e")
+def test_positions_for_one_authority_report(published: YearBenchmark) -> None:
+    e = positions(published, "e")
     assert e["M3"] == ("e's figure is not published: small numbers, so it is not shown against "
                        "other authorities.")
     assert e["M2"] == ("e is not shown against other authorities: the return has no recruitment "
                        "table: M2 was not collected.")
-    assert bm.positions(published, "nowhere")["M3"] == "nowhere has no return for 2023."
+    assert positions(published, "nowhere")["M3"] == "nowhere has no return for 2023."
 
 
 def test_a_return_that_fails_in_another_way_is_named_and_the_others_benchmarked(
         data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = bm.published_return
+    real = published_return
 
     def failing(ref, params, mode):  # type: ignore[no-untyped-def]
         if ref.authority == "b":
@@ -541,7 +562,7 @@ def test_a_return_that_fails_in_another_way_is_named_and_the_others_benchmarked(
         return real(ref, params, mode)
 
     monkeypatch.setattr(bm, "published_return", failing)
-    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    bench = benchmark_year(data_dir, 2023, disclosure="published")
     assert bench.unusable["b"] == ("the return could not be used (counts 509 of "
                                    "-9223372036854775191)")
     assert sorted(bench.results["M3"].table["authority"]) == ["a", "c", "d"]
@@ -558,7 +579,7 @@ def test_an_authority_whose_folder_cannot_be_read_is_named(
         return real(self)
 
     monkeypatch.setattr(Path, "iterdir", iterdir)
-    bench = bm.benchmark_year(data_dir, 2023, disclosure="published")
+    bench = benchmark_year(data_dir, 2023, disclosure="published")
     assert bench.unusable["c"].startswith("its data could not be read (")
     assert "c" not in set(bench.results["M3"].table["authority"])
     assert sorted(bench.results["M3"].table["authority"]) == ["a", "b", "d"]

@@ -17,7 +17,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedFormatter, FixedLocator
 from report_data import frame, record
 
-from wres_tools import charts
+from wres_tools.reporting import charts
 
 AF = [c.lower() for c in get_af_colours("categorical")]
 BANDS = ["less than £30,000", "£30,000 to £69,000", "£70,000 and over"]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from wres_tools.cli import app
 from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.disclosure import check_published
-from wres_tools.writer import write_return
+from wres_tools.returns.writer import write_return
 
 runner = CliRunner()
 AUTHORITY = "testshire"
@@ -126,8 +126,8 @@ def test_json_is_the_reports_records_and_the_batchs_metrics_json(tmp_path: Path,
                                                                 disclosure: str) -> None:
     """``--json`` computes the year alone (for speed); it must give exactly what report.load
     gives the reports and the batch writes to metrics.json."""
-    from wres_tools.batch import results_json
-    from wres_tools.report import load
+    from wres_tools.batch.state import results_json
+    from wres_tools.reporting.report import load
 
     root = _data(tmp_path)
     write_return({"recruitment": pd.DataFrame({
@@ -158,8 +158,8 @@ def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
             f"    app(['metrics', '-a', '{AUTHORITY}', '-y', '2023', '-d', r'{root}', '--json'])\n"
             "except SystemExit:\n"
             "    pass\n"
-            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat', 'wres_tools.report',\n"
-            "         'wres_tools.batch', 'wres_tools.charts', 'openpyxl')\n"
+            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat', 'wres_tools.reporting.report',\n"
+            "         'wres_tools.batch', 'wres_tools.reporting.charts', 'openpyxl')\n"
             "print('IMPORTED', sorted(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout

@@ -15,7 +15,7 @@ from conftest import AUTHORITY, BANDS, file_hashes, record_tables, small_aggrega
 from typer.testing import CliRunner
 
 from wres_tools.cli import app
-from wres_tools.writer import write_return
+from wres_tools.returns.writer import write_return
 
 runner = CliRunner()
 

@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 from report_data import AUTHORITY, write_fixture
 
-from wres_tools import benchmarking, computed, io, metrics, report
+from wres_tools import benchmarking, computed, metrics
 from wres_tools.parameters import load_parameters
 from wres_tools.paths import CACHE_DIR_ENV
+from wres_tools.reporting import report
+from wres_tools.returns.find import ReturnRef, find_returns
+from wres_tools.returns.load import load_return
 
 
 @pytest.fixture
@@ -22,15 +25,15 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every return io.load_return reads, as (authority, year)."""
+    """Every return load_return reads, as (authority, year)."""
     seen: list[tuple[str, int]] = []
-    load_return = io.load_return
+    real = computed.load_return
 
-    def counting(ref: io.ReturnRef, params):  # type: ignore[no-untyped-def]
+    def counting(ref: ReturnRef, params):  # type: ignore[no-untyped-def]
         seen.append((ref.authority, ref.year))
-        return load_return(ref, params)
+        return real(ref, params)
 
-    monkeypatch.setattr(io, "load_return", counting)
+    monkeypatch.setattr(computed, "load_return", counting)
     return seen
 
 
@@ -53,11 +56,11 @@ def test_a_return_is_read_once_for_the_reports_and_the_years_benchmark(
 def test_the_cached_results_are_compute_alls_and_a_changed_file_is_read_again(
     data_dir: Path, reads: list[tuple[str, int]]
 ) -> None:
-    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    ref = next(r for r in find_returns(data_dir) if r.year == 2025)
     params = load_parameters(AUTHORITY, data_dir / "parameters")
     ret, results = computed.computed_return(ref, params)
     assert computed.computed_return(ref, params)[1] is results
-    pd.testing.assert_frame_equal(results, metrics.compute_all(io.load_return(ref, params), params))
+    pd.testing.assert_frame_equal(results, metrics.compute_all(load_return(ref, params), params))
     assert ret.authority == AUTHORITY and ret.year == 2025
     reads.clear()
     table = ref.path / "disciplinary.csv"
@@ -88,7 +91,7 @@ def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_batch_folder_shares_what_one_kernel_computed_with_the_next(
     data_dir: Path, reads: list[tuple[str, int]], shared: Path
 ) -> None:
-    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    ref = next(r for r in find_returns(data_dir) if r.year == 2025)
     params = load_parameters(AUTHORITY, data_dir / "parameters")
     _, first = computed.computed_return(ref, params)
     assert reads == [(AUTHORITY, 2025)] and len(list(shared.glob("*.pickle"))) == 1
@@ -109,7 +112,7 @@ def test_without_the_variable_nothing_is_written(
 ) -> None:
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     before = set(tmp_path.rglob("*"))
-    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    ref = next(r for r in find_returns(data_dir) if r.year == 2025)
     computed.computed_return(ref, load_parameters(AUTHORITY, data_dir / "parameters"))
     assert set(tmp_path.rglob("*")) == before
 
@@ -122,7 +125,7 @@ def test_a_folder_open_to_others_is_not_used(
     shared.mkdir()
     shared.chmod(0o755)
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared))
-    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    ref = next(r for r in find_returns(data_dir) if r.year == 2025)
     params = load_parameters(AUTHORITY, data_dir / "parameters")
     computed.computed_return(ref, params)
     assert list(shared.iterdir()) == []
@@ -139,6 +142,6 @@ def test_a_value_that_will_not_pickle_costs_time_not_the_report(
         return results
 
     monkeypatch.setattr(metrics, "compute_all", unpicklable)
-    ref = next(r for r in io.find_returns(data_dir) if r.year == 2025)
+    ref = next(r for r in find_returns(data_dir) if r.year == 2025)
     _, results = computed.computed_return(ref, load_parameters(AUTHORITY, data_dir / "parameters"))
     assert len(results) and list(shared.iterdir()) == []

@@ -3,7 +3,6 @@ the generator writes now, and it names every table, column and label the code ac
 
 from __future__ import annotations
 
-from wres_tools import contract_doc
 from wres_tools.contract import (
     ACTION_PLAN_COLUMNS,
     ACTION_STATUSES,
@@ -12,12 +11,13 @@ from wres_tools.contract import (
     SERVICE_ALIASES,
 )
 from wres_tools.ethnicity import CATEGORY_ALIASES, CENSUS_CATEGORIES, NHS_CODES, UNKNOWN_MARKERS
+from wres_tools.returns import contract_doc
 
 
 def test_the_page_is_what_the_generator_writes() -> None:
     page = contract_doc.DOC_PATH.read_text(encoding="utf-8")
     assert page == contract_doc.render(), (
-        "docs/data-contract.md has drifted from the code: run python -m wres_tools.contract_doc")
+        "docs/data-contract.md has drifted from the code: run python -m wres_tools.returns.contract_doc")
 
 
 def test_the_page_names_every_table_column_and_label() -> None:

@@ -1,4 +1,4 @@
-"""evidence.py: manifest, input check, comparison of result sets, reproduce, results.csv."""
+"""py: manifest, input check, comparison of result sets, reproduce, results.csv."""
 
 from __future__ import annotations
 
@@ -13,11 +13,46 @@ import pandas as pd
 import pytest
 from builders import make_params, make_return
 
-from wres_tools import __version__, evidence, metrics
+from wres_tools import __version__, metrics
+from wres_tools.batch.finish import write_evidence
 from wres_tools.contract import RESULT_COLUMNS
-from wres_tools.io import ReturnRef
+from wres_tools.evidence.manifest import (
+    ManifestError,
+    build_manifest,
+    environment,
+    git_state,
+    installed_versions,
+    lock_pins,
+    metrics_path,
+    read_manifest,
+    result_files,
+    return_metadata,
+    sha256_file,
+    synthetic_seeds,
+    verify_inputs,
+    write_manifest,
+)
+from wres_tools.evidence.reproduce import (
+    Difference,
+    ReproduceReport,
+    compare_results,
+    environment_notes,
+    reproduce,
+    same_value,
+)
+from wres_tools.evidence.results import (
+    DATA_DICTIONARY,
+    STATISTICS,
+    data_dictionary,
+    metric_statistics,
+    results_csv,
+    results_long,
+    write_data_dictionary,
+    write_results_csv,
+)
 from wres_tools.paths import PROJECT_ROOT
-from wres_tools.writer import write_return
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.writer import write_return
 
 # --------------------------------------------------------------------------- hand-made inputs
 
@@ -44,7 +79,7 @@ def _keyed(data: Path, payload: bytes) -> str:
 
 def _metadata(seed: str) -> pd.DataFrame:
     return pd.DataFrame({"Key ": ["synthetic", "generator", "seed"],
-                         "Value": ["true", "wres_tools.synth", seed]})
+                         "Value": ["true", "wres_tools.demo.synth", seed]})
 
 
 WORKFORCE = pd.DataFrame({"ethnicity": ["Indian", "White British"], "pay_band": ["A", "A"],
@@ -100,18 +135,18 @@ def test_sha256_file_is_the_sha256_of_the_bytes(tmp_path):
     path = tmp_path / "f.txt"
     path.write_bytes(b"abc")
     # the FIPS 180-2 test vector for "abc"
-    assert evidence.sha256_file(path) == \
+    assert sha256_file(path) == \
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
 def test_lock_pins_reads_name_version_lines_only(tmp_path):
     lock = tmp_path / "requirements.lock"
     lock.write_text(LOCK_TEXT, encoding="utf-8")
-    assert evidence.lock_pins(lock) == {"numpy": "2.4.6", "python-calamine": "0.9.1"}
+    assert lock_pins(lock) == {"numpy": "2.4.6", "python-calamine": "0.9.1"}
 
 
 def test_installed_versions_match_importlib_metadata():
-    found = evidence.installed_versions(["pandas", "no-such-package-xyz"])
+    found = installed_versions(["pandas", "no-such-package-xyz"])
     assert found == {"no-such-package-xyz": None, "pandas": pd.__version__}
 
 
@@ -128,17 +163,17 @@ def test_git_state_commit_dirty_and_not_a_checkout(tmp_path):
     _git(repo, "add", "a.txt")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "c")
     head = _git(repo, "rev-parse", "HEAD")
-    assert evidence.git_state(repo) == {"commit": head, "dirty": False}
+    assert git_state(repo) == {"commit": head, "dirty": False}
     (repo / "untracked.txt").write_text("x")  # untracked files do not make it dirty
-    assert evidence.git_state(repo) == {"commit": head, "dirty": False}
+    assert git_state(repo) == {"commit": head, "dirty": False}
     (repo / "a.txt").write_text("two\n")
-    assert evidence.git_state(repo) == {"commit": head, "dirty": True}
+    assert git_state(repo) == {"commit": head, "dirty": True}
     # a folder inside someone else's repository is not the project's checkout
     (repo / "sub").mkdir()
-    assert evidence.git_state(repo / "sub") == {"commit": "unknown", "dirty": None}
+    assert git_state(repo / "sub") == {"commit": "unknown", "dirty": None}
     plain = tmp_path / "plain"
     plain.mkdir()
-    assert evidence.git_state(plain) == {"commit": "unknown", "dirty": None}
+    assert git_state(plain) == {"commit": "unknown", "dirty": None}
 
 
 @pytest.mark.parametrize("form", ["xlsx", "csv"])
@@ -147,11 +182,11 @@ def test_return_metadata_and_seeds_from_either_form(tmp_path, form):
                         "gamma", 2021, form)
     plain = write_return({"workforce": WORKFORCE}, tmp_path, "delta", 2021, form)
     ref, no_meta = ReturnRef.from_path(path), ReturnRef.from_path(plain)
-    assert evidence.return_metadata(ref) == {"synthetic": "true", "generator": "wres_tools.synth",
+    assert return_metadata(ref) == {"synthetic": "true", "generator": "wres_tools.demo.synth",
                                              "seed": "2021"}
-    assert evidence.return_metadata(no_meta) == {}
-    assert evidence.synthetic_seeds([ref, no_meta]) == [
-        {"authority": "gamma", "year": 2021, "seed": 2021, "generator": "wres_tools.synth",
+    assert return_metadata(no_meta) == {}
+    assert synthetic_seeds([ref, no_meta]) == [
+        {"authority": "gamma", "year": 2021, "seed": 2021, "generator": "wres_tools.demo.synth",
          "synthetic": True}]
 
 
@@ -162,7 +197,7 @@ def build(tmp_path: Path, data: Path, params: Path, refs: list[ReturnRef], out: 
     lock = tmp_path / "requirements.lock"
     if not lock.exists():
         lock.write_text(LOCK_TEXT, encoding="utf-8")
-    return evidence.build_manifest(
+    return build_manifest(
         data, refs, params, {"years": (2023, 2022), "authorities": [], "disclosure": "published",
                              "parameters_note": Path("x/y")}, out,
         lock_path=lock, root=tmp_path)
@@ -213,7 +248,7 @@ def test_build_manifest_records_inputs_parameters_seeds_options_outputs(tmp_path
     assert p["authorities"]["beta"]["values"]["threshold"] == 7
 
     assert manifest["seeds"] == [{"authority": "alpha", "year": 2023, "seed": 77,
-                                  "generator": "wres_tools.synth", "synthetic": True}]
+                                  "generator": "wres_tools.demo.synth", "synthetic": True}]
     assert manifest["options"] == {"years": [2023, 2022], "authorities": [],
                                    "disclosure": "published", "parameters_note": "x/y"}
     env = manifest["environment"]
@@ -234,10 +269,10 @@ def test_write_manifest_is_stable_sorted_and_atomic(tmp_path):
     data, params, refs = make_data(tmp_path)
     out = tmp_path / "out"
     write_results(out, RESULTS)
-    first = evidence.write_manifest(build(tmp_path, data, params, refs, out),
+    first = write_manifest(build(tmp_path, data, params, refs, out),
                                     out / "manifest.json").read_bytes()
     # the same run again, refs in another order: the same bytes
-    again = evidence.write_manifest(build(tmp_path, data, params, refs[::-1], out),
+    again = write_manifest(build(tmp_path, data, params, refs[::-1], out),
                                     out / "manifest.json").read_bytes()
     assert first == again
     assert first.endswith(b"}\n")
@@ -245,29 +280,29 @@ def test_write_manifest_is_stable_sorted_and_atomic(tmp_path):
     top = [k for k, _ in keys]
     assert top == sorted(top)
     assert sorted(p.name for p in out.iterdir()) == ["2022", "2023", "manifest.json"]  # no temp
-    assert evidence.read_manifest(out / "manifest.json") == json.loads(first)
+    assert read_manifest(out / "manifest.json") == json.loads(first)
 
 
 def test_options_that_json_cannot_hold_are_refused_by_name(tmp_path):
     data, params, refs = make_data(tmp_path)
     with pytest.raises(TypeError, match="run option value <object"):
-        evidence.build_manifest(data, refs, params, {"x": object()}, tmp_path / "out",
+        build_manifest(data, refs, params, {"x": object()}, tmp_path / "out",
                                 lock_path=tmp_path / "none.lock", root=tmp_path)
 
 
 def test_read_manifest_names_what_is_wrong(tmp_path):
     path = tmp_path / "manifest.json"
-    with pytest.raises(evidence.ManifestError, match="no such file"):
-        evidence.read_manifest(path)
+    with pytest.raises(ManifestError, match="no such file"):
+        read_manifest(path)
     path.write_text("{not json")
-    with pytest.raises(evidence.ManifestError, match="not a readable JSON manifest"):
-        evidence.read_manifest(path)
+    with pytest.raises(ManifestError, match="not a readable JSON manifest"):
+        read_manifest(path)
     path.write_text('{"manifest_version": 1}')  # plain input hashes: no longer read
-    with pytest.raises(evidence.ManifestError, match="manifest_version is 1"):
-        evidence.read_manifest(path)
+    with pytest.raises(ManifestError, match="manifest_version is 1"):
+        read_manifest(path)
     path.write_text('{"manifest_version": 2, "data_dir": "x"}')
-    with pytest.raises(evidence.ManifestError, match="missing key.*inputs"):
-        evidence.read_manifest(path)
+    with pytest.raises(ManifestError, match="missing key.*inputs"):
+        read_manifest(path)
 
 
 # --------------------------------------------------------------------------- verify_inputs
@@ -276,14 +311,14 @@ def test_read_manifest_names_what_is_wrong(tmp_path):
 def test_verify_inputs_names_each_changed_missing_and_new_input(tmp_path):
     data, params, refs = make_data(tmp_path)
     manifest = build(tmp_path, data, params, refs, tmp_path / "out")
-    assert evidence.verify_inputs(manifest) == []
+    assert verify_inputs(manifest) == []
 
     (data / "beta" / "2022" / "leavers.csv").write_text("ethnicity,left\nIndian,4\n")
     (data / "beta" / "2022" / "cpd.csv").write_text("ethnicity,accessed\nIndian,1\n")
     (data / "alpha" / "2023.xlsx").unlink()
     (params / "beta.yml").write_text("display_name: Beta\n")
     (params / "defaults.yml").write_text("threshold: 5\n")
-    lines = evidence.verify_inputs(manifest)
+    lines = verify_inputs(manifest)
     assert len(lines) == 5
     assert lines[0].startswith(f"{data / 'alpha' / '2023.xlsx'}: input file is missing")
     assert lines[1].startswith(f"{data / 'beta' / '2022' / 'leavers.csv'}: input file changed")
@@ -300,7 +335,7 @@ def test_verify_inputs_in_a_moved_data_folder(tmp_path):
     moved = tmp_path / "elsewhere"
     shutil.copytree(data, moved)
     (moved / "beta" / "2022" / "workforce.csv").write_text("changed\n")
-    assert [line.split(":")[0] for line in evidence.verify_inputs(manifest, moved)] == [
+    assert [line.split(":")[0] for line in verify_inputs(manifest, moved)] == [
         str(moved / "beta" / "2022" / "workforce.csv")]
 
 
@@ -308,19 +343,19 @@ def test_verify_inputs_in_a_moved_data_folder(tmp_path):
 
 
 def test_same_value_rules():
-    assert evidence.same_value(0.5, 0.5 * (1 + 1e-14))  # last digits of a float: the same
-    assert not evidence.same_value(0.5, 0.5 * (1 + 1e-9))
-    assert evidence.same_value(3, 3.0)
-    assert not evidence.same_value(True, 1)  # a flag is not a count
-    assert not evidence.same_value(None, 0)
-    assert not evidence.same_value(0.0, 1e-300)  # relative only: zero is exactly zero
-    assert evidence.same_value("ok", "ok") and not evidence.same_value("ok", "not_computable")
+    assert same_value(0.5, 0.5 * (1 + 1e-14))  # last digits of a float: the same
+    assert not same_value(0.5, 0.5 * (1 + 1e-9))
+    assert same_value(3, 3.0)
+    assert not same_value(True, 1)  # a flag is not a count
+    assert not same_value(None, 0)
+    assert not same_value(0.0, 1e-300)  # relative only: zero is exactly zero
+    assert same_value("ok", "ok") and not same_value("ok", "not_computable")
 
 
 def test_compare_identical_result_sets_finds_nothing(tmp_path):
     write_results(tmp_path / "a", RESULTS)
     write_results(tmp_path / "b", {k: [dict(r) for r in v][::-1] for k, v in RESULTS.items()})
-    assert evidence.compare_results(tmp_path / "a", tmp_path / "b") == []  # order is no change
+    assert compare_results(tmp_path / "a", tmp_path / "b") == []  # order is no change
 
 
 def test_compare_reports_values_records_and_files(tmp_path):
@@ -329,7 +364,7 @@ def test_compare_reports_values_records_and_files(tmp_path):
     extra = record("M3", service="adults")
     write_results(tmp_path / "b", {(2023, "alpha"): [changed, extra],
                                    (2024, "alpha"): [M2]})
-    found = evidence.compare_results(tmp_path / "a", tmp_path / "b")
+    found = compare_results(tmp_path / "a", tmp_path / "b")
     assert [(d.kind, d.file, d.metric, d.field) for d in found] == [
         ("missing_file", "2022/beta/metrics.json", None, None),
         ("value", "2023/alpha/metrics.json", "M2", "rl"),
@@ -351,7 +386,7 @@ def test_compare_reports_an_unreadable_file_and_a_field_gone(tmp_path):
     without = {k: v for k, v in M2.items() if k != "p_value"}
     write_results(tmp_path / "b", {(2023, "alpha"): [without], (2022, "beta"): [M2]})
     (tmp_path / "b" / "2022" / "beta" / "metrics.json").write_text("[{]")
-    found = evidence.compare_results(tmp_path / "a", tmp_path / "b")
+    found = compare_results(tmp_path / "a", tmp_path / "b")
     assert [(d.kind, d.field, d.expected, d.actual) for d in found[1:]] == [
         ("value", "p_value", 0.0031, "<absent>")]
     assert found[0].kind == "unreadable" and found[0].expected == "actual"
@@ -376,14 +411,14 @@ def original_run(tmp_path: Path) -> tuple[Path, Path, Path]:
     data, params, refs = make_data(tmp_path)
     out = tmp_path / "outputs"
     fake_batch(RESULTS)(data, out)
-    evidence.write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
+    write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
     return data, params, out / "manifest.json"
 
 
 def test_reproduce_same_results_is_ok_and_passes_the_options(tmp_path):
     data, params, manifest = original_run(tmp_path)
     calls: list = []
-    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS, calls))
+    report = reproduce(manifest, tmp_path / "again", fake_batch(RESULTS, calls))
     assert calls == [(data, tmp_path / "again", {
         "parameters_dir": params, "years": [2023, 2022], "authorities": [],
         "disclosure": "published", "parameters_note": "x/y"})]
@@ -398,11 +433,11 @@ def test_reproduce_sets_the_folders_itself_whatever_the_options_say(tmp_path):
     fake_batch(RESULTS)(data, out)
     options = {"data_dir": "/old/data", "out_dir": "/old/out", "parameters_dir": "/old/p",
                "jobs": 2}
-    manifest = evidence.build_manifest(data, refs, params, options, out,
+    manifest = build_manifest(data, refs, params, options, out,
                                        lock_path=tmp_path / "none.lock", root=tmp_path)
-    evidence.write_manifest(manifest, out / "manifest.json")
+    write_manifest(manifest, out / "manifest.json")
     calls: list = []
-    report = evidence.reproduce(out / "manifest.json", tmp_path / "again",
+    report = reproduce(out / "manifest.json", tmp_path / "again",
                                 fake_batch(RESULTS, calls))
     assert calls == [(data, tmp_path / "again", {"parameters_dir": params, "jobs": 2})]
     assert report.ok
@@ -410,7 +445,7 @@ def test_reproduce_sets_the_folders_itself_whatever_the_options_say(tmp_path):
 
 def test_reproduce_reports_a_changed_value_and_is_not_ok(tmp_path):
     _, _, manifest = original_run(tmp_path)
-    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS,
+    report = reproduce(manifest, tmp_path / "again", fake_batch(RESULTS,
                                                                         change={"rl": 0.6}))
     assert not report.ok
     assert [(d.metric, d.field, d.expected, d.actual) for d in report.differences] == [
@@ -422,12 +457,12 @@ def test_reproduce_reports_a_changed_value_and_is_not_ok(tmp_path):
 
 
 def test_report_lines_list_the_first_differences_and_count_the_rest(tmp_path):
-    report = evidence.ReproduceReport(tmp_path / "manifest.json", tmp_path / "again",
+    report = ReproduceReport(tmp_path / "manifest.json", tmp_path / "again",
                                       max_lines=2)
-    report.differences = [evidence.Difference("value", "f", field="rl", expected=1, actual=2),
-                          evidence.Difference("value", "f", field="p_value"),
-                          evidence.Difference("value", "f", field="rl"),
-                          evidence.Difference("missing_file", "g")]
+    report.differences = [Difference("value", "f", field="rl", expected=1, actual=2),
+                          Difference("value", "f", field="p_value"),
+                          Difference("value", "f", field="rl"),
+                          Difference("missing_file", "g")]
     assert report.lines[1:] == [
         "4 result(s) differ:",
         "  - rl was 1, now 2 (f)",
@@ -444,7 +479,7 @@ def test_reproduce_reports_changed_inputs_and_a_failed_batch(tmp_path):
     def broken(data_dir, out_dir, **kwargs):
         raise RuntimeError("kernel died")
 
-    report = evidence.reproduce(manifest, tmp_path / "again", broken)
+    report = reproduce(manifest, tmp_path / "again", broken)
     assert not report.ok
     assert len(report.changed_inputs) == 1 and "workforce.csv" in report.changed_inputs[0]
     assert report.batch_problems == ["the batch stopped: RuntimeError: kernel died"]
@@ -462,7 +497,7 @@ def test_reproduce_reports_a_batch_result_with_failures(tmp_path):
         fake_batch(RESULTS)(data_dir, out_dir)
         return Result()
 
-    report = evidence.reproduce(manifest, tmp_path / "again", run)
+    report = reproduce(manifest, tmp_path / "again", run)
     assert report.batch_problems == ["alpha 2023 m2_appointment: NameError"]
     assert report.differences == [] and not report.ok
 
@@ -471,7 +506,7 @@ def test_reproduce_notices_recorded_results_edited_since(tmp_path):
     _, _, manifest = original_run(tmp_path)
     expected = manifest.parent / "2023" / "alpha" / "metrics.json"
     expected.write_text(expected.read_text().replace('"rl": 0.5', '"rl": 0.7'))
-    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS))
+    report = reproduce(manifest, tmp_path / "again", fake_batch(RESULTS))
     assert len(report.changed_outputs) == 1 and "recorded output changed" in \
         report.changed_outputs[0]
     assert [(d.field, d.expected, d.actual) for d in report.differences] == [("rl", 0.7, 0.5)]
@@ -482,7 +517,7 @@ def test_reproduce_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "again").mkdir()
     (tmp_path / "again" / "old.txt").write_text("x")
     with pytest.raises(FileExistsError, match="not an empty folder"):
-        evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS))
+        reproduce(manifest, tmp_path / "again", fake_batch(RESULTS))
 
 
 def test_reproduce_with_the_data_moved(tmp_path):
@@ -490,18 +525,18 @@ def test_reproduce_with_the_data_moved(tmp_path):
     moved = tmp_path / "moved"
     shutil.move(data, moved)
     calls: list = []
-    report = evidence.reproduce(manifest, tmp_path / "again", fake_batch(RESULTS, calls),
+    report = reproduce(manifest, tmp_path / "again", fake_batch(RESULTS, calls),
                                 data_dir=moved)
     assert report.ok, report.lines
     assert calls[0][0] == moved and calls[0][2]["parameters_dir"] == moved / "parameters"
 
 
 def test_environment_notes_name_what_moved():
-    now = evidence.environment()
+    now = environment()
     then = json.loads(json.dumps(now))
     then["installed"]["numpy"] = "1.0.0"
     then["python"]["version"] = "3.10.0"
-    assert evidence.environment_notes({"environment": then}, now) == [
+    assert environment_notes({"environment": then}, now) == [
         f"Python: 3.10.0 then, {now['python']['version']} now",
         f"numpy: 1.0.0 then, {now['installed']['numpy']} now",
     ]
@@ -511,7 +546,7 @@ def test_environment_notes_name_what_moved():
 
 
 def test_every_result_column_has_a_place_in_results_csv():
-    placed = set(evidence.DATA_DICTIONARY) | set(evidence.STATISTICS)
+    placed = set(DATA_DICTIONARY) | set(STATISTICS)
     assert set(RESULT_COLUMNS) <= placed
 
 
@@ -522,8 +557,8 @@ def test_results_long_rows_values_and_readings():
                         withheld=("n_group", "events_group", "events_reference", "rate_group"))
     absent = record("M4", status="not_collected", reason="no fitness_to_practise table")
     survey = record("M6", gap_pp=-2.5)
-    frame = evidence.results_long(pd.DataFrame([M2, suppressed, absent, survey, M1_BAND]))
-    assert list(frame.columns) == list(evidence.DATA_DICTIONARY)
+    frame = results_long(pd.DataFrame([M2, suppressed, absent, survey, M1_BAND]))
+    assert list(frame.columns) == list(DATA_DICTIONARY)
 
     m2 = frame[frame["metric"] == "M2"].set_index("statistic")
     # counts, 6 rate columns, rl + interval + nhs + p, unknown count and %: 4 + 6 + 5 + 2 = 17
@@ -566,14 +601,14 @@ def test_results_long_rows_values_and_readings():
 
 def test_results_long_refuses_results_that_were_not_published():
     with pytest.raises(ValueError, match="record 2 .* has disclosure 'internal'"):
-        evidence.results_long(pd.DataFrame([M2, dict(M2, disclosure="internal")]))
+        results_long(pd.DataFrame([M2, dict(M2, disclosure="internal")]))
     with pytest.raises(ValueError, match="disclosure None"):
-        evidence.results_long(pd.DataFrame([dict(M2, disclosure=None)]))
+        results_long(pd.DataFrame([dict(M2, disclosure=None)]))
     with pytest.raises(ValueError, match=r"record 1 \(alpha, 2023, M2, all, minority\): rl is "
                                          "'0.5'; expected a number or null"):
-        evidence.results_long(pd.DataFrame([dict(M2, rl="0.5")]))
+        results_long(pd.DataFrame([dict(M2, rl="0.5")]))
     with pytest.raises(ValueError, match="lack column.*rl_ci_low"):
-        evidence.results_long(pd.DataFrame([M2]).drop(columns="rl_ci_low"))
+        results_long(pd.DataFrame([M2]).drop(columns="rl_ci_low"))
 
 
 def _full_return():
@@ -599,25 +634,25 @@ def _full_return():
 
 def test_metric_statistics_cover_every_figure_the_engine_computes():
     results = metrics.compute_all(_full_return(), make_params(pay_bands=["A", "B"]))
-    numeric = [c for c in RESULT_COLUMNS if c in evidence.STATISTICS]
+    numeric = [c for c in RESULT_COLUMNS if c in STATISTICS]
     for row in results.to_dict("records"):
         given = {c for c in numeric if row[c] is not None}
-        assert given <= set(evidence.metric_statistics(row["metric"])), row["metric"]
+        assert given <= set(metric_statistics(row["metric"])), row["metric"]
     # and each metric's list is used: every statistic appears somewhere for its metric
     for metric in metrics.METRICS:
         rows = results[results["metric"] == metric]
-        for statistic in evidence.metric_statistics(metric):
+        for statistic in metric_statistics(metric):
             assert rows[statistic].notna().any(), (metric, statistic)
 
 
 def test_results_csv_from_metrics_json_reads_back_exactly(tmp_path):
     third = record("M2", rl=1 / 3, p_value=1.234e-20, n_group=7)
     write_results(tmp_path / "out", {(2023, "alpha"): [third, M1_BAND]})
-    path = evidence.write_results_csv(evidence.result_files(tmp_path / "out"),
+    path = write_results_csv(result_files(tmp_path / "out"),
                                       tmp_path / "results.csv")
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
-    assert lines[0] == ",".join(evidence.DATA_DICTIONARY)
+    assert lines[0] == ",".join(DATA_DICTIONARY)
     assert "alpha,2023,M2,all,minority,white,,n_group,7,count,,0,ok,,,,low,0,0,published" in lines
     assert "\r" not in text and "£70,000 and over" in text
     back = pd.read_csv(path, keep_default_na=False, na_values=[""])
@@ -628,25 +663,25 @@ def test_results_csv_from_metrics_json_reads_back_exactly(tmp_path):
 
 
 def test_write_results_csv_from_a_frame_and_from_record_dicts_agree(tmp_path):
-    a = evidence.write_results_csv(pd.DataFrame([M2, M1_BAND]), tmp_path / "a.csv")
-    b = evidence.write_results_csv([M2, M1_BAND], tmp_path / "b.csv")
+    a = write_results_csv(pd.DataFrame([M2, M1_BAND]), tmp_path / "a.csv")
+    b = write_results_csv([M2, M1_BAND], tmp_path / "b.csv")
     assert a.read_bytes() == b.read_bytes()
 
 
 def test_data_dictionary_describes_every_column_and_statistic(tmp_path):
-    table = evidence.data_dictionary()
+    table = data_dictionary()
     columns = table[table["statistic"] == ""]
-    assert list(columns["column"]) == list(evidence.DATA_DICTIONARY)
+    assert list(columns["column"]) == list(DATA_DICTIONARY)
     stats = table[table["statistic"] != ""]
     assert set(stats["column"]) == {"value"}
-    assert list(stats["statistic"]) == list(evidence.STATISTICS)
+    assert list(stats["statistic"]) == list(STATISTICS)
     units = dict(zip(stats["statistic"], stats["unit"], strict=True))
     assert units["rate_group"] == "fraction (0-1)"
     assert units["gap_pp"] == "percentage points"
     assert units["unknown_pct"] == "percent (0-100)"
-    path = evidence.write_data_dictionary(tmp_path / "results_dictionary.csv")
+    path = write_data_dictionary(tmp_path / "results_dictionary.csv")
     back = pd.read_csv(path, keep_default_na=False)
-    assert len(back) == len(evidence.DATA_DICTIONARY) + len(evidence.STATISTICS)
+    assert len(back) == len(DATA_DICTIONARY) + len(STATISTICS)
     assert (back["description"] != "").all()
 
 
@@ -657,7 +692,7 @@ def test_results_csv_of_published_records_holds_no_small_count():
 
     results = metrics.compute_all(_full_return(), make_params(pay_bands=["A", "B"]))
     published = apply_disclosure(results, "published", 5)
-    frame = evidence.results_long(published)
+    frame = results_long(published)
     counts = frame[frame["statistic"].isin(COUNT_COLUMNS)]
     shown = counts["value"].dropna()
     assert not ((shown >= 1) & (shown <= 4)).any()
@@ -690,9 +725,9 @@ def test_manifest_records_the_results_of_its_own_returns_only(tmp_path):
 def test_compare_results_limited_to_named_files(tmp_path):
     write_results(tmp_path / "a", {(2023, "alpha"): [M2], (2023, "zeta"): [M2]})
     write_results(tmp_path / "b", {(2023, "alpha"): [M2], (2022, "beta"): [M2]})
-    assert evidence.compare_results(tmp_path / "a", tmp_path / "b",
+    assert compare_results(tmp_path / "a", tmp_path / "b",
                                     files=["2023/alpha/metrics.json"]) == []
-    found = evidence.compare_results(tmp_path / "a", tmp_path / "b",
+    found = compare_results(tmp_path / "a", tmp_path / "b",
                                      files=["2023/alpha/metrics.json", "2022/beta/metrics.json"])
     assert [(d.kind, d.file) for d in found] == [("extra_file", "2022/beta/metrics.json")]
 
@@ -701,8 +736,8 @@ def test_reproduce_ignores_other_runs_results_in_the_folder(tmp_path):
     data, params, refs = make_data(tmp_path)
     out = tmp_path / "outputs"
     write_results(out, {**RESULTS, (2023, "zeta"): [M2]})  # zeta: from an earlier, wider run
-    evidence.write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
-    report = evidence.reproduce(out / "manifest.json", tmp_path / "again", fake_batch(RESULTS))
+    write_manifest(build(tmp_path, data, params, refs, out), out / "manifest.json")
+    report = reproduce(out / "manifest.json", tmp_path / "again", fake_batch(RESULTS))
     assert report.ok, report.lines
 
 
@@ -714,17 +749,17 @@ def test_write_evidence_writes_csv_dictionary_methods_and_manifest(tmp_path):
     data, params, refs = make_data(tmp_path)
     out = tmp_path / "out"
     write_results(out, RESULTS)
-    manifest = evidence.write_evidence(data, refs, params, {"disclosure": "published"}, out,
+    manifest = write_evidence(data, refs, params, {"disclosure": "published"}, out,
                                        lock_path=tmp_path / "none.lock", root=tmp_path)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["2022", "2023", "manifest.json", "methods.html", "results.csv",
                      "results_dictionary.csv"]
-    assert (out / "results.csv").read_text(encoding="utf-8") == evidence.results_csv(
+    assert (out / "results.csv").read_text(encoding="utf-8") == results_csv(
         [*RESULTS[(2022, "beta")], *RESULTS[(2023, "alpha")]])
     assert [o["path"] for o in manifest["outputs"]] == [
         "2022/beta/metrics.json", "2023/alpha/metrics.json", "results.csv",
         "results_dictionary.csv"]
-    assert evidence.read_manifest(out / "manifest.json") == manifest
+    assert read_manifest(out / "manifest.json") == manifest
     # alpha's own threshold (10) differs from the defaults (7): the methods page says so
     page = (out / "methods.html").read_text(encoding="utf-8")
     assert "the threshold is 7" in page and "<td>threshold 10</td>" in page
@@ -734,12 +769,12 @@ def test_write_evidence_of_an_internal_run_writes_no_results_csv(tmp_path):
     data, params, refs = make_data(tmp_path)
     out = tmp_path / "out"
     write_results(out, RESULTS)
-    evidence.write_evidence(data, refs, params, {}, out, lock_path=tmp_path / "none.lock",
+    write_evidence(data, refs, params, {}, out, lock_path=tmp_path / "none.lock",
                             root=tmp_path)
     assert (out / "results.csv").exists()
     write_results(out, {k: [dict(r, disclosure="internal") for r in v]
                         for k, v in RESULTS.items()})
-    manifest = evidence.write_evidence(data, refs, params, {"disclosure": "internal"}, out,
+    manifest = write_evidence(data, refs, params, {"disclosure": "internal"}, out,
                                        lock_path=tmp_path / "none.lock", root=tmp_path)
     assert not (out / "results.csv").exists() and not (out / "results_dictionary.csv").exists()
     assert [o["path"] for o in manifest["outputs"]] == ["2022/beta/metrics.json",
@@ -753,8 +788,9 @@ def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
                disclosure="published"):
     """What batch.run_batch does for metrics.json, without notebooks: read, compute, disclose."""
     from wres_tools.disclosure import apply_disclosure
-    from wres_tools.io import find_returns, load_return
     from wres_tools.parameters import load_parameters
+    from wres_tools.returns.find import find_returns
+    from wres_tools.returns.load import load_return
 
     for ref in find_returns(data_dir):
         if (authorities and ref.authority not in authorities) or (years and ref.year not in
@@ -764,7 +800,7 @@ def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
         results = metrics.compute_all(load_return(ref, params), params)
         shown = apply_disclosure(results, disclosure, params.threshold,
                                  senior_bands=params.senior_bands)
-        path = evidence.metrics_path(out_dir, ref.authority, ref.year)
+        path = metrics_path(out_dir, ref.authority, ref.year)
         path.parent.mkdir(parents=True, exist_ok=True)
         records = [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
                    for r in shown.to_dict("records")]  # NaN -> null, as the batch writes it
@@ -775,8 +811,8 @@ def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
 def test_end_to_end_on_synthetic_returns(tmp_path):
     """Two seeded demo authorities (one workbook, one CSV folder): run, write the evidence,
     reproduce (same results), then change one count in an input and reproduce again."""
-    from wres_tools import synth
-    from wres_tools.io import find_returns
+    from wres_tools.demo import synth
+    from wres_tools.returns.find import find_returns
 
     data = tmp_path / "data"
     by_slug = {s.slug: s for s in synth.AUTHORITIES}
@@ -792,14 +828,14 @@ def test_end_to_end_on_synthetic_returns(tmp_path):
                "disclosure": "published"}
     mini_batch(data, out, parameters_dir=data / "parameters", **options)
     refs = find_returns(data)
-    manifest = evidence.write_evidence(data, refs, data / "parameters", options, out)
+    manifest = write_evidence(data, refs, data / "parameters", options, out)
     assert [s["seed"] for s in manifest["seeds"]] == [5, 5]
     assert manifest["environment"]["package"]["version"] == __version__
     frame = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
     assert set(frame["authority"]) == {s.slug for s in specs}
     assert set(frame["disclosure"]) == {"published"}
 
-    report = evidence.reproduce(out / "manifest.json", tmp_path / "again", mini_batch)
+    report = reproduce(out / "manifest.json", tmp_path / "again", mini_batch)
     assert report.ok, report.lines
 
     csv_spec = specs[1]
@@ -807,7 +843,7 @@ def test_end_to_end_on_synthetic_returns(tmp_path):
     table = pd.read_csv(leavers, dtype=str, keep_default_na=False)
     table.loc[0, "left"] = str(int(table.loc[0, "left"]) + 40)
     table.to_csv(leavers, index=False, lineterminator="\n")
-    report = evidence.reproduce(out / "manifest.json", tmp_path / "third", mini_batch)
+    report = reproduce(out / "manifest.json", tmp_path / "third", mini_batch)
     assert not report.ok
     assert report.changed_inputs == [report.changed_inputs[0]]
     assert "leavers.csv: input file changed" in report.changed_inputs[0]
@@ -826,9 +862,9 @@ def test_the_projects_defaults_are_found_in_a_checkout_elsewhere(tmp_path):
     elsewhere = json.loads(json.dumps(manifest))
     elsewhere["project_root"] = "/old/place"
     elsewhere["parameters"]["defaults"]["path"] = "/old/place/parameters/defaults.yml"
-    assert evidence.verify_inputs(elsewhere) == []
+    assert verify_inputs(elsewhere) == []
     elsewhere["parameters"]["defaults"]["hmac"] = "0" * 64
-    assert evidence.verify_inputs(elsewhere) == [
+    assert verify_inputs(elsewhere) == [
         f"{project_defaults}: parameter defaults changed since the manifest (digest was "
         f"000000000000..., now {_keyed(data, project_defaults.read_bytes())[:12]}...)"]
 
@@ -844,7 +880,7 @@ def test_inputs_include_the_other_years_of_the_run_authorities(tmp_path):
     assert [s["seed"] for s in manifest["seeds"]] == [78, 77]
     assert [o["path"] for o in manifest["outputs"]] == ["2023/alpha/metrics.json"]
     (data / "alpha" / "2022.xlsx").write_bytes(b"changed")
-    assert [line.split(": ")[1] for line in evidence.verify_inputs(manifest)] == [
+    assert [line.split(": ")[1] for line in verify_inputs(manifest)] == [
         "input file changed since the manifest (digest was "
         f"{manifest['inputs'][0]['files'][0]['hmac'][:12]}..., now "
         f"{_keyed(data, b'changed')[:12]}...)"]

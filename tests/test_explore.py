@@ -19,10 +19,14 @@ import nbformat
 import pytest
 from report_data import AUTHORITY, tables, write_fixture
 
-from wres_tools import disclosure, explore, narrative, report
-from wres_tools.explore import Explorer, Selection
+from wres_tools import disclosure, metrics
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
-from wres_tools.writer import write_return
+from wres_tools.reporting import charts, explore, narrative
+from wres_tools.reporting.data import SYNTHETIC_BANNER
+from wres_tools.reporting.explore import Explorer, Selection
+from wres_tools.reporting.formats import NOT_PUBLISHED
+from wres_tools.reporting.report import load
+from wres_tools.returns.writer import write_return
 
 NOTEBOOK = NOTEBOOKS_DIR / "explore.ipynb"
 
@@ -117,7 +121,7 @@ def test_dropdowns_are_built_from_the_returns_found(data_dir: Path) -> None:
                                     ("Testshire County Council", "testshire"))
     assert explore.returns_by_authority(data_dir) == {
         "brokenham": (2025,), "otherby": (2023,), "testshire": (2024, 2025)}
-    assert [v for _, v in ex.metric.options] == list(report.metrics.METRICS)
+    assert [v for _, v in ex.metric.options] == list(metrics.METRICS)
     ex.select(authority="testshire")
     assert ex.year.options == (("2024", 2024), ("2025", 2025))
     assert ex.state() == Selection("testshire", 2025, "all", "M1", "minority", "internal")
@@ -178,9 +182,9 @@ def test_headline_follows_metric_year_service_and_group(explorer: Explorer) -> N
 def test_headline_is_the_narrative_for_the_chosen_record(explorer: Explorer) -> None:
     """Every sentence on the page is narrative's, for the record the dropdowns pick."""
     explorer.select(metric="M8", service="adults", group="asian")
-    data = report.load(AUTHORITY, 2025, explorer.data_dir, disclosure_mode="internal")
+    data = load(AUTHORITY, 2025, explorer.data_dir, disclosure_mode="internal")
     records = data.metric("M8")
-    record = report.charts.as_records(
+    record = charts.as_records(
         records[(records["service"] == "adults") & (records["group"] == "asian")])[0]
     shown = explorer.render_html()
     assert headline(shown) == narrative.describe(record)[0]
@@ -253,7 +257,7 @@ def test_internal_mode_by_default_with_its_banner(explorer: Explorer) -> None:
     shown = explorer.render_html()
     assert explorer.mode.value == "internal"
     assert html.escape(disclosure.BANNER_INTERNAL) in shown
-    assert html.escape(report.SYNTHETIC_BANNER) in shown  # the fixture says synthetic: true
+    assert html.escape(SYNTHETIC_BANNER) in shown  # the fixture says synthetic: true
     explorer.mode.value = "published"
     shown = explorer.render_html()
     assert html.escape(disclosure.BANNER_INTERNAL) not in shown
@@ -276,7 +280,7 @@ def test_published_toggle_hides_a_small_count(data_dir: Path) -> None:
     assert cell(shown, "Mixed or multiple ethnic group: applicants shortlisted") == "[c]"
     assert cell(shown, "Mixed or multiple ethnic group: applicants appointed") == "[c]"
     assert cell(shown, "Relative likelihood, Mixed or multiple ethnic group ÷ white (95% CI)") \
-        == report.NOT_PUBLISHED
+        == NOT_PUBLISHED
     assert headline(shown) == ("In children's services, figures comparing Mixed or multiple "
                                "ethnic group and white applicants are not published: small "
                                "numbers.")
@@ -297,7 +301,7 @@ def test_published_mode_never_shows_a_small_count(data_dir: Path) -> None:
         found = set()
         for year in (2024, 2025):
             ex.year.value = year
-            for metric in report.metrics.METRICS:
+            for metric in metrics.METRICS:
                 ex.metric.value = metric
                 for _, service in ex.service.options:
                     ex.service.value = service
@@ -325,7 +329,7 @@ def test_an_unusable_return_shows_its_problems_not_a_traceback(data_dir: Path) -
     ex.metric.value = "M2"  # nothing to render, nothing raised
     ex.authority.value = AUTHORITY
     assert headline(ex.render_html()) == narrative.headline(
-        report.load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").metric("M2"))
+        load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").metric("M2"))
 
 
 def test_an_unusable_parameter_file_is_named_on_the_page(tmp_path: Path) -> None:
@@ -365,9 +369,9 @@ def test_notebook_is_thin_clean_and_on_the_project_kernel() -> None:
     assert {k: v for k, v in namespace.items() if not k.startswith("__")} == {
         "data_dir": None, "parameters_dir": None, "disclosure": "internal"}
     body = "\n".join(c.source for c in code if c is not tagged[0])
-    assert body == ("from wres_tools.explore import Explorer\n\nexplorer = Explorer(data_dir, "
+    assert body == ("from wres_tools.reporting.explore import Explorer\n\nexplorer = Explorer(data_dir, "
                     "parameters_dir=parameters_dir, disclosure=disclosure)\nexplorer.widget\n"
-                    "from wres_tools.explore import selection_frame\n\n"
+                    "from wres_tools.reporting.explore import selection_frame\n\n"
                     "frame = selection_frame(explorer)\nframe")
 
 

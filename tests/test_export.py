@@ -19,7 +19,7 @@ from nbformat.v4 import (
     new_output,
 )
 
-from wres_tools.export import (
+from wres_tools.batch.export import (
     CONTENT_SECURITY_POLICY,
     INTERNAL_BANNER,
     SYNTHETIC_BANNER,
@@ -30,8 +30,8 @@ from wres_tools.export import (
     index_html,
     notebook_html,
     outside_references,
-    write_atomic,
 )
+from wres_tools.files import write_atomic
 
 # A 1x1 transparent PNG, as an executed notebook carries a chart: base64 text in the output.
 PNG = base64.b64encode(

@@ -31,7 +31,7 @@ from conftest import AUTHORITY, BANDS, notebook_file, small_aggregate
 from typer.testing import CliRunner
 
 from wres_tools.cli import app
-from wres_tools.writer import write_return
+from wres_tools.returns.writer import write_return
 
 runner = CliRunner()
 WRES = str(Path(sys.executable).parent / "wres")
@@ -497,7 +497,7 @@ def test_an_unreadable_authority_folder_is_named_and_the_others_checked(
     assert invoke("metrics", "-a", "other", "-y", str(YEAR), "-d", str(root),
                   "--json").exit_code == 0
 
-    from wres_tools.batch import plan_batch
+    from wres_tools.batch.plan import plan_batch
 
     plan = plan_batch(root, tmp_path / "out", notebooks=[])
     assert [(f.authority, f.notebook) for f in plan.failures] == [(AUTHORITY, "return")]
@@ -517,7 +517,7 @@ def test_a_252_character_authority_name_is_a_message(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", ["parameter file is a folder", "alias bomb"])
 def test_a_bad_authority_makes_only_its_own_batch_failures(tmp_path: Path, case: str) -> None:
-    from wres_tools.batch import plan_batch
+    from wres_tools.batch.plan import plan_batch
 
     root = two_authorities(tmp_path)
     BAD_AUTHORITY[case][0](root)
@@ -588,7 +588,7 @@ def published_record(**values: object) -> dict:
 ])
 def test_results_csv_cells_that_start_a_formula_are_neutralised(field: str, written: str,
                                                                  expected: str) -> None:
-    from wres_tools.evidence import neutralised, results_csv
+    from wres_tools.evidence.results import neutralised, results_csv
 
     text = results_csv(pd.DataFrame([published_record(**{field: written})]))
     assert expected in text
@@ -605,8 +605,8 @@ def test_results_csv_cells_that_start_a_formula_are_neutralised(field: str, writ
 def test_a_pay_band_is_drawn_as_plain_text_and_the_page_stays_self_contained(band: str) -> None:
     from report_data import frame, record
 
-    from wres_tools import charts
-    from wres_tools.export import outside_references
+    from wres_tools.batch.export import outside_references
+    from wres_tools.reporting import charts
 
     rows = [record(metric="M1", service="all", pay_band=b, share=0.2, share_ci_low=0.1,
                    share_ci_high=0.3, share_workforce=0.2) for b in (band, "Band B")]
@@ -621,7 +621,7 @@ def test_a_pay_band_is_drawn_as_plain_text_and_the_page_stays_self_contained(ban
 def test_an_svg_that_loads_from_a_host_is_still_refused() -> None:
     import base64
 
-    from wres_tools.export import outside_references
+    from wres_tools.batch.export import outside_references
 
     svg = ('<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:url(http://a.example/p)}'
            '</style><text>url(x)</text><image href="http://b.example/i.png"/></svg>')
@@ -633,7 +633,8 @@ def test_an_svg_that_loads_from_a_host_is_still_refused() -> None:
 def test_index_links_are_percent_encoded(tmp_path: Path) -> None:
     import json
 
-    from wres_tools.batch import STATE_FILE, build_index
+    from wres_tools.batch.index import build_index
+    from wres_tools.batch.state import STATE_FILE
 
     out = tmp_path / "out"
     folder = out / "2023" / "Hash #1 ?x %41"
@@ -666,26 +667,30 @@ def test_a_state_that_cannot_be_written_is_a_failure_of_the_job(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    from wres_tools import batch
+    from wres_tools.batch.plan import Job
+    from wres_tools.batch.run import write_state
+    from wres_tools.batch.state import STATE_FILE
 
     def read_only(path: Path, text: str) -> Path:
         raise OSError(errno.EROFS, "Read-only file system", str(path))
 
-    monkeypatch.setattr(batch, "write_atomic", read_only)
-    job = batch.Job(AUTHORITY, YEAR, tmp_path, tmp_path, tmp_path / "out", "published", None, (),
+    from wres_tools.batch import run
+
+    monkeypatch.setattr(run, "write_atomic", read_only)
+    job = Job(AUTHORITY, YEAR, tmp_path, tmp_path, tmp_path / "out", "published", None, (),
                     False, {})
-    assert batch._write_state(job, {}, "Testshire", False) == (
-        f"cannot be written: Read-only file system ({tmp_path / 'out' / batch.STATE_FILE})")
+    assert write_state(job, {}, "Testshire", False) == (
+        f"cannot be written: Read-only file system ({tmp_path / 'out' / STATE_FILE})")
 
 
 def manifest_for(tmp_path: Path) -> tuple[Path, dict]:
-    from wres_tools import evidence
-    from wres_tools.io import find_returns
+    from wres_tools.evidence.manifest import build_manifest
+    from wres_tools.returns.find import find_returns
 
     root = data_folder(tmp_path, "csv")
     out = tmp_path / "outputs"
     out.mkdir()
-    manifest = evidence.build_manifest(root, find_returns(root), root / "parameters",
+    manifest = build_manifest(root, find_returns(root), root / "parameters",
                                        {"authorities": [], "years": []}, out)
     return out / "manifest.json", manifest
 
@@ -754,8 +759,8 @@ def test_an_edited_manifest_is_refused_with_a_message(tmp_path: Path, case: str)
 
 
 def test_a_project_notebook_named_by_a_copy_runs_from_the_project(tmp_path: Path) -> None:
-    from wres_tools.batch import report_notebooks
-    from wres_tools.evidence import _checked_options
+    from wres_tools.batch.plan import report_notebooks
+    from wres_tools.evidence.reproduce import _checked_options
     from wres_tools.paths import NOTEBOOKS_DIR
 
     ours = report_notebooks()[0]

@@ -19,16 +19,11 @@ from conftest import (
 )
 
 from wres_tools.contract import ACTION_PLAN_TIDY_COLUMNS, AGGREGATE_TABLES, ReturnError
-from wres_tools.io import (
-    ReturnRef,
-    action_status,
-    find_returns,
-    load_all,
-    load_return,
-    metric_ids,
-)
-from wres_tools.validate import validate_return
-from wres_tools.writer import write_return
+from wres_tools.returns.find import ReturnRef, find_returns
+from wres_tools.returns.load import load_all, load_return
+from wres_tools.returns.parse import action_status, metric_ids
+from wres_tools.returns.validate import validate_return
+from wres_tools.returns.writer import write_return
 
 # --- where returns are ---------------------------------------------------------------------------
 
@@ -302,7 +297,7 @@ def test_load_all(tmp_path: Path) -> None:
 
 
 def test_both_excel_engines_read_the_same(tmp_path: Path, monkeypatch) -> None:
-    import wres_tools.io as io_module
+    import wres_tools.returns.read as io_module
 
     tables = record_tables(staff=30, applications=10, responses=10)
     tables["staff"].loc[0, "ethnicity"] = None  # a blank cell
@@ -317,7 +312,9 @@ def test_both_excel_engines_read_the_same(tmp_path: Path, monkeypatch) -> None:
     for name in fast.tables:
         pd.testing.assert_frame_equal(fast.tables[name].frame, slow.tables[name].frame)
     assert fast.tables["staff"].frame.loc[2, "cpd"] in ("0", "1")
-    assert io_module.is_synthetic(fast)
+    from wres_tools.returns.parse import is_synthetic
+
+    assert is_synthetic(fast)
 
 
 def test_load_all_with_a_bad_parameter_file(tmp_path: Path) -> None:

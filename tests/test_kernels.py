@@ -13,8 +13,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
-from wres_tools.export import notebook_html
-from wres_tools.kernels import KernelError, WarmKernel
+from wres_tools.batch.export import notebook_html
+from wres_tools.batch.kernels import KernelError, WarmKernel
 from wres_tools.paths import KERNEL_NAME
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,10 @@ from html.parser import HTMLParser
 import pytest
 from builders import make_params
 
-from wres_tools import disclosure, ethnicity, methods, metrics, statistics
-from wres_tools import evidence as ev
+from wres_tools import disclosure, ethnicity, metrics, statistics
+from wres_tools.evidence.results import DATA_DICTIONARY, STATISTICS
 from wres_tools.parameters import Settings
+from wres_tools.reporting import methods
 
 DEFAULTS = Settings()
 
@@ -156,9 +157,9 @@ def test_ethnicity_mapping_summary(page):
 
 
 def test_data_dictionary_is_on_the_page(page):
-    for name, column in ev.DATA_DICTIONARY.items():
+    for name, column in DATA_DICTIONARY.items():
         assert f"<th scope=\"row\"><code>{name}</code></th><td>{column.type}</td>" in page
-    for name, column in ev.STATISTICS.items():
+    for name, column in STATISTICS.items():
         assert f"<code>{name}</code></th><td>{column.type}</td><td>{escape(column.unit)}</td>" \
             in page
 

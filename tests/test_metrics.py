@@ -595,16 +595,17 @@ def test_band_not_in_declared_order_is_a_clear_error():
 @pytest.fixture(scope="module")
 def demo_returns(tmp_path_factory):
     """All 54 synthetic demo returns, written by synth and read back by io (after the merge)."""
-    synth = pytest.importorskip("wres_tools.synth")
-    io = pytest.importorskip("wres_tools.io")
+    synth = pytest.importorskip("wres_tools.demo.synth")
+    find = pytest.importorskip("wres_tools.returns.find")
+    load = pytest.importorskip("wres_tools.returns.load")
     from wres_tools.parameters import load_parameters, resolve_parameters_dir
 
     data = tmp_path_factory.mktemp("demo")
     synth.generate(data)
     out = []
-    for ref in io.find_returns(data):
+    for ref in find.find_returns(data):
         params = load_parameters(ref.authority, resolve_parameters_dir(data))
-        out.append((io.load_return(ref, params), params))
+        out.append((load.load_return(ref, params), params))
     return synth, out
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.disclosure import apply_disclosure
-from wres_tools.narrative import (
+from wres_tools.reporting.narrative import (
     METRICS,
     describe,
     describe_change,

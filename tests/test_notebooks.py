@@ -11,11 +11,14 @@ import nbformat
 import pytest
 from report_data import AUTHORITY, write_fixture
 
-from wres_tools import disclosure, narrative, report
+from wres_tools import disclosure
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
+from wres_tools.reporting import narrative, report
+from wres_tools.reporting.data import NOTEBOOKS, SYNTHETIC_BANNER
+from wres_tools.reporting.report import load
 
 #: The report notebooks (the folder may hold others, e.g. benchmarking, tested by their owners).
-NOTEBOOK_FILES = [NOTEBOOKS_DIR / f"{stem}.ipynb" for stem in report.NOTEBOOKS]
+NOTEBOOK_FILES = [NOTEBOOKS_DIR / f"{stem}.ipynb" for stem in NOTEBOOKS]
 PARAMETERS = ("authority", "year", "data_dir", "parameters_dir", "disclosure", "with_charts")
 
 
@@ -60,7 +63,7 @@ def test_notebook_holds_no_logic_and_asks_for_its_own_metrics(path: Path) -> Non
         assert "report.summary_view(" in source
     else:
         asked = re.search(r"data_dir, ((?:\"M\w+\", )+)disclosure", source).group(1)
-        assert tuple(re.findall(r'"(M\w+)"', asked)) == report.NOTEBOOKS[path.stem]
+        assert tuple(re.findall(r'"(M\w+)"', asked)) == NOTEBOOKS[path.stem]
 
 
 def numbers_source(stem: str) -> str:
@@ -68,7 +71,7 @@ def numbers_source(stem: str) -> str:
     return ("data = report.load(authority, year, data_dir, disclosure_mode=disclosure,\n"
             "                   parameters_dir=parameters_dir)\n"
             + "\n".join(f'{m.lower()} = data.metric("{m}").convert_dtypes()'
-                        for m in report.NOTEBOOKS[stem]))
+                        for m in NOTEBOOKS[stem]))
 
 
 METRIC_NOTEBOOKS = [p for p in NOTEBOOK_FILES if p.stem != "summary"]
@@ -82,7 +85,7 @@ def test_a_metric_notebook_ends_with_how_to_get_the_numbers(path: Path) -> None:
         "markdown", "numbers-how", "code", "numbers")
     assert how.metadata.tags == numbers.metadata.tags == ["remove-cell"]  # not in the report
     assert numbers.source == numbers_source(path.stem)
-    first = report.NOTEBOOKS[path.stem][0]
+    first = NOTEBOOKS[path.stem][0]
     assert f'disclosure_mode="internal").metric("{first}")' in how.source
 
 
@@ -92,10 +95,10 @@ def fixture_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def expected_headline(stem: str, data_dir: Path) -> str:
-    published = report.load(AUTHORITY, 2025, data_dir)
+    published = load(AUTHORITY, 2025, data_dir)
     if stem == "summary":
         return narrative.headline(published.metric("M2"))
-    metric = report.NOTEBOOKS[stem][0]
+    metric = NOTEBOOKS[stem][0]
     records = published.metric(metric)
     if (records["status"] == "not_collected").all():
         return narrative.not_collected(metric)
@@ -153,7 +156,7 @@ def test_notebook_runs_through_papermill(path: Path, fixture_dir: Path, tmp_path
     assert html.escape(expected_headline(path.stem, fixture_dir)) in shown
     if path.stem in HAND_HEADLINES:
         assert f"<strong>{html.escape(HAND_HEADLINES[path.stem])}</strong>" in shown
-    assert html.escape(report.SYNTHETIC_BANNER) in shown  # the fixture says synthetic: true
+    assert html.escape(SYNTHETIC_BANNER) in shown  # the fixture says synthetic: true
     assert html.escape(disclosure.BANNER_INTERNAL) not in shown
     counts = table_counts(shown)
     assert not [n for n in counts if 1 <= n < 5], "a published table shows a small count"
@@ -176,7 +179,7 @@ def test_the_numbers_cell_gives_the_reports_records_with_numeric_columns(
                  "data_dir": fixture_dir, "disclosure": None, "parameters_dir": None}
     exec(numbers_source("m2_appointment"), namespace)
     m2 = namespace["m2"]
-    published = report.load(AUTHORITY, 2025, fixture_dir).metric("M2")
+    published = load(AUTHORITY, 2025, fixture_dir).metric("M2")
     assert m2.shape == published.shape and (m2["metric"] == "M2").all()
     assert {c: str(m2[c].dtype) for c in ("year", "n_reference", "rl", "p_value")} == {
         "year": "Int64", "n_reference": "Int64", "rl": "Float64", "p_value": "Float64"}

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from test_disclosure import frame, record
 
-from wres_tools import computed, disclosure, io, publish, synth
+from wres_tools import computed, disclosure, publish
+from wres_tools.demo import synth
 from wres_tools.parameters import Parameters, load_parameters
+from wres_tools.returns.find import find_returns
 
 GROUPS = ("asian", "black", "mixed", "other")
 
@@ -211,7 +213,7 @@ def test_every_demo_authority_year_passes_the_check_with_its_senior_bands(
     demo_data = tmp_path / "demo"
     synth.generate(demo_data)
     failures = {}
-    for ref in io.find_returns(demo_data):
+    for ref in find_returns(demo_data):
         params = load_parameters(ref.authority, demo_data / "parameters")
         _, internal, published = computed.published_return(ref, params, "published")
         problems = publish.check(published, params, original=internal)

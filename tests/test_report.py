@@ -13,9 +13,14 @@ import pandas as pd
 import pytest
 from report_data import AUTHORITY, BANDS, frame, record, write_fixture
 
-from wres_tools import computed, disclosure, io, narrative, publish, report
+from wres_tools import computed, disclosure, publish
 from wres_tools.contract import METRIC_TABLES, ReturnError
 from wres_tools.parameters import load_parameters
+from wres_tools.reporting import narrative
+from wres_tools.reporting.data import NOTEBOOKS, SYNTHETIC_BANNER, ReportData
+from wres_tools.reporting.formats import count_text
+from wres_tools.reporting.report import _CACHE, build_metric_report, build_summary, load
+from wres_tools.returns.find import find_returns
 
 TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_with", "year_then",
                  "value_then", "value_now", "measure", "change", "change_ci_low",
@@ -24,7 +29,7 @@ TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_wit
 
 def data(results: pd.DataFrame, *, mode: str = "published", synthetic: bool = False,
          trends: pd.DataFrame | None = None, years: tuple[int, ...] = (2025,),
-         hidden: dict | None = None) -> report.ReportData:
+         hidden: dict | None = None) -> ReportData:
     """ReportData over ``results``; ``hidden`` ((metric, service, group, band) -> count columns)
     is written into the records' ``withheld`` column, as the publishing step marks them."""
     results = results.copy()
@@ -34,7 +39,7 @@ def data(results: pd.DataFrame, *, mode: str = "published", synthetic: bool = Fa
                r["pay_band"] if isinstance(r["pay_band"], str) else None)
         if key in (hidden or {}):
             results.at[label, "withheld"] = tuple(hidden[key])  # type: ignore[index]
-    return report.ReportData(
+    return ReportData(
         authority=AUTHORITY, display_name="Testshire", year=2025, disclosure=mode, threshold=5,
         synthetic=synthetic, results=results, history=results,
         trends=trends if trends is not None else pd.DataFrame(columns=TREND_COLUMNS),
@@ -123,14 +128,14 @@ def test_count_text(value: object, suppressed: bool, hidden: dict, mode: str,
                     expected: str) -> None:
     shown = record(metric="M2", service="children", n_group=value, suppressed=suppressed,
                    withheld=tuple(hidden.get(KEY, ())))
-    assert report.count_text(shown, "n_group", data(m2_records(), mode=mode)) == expected
+    assert count_text(shown, "n_group", data(m2_records(), mode=mode)) == expected
 
 
 # ---------------------------------------------------------------- a ratio metric
 
 
 def test_metric_report_has_every_section_in_reading_order() -> None:
-    view = report.build_metric_report(data(m2_records()), ["M2"])
+    view = build_metric_report(data(m2_records()), ["M2"])
     assert view.keys == ("banners", "title", "headline", "findings", "figures", "chart",
                          "groups", "trend", "actions", "quality", "how_to_read")
     assert view.title == "M2: Relative likelihood of being appointed from shortlisting"
@@ -143,7 +148,7 @@ def test_metric_report_has_every_section_in_reading_order() -> None:
 def test_figures_table_puts_the_services_side_by_side_with_intervals() -> None:
     hidden = {KEY: {c: "primary" for c in ("n_group", "events_group", "n_reference",
                                             "events_reference")}}
-    markup = report.build_metric_report(data(m2_records(), mode="internal", hidden=hidden),
+    markup = build_metric_report(data(m2_records(), mode="internal", hidden=hidden),
                                         ["M2"]).section("figures").body
     parsed = cells(markup)
     header = [text for _, _, text in parsed.rows[0]]
@@ -169,7 +174,7 @@ def test_published_tables_never_print_a_small_count() -> None:
     # (2 appointed and 4 unknown are shown in them), yet a published page prints them as "[c]".
     # The publishing step itself is tested in test_publish.py, before any formatting.
     hidden = {KEY: ("n_group", "events_group")}
-    parsed = cells(report.build_metric_report(data(m2_records(), hidden=hidden), ["M2"])
+    parsed = cells(build_metric_report(data(m2_records(), hidden=hidden), ["M2"])
                    .section("figures").body)
     assert row(parsed, "Minority ethnic: applicants shortlisted") == ["10", "[c]", "10"]
     assert row(parsed, "Minority ethnic: applicants appointed") == ["[c]", "[c]", "[c]"]
@@ -180,7 +185,7 @@ def test_published_tables_never_print_a_small_count() -> None:
 
 
 def test_groups_table_lists_each_census_group_against_white() -> None:
-    markup = report.build_metric_report(data(m2_records()), ["M2"]).section("groups").body
+    markup = build_metric_report(data(m2_records()), ["M2"]).section("groups").body
     parsed = cells(markup)
     assert row(parsed, "Asian or Asian British")[:3] == ["All services", "6", "0"]
 
@@ -188,7 +193,7 @@ def test_groups_table_lists_each_census_group_against_white() -> None:
 def test_a_metric_not_collected_says_so_and_draws_nothing() -> None:
     records = frame([record(metric="M4", service="all", status="not_collected",
                             reason="fitness_to_practise table not in the return")])
-    view = report.build_metric_report(data(records), ["M4"])
+    view = build_metric_report(data(records), ["M4"])
     assert view.keys == ("banners", "title", "headline", "actions", "quality", "how_to_read")
     assert html.escape(narrative.not_collected("M4")) in view.section("headline").body
     assert "<img" not in view.html()
@@ -200,7 +205,7 @@ def test_two_metrics_in_one_report_keep_their_own_sections() -> None:
                   gap_pp=15.0, gap_pp_ci_low=1.0, gap_pp_ci_high=30.0, adverse_when="high",
                   four_fifths="adverse", p_value=0.03, significant=True)
     records = frame([record(metric=m, service="all", **survey) for m in ("M7a", "M7b")])
-    view = report.build_metric_report(data(records), ["M7a", "M7b"])
+    view = build_metric_report(data(records), ["M7a", "M7b"])
     assert view.keys[:3] == ("banners", "title", "M7a/headline")
     assert "M7b/figures" in view.keys and view.keys[-1] == "how_to_read"
     only_b = view.html("M7b")
@@ -211,25 +216,25 @@ def test_two_metrics_in_one_report_keep_their_own_sections() -> None:
 
 
 def test_banners_follow_the_mode_and_the_data() -> None:
-    internal = report.build_metric_report(data(m2_records(), mode="internal", synthetic=True),
+    internal = build_metric_report(data(m2_records(), mode="internal", synthetic=True),
                                           ["M2"]).section("banners").body
     assert html.escape(disclosure.BANNER_INTERNAL) in internal
-    assert html.escape(report.SYNTHETIC_BANNER) in internal
-    published = report.build_metric_report(data(m2_records()), ["M2"]).section("banners").body
+    assert html.escape(SYNTHETIC_BANNER) in internal
+    published = build_metric_report(data(m2_records()), ["M2"]).section("banners").body
     assert published == ""
 
 
 def test_html_is_self_contained_and_charts_can_be_left_out() -> None:
-    full = report.build_metric_report(data(m2_records()), ["M2"]).html()
+    full = build_metric_report(data(m2_records()), ["M2"]).html()
     assert not re.search(r'(src|href)="(https?:)?//', full)
     assert full.count('<img alt="') == 2  # rates and RL by group
-    lean = report.build_metric_report(data(m2_records()), ["M2"], with_charts=False)
+    lean = build_metric_report(data(m2_records()), ["M2"], with_charts=False)
     assert "chart" not in lean.keys and "<img" not in lean.html()
 
 
 def test_unknown_metric_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown metric 'M10': expected one of M1, M2"):
-        report.build_metric_report(data(m2_records()), ["M10"])
+        build_metric_report(data(m2_records()), ["M10"])
 
 
 # ---------------------------------------------------------------- M1
@@ -250,7 +255,7 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
     rows.append(record(metric="M1", service="all", pay_band=None, n_group=42, n_reference=128,
                        share=42 / 170, share_workforce=42 / 170))
     hidden = {("M1", "all", "minority", BANDS[2]): ("n_group", "n_reference")}
-    markup = report.build_metric_report(data(frame(rows), hidden=hidden), ["M1"]).section(
+    markup = build_metric_report(data(frame(rows), hidden=hidden), ["M1"]).section(
         "figures").body
     counts, shares, index = (cells(t) for t in markup.split("</table>")[:3])
     for grid in (counts, shares, index):
@@ -269,7 +274,7 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
 # ---------------------------------------------------------------- the summary
 
 
-def summary_data() -> report.ReportData:
+def summary_data() -> ReportData:
     results = pd.concat([m2_records(), frame([
         record(metric="M3", service="all", rl=1.83, rl_ci_low=0.82, rl_ci_high=4.08,
                adverse_when="high"),
@@ -296,7 +301,7 @@ def summary_data() -> report.ReportData:
 
 
 def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
-    view = report.build_summary(summary_data())
+    view = build_summary(summary_data())
     assert view.keys == ("banners", "title", "forest", "headlines", "changes", "actions",
                          "links", "how_to_read")
     forest = view.section("forest").body
@@ -308,7 +313,7 @@ def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
     assert '<a href="m2_appointment.html">' in view.section("headlines").body
     assert '<a href="m7_harassment_colleagues.html">' in view.section("links").body
     # a link per metric in the table, a link per report in the list (M7a and M7b share one)
-    assert view.html().count('<a href="') == len(METRIC_TABLES) + len(report.NOTEBOOKS) - 1
+    assert view.html().count('<a href="') == len(METRIC_TABLES) + len(NOTEBOOKS) - 1
     assert '<a href="m3_disciplinary.html">M3 report</a>' in view.section("headlines").body
     how = view.section("how_to_read").body
     assert "A relative likelihood below 0.80 is on the adverse side for M2 and M5." in how
@@ -317,7 +322,7 @@ def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
 
 
 def test_summary_sorts_changes_since_baseline_by_the_metrics_direction() -> None:
-    changes = html.unescape(report.build_summary(summary_data()).section("changes").body)
+    changes = html.unescape(build_summary(summary_data()).section("changes").body)
     headings = re.findall(r"<h3>([^<]+)</h3>", changes)
     assert headings == ["Improved", "Worsened", "No significant change"]  # none not compared
     improved, worsened, unchanged = re.split(r"<h3>[^<]+</h3>", changes)[1:]
@@ -333,20 +338,20 @@ def test_a_change_that_cannot_be_compared_is_listed_apart() -> None:
                     change_ci_high=None, p_value=None, significant=None,
                     reason="not published: small numbers")
     trends = pd.DataFrame([withheld], columns=TREND_COLUMNS)
-    changes = report.build_summary(report.ReportData(**{**loaded.__dict__, "trends": trends}),
+    changes = build_summary(ReportData(**{**loaded.__dict__, "trends": trends}),
                                    with_charts=False).section("changes").body
     assert re.findall(r"<h3>([^<]+)</h3>", changes)[-1] == "Not compared"
     assert html.escape(narrative.describe_change(withheld)) in changes.split("Not compared")[1]
 
 
 def test_notebook_stems_cover_every_metric_once() -> None:
-    assert list(report.NOTEBOOKS) == [
+    assert list(NOTEBOOKS) == [
         "m1_pay_bands", "m2_appointment", "m3_disciplinary", "m4_fitness_to_practise", "m5_cpd",
         "m6_harassment_public", "m7_harassment_colleagues", "m8_leavers",
         "m9_senior_management", "summary"]
-    covered = [m for stem, ids in report.NOTEBOOKS.items() if stem != "summary" for m in ids]
+    covered = [m for stem, ids in NOTEBOOKS.items() if stem != "summary" for m in ids]
     assert sorted(covered) == sorted(METRIC_TABLES)
-    assert report.NOTEBOOKS["summary"] == tuple(METRIC_TABLES)
+    assert NOTEBOOKS["summary"] == tuple(METRIC_TABLES)
 
 
 # ---------------------------------------------------------------- loading and the cache
@@ -358,7 +363,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def test_load_reads_every_year_and_publishes(data_dir: Path) -> None:
-    loaded = report.load(AUTHORITY, 2025, data_dir)
+    loaded = load(AUTHORITY, 2025, data_dir)
     assert loaded.years == (2024, 2025)
     assert loaded.display_name == "Testshire County Council"
     assert loaded.disclosure == "published" and loaded.synthetic
@@ -366,42 +371,42 @@ def test_load_reads_every_year_and_publishes(data_dir: Path) -> None:
     assert set(loaded.history["year"]) == {2024, 2025}
     assert (loaded.results["disclosure"] == "published").all()
     # a year before the first one held has nothing to compare with
-    assert report.load(AUTHORITY, 2024, data_dir).years == (2024,)
+    assert load(AUTHORITY, 2024, data_dir).years == (2024,)
 
 
 def test_load_names_a_missing_year(data_dir: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"no return for authority 'testshire' and year "
                                                 r"2031"):
-        report.load(AUTHORITY, 2031, data_dir)
+        load(AUTHORITY, 2031, data_dir)
 
 
 def test_the_cache_gives_the_same_results_and_notices_a_changed_file(data_dir: Path) -> None:
-    first = report.load(AUTHORITY, 2025, data_dir)
-    assert report.load(AUTHORITY, 2025, data_dir) is first  # warm: not recomputed
-    report._CACHE.clear()
+    first = load(AUTHORITY, 2025, data_dir)
+    assert load(AUTHORITY, 2025, data_dir) is first  # warm: not recomputed
+    _CACHE.clear()
     computed.clear()
-    cold = report.load(AUTHORITY, 2025, data_dir)
+    cold = load(AUTHORITY, 2025, data_dir)
     assert cold is not first
     pd.testing.assert_frame_equal(cold.results, first.results)
-    assert report.build_metric_report(cold, ["M3"]).html() == \
-        report.build_metric_report(first, ["M3"]).html()
+    assert build_metric_report(cold, ["M3"]).html() == \
+        build_metric_report(first, ["M3"]).html()
     # a changed return (same size, new mtime) is read again
     csv = data_dir / AUTHORITY / "2025" / "recruitment.csv"
     stat = csv.stat()
     os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    assert report.load(AUTHORITY, 2025, data_dir) is not cold
+    assert load(AUTHORITY, 2025, data_dir) is not cold
     # the other mode is its own entry
-    assert report.load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").disclosure == \
+    assert load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").disclosure == \
         "internal"
 
 
 def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None:
     loaded = data(m2_records(), mode="internal")
-    loaded = report.ReportData(**{**loaded.__dict__, "notices": (
+    loaded = ReportData(**{**loaded.__dict__, "notices": (
         "M4 not collected (no fitness_to_practise table)",
         "no pay_bands in the parameter file: bands ordered by the first amount each names",
         "recruitment: 3 rows with ethnicity 'Not stated'")})
-    quality = report.build_metric_report(loaded, ["M2"]).section("quality").body
+    quality = build_metric_report(loaded, ["M2"]).section("quality").body
     # unknown ethnicity from the records: 4 people, 1.0% of everyone counted, per service
     assert row(cells(quality), "All services") == ["4", "1.0%"]
     assert html.escape(narrative.describe_unknowns(m2_records().iloc[2].to_dict())) in quality
@@ -409,7 +414,7 @@ def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None
     assert "recruitment: 3 rows" in html.unescape(quality)
     assert "pay_bands" not in quality and "M4 not collected" not in quality
     assert "counts under 10" in quality  # the records carry small_numbers
-    m1 = report.build_metric_report(loaded, ["M1"])  # no M1 records: not collected
+    m1 = build_metric_report(loaded, ["M1"])  # no M1 records: not collected
     assert "no pay_bands in the parameter file" in m1.section("quality").body
 
 
@@ -429,7 +434,7 @@ def test_trend_section_compares_with_baseline_and_previous_year() -> None:
         trend_row("baseline", 2023, 2.44, 0.75), trend_row("previous", 2024, 1.83, 1.0),
         trend_row("baseline", 2023, 2.44, 0.75, service="adults"),
     ], columns=TREND_COLUMNS)
-    section = report.build_metric_report(
+    section = build_metric_report(
         data(m3, trends=trends, years=(2023, 2024, 2025)), ["M3"], with_charts=False,
     ).section("trend")
     parsed = cells(section.body)
@@ -449,7 +454,7 @@ def test_a_previous_year_that_is_the_baseline_is_given_once() -> None:
     m3 = frame([record(metric="M3", service="all", rl=1.83)])
     trends = pd.DataFrame([trend_row("baseline", 2024, 2.44, 0.75),
                            trend_row("previous", 2024, 2.44, 0.75)], columns=TREND_COLUMNS)
-    section = report.build_metric_report(
+    section = build_metric_report(
         data(m3, trends=trends, years=(2024, 2025)), ["M3"], with_charts=False,
     ).section("trend")
     assert len(cells(section.body).rows) == 2  # header + the baseline row
@@ -460,18 +465,18 @@ def test_an_unusable_earlier_return_is_left_out_of_the_trend(data_dir: Path) -> 
     bad = data_dir / AUTHORITY / "2024" / "recruitment.csv"
     bad.write_text("service,ethnicity,shortlisted,appointed\nadults,Martian,10,2\n",
                    encoding="utf-8")
-    loaded = report.load(AUTHORITY, 2025, data_dir)
+    loaded = load(AUTHORITY, 2025, data_dir)
     assert loaded.years == (2025,)
     assert loaded.unusable == ("The 2024 return could not be used (1 problem(s); run wres "
                                "validate), so the change over time leaves it out.",)
-    trend = report.build_metric_report(loaded, ["M2"], with_charts=False).section("trend").body
+    trend = build_metric_report(loaded, ["M2"], with_charts=False).section("trend").body
     assert "The 2024 return could not be used" in trend
     with pytest.raises(ReturnError):  # this year's own return must be usable
-        report.load(AUTHORITY, 2024, data_dir)
+        load(AUTHORITY, 2024, data_dir)
 
 
 def test_published_records_hold_none_never_nan(data_dir: Path) -> None:
-    loaded = report.load(AUTHORITY, 2025, data_dir)
+    loaded = load(AUTHORITY, 2025, data_dir)
     for published in (loaded.results, loaded.history, loaded.pooled):
         values = [v for r in published.to_dict("records") for v in r.values()]
         assert not [v for v in values if isinstance(v, float) and v != v]
@@ -480,17 +485,17 @@ def test_published_records_hold_none_never_nan(data_dir: Path) -> None:
 
 
 def test_load_publishes_every_year_through_the_publishing_step(data_dir: Path) -> None:
-    """What report.load hands the formatters, checked before any formatting: every year held
+    """What load hands the formatters, checked before any formatting: every year held
     passes the check with the authority's threshold and senior bands, and is the very frame that
     year's own report publishes (so a later report's history and trends withhold what it did)."""
-    loaded = report.load(AUTHORITY, 2025, data_dir)
+    loaded = load(AUTHORITY, 2025, data_dir)
     params = load_parameters(AUTHORITY, data_dir / "parameters")
     for year in loaded.years:
-        ref = next(r for r in io.find_returns(data_dir)
+        ref = next(r for r in find_returns(data_dir)
                    if r.authority == AUTHORITY and r.year == year)
         _, internal, published = computed.published_return(ref, params, "published")
         assert publish.check(published, params, original=internal) == []
-        own = report.load(AUTHORITY, year, data_dir).results
+        own = load(AUTHORITY, year, data_dir).results
         history = loaded.history[loaded.history["year"] == year].reset_index(drop=True)
         pd.testing.assert_frame_equal(history, own.reset_index(drop=True))
         assert any(publish.is_withheld(r, "n_group") or publish.is_withheld(r, "events_group")

@@ -1,4 +1,4 @@
-"""Action plans and benchmarking positions in the reports (report.py's ``actions`` and
+"""Action plans and benchmarking positions in the reports (the ``actions`` and
 ``benchmark`` sections), from hand-made plans, trends and returns written by code."""
 
 from __future__ import annotations
@@ -12,9 +12,21 @@ import pytest
 from report_data import AUTHORITY, WHITE, tables, write_fixture
 from test_report import TREND_COLUMNS, cells, data, m2_records, row
 
-from wres_tools import benchmarking, report
+from wres_tools import benchmarking
+from wres_tools.benchmarking import YearBenchmark, benchmark_year
 from wres_tools.contract import ACTION_PLAN_COLUMNS, ACTION_PLAN_TIDY_COLUMNS
-from wres_tools.writer import write_return
+from wres_tools.funnel import RATIO_METRICS
+from wres_tools.reporting.blocks import Report
+from wres_tools.reporting.data import ReportData, empty_results
+from wres_tools.reporting.report import (
+    build_metric_report,
+    build_summary,
+    load,
+    metric_view,
+    summary_view,
+)
+from wres_tools.reporting.sections import NO_ACTION, NO_OTHER_AUTHORITY, NO_PLAN, direction_text
+from wres_tools.returns.writer import write_return
 
 OWNER = "Director of People & Culture <Adults>"
 
@@ -40,7 +52,7 @@ PLAN = tidy_plan(
 )
 
 
-def with_plan(base: report.ReportData, plan: pd.DataFrame | None = PLAN) -> report.ReportData:
+def with_plan(base: ReportData, plan: pd.DataFrame | None = PLAN) -> ReportData:
     return dataclasses.replace(base, action_plan=plan)
 
 
@@ -53,7 +65,7 @@ def action_rows(markup: str) -> list[list[str]]:
 
 
 def test_metric_report_lists_exactly_the_actions_aimed_at_its_metric() -> None:
-    view = report.build_metric_report(with_plan(data(m2_records())), ["M2"], with_charts=False)
+    view = build_metric_report(with_plan(data(m2_records())), ["M2"], with_charts=False)
     assert view.keys.index("actions") == view.keys.index("trend") + 1
     parsed = cells(view.section("actions").body)
     assert [text for _, _, text in parsed.rows[0]] == [
@@ -69,18 +81,18 @@ def test_metric_report_lists_exactly_the_actions_aimed_at_its_metric() -> None:
 
 
 def test_each_metric_gets_its_own_actions_and_a_metric_without_any_says_so() -> None:
-    empty = with_plan(data(report.empty_results()))  # nothing collected: still the actions
-    m3 = report.build_metric_report(empty, ["M3"]).section("actions").body
+    empty = with_plan(data(empty_results()))  # nothing collected: still the actions
+    m3 = build_metric_report(empty, ["M3"]).section("actions").body
     assert action_rows(m3) == [
         ["A3", "action A3", "Head of HR", "✔ Complete", "update on A3", "success of A3"]]
-    m7 = report.build_metric_report(empty, ["M7a", "M7b"])
+    m7 = build_metric_report(empty, ["M7a", "M7b"])
     for part in ("M7a", "M7b"):
         assert [r[0] for r in action_rows(m7.section(f"{part}/actions").body)] == ["A4"]
         assert "▲ Amber" in m7.section(f"{part}/actions").body
-    m5 = report.build_metric_report(empty, ["M5"]).section("actions").body
-    assert html.escape(report.NO_ACTION) in m5 and "<table" not in m5
-    none = report.build_metric_report(with_plan(data(report.empty_results()), None), ["M2"])
-    assert html.escape(report.NO_PLAN) in none.section("actions").body
+    m5 = build_metric_report(empty, ["M5"]).section("actions").body
+    assert html.escape(NO_ACTION) in m5 and "<table" not in m5
+    none = build_metric_report(with_plan(data(empty_results()), None), ["M2"])
+    assert html.escape(NO_PLAN) in none.section("actions").body
 
 
 # ---------------------------------------------------------------- the summary's actions table
@@ -109,8 +121,8 @@ TRENDS = trends(
 
 
 def test_summary_counts_actions_by_status_beside_the_change_since_baseline() -> None:
-    summary = report.build_summary(
-        with_plan(data(report.empty_results(), trends=TRENDS, years=(2024, 2025))),
+    summary = build_summary(
+        with_plan(data(empty_results(), trends=TRENDS, years=(2024, 2025))),
         with_charts=False)
     assert summary.keys.index("actions") == summary.keys.index("changes") + 1
     parsed = cells(summary.section("actions").body)
@@ -138,13 +150,13 @@ def test_summary_counts_actions_by_status_beside_the_change_since_baseline() -> 
     # the column agrees with the summary's own reading of each trend (the "changes" section)
     for trend in TRENDS[TRENDS["status"] == "ok"].to_dict(orient="records"):
         metric_rows = [r for r in parsed.rows if r[0][2].startswith(f"{trend['metric']}:")]
-        assert metric_rows[0][6][2] == report._direction(trend).capitalize()
+        assert metric_rows[0][6][2] == direction_text(trend).capitalize()
 
 
 def test_summary_without_a_plan_says_so() -> None:
-    summary = report.build_summary(with_plan(data(report.empty_results()), None),
+    summary = build_summary(with_plan(data(empty_results()), None),
                                    with_charts=False)
-    assert summary.section("actions").body == f"<p>{html.escape(report.NO_PLAN)}</p>"
+    assert summary.section("actions").body == f"<p>{html.escape(NO_PLAN)}</p>"
     assert summary.section("benchmark") is None  # no YearBenchmark given: a pure build
 
 
@@ -171,22 +183,22 @@ def one_authority(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_load_keeps_the_plan_and_the_reports_show_it(one_authority: Path) -> None:
-    loaded = report.load(AUTHORITY, 2025, one_authority)
+    loaded = load(AUTHORITY, 2025, one_authority)
     assert sorted(loaded.action_plan["action_id"]) == ["A1", "A2", "A2", "A4", "A4"]
-    assert report.load(AUTHORITY, 2024, one_authority).action_plan is None
-    m2 = report.metric_view(AUTHORITY, 2025, one_authority, "M2", with_charts=False)
+    assert load(AUTHORITY, 2024, one_authority).action_plan is None
+    m2 = metric_view(AUTHORITY, 2025, one_authority, "M2", with_charts=False)
     assert action_rows(m2.section("actions").body) == [
         ["A2", "Anonymised applications", OWNER, "✖ Red", "Delayed", "RL within 0.80-1.25"],
         ["A1", "Diverse interview panels", "Head of HR", "● Green", "no update given",
          "Every panel diverse"],
     ]
-    summary = report.summary_view(AUTHORITY, 2025, one_authority, with_charts=False)
+    summary = summary_view(AUTHORITY, 2025, one_authority, with_charts=False)
     parsed = cells(summary.section("actions").body)
     assert row(parsed, "M7b: Harassment, bullying or abuse from managers")[:5] == [
         "0", "1", "0", "0", "1"]
     # testshire is the only authority: nothing to benchmark against
     assert summary.section("benchmark").body == (
-        f"<p>{html.escape(report.NO_OTHER_AUTHORITY)}</p>")
+        f"<p>{html.escape(NO_OTHER_AUTHORITY)}</p>")
 
 
 # ---------------------------------------------------------------- benchmark positions
@@ -216,16 +228,16 @@ def three_authorities(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_three(tmp_path_factory.mktemp("bench") / "data")
 
 
-def positions(summary: report.Report) -> dict[str, str]:
+def positions(summary: Report) -> dict[str, str]:
     return {r[0][2].split(":")[0]: r[1][2] for r in cells(summary.section("benchmark").body)
             .rows[1:]}
 
 
 def test_published_positions_leave_out_the_suppressed_authority(three_authorities: Path) -> None:
-    summary = report.summary_view(AUTHORITY, 2025, three_authorities, with_charts=False)
+    summary = summary_view(AUTHORITY, 2025, three_authorities, with_charts=False)
     assert summary.keys.index("benchmark") == summary.keys.index("actions") + 1
     found = positions(summary)
-    assert list(found) == list(benchmarking.RATIO_METRICS)
+    assert list(found) == list(RATIO_METRICS)
     # pooled over testshire and otherby only: (9 + 11) / (45 + 55) = 0.20 minority,
     # (12 + 8) / (180 + 120) = 0.0667 white: RL 3.00; smallton's 2 of 20 is withheld
     assert found["M3"] == (
@@ -233,13 +245,13 @@ def test_published_positions_leave_out_the_suppressed_authority(three_authoritie
         "figure for the 2 authorities with a figure (RL 3.00).")
     assert "3 authorities sent a return for 2025" in summary.section("benchmark").body
     assert "withheld by disclosure control is left out" in summary.section("benchmark").body
-    small = report.summary_view("smallton", 2025, three_authorities, with_charts=False)
+    small = summary_view("smallton", 2025, three_authorities, with_charts=False)
     assert positions(small)["M3"] == ("Smallton Council's figure is not published: small "
                                       "numbers, so it is not shown against other authorities.")
 
 
 def test_internal_positions_pool_every_authority(three_authorities: Path) -> None:
-    summary = report.summary_view(AUTHORITY, 2025, three_authorities, with_charts=False,
+    summary = summary_view(AUTHORITY, 2025, three_authorities, with_charts=False,
                                   disclosure="internal")
     # smallton pooled too: (9 + 11 + 2) / (45 + 55 + 20) = 22 / 120 = 0.1833 minority,
     # (12 + 8 + 10) / (180 + 120 + 100) = 30 / 400 = 0.075 white: RL 2.444
@@ -252,7 +264,7 @@ def test_the_year_benchmark_is_computed_once_per_year_and_mode(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     three_authorities = write_three(tmp_path / "data")
     calls = []
-    real = benchmarking.benchmark_year
+    real = benchmark_year
 
     def counted(*args, **kwargs):
         calls.append(kwargs["disclosure"])
@@ -260,20 +272,20 @@ def test_the_year_benchmark_is_computed_once_per_year_and_mode(
 
     monkeypatch.setattr(benchmarking, "benchmark_year", counted)
     for authority in (AUTHORITY, "otherby", "smallton", AUTHORITY):
-        report.summary_view(authority, 2025, three_authorities, with_charts=False)
+        summary_view(authority, 2025, three_authorities, with_charts=False)
     assert calls == ["published"]
-    report.summary_view(AUTHORITY, 2025, three_authorities, with_charts=False,
+    summary_view(AUTHORITY, 2025, three_authorities, with_charts=False,
                         disclosure="internal")
     assert calls == ["published", "internal"]
     # a changed return is read again
     write_return(disciplinary((3, 21), (10, 100)), three_authorities, "smallton", 2025, "csv")
-    report.summary_view(AUTHORITY, 2025, three_authorities, with_charts=False)
+    summary_view(AUTHORITY, 2025, three_authorities, with_charts=False)
     assert calls == ["published", "internal", "published"]
 
 
 def test_a_benchmark_of_another_mode_or_year_is_refused() -> None:
-    bench = benchmarking.YearBenchmark(2025, "internal", {}, {}, {})
+    bench = YearBenchmark(2025, "internal", {}, {}, {})
     with pytest.raises(ValueError, match="the benchmark is of 2025, internal; the report is of "
                                          "2025, published"):
-        report.build_summary(data(report.empty_results()), with_charts=False, bench=bench)
+        build_summary(data(empty_results()), with_charts=False, bench=bench)
 

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from wres_tools import synth
 from wres_tools.cli import app
 from wres_tools.contract import (
     ACTION_PLAN_COLUMNS,
@@ -30,11 +29,14 @@ from wres_tools.contract import (
     SERVICE_ALIASES,
     SURVEY_QUESTIONS,
 )
+from wres_tools.demo import synth
 from wres_tools.ethnicity import classify, is_blank
-from wres_tools.io import ReturnRef, load_return, metric_ids
 from wres_tools.parameters import load_parameters
-from wres_tools.validate import looks_like_a_name
-from wres_tools.writer import return_path
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.load import load_return
+from wres_tools.returns.parse import metric_ids
+from wres_tools.returns.validate import looks_like_a_name
+from wres_tools.returns.writer import return_path
 
 SEED = synth.DEFAULT_SEED
 Returns = dict[tuple[str, int], dict[str, pd.DataFrame]]
@@ -162,7 +164,7 @@ def test_every_return_says_it_is_synthetic(written):
         slug, year = path.parent.name, path.stem  # <slug>/<year>.xlsx or <slug>/<year>/
         assert values == {
             "synthetic": "true",
-            "generator": "wres_tools.synth",
+            "generator": "wres_tools.demo.synth",
             "seed": str(SEED),
             "authority": slug,
             "year": year,
@@ -195,8 +197,8 @@ def test_parameter_files_load_and_say_synthetic(demo):
 
 def test_every_demo_return_passes_wres_validate(demo):
     # runs once the io branch (reader and validator) is merged; until then there is nothing to run
-    pytest.importorskip("wres_tools.io")
-    pytest.importorskip("wres_tools.validate")
+    pytest.importorskip("wres_tools.returns")
+    pytest.importorskip("wres_tools.returns.validate")
     out, _ = demo
     result = CliRunner().invoke(app, ["validate", "--data-dir", str(out)])
     assert result.exit_code == 0, result.output

@@ -13,15 +13,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from wres_tools import synth
 from wres_tools.cli import app
 from wres_tools.contract import METADATA_TABLE, TEMPLATE_SHEETS
+from wres_tools.demo import synth
 from wres_tools.ethnicity import classify
-from wres_tools.io import ReturnRef
 from wres_tools.parameters import check_parameters
-from wres_tools.template import ethnicity_choices
-from wres_tools.validate import validate_return
-from wres_tools.writer import write_return
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.template import ethnicity_choices
+from wres_tools.returns.validate import validate_return
+from wres_tools.returns.writer import write_return
 
 runner = CliRunner()
 YEAR = 2023

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wres_tools.contract import Problem, ValidationReport
-from wres_tools.io import ReturnRef
 from wres_tools.parameters import Parameters
-from wres_tools.validate import validate_return
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.validate import validate_return
 
 FORMS = ["csv", "xlsx"]
 
@@ -493,7 +493,7 @@ _CELLS = st.one_of(st.none(), st.integers(-3, 200), st.floats(allow_nan=True, al
 @given(data=st.data())
 def test_any_cell_value_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
     from wres_tools.contract import ReturnError
-    from wres_tools.io import load_return
+    from wres_tools.returns.load import load_return
 
     tables = small_aggregate()
     name = data.draw(st.sampled_from(sorted(tables)))
@@ -702,7 +702,7 @@ _PLAN_CELLS = st.one_of(_CELLS, st.sampled_from(
 @given(data=st.data())
 def test_any_action_plan_cell_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
     from wres_tools.contract import ReturnError
-    from wres_tools.io import load_return
+    from wres_tools.returns.load import load_return
 
     tables = plan_tables()
     frame = tables["action_plan"].astype(object)

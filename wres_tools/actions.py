@@ -2,7 +2,7 @@
 status, and, per metric, those counts beside whether the metric improved since the baseline.
 
 The plan is the tidy ``Return.action_plan`` (one row per action and metric it aims at, see
-:data:`~wres_tools.contract.ACTION_PLAN_TIDY_COLUMNS`), read by :mod:`wres_tools.io`. Whether a
+:data:`~wres_tools.contract.ACTION_PLAN_TIDY_COLUMNS`), read by :mod:`wres_tools.returns`. Whether a
 metric improved is read from :func:`wres_tools.trends.change_over_time`: the change against the
 baseline of the minority ethnic figure for the whole department (service ``all``); for M1, of the
 minority share in the highest pay band, where under-representation shows first.
@@ -23,8 +23,8 @@ from wres_tools.contract import (
     Return,
 )
 from wres_tools.contract import is_missing as _missing
-from wres_tools.io import metric_ids
 from wres_tools.metrics import METRICS
+from wres_tools.returns.parse import metric_ids
 from wres_tools.trends import (  # noqa: F401 - the words of a change are part of this API too
     CHANGES,
     IMPROVED,
@@ -54,7 +54,7 @@ def plan_frame(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:
     missing = [c for c in ("action_id", "metric", "status") if c not in plan.columns]
     if missing:
         raise ValueError(f"an action plan needs the columns {missing} (columns found: "
-                         f"{list(plan.columns)}); read it with wres_tools.io.load_return")
+                         f"{list(plan.columns)}); read it with wres_tools.returns.load.load_return")
     unknown = sorted(set(plan["status"].dropna()) - set(ACTION_STATUSES))
     if unknown:
         raise ValueError(f"action plan statuses {unknown} are not {', '.join(ACTION_STATUSES)}")

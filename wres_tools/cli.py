@@ -17,6 +17,7 @@ from rich.table import Table
 
 from wres_tools import __version__
 from wres_tools.paths import DEMO_DATA_DIR, KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR
+from wres_tools.returns.find import find_returns
 
 
 class _App(typer.Typer):
@@ -95,9 +96,9 @@ def validate(
 ) -> None:
     """Check one return, or every return under a data folder, against the data contract."""
     from wres_tools.contract import Problem
-    from wres_tools.io import ReturnRef, find_returns
     from wres_tools.parameters import check_parameters, resolve_parameters_dir
-    from wres_tools.validate import validate_return
+    from wres_tools.returns.find import ReturnRef, find_returns
+    from wres_tools.returns.validate import validate_return
 
     if (path is None) == (data_dir is None):
         raise _usage_error("give either one return PATH or --data-dir, not both")
@@ -160,7 +161,7 @@ def synth(
     ] = 2021,
 ) -> None:
     """Write the synthetic demo returns: 18 fictional authorities x 2021-2023."""
-    from wres_tools.synth import generate
+    from wres_tools.demo.synth import generate
 
     written = generate(out, seed=seed)
     console.print(f"Wrote {len(written)} synthetic returns and their parameter files to {out}")
@@ -184,7 +185,7 @@ def template(
     """Write a fill-in workbook for one authority and year: instructions, one sheet per table
     with its headers, dropdowns, and the authority's pay bands when its parameter file has them."""
     from wres_tools.parameters import check_parameters, resolve_parameters_dir
-    from wres_tools.template import write_template
+    from wres_tools.returns.template import write_template
 
     if out.suffix.lower() != ".xlsx":
         raise _usage_error(f"--out {out}: expected a file name ending .xlsx")
@@ -235,7 +236,7 @@ def metrics(
         if as_json:  # the records only: no report, chart or notebook machinery to import
             typer.echo(year_records_json(authority, year, data_dir, disclosure, parameters_dir))
             raise typer.Exit(EXIT_OK)
-        from wres_tools.report import load
+        from wres_tools.reporting.report import load
 
         data = load(authority, year, data_dir, disclosure_mode=disclosure,
                     parameters_dir=parameters_dir)
@@ -247,7 +248,7 @@ def metrics(
     except OSError as exc:
         err_console.print(f"[red]error[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_PROBLEMS) from None
-    from wres_tools.terminal import results_table
+    from wres_tools.reporting.terminal import results_table
 
     if data.disclosure == "internal":
         console.print("[bold yellow]Internal use only: contains small numbers.[/]")
@@ -275,7 +276,7 @@ def _unwritable(out: Path) -> str | None:
 def _unreadable(data_dir: Path, authority: str) -> list[Any]:
     """The errors finding the returns meets in one authority's folder (it cannot be read, a year
     named like a return is a broken link or a pipe)."""
-    from wres_tools.io import find_returns
+    from wres_tools.returns.find import find_returns
 
     found: list[Any] = []
     if data_dir.is_dir():
@@ -292,12 +293,12 @@ def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str
     alone, so that one return answers in about a second."""
     import json
 
-    from wres_tools import computed, io
+    from wres_tools import computed
     from wres_tools.contract import is_missing
     from wres_tools.parameters import load_parameters, resolve_parameters_dir
 
     params = load_parameters(authority, resolve_parameters_dir(data_dir, parameters_dir))
-    ref = next((r for r in io.find_returns(data_dir)
+    ref = next((r for r in find_returns(data_dir)
                 if r.authority == authority and r.year == year), None)
     if ref is None:
         raise FileNotFoundError(f"{data_dir}: no return for authority {authority!r} and year "
@@ -354,7 +355,8 @@ def run(
 
     Exit codes: 0 every report made (or unchanged), 1 some report failed, 2 usage error.
     """
-    from wres_tools.batch import plan_batch, report_notebooks, run_plan
+    from wres_tools.batch.plan import plan_batch, report_notebooks
+    from wres_tools.batch.run import run_plan
 
     if disclosure not in (None, "published", "internal"):
         raise _usage_error(f"--disclosure {disclosure!r}: expected published or internal")
@@ -410,9 +412,9 @@ def reproduce(
     """
     from functools import partial
 
-    from wres_tools.batch import run_batch
-    from wres_tools.evidence import ManifestError
-    from wres_tools.evidence import reproduce as reproduce_batch
+    from wres_tools.batch.run import run_batch
+    from wres_tools.evidence.manifest import ManifestError
+    from wres_tools.evidence.reproduce import reproduce as reproduce_batch
 
     try:
         report = reproduce_batch(manifest, out, partial(run_batch, jobs=jobs, progress=False),

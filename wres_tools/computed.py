@@ -31,10 +31,12 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from wres_tools import io, metrics, publish
+from wres_tools import metrics, publish
 from wres_tools.contract import Return
 from wres_tools.parameters import Parameters
 from wres_tools.paths import CACHE_DIR_ENV
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.load import load_return
 
 #: Entries kept per cache. A demo year is 18 returns and a real one under 160, so a worker's
 #: kernel keeps its current year's returns while it moves from one authority to the next.
@@ -62,8 +64,8 @@ def fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
 
 
-def computed_return(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.DataFrame]:
-    """One return read (:func:`io.load_return`) and computed (:func:`metrics.compute_all`):
+def computed_return(ref: ReturnRef, params: Parameters) -> tuple[Return, pd.DataFrame]:
+    """One return read (:func:`load_return`) and computed (:func:`metrics.compute_all`):
     (Return, internal result records). Raises what ``load_return`` raises; nothing is kept then.
     """
     key = (fingerprint(ref.path), params.model_dump_json())
@@ -73,7 +75,7 @@ def computed_return(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.D
     shared = _shared_file(key)
     value = _read_shared(shared) if shared is not None else None
     if value is None:
-        ret = io.load_return(ref, params)
+        ret = load_return(ref, params)
         value = (ret, metrics.compute_all(ret, params))
         if shared is not None:
             _write_shared(shared, value)
@@ -83,7 +85,7 @@ def computed_return(ref: io.ReturnRef, params: Parameters) -> tuple[Return, pd.D
 _PUBLISHED: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
 
 
-def published_return(ref: io.ReturnRef, params: Parameters,
+def published_return(ref: ReturnRef, params: Parameters,
                      mode: str) -> tuple[Return, pd.DataFrame, pd.DataFrame]:
     """:func:`computed_return` and its records through the publishing step
     (:func:`wres_tools.publish.publish_results`): (Return, internal records, published records).

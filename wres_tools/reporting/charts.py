@@ -136,7 +136,7 @@ def svg_bytes(figure: Figure) -> bytes:
     half its drawing time and stays sharp at any zoom; the viewer draws it in the figure's font
     or, without that font, its own sans-serif. Element ids come from a fixed salt and the file
     carries no date, creator or DOCTYPE (whose DTD address nothing needs); the URLs left are XML
-    namespace names, which nothing fetches (:func:`wres_tools.export.outside_references` reads
+    namespace names, which nothing fetches (:func:`wres_tools.batch.export.outside_references` reads
     inside the image to check).
     """
     buffer = io.BytesIO()

@@ -37,30 +37,25 @@ from wres_tools.contract import (
     SURVEY_QUESTIONS,
     Problem,
     ValidationReport,
+    service_key,
 )
 from wres_tools.ethnicity import UnknownEthnicityLabel, classify
-from wres_tools.io import (
+from wres_tools.parameters import Parameters
+from wres_tools.returns.find import ReturnRef
+from wres_tools.returns.parse import (
     FALSE_WORDS,
-    RECORD_BUILDS,
-    RECORD_FLAGS,
-    RECORD_IDS,
     TRUE_WORDS,
-    RawReturn,
-    RawTable,
-    ReturnRef,
     action_status,
-    cells_held,
     ethnicity_columns,
     metadata,
     metric_ids,
     numbers,
     plan_service,
-    read_raw,
     recognised,
-    service_key,
     services,
 )
-from wres_tools.parameters import Parameters
+from wres_tools.returns.read import RawReturn, RawTable, cells_held, read_raw
+from wres_tools.returns.tidy import RECORD_BUILDS, RECORD_FLAGS, RECORD_IDS
 
 #: Largest count accepted: a national workforce is under two million (adult social care in
 #: England, the largest, has under two million filled posts), so a larger count is a mistake - and

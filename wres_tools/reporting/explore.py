@@ -1,13 +1,19 @@
 """Live exploration in JupyterLab: pick an authority, year, service, metric and comparison group
+from wres_tools.reporting.formats import NOT_PUBLISHED, count_text, p_value_text, pct_text, pp_text, ratio_text, unknown_text, with_ci
+from wres_tools.reporting.sections import metric_title
+from wres_tools.reporting.report import load
+from wres_tools.reporting.data import ReportData, SHARE_METRICS, SURVEY_METRICS, SYNTHETIC_BANNER
+from wres_tools.reporting.blocks import html_table
+from wres_tools.returns.find import find_returns
 from dropdowns built from the returns found, and the banner, narrative, figures table and charts
 update in place.
 
-Two layers, as in :mod:`wres_tools.report`. :func:`render` is pure: a
-:class:`~wres_tools.report.ReportData` (already through disclosure control) and a selection in,
+Two layers, as in :mod:`wres_tools.reporting.report`. :func:`render` is pure: a
+:class:`~wres_tools.reporting.data.ReportData` (already through disclosure control) and a selection in,
 the HTML of each part out. :class:`Explorer` holds the ipywidgets and their callbacks and only
-wires the dropdowns to :func:`wres_tools.report.load` and :func:`render`. Every sentence comes from
-:mod:`wres_tools.narrative`, every chart from :mod:`wres_tools.charts`, every count through
-:func:`wres_tools.report.count_text`, and tables are laid out with the report's own helpers so a
+wires the dropdowns to :func:`wres_tools.reporting.report.load` and :func:`render`. Every sentence comes from
+:mod:`wres_tools.reporting.narrative`, every chart from :mod:`wres_tools.reporting.charts`, every count through
+:func:`wres_tools.reporting.formats.count_text`, and tables are laid out with the report's own helpers so a
 figure prints here exactly as in the published report; no figure is worked out here.
 
 Internal mode is the default (the analyst's own screen) and carries its banner; the toggle
@@ -27,11 +33,27 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from wres_tools import charts, disclosure, io, narrative, report
+from wres_tools import disclosure
 from wres_tools.contract import ReturnError
 from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS, MetricInputError
 from wres_tools.parameters import ParameterError, load_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
+from wres_tools.reporting import charts, narrative
+from wres_tools.reporting.blocks import html_table
+from wres_tools.reporting.data import SHARE_METRICS, SURVEY_METRICS, SYNTHETIC_BANNER, ReportData
+from wres_tools.reporting.formats import (
+    NOT_PUBLISHED,
+    count_text,
+    p_value_text,
+    pct_text,
+    pp_text,
+    ratio_text,
+    unknown_text,
+    with_ci,
+)
+from wres_tools.reporting.report import load
+from wres_tools.reporting.sections import metric_title
+from wres_tools.returns.find import find_returns
 
 #: The disclosure modes the toggle offers, in the order shown.
 MODE_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -64,7 +86,7 @@ class Selection:
 def returns_by_authority(data_dir: Path | str) -> dict[str, tuple[int, ...]]:
     """Each authority with a return under ``data_dir`` -> its years, oldest first."""
     years: dict[str, list[int]] = {}
-    for ref in io.find_returns(data_dir):
+    for ref in find_returns(data_dir):
         years.setdefault(ref.authority, [])
         if ref.year not in years[ref.authority]:
             years[ref.authority].append(ref.year)
@@ -102,7 +124,7 @@ def metric_options() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- the page, pure
 
 
-def selected_records(data: report.ReportData, metric: str, service: str,
+def selected_records(data: ReportData, metric: str, service: str,
                      group: str) -> pd.DataFrame:
     """The year's records of one metric, service and group: one record, or for M1 one per pay
     band (lowest first) and the whole workforce."""
@@ -111,7 +133,7 @@ def selected_records(data: report.ReportData, metric: str, service: str,
 
 
 def render(
-    data: report.ReportData, metric: str, service: str, group: str, *, with_charts: bool = True
+    data: ReportData, metric: str, service: str, group: str, *, with_charts: bool = True
 ) -> dict[str, str]:
     """The HTML of each part of the page (:data:`PARTS`) for one selection."""
     if metric not in METRICS:
@@ -147,7 +169,7 @@ def render(
     return parts
 
 
-def banner(data: report.ReportData) -> str:
+def banner(data: ReportData) -> str:
     """The internal-use banner (internal mode), the synthetic-data banner, and in published mode
     what the symbols mean."""
     lines = []
@@ -156,7 +178,7 @@ def banner(data: report.ReportData) -> str:
     else:
         lines.append(("published", f"Published figures. {disclosure.symbols_note(data.threshold)}"))
     if data.synthetic:
-        lines.append(("synthetic", report.SYNTHETIC_BANNER))
+        lines.append(("synthetic", SYNTHETIC_BANNER))
     return "".join(
         f'<p class="banner {kind}" role="note" '
         f'style="{_BANNER_STYLE.format(*_BANNER_COLOURS[kind])}">'
@@ -165,27 +187,27 @@ def banner(data: report.ReportData) -> str:
     )
 
 
-def figures_table(data: report.ReportData, metric: str, whole: dict[str, Any],
+def figures_table(data: ReportData, metric: str, whole: dict[str, Any],
                   bands: Sequence[dict[str, Any]] = ()) -> str:
     """The selected group's figures against white staff, as the report tables print them."""
     definition = METRICS[metric]
     name, words = _group_name(str(whole["group"])), GROUP_ADJECTIVES[str(whole["group"])]
-    count = lambda column: lambda r: report.count_text(r, column, data)  # noqa: E731
-    where = (f"{report._metric_title(metric)}: {name} and white staff, "
+    count = lambda column: lambda r: count_text(r, column, data)  # noqa: E731
+    where = (f"{metric_title(metric)}: {name} and white staff, "
              f"{charts.SERVICE_LABELS[str(whole['service'])].lower()}, {data.display_name}, "
              f"{data.year}")
     if metric == "M1":
         rows = [
             [str(r["pay_band"] or "Whole workforce"),
              f"{count('n_group')(r)} / {count('n_reference')(r)}",
-             report._with_ci(report._pct, r.get("share"), r.get("share_ci_low"),
+             with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
                              r.get("share_ci_high")),
              "1.00" if r["pay_band"] is None and charts.number(r.get("share")) is not None
-             else report._ratio(r.get("representation_index"))]
+             else ratio_text(r.get("representation_index"))]
             for r in [*bands, whole]
         ]
-        rows.append(["Unknown ethnicity, left out", report._unknown(whole, data), "", ""])
-        return report._table(where, ["Pay band (lowest first)", f"{name} / white staff",
+        rows.append(["Unknown ethnicity, left out", unknown_text(whole, data), "", ""])
+        return html_table(where, ["Pay band (lowest first)", f"{name} / white staff",
                                      f"{name} share of the band (95% CI)",
                                      "Representation index"], rows, text=True)
     if metric == "M9":
@@ -193,15 +215,15 @@ def figures_table(data: report.ReportData, metric: str, whole: dict[str, Any],
             (f"{name} senior managers", count("n_group")),
             ("White senior managers", count("n_reference")),
             (f"{name} share of senior management (95% CI)",
-             lambda r: report._with_ci(report._pct, r.get("share"), r.get("share_ci_low"),
+             lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
                                        r.get("share_ci_high"))),
-            (f"{name} share of the workforce", lambda r: report._pct(r.get("share_workforce"))),
+            (f"{name} share of the workforce", lambda r: pct_text(r.get("share_workforce"))),
             (f"{name} share of the local population",
-             lambda r: report._pct(r.get("share_population"))),
-            ("Gap to the workforce share", lambda r: report._pp(r.get("gap_workforce_pp"))),
-            ("Gap to the population share", lambda r: report._pp(r.get("gap_population_pp"))),
+             lambda r: pct_text(r.get("share_population"))),
+            ("Gap to the workforce share", lambda r: pp_text(r.get("gap_workforce_pp"))),
+            ("Gap to the population share", lambda r: pp_text(r.get("gap_population_pp"))),
             ("Representation index (senior ÷ workforce share)",
-             lambda r: report._ratio(r.get("representation_index"))),
+             lambda r: ratio_text(r.get("representation_index"))),
         ]
     else:
         n_label, events_label = definition.denominator, definition.numerator
@@ -209,35 +231,35 @@ def figures_table(data: report.ReportData, metric: str, whole: dict[str, Any],
             (f"{name}: {n_label}", count("n_group")),
             (f"{name}: {events_label}", count("events_group")),
             (f"{name} rate (95% CI)",
-             lambda r: report._with_ci(report._pct, r.get("rate_group"),
+             lambda r: with_ci(pct_text, r.get("rate_group"),
                                        r.get("rate_group_ci_low"), r.get("rate_group_ci_high"))),
             (f"White: {n_label}", count("n_reference")),
             (f"White: {events_label}", count("events_reference")),
             ("White rate (95% CI)",
-             lambda r: report._with_ci(report._pct, r.get("rate_reference"),
+             lambda r: with_ci(pct_text, r.get("rate_reference"),
                                        r.get("rate_reference_ci_low"),
                                        r.get("rate_reference_ci_high"))),
             (f"Relative likelihood, {words} ÷ white (95% CI)",
-             lambda r: report._with_ci(report._ratio, r.get("rl"), r.get("rl_ci_low"),
+             lambda r: with_ci(ratio_text, r.get("rl"), r.get("rl_ci_low"),
                                        r.get("rl_ci_high"))),
             (f"NHS WRES direction, white ÷ {words}",
-             lambda r: report._ratio(r.get("rl_nhs_direction"))),
+             lambda r: ratio_text(r.get("rl_nhs_direction"))),
             ("Four-fifths reading (0.80 to 1.25)",
-             lambda r: str(r.get("four_fifths") or report.NOT_PUBLISHED)),
-            ("Fisher's exact test p-value", lambda r: report._p_value(r.get("p_value"))),
+             lambda r: str(r.get("four_fifths") or NOT_PUBLISHED)),
+            ("Fisher's exact test p-value", lambda r: p_value_text(r.get("p_value"))),
         ]
-        if metric in report.SURVEY_METRICS:
+        if metric in SURVEY_METRICS:
             lines.append((f"Gap, {words} minus white (95% CI)",
-                          lambda r: report._with_ci(report._pp, r.get("gap_pp"),
+                          lambda r: with_ci(pp_text, r.get("gap_pp"),
                                                     r.get("gap_pp_ci_low"),
                                                     r.get("gap_pp_ci_high"))))
-    lines.append(("Unknown ethnicity, left out", lambda r: report._unknown(r, data)))
+    lines.append(("Unknown ethnicity, left out", lambda r: unknown_text(r, data)))
     rows = [[label, show(whole)] for label, show in lines]
-    return report._table(where, ["Figure", charts.SERVICE_LABELS[str(whole["service"])]], rows,
+    return html_table(where, ["Figure", charts.SERVICE_LABELS[str(whole["service"])]], rows,
                          text=True)
 
 
-def chart_list(data: report.ReportData, metric: str, service: str,
+def chart_list(data: ReportData, metric: str, service: str,
                group: str) -> list[charts.Chart]:
     """The charts for one selection: the metric's own chart for the service (every group's
     relative likelihood; M1 and M9 as the report draws them), then the chosen group over time
@@ -260,7 +282,7 @@ def chart_list(data: report.ReportData, metric: str, service: str,
         history = data.history[(data.history["metric"] == metric)
                                & (data.history["service"] == service)
                                & (data.history["group"] == group)]
-        measure = "share" if metric in report.SHARE_METRICS else "rl"
+        measure = "share" if metric in SHARE_METRICS else "rl"
         if metric == "M1":
             drawn.append(charts.trend_chart(
                 history[history["pay_band"].notna()], measure=measure, series="pay_band",
@@ -274,10 +296,10 @@ def chart_list(data: report.ReportData, metric: str, service: str,
     return drawn
 
 
-def _heading(data: report.ReportData, metric: str, service: str, group: str) -> str:
+def _heading(data: ReportData, metric: str, service: str, group: str) -> str:
     mode = ("published figures: small counts withheld" if data.disclosure == "published"
             else "internal figures: every count shown")
-    return (f"<h3>{html.escape(report._metric_title(metric))}</h3>"
+    return (f"<h3>{html.escape(metric_title(metric))}</h3>"
             f'<p class="subtitle">{html.escape(data.display_name)}, {data.year}, '
             f"{html.escape(_service_words(service))}: {html.escape(_noun(group, metric))} "
             f"compared with white {html.escape(METRICS[metric].population)} "
@@ -340,7 +362,7 @@ class Explorer:
                 f"{self.data_dir}: no returns found; expected <authority>/<year>.xlsx or a "
                 "folder <authority>/<year>/ of CSV files")
         params_dir = resolve_parameters_dir(self.data_dir, self.parameters_dir)
-        self.data: report.ReportData | None = None
+        self.data: ReportData | None = None
         self._busy = False
 
         def dropdown(description: str, **kw: Any) -> widgets.Dropdown:
@@ -426,10 +448,10 @@ class Explorer:
             self._show()
 
     def _load(self) -> None:
-        """Read the chosen authority-year in the chosen mode (cached by report.load), then offer
+        """Read the chosen authority-year in the chosen mode (cached by load), then offer
         the services and groups its results hold."""
         try:
-            self.data = report.load(self.authority.value, self.year.value, self.data_dir,
+            self.data = load(self.authority.value, self.year.value, self.data_dir,
                                     disclosure_mode=self.mode.value,
                                     parameters_dir=self.parameters_dir)
         except LOAD_ERRORS as exc:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +21,7 @@ from openpyxl.utils.dataframe import dataframe_to_rows
 from openpyxl.writer.excel import ExcelWriter
 
 from wres_tools.contract import is_missing as _missing
+from wres_tools.files import write_atomic
 
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -65,18 +64,6 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return fixed.getvalue()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_return(
     tables: Mapping[str, pd.DataFrame], data_dir: Path, authority: str, year: int, form: Form
 ) -> Path:
@@ -87,12 +74,12 @@ def write_return(
     """
     path = return_path(data_dir, authority, year, form)
     if form == "xlsx":
-        atomic_write_bytes(path, _workbook_bytes(tables))
+        write_atomic(path, _workbook_bytes(tables))
         return path
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
     for name, frame in tables.items():
         text = frame.to_csv(index=False, lineterminator="\n")
-        atomic_write_bytes(path / f"{name}.csv", text.encode("utf-8"))
+        write_atomic(path / f"{name}.csv", text.encode("utf-8"))
     return path

@@ -18,9 +18,7 @@ import base64
 import copy
 import functools
 import html
-import os
 import re
-import tempfile
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,7 +33,8 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
 from traitlets.config import Config
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+from wres_tools.paths import TEMPLATES_DIR
+
 REPORT_TEMPLATE = "wres_report"
 STYLESHEET = (TEMPLATES_DIR / "style.css").read_text(encoding="utf-8")
 
@@ -272,36 +271,6 @@ def index_html(
 
 
 # -- files ---------------------------------------------------------------------------------------
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write text to ``path`` through a temporary file in the same folder and a rename; returns
-    ``path``. Every output of the package is written so (reports, metrics.json, evidence).
-
-    A reader sees the old file or the new one, never half of one; on any error the temporary
-    file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # as open() would make it; mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
 
 # -- checking a page for requests to other hosts ------------------------------------------------
 

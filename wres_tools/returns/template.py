@@ -17,7 +17,7 @@ header written as the data contract wants them, so that a filled-in copy saved a
 
 A sheet left with its header only means "not collected" (the reader drops it); the
 ``instructions`` and ``lists`` sheets are read past (:data:`~wres_tools.contract.TEMPLATE_SHEETS`).
-The bytes depend only on the arguments (:func:`wres_tools.writer.workbook_bytes`).
+The bytes depend only on the arguments (:func:`wres_tools.returns.writer.workbook_bytes`).
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ from wres_tools.contract import (
     TEMPLATE_LISTS,
 )
 from wres_tools.ethnicity import CENSUS_CATEGORIES, GROUPS
+from wres_tools.files import write_atomic
 from wres_tools.parameters import Parameters
-from wres_tools.writer import atomic_write_bytes, workbook_bytes
+from wres_tools.returns.writer import workbook_bytes
 
 #: The last row the dropdowns and number checks cover (Excel's last row).
 LAST_ROW = 1_048_576
@@ -314,5 +315,5 @@ def write_template(
     path = Path(path)
     wb = build_template(authority, year, params, record_level=record_level,
                         service_split=service_split)
-    atomic_write_bytes(path, workbook_bytes(wb))
+    write_atomic(path, workbook_bytes(wb))
     return path

@@ -27,7 +27,15 @@ import yaml
 from pydantic import ValidationError
 
 from wres_tools import __version__, disclosure, ethnicity, metrics, statistics, trends
-from wres_tools import evidence as ev
+from wres_tools.evidence.manifest import MANIFEST_FILE, defaults_path
+from wres_tools.evidence.results import (
+    DATA_DICTIONARY,
+    DICTIONARY_FILE,
+    RESULTS_FILE,
+    STATISTICS,
+    metric_statistics,
+)
+from wres_tools.files import write_atomic
 from wres_tools.parameters import Settings
 from wres_tools.paths import PARAMETERS_DIR
 
@@ -162,7 +170,7 @@ def statistical_methods(module: ModuleType = statistics,
 def default_settings(parameters_dir: Path = PARAMETERS_DIR) -> Settings:
     """The run settings of ``defaults.yml`` (the page states the defaults every authority gets
     unless its own file says otherwise)."""
-    path = ev.defaults_path(parameters_dir)
+    path = defaults_path(parameters_dir)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
         return Settings.model_validate(data)
@@ -284,7 +292,7 @@ def _groups_section() -> str:
 def _metrics_section() -> str:
     rows = []
     for mdef in metrics.METRICS.values():
-        figures = ", ".join(_code(s) for s in ev.metric_statistics(mdef.id))
+        figures = ", ".join(_code(s) for s in metric_statistics(mdef.id))
         rows.append([
             f'<span id="{escape(mdef.id.lower())}">{escape(mdef.id)}</span>',
             escape(mdef.title), escape(mdef.numerator), escape(mdef.denominator),
@@ -366,15 +374,15 @@ def _disclosure_section(params: Settings) -> str:
 
 def _dictionary_section() -> str:
     columns = [[_code(name), escape(c.type), escape(c.unit), escape(c.description)]
-               for name, c in ev.DATA_DICTIONARY.items()]
+               for name, c in DATA_DICTIONARY.items()]
     stats = [[_code(name), escape(c.type), escape(c.unit), escape(c.description)]
-             for name, c in ev.STATISTICS.items()]
+             for name, c in STATISTICS.items()]
     return (
         '<section id="data-dictionary">\n<h2>Data dictionary of results.csv</h2>\n'
-        f"<p><code>{ev.RESULTS_FILE}</code> holds one row per figure per record, for every "
+        f"<p><code>{RESULTS_FILE}</code> holds one row per figure per record, for every "
         "authority and year: published figures only. It is UTF-8 text, comma separated; an "
         "empty cell is a missing value, and <code>missing_reason</code> says why. The same "
-        f"dictionary is written as <code>{ev.DICTIONARY_FILE}</code>.</p>\n"
+        f"dictionary is written as <code>{DICTIONARY_FILE}</code>.</p>\n"
         + _table("Columns of results.csv", ["Column", "Type", "Unit", "Meaning"], columns,
                  escaped=True)
         + "\n"
@@ -387,7 +395,7 @@ def _dictionary_section() -> str:
 def _reproduce_section() -> str:
     return (
         '<section id="reproducibility">\n<h2>Reproducibility</h2>\n'
-        f"<p>Every batch writes <code>{ev.MANIFEST_FILE}</code>: a sha256 of every input file "
+        f"<p>Every batch writes <code>{MANIFEST_FILE}</code>: a sha256 of every input file "
         "and parameter file with the values used, the package version and git commit, the "
         "pinned dependency versions, the seed of any synthetic data, the run's options and a "
         "sha256 of every results file. <code>wres reproduce outputs/manifest.json</code> "
@@ -451,4 +459,4 @@ def methods_html(params_defaults: Settings,
 def write_methods_page(out_dir: Path, params: Settings,
                        authority_params: Sequence[Settings] = ()) -> Path:
     """Write ``<out_dir>/methods.html`` atomically; its path."""
-    return ev.write_atomic(Path(out_dir) / METHODS_FILE, methods_html(params, authority_params))
+    return write_atomic(Path(out_dir) / METHODS_FILE, methods_html(params, authority_params))

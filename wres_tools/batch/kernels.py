@@ -62,7 +62,7 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
     "seaborn",
     "IPython.display",
-    "wres_tools.report",  # what the report notebooks call (charts, narrative, trends, ...)
+    "wres_tools.reporting.report",  # what the report notebooks call (charts, narrative, trends, ...)
     "wres_tools.benchmarking",
 )
 

@@ -58,11 +58,11 @@ from wres_tools.contract import (
 )
 from wres_tools.ethnicity import GROUPS, MINORITY_GROUPS
 from wres_tools.metrics import METRICS
-from wres_tools.writer import Form, write_return
+from wres_tools.returns.writer import Form, write_return
 
 YEARS: tuple[int, ...] = (2021, 2022, 2023)
 DEFAULT_SEED = 2021
-GENERATOR = "wres_tools.synth"
+GENERATOR = "wres_tools.demo.synth"
 SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA - not a real authority"
 
 #: The national relative likelihoods (minority rate / white rate) the demo data is drawn around,

@@ -3,7 +3,7 @@
 The same records the reports and ``--json`` carry, laid out one line per metric x service x
 group (x pay band for M1): counts as the reports print them ("<5", "[c]"), rates, the
 relative likelihood with its interval, Fisher's p, the four-fifths reading, and the reason
-where a figure is missing. Formatting comes from :mod:`wres_tools.narrative`.
+where a figure is missing. Formatting comes from :mod:`wres_tools.reporting.narrative`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from rich.table import Table
 
 from wres_tools.contract import is_missing as _missing
 from wres_tools.metrics import METRICS
-from wres_tools.narrative import fmt_pct, fmt_rl
-from wres_tools.report import NOT_AVAILABLE, ReportData, count_text
+from wres_tools.reporting.data import ReportData
+from wres_tools.reporting.formats import NOT_AVAILABLE, count_text
+from wres_tools.reporting.narrative import fmt_pct, fmt_rl
 
 COLUMNS: tuple[str, ...] = (
     "metric", "service", "group", "band", "group e/n", "white e/n",

@@ -1,0 +1,1 @@
+"""Synthetic demo data: returns for made-up authorities, generated from a seed."""

@@ -1,0 +1,363 @@
+"""Re-run the batch a manifest describes and compare the results, figure by figure, within a
+relative tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from wres_tools.contract import shorten
+from wres_tools.evidence.manifest import (
+    METRICS_FILE,
+    ManifestError,
+    check_file,
+    environment,
+    read_manifest,
+    relative_path,
+    relocations,
+    result_files,
+    sha256_file,
+    verify_inputs,
+)
+from wres_tools.evidence.results import is_number, read_records
+from wres_tools.paths import PARAMETERS_DIR
+
+#: Relative tolerance of :func:`compare_results` for floats. The same code on the same inputs
+#: gives the same bits on one machine; another CPU or maths library may move the last digit or
+#: two of a p-value or an interval, which is not a different result.
+DifferenceKind = Literal["value", "missing_record", "extra_record", "missing_file", "extra_file",
+                         "unreadable"]
+
+REL_TOL = 1e-12
+
+#: The fields that identify a record within one authority-year's metrics.json.
+RECORD_KEY: tuple[str, ...] = ("metric", "service", "group", "pay_band")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way a result set differs from the expected one."""
+
+    kind: DifferenceKind
+    file: str  # <year>/<authority>/metrics.json, relative to the output folder
+    authority: str | None = None
+    year: int | None = None
+    metric: str | None = None
+    service: str | None = None
+    group: str | None = None
+    pay_band: str | None = None
+    field: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+    def __str__(self) -> str:
+        where = ", ".join(str(part) for part in (
+            self.authority, self.year, self.metric, self.service, self.group, self.pay_band)
+            if part is not None)
+        if self.kind == "value":
+            return (f"{where + ': ' if where else ''}{self.field} was {self.expected!r}, now "
+                    f"{self.actual!r} ({self.file})")
+        text = {
+            "missing_record": "record missing from the new results",
+            "extra_record": "record not in the expected results",
+            "missing_file": "results file missing from the new run",
+            "extra_file": "results file not in the expected run",
+            "unreadable": "results file cannot be read",
+        }[self.kind]
+        detail = f": {self.actual}" if self.kind == "unreadable" else ""
+        return f"{self.file}: {where + ': ' if where else ''}{text}{detail}"
+
+
+def _keyed(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """Records by (metric, service, group, pay_band, n-th occurrence of that key)."""
+    seen: Counter[tuple] = Counter()
+    keyed = {}
+    for record in records:
+        key = tuple(record.get(k) for k in RECORD_KEY)
+        keyed[(*key, seen[key])] = record
+        seen[key] += 1
+    return keyed
+
+
+def same_value(expected: Any, actual: Any, rel_tol: float = REL_TOL) -> bool:
+    """Equal; numbers within ``rel_tol`` relative (True is not 1; None is not 0)."""
+    if is_number(expected) and is_number(actual):
+        if math.isnan(expected) or math.isnan(actual):
+            return math.isnan(expected) and math.isnan(actual)
+        return math.isclose(expected, actual, rel_tol=rel_tol, abs_tol=0.0)
+    return type(expected) is type(actual) and expected == actual
+
+
+def _where(file: str, path_parts: tuple[str, ...]) -> tuple[str | None, int | None]:
+    """(authority, year) from ``<year>/<authority>/metrics.json``."""
+    if len(path_parts) >= 3 and path_parts[-3].isdigit():
+        return path_parts[-2], int(path_parts[-3])
+    return None, None
+
+
+def compare_results(expected_dir: Path, actual_dir: Path, rel_tol: float = REL_TOL,
+                    files: Iterable[str] | None = None) -> list[Difference]:
+    """Every difference between the metrics.json files of two output folders.
+
+    Files are matched by their place (``<year>/<authority>/metrics.json``), records by
+    (metric, service, group, pay_band), fields by name; floats agree within ``rel_tol``
+    relative, everything else exactly. Reports missing and extra files and records.
+    ``files`` (paths relative to the folders) limits the comparison to those places.
+    """
+    expected_dir, actual_dir = Path(expected_dir), Path(actual_dir)
+    expected = {relative_path(p, expected_dir): p for p in result_files(expected_dir)}
+    actual = {relative_path(p, actual_dir): p for p in result_files(actual_dir)}
+    names = expected.keys() | actual.keys()
+    if files is not None:
+        wanted = set(files)
+        names = names & wanted
+        expected = {k: v for k, v in expected.items() if k in wanted}
+        actual = {k: v for k, v in actual.items() if k in wanted}
+    differences: list[Difference] = []
+    for name in sorted(names):
+        authority, year = _where(name, tuple(name.split("/")))
+        if name not in actual:
+            differences.append(Difference("missing_file", name, authority, year))
+            continue
+        if name not in expected:
+            differences.append(Difference("extra_file", name, authority, year))
+            continue
+        loaded = []
+        for side, path in (("expected", expected[name]), ("actual", actual[name])):
+            try:
+                loaded.append(read_records(path))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                differences.append(Difference("unreadable", name, authority, year,
+                                              expected=side, actual=f"{path}: {exc}"))
+        if len(loaded) == 2:
+            differences += _compare_records(name, authority, year, *loaded, rel_tol=rel_tol)
+    return differences
+
+
+def _compare_records(name: str, authority: str | None, year: int | None,
+                     expected: list[dict[str, Any]], actual: list[dict[str, Any]],
+                     rel_tol: float) -> list[Difference]:
+    old, new = _keyed(expected), _keyed(actual)
+    differences = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        metric, service, group, pay_band, _ = key
+        where = dict(authority=authority, year=year, metric=metric, service=service,
+                     group=group, pay_band=pay_band)
+        if key not in new:
+            differences.append(Difference("missing_record", name, **where))
+            continue
+        if key not in old:
+            differences.append(Difference("extra_record", name, **where))
+            continue
+        a, b = old[key], new[key]
+        for column in [*a, *(c for c in b if c not in a)]:
+            if column in a and column in b and same_value(a[column], b[column], rel_tol):
+                continue
+            differences.append(Difference(
+                "value", name, **where, field=column,
+                expected=a.get(column, "<absent>"), actual=b.get(column, "<absent>")))
+    return differences
+
+
+def verify_outputs(manifest: Mapping[str, Any], out_dir: Path) -> list[str]:
+    """Recorded result files under ``out_dir`` that are missing or changed since the manifest."""
+    lines = []
+    for item in manifest["outputs"]:
+        problem = check_file(Path(out_dir) / item["path"], item["sha256"], "recorded output")
+        if problem:
+            lines.append(problem)
+    return lines
+
+
+# --------------------------------------------------------------------------- reproducing
+
+
+@dataclass
+class ReproduceReport:
+    """What a re-run found. ``ok``: inputs unchanged, batch succeeded, results identical."""
+
+    manifest: Path
+    out_dir: Path
+    changed_inputs: list[str] = field(default_factory=list)
+    changed_outputs: list[str] = field(default_factory=list)  # the expected side, since written
+    batch_problems: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+    environment_notes: list[str] = field(default_factory=list)  # for information, not failure
+    max_lines: int = 200  # differences listed one by one in ``lines``; the rest are counted
+
+    @property
+    def ok(self) -> bool:
+        return not (self.changed_inputs or self.changed_outputs or self.batch_problems
+                    or self.differences)
+
+    @property
+    def lines(self) -> list[str]:
+        """The report in words, one line each, for a terminal."""
+        out = [f"Reproducing {self.manifest} into {self.out_dir}"]
+        sections = (
+            ("Inputs changed since the manifest", self.changed_inputs),
+            ("Recorded results changed since the manifest", self.changed_outputs),
+            ("The batch reported problems", self.batch_problems),
+            ("Environment differs from the manifest's (may explain differences)",
+             self.environment_notes),
+        )
+        for title, items in sections:
+            if items:
+                out.append(f"{title}:")
+                out += [f"  - {item}" for item in items]
+        if self.differences:
+            out.append(f"{len(self.differences)} result(s) differ:")
+            out += [f"  - {d}" for d in self.differences[:self.max_lines]]
+            if len(self.differences) > self.max_lines:
+                fields = Counter(d.field or d.kind for d in self.differences)
+                out.append(f"  ... and {len(self.differences) - self.max_lines} more; all "
+                           "differences by field: " + ", ".join(
+                               f"{name} {n}" for name, n in fields.most_common()))
+        out.append("Reproduced: every result is the same." if self.ok
+                   else "NOT reproduced: see above.")
+        return out
+
+
+def environment_notes(manifest: Mapping[str, Any],
+                      current: Mapping[str, Any] | None = None) -> list[str]:
+    """How the running environment differs from the manifest's (version, commit, packages)."""
+    then = manifest.get("environment") or {}
+    now = current if current is not None else environment()
+    notes = []
+
+    def note(what: str, old: Any, new: Any) -> None:
+        if old != new:
+            notes.append(f"{what}: {old} then, {new} now")
+
+    note("wres-tools version", then.get("package", {}).get("version"), now["package"]["version"])
+    note("git commit", then.get("package", {}).get("git", {}).get("commit"),
+         now["package"]["git"]["commit"])
+    note("Python", then.get("python", {}).get("version"), now["python"]["version"])
+    old_installed = then.get("installed", {})
+    for name in sorted(old_installed.keys() | now["installed"].keys()):
+        note(name, old_installed.get(name), now["installed"].get(name))
+    return notes
+
+
+#: Options reproduce gives the batch itself (the recorded ones would point at the old run).
+_SET_BY_REPRODUCE = ("data_dir", "out_dir", "parameters_dir")
+
+
+def reproduce(
+    manifest_path: Path,
+    out_dir: Path,
+    run_batch: Callable[..., Any],
+    *,
+    data_dir: Path | None = None,
+    rel_tol: float = REL_TOL,
+    own_notebooks: Path | None = None,
+) -> ReproduceReport:
+    """Re-run the batch a manifest describes into a fresh ``out_dir`` and compare the results.
+
+    Calls ``run_batch(data_dir, out_dir, parameters_dir=..., **manifest["options"])``
+    (``batch.run_batch``), then checks the inputs against their hashes and compares each
+    metrics.json the manifest records with the one beside the manifest. ``data_dir`` replaces
+    the recorded data folder (and a parameters folder inside it). Refuses an ``out_dir`` that
+    holds anything. A result object with a false ``ok`` and ``failures`` is reported as batch
+    problems; an exception from the batch is reported, not raised.
+
+    A manifest is data that anyone may edit, so before anything runs it must name only inputs
+    inside the data folder (parameter files: there or in the project's ``parameters/``),
+    results beside itself and, with ``own_notebooks`` (``wres reproduce`` passes the project's
+    ``notebooks/``), only notebooks whose content is that of a notebook there (they run from
+    there); anything else is a :class:`ManifestError`.
+    """
+    manifest_path, out_dir = Path(manifest_path), Path(out_dir)
+    manifest = read_manifest(manifest_path)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise FileExistsError(f"{out_dir}: not an empty folder; reproduce writes into a fresh "
+                              "folder so that nothing old can pass for a new result")
+    if out_dir.resolve() == manifest_path.parent.resolve():
+        raise FileExistsError(f"{out_dir}: is the folder of the manifest's own results")
+    data = Path(data_dir) if data_dir is not None else Path(manifest["data_dir"])
+    params_dir = relocations(manifest, data_dir)(manifest["parameters"]["dir"])
+    _refuse_outside(manifest, manifest_path, data, data_dir)
+    options = _checked_options(manifest, manifest_path, own_notebooks)
+    report = ReproduceReport(manifest_path, out_dir)
+    report.changed_inputs = verify_inputs(manifest, data_dir)
+    report.changed_outputs = verify_outputs(manifest, manifest_path.parent)
+    try:
+        report.environment_notes = environment_notes(manifest)
+    except (AttributeError, TypeError, KeyError):  # a hand-edited record: for information only
+        report.environment_notes = ["the manifest's environment record is malformed; not "
+                                    "compared"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_batch(data, out_dir, parameters_dir=params_dir, **options)
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the report says so
+        report.batch_problems.append(f"the batch stopped: {type(exc).__name__}: {exc}")
+    else:
+        if getattr(result, "ok", True) is False:
+            failures = list(getattr(result, "failures", []) or [])
+            report.batch_problems += [str(f) for f in failures] or ["the batch reported failure"]
+    recorded = [o["path"] for o in manifest["outputs"] if o["path"].endswith(METRICS_FILE)]
+    report.differences = compare_results(manifest_path.parent, out_dir, rel_tol, recorded)
+    return report
+
+
+def _inside(path: Path, folders: Sequence[Path]) -> bool:
+    resolved = Path(os.path.realpath(path))
+    return any(resolved.is_relative_to(os.path.realpath(f)) for f in folders)
+
+
+def _refuse_outside(manifest: Mapping[str, Any], manifest_path: Path, data: Path,
+                    data_dir: Path | None) -> None:
+    """A :class:`ManifestError` for any input outside the data folder (parameter files: or the
+    project's parameters/) or any recorded result outside the manifest's folder."""
+    moved = relocations(manifest, data_dir)
+    outside = [data / item["path"] for entry in manifest["inputs"]
+               for item in [entry, *entry["files"]] if not _inside(data / item["path"], [data])]
+    params = manifest["parameters"]
+    allowed = [data, PARAMETERS_DIR]
+    outside += [p for p in (moved(params["dir"]), moved(params["defaults"]["path"]),
+                            *(moved(a["path"]) for a in params["authorities"].values()))
+                if not _inside(p, allowed)]
+    outside += [manifest_path.parent / o["path"] for o in manifest["outputs"]
+                if not _inside(manifest_path.parent / o["path"], [manifest_path.parent])]
+    if outside:
+        raise ManifestError(
+            f"{manifest_path}: names {len(outside)} path(s) outside the data folder {data} "
+            f"(or the results beside the manifest), e.g. {outside[0]}: reproduce reads only "
+            "the inputs of the data folder the manifest names")
+
+
+def _checked_options(manifest: Mapping[str, Any], manifest_path: Path,
+                     own_notebooks: Path | None) -> dict[str, Any]:
+    """The options for the batch: those reproduce sets itself dropped; with ``own_notebooks``,
+    a recorded notebook list replaced by the project's notebooks of the same content (refused
+    when one is not the project's) and no other kernel."""
+    options = {k: v for k, v in manifest["options"].items() if k not in _SET_BY_REPRODUCE}
+    if own_notebooks is None:
+        return options
+    if "kernel_name" in options:
+        raise ManifestError(f"{manifest_path}: options.kernel_name: reproduce runs the "
+                            "project's own kernel only")
+    recorded = options.get("notebooks")
+    if recorded is None:
+        return options
+    if not isinstance(recorded, list) or not all(isinstance(n, str) for n in recorded):
+        raise ManifestError(f"{manifest_path}: options.notebooks is {shorten(repr(recorded), 60)}"
+                            ", expected a list of notebook paths")
+    ours = {sha256_file(p): p for p in sorted(Path(own_notebooks).glob("*.ipynb"))}
+    chosen = []
+    for name in recorded:
+        path = Path(name)
+        digest = sha256_file(path) if path.is_file() else None
+        if digest not in ours:
+            raise ManifestError(
+                f"{manifest_path}: options.notebooks names {name}, which is not one of the "
+                f"project's notebooks ({own_notebooks}): reproduce runs only those")
+        chosen.append(ours[digest])
+    options["notebooks"] = chosen
+    return options

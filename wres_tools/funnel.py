@@ -1,0 +1,284 @@
+"""Benchmarking statistics: one metric's relative likelihood across authorities on a funnel plot,
+with limits widened for overdispersion as FunnelPlotR does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from wres_tools import statistics as st
+from wres_tools.contract import ALL_SERVICES, SERVICES
+from wres_tools.disclosure import WITHHELD
+from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
+from wres_tools.publish import is_withheld
+
+#: z for the 95% and 99.8% two-sided limits (1.959964 and 3.090232).
+Z_95 = float(norm.ppf(0.975))
+Z_998 = float(norm.ppf(0.999))
+#: Share Winsorised at each end of the z-scores before phi is estimated (FunnelPlotR default).
+TRIM = 0.1
+#: Metrics that carry a relative likelihood: the ones a funnel plot can show.
+RATIO_METRICS: tuple[str, ...] = tuple(m for m, d in METRICS.items() if d.kind == "ratio")
+
+Position = Literal["above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%"]
+
+#: Columns of BenchmarkResult.table, in order.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "authority", "name", "rl", "rl_ci_low", "rl_ci_high", "se", "z", "z_adjusted", "within_95",
+    "within_998", "position", "rank",
+)
+
+
+class BenchmarkError(ValueError):
+    """Records that cannot be benchmarked; the message names authority, metric and column."""
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """One metric, service and group across authorities for a year.
+
+    ``table``: one row per authority shown (:data:`TABLE_COLUMNS`; ``rank`` 1 is the most
+    adverse RL by the metric's direction). ``excluded``: authority, name, reason for every
+    authority not shown. ``pooled_*``: the RL of the shown authorities' summed counts, the
+    funnel's target. ``phi``: the dispersion ratio; ``tau2``: the between-authority variance of
+    log RL; ``adjusted``: whether the limits were widened by tau2.
+    """
+
+    metric: str
+    service: str
+    group: str
+    year: int | None
+    table: pd.DataFrame
+    excluded: pd.DataFrame
+    pooled_rl: float | None
+    pooled_ci_low: float | None
+    pooled_ci_high: float | None
+    phi: float | None
+    tau2: float
+    adjusted: bool
+    pooled_counts: tuple[int, int, int, int] | None = None  # events_g, n_g, events_r, n_r
+    n_pooled: int = 0  # authorities whose counts are in the pool (shown, or RL 0)
+    reason: str | None = None  # why there is no funnel at all
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of authorities shown."""
+        return len(self.table)
+
+    def name(self, authority: str) -> str:
+        return self.names.get(authority, authority)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def winsorise(z: Sequence[float], trim: float = TRIM) -> np.ndarray:
+    """z clamped to its ``trim`` and ``1 - trim`` quantiles (R type 7, as FunnelPlotR)."""
+    values = np.asarray(z, dtype=float)
+    low, high = np.quantile(values, [trim, 1 - trim])
+    return np.clip(values, low, high)
+
+
+def dispersion(z: Sequence[float], se: Sequence[float], trim: float = TRIM) -> tuple[
+        float | None, float]:
+    """(phi, tau2) from unadjusted z-scores and standard errors (FunnelPlotR's method).
+
+    phi = mean of the Winsorised z^2; tau2 = max(0, (n phi - (n - 1)) /
+    (sum w - sum w^2 / sum w)) with w = 1 / se^2. Fewer than two authorities: (None, 0).
+    """
+    z = np.asarray(z, dtype=float)
+    se = np.asarray(se, dtype=float)
+    n = len(z)
+    if n < 2:
+        return None, 0.0
+    phi = float(np.mean(winsorise(z, trim) ** 2))
+    w = 1 / se**2
+    spread = float(w.sum() - (w**2).sum() / w.sum())
+    if n * phi < n - 1 or spread <= 0:
+        return phi, 0.0
+    return phi, max(0.0, (n * phi - (n - 1)) / spread)
+
+
+def funnel_limits(target: float, se_grid: Sequence[float], tau2: float = 0.0) -> pd.DataFrame:
+    """95% and 99.8% limits around ``target`` (an RL) at each standard error of log RL.
+
+    Columns: se, precision (1 / se), low_95, high_95, low_998, high_998; the limits are
+    target * exp(+-z * sqrt(se^2 + tau2)).
+    """
+    if not target > 0:
+        raise ValueError(f"target RL is {target!r}: expected a number above 0")
+    if tau2 < 0:
+        raise ValueError(f"tau2 is {tau2!r}: expected 0 or more")
+    se = np.asarray(se_grid, dtype=float)
+    if (se <= 0).any():
+        raise ValueError("standard errors must be above 0")
+    spread = np.sqrt(se**2 + tau2)
+    return pd.DataFrame({
+        "se": se,
+        "precision": 1 / se,
+        "low_95": target * np.exp(-Z_95 * spread),
+        "high_95": target * np.exp(Z_95 * spread),
+        "low_998": target * np.exp(-Z_998 * spread),
+        "high_998": target * np.exp(Z_998 * spread),
+    })
+
+
+# --------------------------------------------------------------------------- benchmark
+
+
+def _record(df: pd.DataFrame, authority: str, metric: str, service: str,
+            group: str) -> dict | None:
+    missing = {"metric", "service", "group", "rl"} - set(df.columns)
+    if missing:
+        raise BenchmarkError(f"{authority}: the result records have no column(s) "
+                             f"{sorted(missing)}; expected contract.RESULT_COLUMNS")
+    rows = df[(df["metric"] == metric) & (df["service"] == service) & (df["group"] == group)]
+    if len(rows) > 1:
+        raise BenchmarkError(f"{authority}: {len(rows)} records for {metric}, service {service}, "
+                             f"group {group}; expected one")
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def _count(value: object) -> int | None:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+def _why_not(record: dict | None, metric: str, service: str) -> str | None:
+    """Why an authority's record gives no point (None: it does)."""
+    if record is None:
+        return f"no {metric} figure for the service {service!r}"
+    columns = ("events_group", "n_group", "events_reference", "n_reference")
+    if any(is_withheld(record, c) for c in ("rl", *columns)):
+        return WITHHELD
+    if record.get("status") not in (None, "ok") or record.get("rl") is None:
+        return str(record.get("reason") or "not computable")
+    if any(_count(record.get(c)) is None for c in columns):
+        return "its counts are not available"
+    return None
+
+
+def _position(log_rl: float, log_target: float, se: float, tau2: float) -> Position:
+    z = (log_rl - log_target) / math.sqrt(se**2 + tau2)
+    if z > Z_998:
+        return "above 99.8%"
+    if z > Z_95:
+        return "above 95%"
+    if z < -Z_998:
+        return "below 99.8%"
+    if z < -Z_95:
+        return "below 95%"
+    return "within 95%"
+
+
+def benchmark(
+    results_by_authority: Mapping[str, pd.DataFrame],
+    metric: str,
+    service: str = ALL_SERVICES,
+    group: str = "minority",
+    *,
+    names: Mapping[str, str] | None = None,
+    overdispersion: bool = True,
+    excluded: Mapping[str, str] | None = None,
+) -> BenchmarkResult:
+    """One ratio metric across authorities: positions against the funnel, ranks, pooled RL.
+
+    ``results_by_authority``: each authority's result records (``metrics.compute_all``, after
+    ``publish.publish_results`` for a published view). ``overdispersion=False`` keeps the
+    unadjusted limits whatever the data show. ``excluded``: authorities known to have no records
+    (e.g. a return that could not be read) with the reason, listed with the others left out.
+    """
+    if metric not in RATIO_METRICS:
+        raise BenchmarkError(f"metric {metric!r} has no relative likelihood to benchmark: "
+                             f"expected one of {list(RATIO_METRICS)}")
+    if group not in COMPARISON_GROUPS:
+        raise BenchmarkError(f"group {group!r}: expected one of {list(COMPARISON_GROUPS)}")
+    if service not in (*SERVICES, ALL_SERVICES):
+        raise BenchmarkError(f"service {service!r}: expected one of "
+                             f"{[*SERVICES, ALL_SERVICES]}")
+    names = dict(names or {})
+    points, left_out, years = [], [], set()
+    pooled_only: list[tuple[int, int, int, int]] = []
+    for authority, results in results_by_authority.items():
+        record = _record(results, authority, metric, service, group)
+        if record is not None and record.get("year") is not None:
+            years.add(int(record["year"]))
+        why = _why_not(record, metric, service)
+        if why is not None:
+            left_out.append((authority, why))
+            continue
+        eg, ng, er, nr = (_count(record[c]) for c in
+                          ("events_group", "n_group", "events_reference", "n_reference"))
+        rl = st.relative_likelihood(eg, ng, er, nr)
+        if rl.rl is None or rl.se_log is None:
+            left_out.append((authority, rl.reason or "not computable"))
+            continue
+        if rl.rl == 0:
+            pooled_only.append((eg, ng, er, nr))
+            left_out.append((authority, f"RL of 0 - none of its {METRICS[metric].numerator} "
+                             f"were {GROUP_ADJECTIVES[group]}: a log scale cannot show it; its "
+                             "counts are in the pooled figure"))
+            continue
+        points.append({
+            "authority": authority, "name": names.get(authority, authority), "rl": rl.rl,
+            "rl_ci_low": rl.low, "rl_ci_high": rl.high, "se": rl.se_log,
+            "counts": (eg, ng, er, nr),
+        })
+    left_out += list((excluded or {}).items())
+    excluded_df = pd.DataFrame(
+        [(a, names.get(a, a), why) for a, why in sorted(left_out)],
+        columns=["authority", "name", "reason"], dtype=object)
+    year = years.pop() if len(years) == 1 else None
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    base = dict(metric=metric, service=service, group=group, year=year, excluded=excluded_df,
+                names=names)
+    if not points:
+        return BenchmarkResult(table=empty, pooled_rl=None, pooled_ci_low=None,
+                               pooled_ci_high=None, phi=None, tau2=0.0, adjusted=False,
+                               reason="no authority has a figure to show", **base)
+
+    counts = [p["counts"] for p in points] + pooled_only
+    totals = tuple(int(sum(c[i] for c in counts)) for i in range(4))
+    pooled = st.relative_likelihood(*totals)
+    if pooled.rl is None or pooled.rl == 0:
+        return BenchmarkResult(table=empty, pooled_rl=pooled.rl, pooled_ci_low=pooled.low,
+                               pooled_ci_high=pooled.high, phi=None, tau2=0.0, adjusted=False,
+                               pooled_counts=totals,  # type: ignore[arg-type]
+                               n_pooled=len(counts),
+                               reason=pooled.reason or "the pooled RL is zero: no funnel on a "
+                               "log scale", **base)
+
+    table = pd.DataFrame(points).drop(columns="counts")
+    log_target = math.log(pooled.rl)
+    table["z"] = (np.log(table["rl"].astype(float)) - log_target) / table["se"]
+    phi, tau2 = dispersion(table["z"], table["se"])
+    adjusted = bool(overdispersion and tau2 > 0)
+    used_tau2 = tau2 if adjusted else 0.0
+    spread = np.sqrt(table["se"].astype(float) ** 2 + used_tau2)
+    table["z_adjusted"] = (np.log(table["rl"].astype(float)) - log_target) / spread \
+        if adjusted else None
+    distance = (np.log(table["rl"].astype(float)) - log_target).abs() / spread
+    table["within_95"] = distance <= Z_95
+    table["within_998"] = distance <= Z_998
+    table["position"] = [_position(math.log(r), log_target, s, used_tau2)
+                         for r, s in zip(table["rl"], table["se"], strict=True)]
+    adverse_high = METRICS[metric].adverse_when == "high"
+    table["rank"] = table["rl"].rank(ascending=not adverse_high, method="min").astype(int)
+    table = table.sort_values(["rank", "authority"], ignore_index=True)[list(TABLE_COLUMNS)]
+    return BenchmarkResult(
+        table=table, pooled_rl=pooled.rl, pooled_ci_low=pooled.low, pooled_ci_high=pooled.high,
+        phi=phi, tau2=tau2, adjusted=adjusted, pooled_counts=totals,  # type: ignore[arg-type]
+        n_pooled=len(counts),
+        **base,
+    )

@@ -1,0 +1,77 @@
+"""The data a report is made from: :class:`ReportData`, one authority-year's records, change over
+time and action plan, already through the publishing step; and the names of the reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from wres_tools import metrics
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
+
+#: Notebook stem -> the metric ids its report covers; the batch writes <stem>.html.
+NOTEBOOKS: dict[str, tuple[str, ...]] = {
+    "m1_pay_bands": ("M1",),
+    "m2_appointment": ("M2",),
+    "m3_disciplinary": ("M3",),
+    "m4_fitness_to_practise": ("M4",),
+    "m5_cpd": ("M5",),
+    "m6_harassment_public": ("M6",),
+    "m7_harassment_colleagues": ("M7a", "M7b"),
+    "m8_leavers": ("M8",),
+    "m9_senior_management": ("M9",),
+    "summary": tuple(METRIC_TABLES),
+}
+#: Metric id -> the stem of the notebook (and HTML file) that reports it.
+REPORT_OF_METRIC: dict[str, str] = {
+    metric: stem for stem, ids in NOTEBOOKS.items() if stem != "summary" for metric in ids
+}
+#: Metrics reported as shares (M1, M9) rather than relative likelihoods.
+SHARE_METRICS: tuple[str, ...] = tuple(m for m, d in metrics.METRICS.items() if d.kind != "ratio")
+#: Words that tie a return's notice to a metric's data-quality notes, besides its table's name.
+NOTICE_WORDS: dict[str, tuple[str, ...]] = {
+    "M1": ("pay band", "pay_band"),
+    "M9": ("senior", "population"),
+}
+#: Metrics from the staff survey, which also carry the gap in percentage points.
+SURVEY_METRICS: tuple[str, ...] = tuple(
+    m for m, d in metrics.METRICS.items() if d.table == "survey"
+)
+SYNTHETIC_BANNER = (
+    "SYNTHETIC DATA: this report is made from invented demonstration data, not from any "
+    "authority's real return."
+)
+
+
+# ---------------------------------------------------------------- the data a report is made from
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one authority-year's reports show, already through disclosure control."""
+
+    authority: str
+    display_name: str
+    year: int
+    disclosure: str  # published | internal
+    threshold: int
+    synthetic: bool
+    results: pd.DataFrame  # the year's result records (RESULT_COLUMNS)
+    history: pd.DataFrame  # the result records of every year held up to ``year``
+    trends: pd.DataFrame  # trends.change_over_time to ``year``, published
+    pooled: pd.DataFrame  # M3 over the latest two years (trends.pooled_disciplinary), published
+    notices: tuple[str, ...] = ()  # the return's notices (tables not collected, band order)
+    years: tuple[int, ...] = ()
+    unusable: tuple[str, ...] = ()  # earlier years' returns left out of the change over time
+    action_plan: pd.DataFrame | None = None  # the year's tidy plan; None: the return has none
+
+    def metric(self, metric: str) -> pd.DataFrame:
+        """The year's records of one metric."""
+        return self.results[self.results["metric"] == metric]
+
+
+def empty_results() -> pd.DataFrame:
+    """A results frame with no records (RESULT_COLUMNS)."""
+    return pd.DataFrame(columns=list(RESULT_COLUMNS))

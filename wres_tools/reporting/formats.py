@@ -1,0 +1,91 @@
+"""How a figure is printed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from wres_tools import publish
+from wres_tools.reporting import charts
+from wres_tools.reporting.data import ReportData
+
+NOT_PUBLISHED = "not published"
+NOT_AVAILABLE = "not available"
+NOT_COMPARED = "not compared"
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def ratio_text(value: object) -> str:
+    number = charts.number(value)
+    return NOT_PUBLISHED if number is None else f"{number:.2f}"
+
+
+def pct_text(value: object) -> str:
+    number = charts.number(value)
+    return NOT_PUBLISHED if number is None else f"{number * 100:.1f}%"
+
+
+def pp_text(value: object) -> str:
+    """A difference already in percentage points (gaps, changes of a share)."""
+    number = charts.number(value)
+    return NOT_PUBLISHED if number is None else f"{number:+.1f} pp"
+
+
+def with_ci(fmt: Callable[[object], str], value: object, low: object, high: object) -> str:
+    text = fmt(value)
+    if text == NOT_PUBLISHED or charts.number(low) is None or charts.number(high) is None:
+        return text
+    return f"{text} ({fmt(low)} to {fmt(high)})"
+
+
+def count_text(record: Mapping[str, object], column: str, data: ReportData) -> str:
+    """A count as a table prints it: "1,234", "[c]" (withheld by disclosure control, whatever
+    its size: one symbol, so that a small count cannot be told from a protective one) or "not
+    available". In published mode a count from 1 to threshold-1 is never printed: if one ever
+    reached a table (a publishing-step bug) it prints "[c]" too."""
+    number = charts.number(record.get(column))
+    if number is not None:
+        if data.disclosure == "published" and 1 <= number < data.threshold:
+            return publish.SYMBOL
+        return f"{int(number):,}"
+    if data.disclosure == "published" and (publish.is_withheld(record, column) or (
+            record.get("suppressed") and "withheld" not in record)):
+        return publish.SYMBOL
+    return NOT_AVAILABLE
+
+
+def p_value_text(value: object) -> str:
+    number = charts.number(value)
+    if number is None:
+        return NOT_PUBLISHED
+    text = "below 0.001" if number < 0.001 else f"{number:.3f}"
+    return f"{text} ({'significant' if number < 0.05 else 'not significant'} at 5%)"
+
+
+def unknown_text(record: Mapping[str, object], data: ReportData) -> str:
+    count = count_text(record, "unknown_count", data)
+    share = charts.number(record.get("unknown_pct"))
+    return count if share is None else f"{count} ({unknown_pct_text(share)})"
+
+
+def unknown_pct_text(value: object) -> str:
+    number = charts.number(value)
+    return NOT_PUBLISHED if number is None else f"{number:.1f}%"
+
+
+# ---------------------------------------------------------------- action plans and benchmarking
+
+#: An action's status as a table prints it: a shape as well as the word, never colour alone.
+STATUS_MARKERS: dict[str, str] = {"Red": "✖", "Amber": "▲", "Green": "●", "Complete": "✔"}
+
+
+def status_text(status: object) -> str:
+    """"✖ Red", "▲ Amber", "● Green", "✔ Complete": a marker, then the status in words."""
+    return f"{STATUS_MARKERS.get(str(status), '')} {status}".strip()
+
+
+def plan_text(value: object, missing: str) -> str:
+    return missing if value is None or value is pd.NA or value != value else str(value)

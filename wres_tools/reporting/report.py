@@ -1,0 +1,229 @@
+"""What the notebooks call: load the published results for an authority-year, and build and show a
+metric report or the summary.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from wres_tools import benchmarking, computed, publish, trends
+from wres_tools.contract import METRIC_TABLES, ReturnError
+from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
+from wres_tools.paths import DEMO_DATA_DIR
+from wres_tools.reporting.blocks import Report, Section
+from wres_tools.reporting.data import SHARE_METRICS, ReportData
+from wres_tools.reporting.sections import (
+    actions_summary,
+    banners,
+    benchmark_section,
+    changes_table,
+    forest_chart,
+    headline_table,
+    how_to_read,
+    links_section,
+    metric_sections,
+    metric_title,
+    title_section,
+)
+from wres_tools.returns.find import ReturnRef, find_returns
+
+_CACHE: OrderedDict[tuple, ReportData] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def load(
+    authority: str,
+    year: int,
+    data_dir: Path | str | None,
+    *,
+    disclosure_mode: str | None = None,
+    parameters_dir: Path | str | None = None,
+) -> ReportData:
+    """Read, compute and publish one authority-year and the years before it.
+
+    ``data_dir`` None reads the synthetic demo data. ``disclosure_mode`` None takes the
+    parameters' setting (published by default). Raises
+    :class:`~wres_tools.contract.ReturnError` for an unusable return and :class:`FileNotFoundError`
+    when the data folder holds no return for the authority and year.
+    """
+    data_dir = DEMO_DATA_DIR if data_dir is None else Path(data_dir)
+    params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
+    params = load_parameters(authority, params_dir)
+    mode = disclosure_mode or params.disclosure
+    if mode != params.disclosure:  # validation follows the mode asked for (owners' names)
+        params = params.model_copy(update={"disclosure": mode})
+    refs = [r for r in find_returns(data_dir) if r.authority == authority and r.year <= year]
+    if not any(r.year == year for r in refs):
+        raise FileNotFoundError(
+            f"{data_dir}: no return for authority {authority!r} and year {year} "
+            f"(expected {data_dir / authority / f'{year}.xlsx'} or a folder {year}/ of CSV files)"
+        )
+    param_files = [params_dir / "defaults.yml", params_dir / f"{authority}.yml"]
+    key = (
+        authority, year, str(data_dir.resolve()), str(params_dir.resolve()), mode,
+        tuple(computed.fingerprint(r.path) for r in refs),
+        tuple(computed.fingerprint(p) for p in param_files if p.exists()),
+    )
+    if key not in _CACHE:
+        computed.remember(_CACHE, key, _publish(authority, year, refs, params, mode), _CACHE_SIZE)
+    return _CACHE[key]
+
+
+def _publish(
+    authority: str, year: int, refs: Sequence[ReturnRef], params: Parameters, mode: str
+) -> ReportData:
+    done: dict[int, tuple] = {}
+    skipped = []
+    for ref in refs:
+        try:
+            done[ref.year] = computed.published_return(ref, params, mode)
+        except ReturnError as exc:
+            if ref.year == year:
+                raise
+            # an earlier year that cannot be used must not stop this year's report
+            skipped.append(f"The {ref.year} return could not be used "
+                           f"({len(exc.report.errors)} problem(s); run wres validate), so the "
+                           "change over time leaves it out.")
+    internal = {y: results for y, (_, results, _) in done.items()}
+    published = {y: shown for y, (_, _, shown) in done.items()}
+    # a report for a year before the baseline compares with the previous year only
+    baseline = params.baseline_year if (params.baseline_year or 0) <= year else None
+    change = trends.change_over_time(internal, baseline, alpha=1 - params.confidence, year=year)
+    if baseline is None and params.baseline_year is not None:
+        change = change[change["compared_with"] != "baseline"].reset_index(drop=True)
+    change = publish.publish_trends(change, published, mode)
+    returns = [ret for _, (ret, _, _) in sorted(done.items())]
+    pooled_years = sorted(done)[-2:]
+    pooled = publish.publish_pooled(trends.pooled_disciplinary(returns, params), published,
+                                    pooled_years, params, mode)
+    ret = done[year][0]
+    published = {y: _plain(frame) for y, frame in published.items()}
+    pooled = _plain(pooled)
+    return ReportData(
+        authority=authority,
+        display_name=params.display_name,
+        year=year,
+        disclosure=mode,
+        threshold=params.threshold,
+        synthetic=ret.synthetic,
+        results=published[year],
+        history=pd.concat(published.values(), ignore_index=True),
+        trends=change,
+        pooled=pooled,
+        notices=tuple(str(p.message) for p in ret.notices),
+        unusable=tuple(skipped),
+        years=tuple(sorted(published)),
+        action_plan=ret.action_plan,
+    )
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns with None for every missing value (JSON null, never NaN), and no attrs:
+    they were read into ``hidden``, and pandas deep-copies attrs on every slice."""
+    out = frame.astype(object)
+    out = out.where(out.notna(), None)
+    out.attrs.clear()
+    return out
+
+
+# ---------------------------------------------------------------- metric reports
+
+
+def metric_view(
+    authority: str,
+    year: int,
+    data_dir: Path | str | None,
+    *metric_ids: str,
+    disclosure: str | None = None,
+    parameters_dir: Path | str | None = None,
+    with_charts: bool = True,
+) -> Report:
+    """The report of one notebook: ``metric_view(a, y, d, "M3")`` or ``(..., "M7a", "M7b")``.
+
+    ``data_dir`` None reads the synthetic demo data; ``with_charts=False`` leaves charts out.
+    """
+    data = load(authority, year, data_dir, disclosure_mode=disclosure,
+                parameters_dir=parameters_dir)
+    return build_metric_report(data, metric_ids, with_charts=with_charts)
+
+
+def build_metric_report(
+    data: ReportData, metric_ids: Sequence[str], *, with_charts: bool = True
+) -> Report:
+    """Sections of a metric report (several metrics, e.g. M7a and M7b, one after the other)."""
+    if not metric_ids:
+        raise ValueError("name at least one metric, e.g. 'M3'")
+    unknown = [m for m in metric_ids if m not in METRIC_TABLES]
+    if unknown:
+        raise ValueError(
+            f"unknown metric {unknown[0]!r}: expected one of {', '.join(METRIC_TABLES)}"
+        )
+    title = " and ".join(metric_title(m) for m in metric_ids)
+    sections = [banners(data), title_section(data, title)]
+    for metric in metric_ids:
+        sections += metric_sections(data, metric, prefix=len(metric_ids) > 1,
+                                     with_charts=with_charts)
+    sections.append(how_to_read(data, metric_ids))
+    return Report(title, tuple(sections))
+
+
+_BENCH_CACHE: OrderedDict[tuple, benchmarking.YearBenchmark] = OrderedDict()
+
+
+def year_benchmark(
+    year: int, data_dir: Path | str | None, parameters_dir: Path | str | None, mode: str
+) -> benchmarking.YearBenchmark:
+    """Every authority of ``year`` benchmarked in ``mode``; cached per process, keyed like
+    :func:`load` by the year's returns' and the parameter files' (path, size, mtime_ns), so a
+    batch worker reads the year's returns once, not once per authority."""
+    data_dir = DEMO_DATA_DIR if data_dir is None else Path(data_dir)
+    params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
+    refs = [r for r in find_returns(data_dir) if r.year == year]
+    key = (str(data_dir.resolve()), year, str(params_dir.resolve()), mode,
+           tuple(computed.fingerprint(r.path) for r in refs), computed.fingerprint(params_dir))
+    if key not in _BENCH_CACHE:
+        bench = benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode)
+        computed.remember(_BENCH_CACHE, key, bench, _CACHE_SIZE)
+    return _BENCH_CACHE[key]
+
+
+# ---------------------------------------------------------------- the summary
+
+
+def summary_view(
+    authority: str,
+    year: int,
+    data_dir: Path | str | None,
+    *,
+    disclosure: str | None = None,
+    parameters_dir: Path | str | None = None,
+    with_charts: bool = True,
+) -> Report:
+    """Every metric on one page: forest plot, headline findings, change, links."""
+    data = load(authority, year, data_dir, disclosure_mode=disclosure,
+                parameters_dir=parameters_dir)
+    bench = year_benchmark(year, data_dir, parameters_dir, data.disclosure)
+    return build_summary(data, with_charts=with_charts, bench=bench)
+
+
+def build_summary(data: ReportData, *, with_charts: bool = True,
+                  bench: benchmarking.YearBenchmark | None = None) -> Report:
+    """Sections of the summary report; ``bench`` (:func:`year_benchmark`) adds the benchmark."""
+    title = "SC-WRES summary: every metric on one page"
+    sections = [
+        banners(data),
+        title_section(data, title),
+        Section("forest", "All relative likelihoods", forest_chart(data).html()) if with_charts
+        else None,
+        Section("headlines", "Headline findings", headline_table(data)),
+        Section("changes", "Since the baseline year", changes_table(data)),
+        actions_summary(data),
+        benchmark_section(data, bench) if bench is not None else None,
+        Section("links", "The metric reports", links_section()),
+        how_to_read(data, [m for m in METRIC_TABLES if m not in SHARE_METRICS]),
+    ]
+    return Report(title, tuple(s for s in sections if s is not None))
