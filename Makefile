@@ -10,7 +10,7 @@ OUT_DIR ?= outputs
 JOBS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint lab lock bench clean
+.PHONY: help install demo test test-fast lint lab lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -33,11 +33,15 @@ demo: install  ## the main job: synthetic returns for 18 authorities x 3 years, 
 	set -o pipefail; $(BIN)/wres validate --data-dir $(DATA_DIR) | grep -Ev '^ *(Validation *$$|[┏┃┡│└])'
 	$(BIN)/wres run --data-dir $(DATA_DIR) --out $(OUT_DIR) --jobs $(JOBS)
 
-test: install  ## run the test suite
+test: install  ## run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 -q
 
-lint: install  ## ruff over the package and tests
+test-fast: install  ## the quick loop: every test but the papermill and batch ones, fewer property examples
+	$(BIN)/python -m pytest -n 2 -q -m "not slow" --hypothesis-profile=fast
+
+lint: install  ## ruff over the package, tests and benchmarks; mypy over the package
 	$(BIN)/ruff check wres_tools tests benchmarks
+	$(BIN)/mypy
 
 lab: install  ## start JupyterLab on the project kernel (as root too)
 	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

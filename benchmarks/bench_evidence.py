@@ -29,8 +29,10 @@ from wres_tools.evidence.manifest import (
 from wres_tools.evidence.reproduce import compare_results
 from wres_tools.evidence.results import write_data_dictionary, write_results_csv
 from wres_tools.metrics import compute_all
+from wres_tools.parameters import load_parameters, resolve_parameters_dir
 from wres_tools.reporting import methods
-from wres_tools.returns.load import load_all
+from wres_tools.returns.find import find_returns
+from wres_tools.returns.load import load_return
 
 
 def _timed(label: str, func: Callable[[], Any]) -> Any:
@@ -47,7 +49,9 @@ def _plain(value: Any) -> Any:
 def write_published(data: Path, out: Path) -> list:
     """metrics.json of every demo return, published with each authority's threshold."""
     refs = []
-    for ref, params, ret in load_all(data):
+    for ref in find_returns(data):
+        params = load_parameters(ref.authority, resolve_parameters_dir(data))
+        ret = load_return(ref, params)
         shown = apply_disclosure(compute_all(ret, params), "published", params.threshold,
                                  senior_bands=params.senior_bands)
         records = [{k: _plain(v) for k, v in r.items()} for r in shown.to_dict("records")]

@@ -13,10 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from wres_tools.contract import AGGREGATE_TABLES, ALL_SERVICES, Return
-from wres_tools.ethnicity import classify_series
+from wres_tools.ethnicity import classify
 from wres_tools.parameters import Parameters
 
 Rows = pd.DataFrame | Sequence[Mapping[str, object]]
+
+
+def classify_series(labels: pd.Series) -> pd.DataFrame:
+    """census_category, group and ethnic_class for every label, on the same index."""
+    resolved = [classify(v) for v in labels]
+    return pd.DataFrame({"census_category": [e.census_category for e in resolved],
+                         "group": [e.group for e in resolved],
+                         "ethnic_class": [e.ethnic_class for e in resolved]}, index=labels.index)
 
 
 def tidy(name: str, rows: Rows) -> pd.DataFrame:

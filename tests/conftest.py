@@ -32,6 +32,13 @@ from wres_tools.returns.writer import Form, write_return
 # CI runs every property test on a fixed sequence of examples, so a run cannot fail at random;
 # locally they draw afresh (and keep a failing example in .hypothesis/ to replay).
 settings.register_profile("ci", derandomize=True, print_blob=True)
+# `make test-fast`: the same properties on fewer, fixed examples (CI and `make test` draw more).
+settings.register_profile("fast", max_examples=10, derandomize=True)
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: ``n``, or the fast profile's fewer."""
+    return min(n, settings.default.max_examples) if settings.default.max_examples < 100 else n
 if os.environ.get("CI"):
     settings.load_profile("ci")
 

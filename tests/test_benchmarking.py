@@ -20,7 +20,7 @@ import nbformat
 import pandas as pd
 import pytest
 from builders import make_params, make_return
-from conftest import file_hashes
+from conftest import examples, file_hashes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -297,7 +297,7 @@ def authorities(draw: st.DrawFn) -> dict[str, tuple[int, int, int, int]]:
     return out
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
+@settings(max_examples=examples(80), deadline=None, derandomize=True)
 @given(authorities(), st.booleans())
 def test_invariants_over_random_authorities(counts, overdispersion) -> None:
     data = {a: ratio_record(a, *c) for a, c in counts.items()}

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -612,13 +613,13 @@ def independent_violations(original: pd.DataFrame, published: pd.DataFrame,
     return found
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_results())
 def test_published_tables_hold_no_small_count_and_give_none_away(case: tuple) -> None:
     assert_published_properties(*case)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_results(split=False, small_unknowns=True))
 def test_small_unknowns_without_a_service_split_give_none_away(case: tuple) -> None:
     # the shape `wres metrics` met: one service, a small unknown count beside large ones

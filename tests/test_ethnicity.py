@@ -11,8 +11,6 @@ from wres_tools.ethnicity import (
     Ethnicity,
     UnknownEthnicityLabel,
     classify,
-    classify_series,
-    unrecognised,
 )
 
 # The 19 census 2021 categories (England and Wales) and their high-level group.
@@ -191,16 +189,6 @@ def test_mapping_table_is_one_row_per_label_with_consistent_classes() -> None:
     assert (white["ethnic_class"] == "white").all()
     unknown = MAPPING[MAPPING["group"] == "unknown"]
     assert unknown["census_category"].isna().all()
-
-
-def test_classify_series_and_unrecognised_keep_the_index() -> None:
-    labels = pd.Series(["Indian", "X-ray", "", "A"], index=[10, 11, 12, 13])
-    assert unrecognised(labels).tolist() == [False, True, False, False]
-    good = classify_series(labels.drop(11))
-    assert good.index.tolist() == [10, 12, 13]
-    assert good["ethnic_class"].tolist() == ["minority", "unknown", "white"]
-    with pytest.raises(UnknownEthnicityLabel):
-        classify_series(labels)
 
 
 _BRITISH = "English, Welsh, Scottish, Northern Irish or British"

@@ -20,7 +20,7 @@ from conftest import (
 
 from wres_tools.contract import ACTION_PLAN_TIDY_COLUMNS, AGGREGATE_TABLES, ReturnError
 from wres_tools.returns.find import ReturnRef, find_returns
-from wres_tools.returns.load import load_all, load_return
+from wres_tools.returns.load import load_return
 from wres_tools.returns.parse import action_status, metric_ids
 from wres_tools.returns.validate import validate_return
 from wres_tools.returns.writer import write_return
@@ -279,23 +279,6 @@ def test_load_return_raises_with_the_whole_report(tmp_path: Path) -> None:
     assert "2 problem(s)" in str(caught.value)
 
 
-def test_load_all(tmp_path: Path) -> None:
-    good = small_aggregate()
-    bad = small_aggregate()
-    bad["workforce"].loc[0, "ethnicity"] = "Martian"
-    write_return(good, tmp_path, "ashbury", 2022, "xlsx")
-    write_return(bad, tmp_path, "ashbury", 2023, "csv")
-    (tmp_path / "parameters").mkdir()
-    (tmp_path / "parameters" / "ashbury.yml").write_text(
-        "display_name: Ashbury\npay_bands:\n"
-        + "".join(f"  - {b}\n" for b in BANDS), encoding="utf-8")
-    results = list(load_all(tmp_path))
-    assert [(ref.year, type(out).__name__) for ref, _, out in results] == [
-        (2022, "Return"), (2023, "ReturnError")]
-    assert results[0][1].display_name == "Ashbury"
-    assert results[1][2].report.errors[0].value == "Martian"
-
-
 def test_both_excel_engines_read_the_same(tmp_path: Path, monkeypatch) -> None:
     import wres_tools.returns.read as io_module
 
@@ -315,16 +298,6 @@ def test_both_excel_engines_read_the_same(tmp_path: Path, monkeypatch) -> None:
     from wres_tools.returns.parse import is_synthetic
 
     assert is_synthetic(fast)
-
-
-def test_load_all_with_a_bad_parameter_file(tmp_path: Path) -> None:
-    write_return(small_aggregate(), tmp_path, "ashbury", 2022, "csv")
-    (tmp_path / "parameters").mkdir()
-    (tmp_path / "parameters" / "ashbury.yml").write_text("threshold: none\n", encoding="utf-8")
-    ((ref, params, out),) = list(load_all(tmp_path))
-    assert params is None
-    assert isinstance(out, ReturnError)
-    assert [p.column for p in out.report.errors] == ["threshold"]
 
 
 # --- the action plan -----------------------------------------------------------------------------

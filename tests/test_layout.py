@@ -129,9 +129,14 @@ def test_no_module_takes_a_private_name_of_another(module: str) -> None:
 
 def test_the_layout_named_in_the_readme_is_the_packages() -> None:
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("### The package, in the order the data flows"):]
+    rows = {line.split("|")[1].strip(" `"): line for line in layout.splitlines()
+            if line.startswith("| ")}
     for module in MODULES:
-        if module == "wres_tools":
+        parts = module.split(".")[1:]
+        if MODULES[module].name == "__init__.py":
             continue
-        rel = module.removeprefix("wres_tools.").replace(".", "/")
-        name = rel + ("/" if (PACKAGE / rel).is_dir() else ".py")
-        assert name in readme, f"README.md's layout does not name {name}"
+        row = next((line for room_name, line in rows.items()
+                    if len(parts) > 1 and room_name == f"{parts[0]}/"), None)
+        where = row if row is not None else layout
+        assert f"`{parts[-1]}.py`" in where, f"README.md's layout does not name {module}"

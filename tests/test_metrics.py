@@ -7,6 +7,7 @@ import math
 
 import pytest
 from builders import make_params, make_return, one
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
@@ -650,7 +651,7 @@ def leavers_tables(draw):
     return rows
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(leavers_tables())
 def test_ratio_records_hold_their_invariants(rows):
     results = metrics.compute_metric(make_return({"leavers": rows}), make_params(), "M8")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -315,7 +316,7 @@ def test_demo_returns_follow_the_contract(returns):
     assert all(t["survey_responses"][q].isna().any() for t in record for q in SURVEY_QUESTIONS)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 2**32 - 1),
     spec=st.sampled_from(synth.AUTHORITIES),

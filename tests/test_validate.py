@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BANDS, file_hashes, make_params, record_tables, small_aggregate, write
+from conftest import (
+    BANDS,
+    examples,
+    file_hashes,
+    make_params,
+    record_tables,
+    small_aggregate,
+    write,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -488,7 +496,7 @@ _CELLS = st.one_of(st.none(), st.integers(-3, 200), st.floats(allow_nan=True, al
                    st.sampled_from(["H", "Z", "Adults", "£30k", "1,000", " 7 ", "yes", "public"]))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=examples(25), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_cell_value_gives_a_report_never_a_traceback(data: st.DataObject) -> None:
@@ -697,7 +705,7 @@ _PLAN_CELLS = st.one_of(_CELLS, st.sampled_from(
     ["M7", "m2;;M9", ",", "Red", "rag: amber", "Both", "Children's services", "Mr Smith"]))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=examples(25), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_action_plan_cell_gives_a_report_never_a_traceback(data: st.DataObject) -> None:

@@ -192,5 +192,5 @@ def describe_actions(progress_row: Mapping) -> str:
         noun = "action" if total == 1 else "actions"
         text = f"{total} {noun} in the plan {verb} at {title}: {listed}."
     year_then = progress_row.get("year_then")
-    when = "" if _missing(year_then) else f" ({int(year_then)})"
+    when = "" if year_then is None or _missing(year_then) else f" ({int(year_then)})"
     return f"{text} {_SINCE_BASELINE[progress_row['since_baseline']].format(when=when)}"

@@ -66,6 +66,7 @@ def band_order(
             )
         return [b for b in declared if b in present] + missing
     if band_order_source(present) == "amounts":
-        keys = {b: band_amount(b) for b in present}
-        return sorted(present, key=lambda b: keys[b])  # stable: equal keys keep data order
+        # every band names an amount here; sorted is stable: equal keys keep data order
+        keys = {b: key for b in present if (key := band_amount(b)) is not None}
+        return sorted(present, key=keys.__getitem__)
     return present

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,10 @@ from rich.table import Table
 
 from wres_tools import __version__
 from wres_tools.paths import DEMO_DATA_DIR, KERNEL_NAME, NOTEBOOKS_DIR, OUTPUTS_DIR
-from wres_tools.returns.find import find_returns
+
+if TYPE_CHECKING:  # imported where used: `wres --help` stays quick
+    from wres_tools.contract import ValidationReport
+    from wres_tools.parameters import Parameters
 
 
 class _App(typer.Typer):
@@ -108,6 +111,7 @@ def validate(
             refs = [ReturnRef.from_path(path)]
             root = path.resolve().parent.parent
         else:
+            assert data_dir is not None  # exactly one of the two, checked above
             refs = find_returns(data_dir, unfound)
             root = data_dir
     except (FileNotFoundError, ValueError) as exc:
@@ -122,12 +126,12 @@ def validate(
     for col in ("authority", "year", "form", "errors", "notices", "status"):
         summary.add_column(col)
     failed = 0
-    checked_params: dict[str, object] = {}
+    checked_params: dict[str, tuple[Parameters | None, ValidationReport]] = {}
     for ref in refs:
         first_of_authority = ref.authority not in checked_params
         if first_of_authority:
             checked_params[ref.authority] = check_parameters(ref.authority, params_dir)
-        params, param_report = checked_params[ref.authority]  # type: ignore[misc]
+        params, param_report = checked_params[ref.authority]
         report = validate_return(ref, params)
         problems = list(param_report.problems) + list(report.problems)
         errors = [p for p in problems if p.severity == "error"]
@@ -296,6 +300,7 @@ def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str
     from wres_tools import computed
     from wres_tools.contract import is_missing
     from wres_tools.parameters import load_parameters, resolve_parameters_dir
+    from wres_tools.returns.find import find_returns
 
     params = load_parameters(authority, resolve_parameters_dir(data_dir, parameters_dir))
     ref = next((r for r in find_returns(data_dir)

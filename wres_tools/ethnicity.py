@@ -329,18 +329,18 @@ def _build_lookup() -> dict[str, Ethnicity]:
         add(label, None, group)
     for label, group in GROUP_LABELS.items():
         add(label, None, group)
-    for code, category in NHS_CODES.items():
-        if category is None:
+    for code, nhs_category in NHS_CODES.items():
+        if nhs_category is None:
             add(code, None, "unknown")
         else:
-            add(code, category, CENSUS_CATEGORIES[category])
-            add(f"{code} - {category}", category, CENSUS_CATEGORIES[category])
-            add(f"{code} {category}", category, CENSUS_CATEGORIES[category])
+            add(code, nhs_category, CENSUS_CATEGORIES[nhs_category])
+            add(f"{code} - {nhs_category}", nhs_category, CENSUS_CATEGORIES[nhs_category])
+            add(f"{code} {nhs_category}", nhs_category, CENSUS_CATEGORIES[nhs_category])
     for code, description in NHS_DESCRIPTIONS.items():
-        category = NHS_CODES[code]
-        group = "unknown" if category is None else CENSUS_CATEGORIES[category]
+        nhs_category = NHS_CODES[code]
+        group = "unknown" if nhs_category is None else CENSUS_CATEGORIES[nhs_category]
         for label in (description, f"{code} - {description}", f"{code} {description}"):
-            add(label, category, group)
+            add(label, nhs_category, group)
     for marker in UNKNOWN_MARKERS:
         add(marker, None, "unknown")
     add("", None, "unknown")
@@ -384,32 +384,3 @@ def classify(label: object) -> Ethnicity:
     if found is None:
         raise UnknownEthnicityLabel(label)
     return found
-
-
-def classify_series(labels: pd.Series) -> pd.DataFrame:
-    """census_category, group and ethnic_class for every label, on the same index.
-
-    Raises :class:`UnknownEthnicityLabel` for the first label that does not resolve; callers
-    that must report every bad row use :func:`unrecognised` first.
-    """
-    resolved = [classify(v) for v in labels]
-    return pd.DataFrame(
-        {
-            "census_category": [e.census_category for e in resolved],
-            "group": [e.group for e in resolved],
-            "ethnic_class": [e.ethnic_class for e in resolved],
-        },
-        index=labels.index,
-    )
-
-
-def unrecognised(labels: pd.Series) -> pd.Series:
-    """Boolean mask of labels that do not resolve."""
-    def bad(value: object) -> bool:
-        try:
-            classify(value)
-        except UnknownEthnicityLabel:
-            return True
-        return False
-
-    return labels.map(bad).astype(bool)

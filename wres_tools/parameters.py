@@ -206,7 +206,7 @@ def _problems_from(exc: ValidationError, path: Path, data: dict[str, Any]) -> li
     problems = []
     for err in exc.errors():
         key = ".".join(str(part) for part in err["loc"])
-        value = data.get(err["loc"][0]) if err["loc"] else None
+        value = data.get(str(err["loc"][0])) if err["loc"] else None
         message = err["msg"].removeprefix("Value error, ")
         expected = None
         if err["type"] == "extra_forbidden":

@@ -640,7 +640,7 @@ def _record_tables(
     for question, metric in zip(SURVEY_QUESTIONS, ("M6", "M7a", "M7b"), strict=True):
         yes = rng.random(len(who)) < p(metric)[who]
         answered = rng.random(len(who)) < profile.item_response
-        answer = np.where(answered, np.where(yes, "yes", "no"), None)
+        answer = np.where(answered, np.where(yes, "yes", "no"), None)  # type: ignore[call-overload]
         survey[question] = pd.array(answer, dtype="str")
     tables = {"staff": staff, "applications": applications, "survey_responses": survey}
     return {name: frame[list(RECORD_TABLES[name])] for name, frame in tables.items()}
@@ -904,7 +904,7 @@ def action_plan_table(spec: AuthoritySpec, year: int,
             continue
         entry, by = action.entry, action.start + 2
         status = ACTION_STATUSES[stage]
-        row = {
+        row: dict[str, str | None] = {
             "action_id": style.format(action.number),
             "objective": entry.objective,
             "aim": entry.aim,

@@ -136,7 +136,8 @@ def compare_results(expected_dir: Path, actual_dir: Path, rel_tol: float = REL_T
                 differences.append(Difference("unreadable", name, authority, year,
                                               expected=side, actual=f"{path}: {exc}"))
         if len(loaded) == 2:
-            differences += _compare_records(name, authority, year, *loaded, rel_tol=rel_tol)
+            differences += _compare_records(name, authority, year, loaded[0], loaded[1],
+                                            rel_tol=rel_tol)
     return differences
 
 

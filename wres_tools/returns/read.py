@@ -281,8 +281,8 @@ def _read_csv_folder(raw: RawReturn) -> None:
                 f"(first: {raw.tables[name].file})", expected="one file per table"))
             continue
         text, problem = _decode_csv(path)
-        if problem is not None:
-            raw.problems.append(problem)
+        if problem is not None or text is None:
+            raw.problems.append(problem or Problem("error", str(path), "cannot be read"))
             continue
         header = next(line for line in text.splitlines() if line.strip())
         separator = next((sep for sep in (";", "\t", "|") if sep in header), None)
@@ -406,10 +406,10 @@ def _workbook_oddities(path: str, mtime_ns: int) -> dict[tuple[str, int, int], s
             for row in sheet.iter_rows():
                 for cell in row:
                     if getattr(cell, "data_type", None) == "e":
-                        found[(sheet.title, cell.row, cell.column)] = (
+                        found[(sheet.title, cell.row or 0, cell.column or 0)] = (
                             f"{cell.value} (an Excel error value)")
                     elif getattr(cell, "data_type", None) == "f":
-                        found[(sheet.title, cell.row, cell.column)] = (
+                        found[(sheet.title, cell.row or 0, cell.column or 0)] = (
                             f"{shorten(str(cell.value), 60)} (a formula with no saved result: "
                             "open and save the workbook in Excel, or paste values)")
     finally:

@@ -199,8 +199,8 @@ def _instructions(ws: Worksheet, authority: str, year: int, display_name: str,
         cell.font = bold
     for letter, width in zip("ABCD", (22, 18, 70, 110), strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=header_row + 1):
-        for cell in row:
+    for cells in ws.iter_rows(min_row=header_row + 1):
+        for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
@@ -261,8 +261,9 @@ def build_template(
     display_name = params.display_name if params is not None else authority
     sheets = template_sheets(record_level, service_split)
     wb = Workbook()
-    _instructions(wb.active, authority, year, display_name, sheets, pay_bands)
-    wb.active.title = TEMPLATE_INSTRUCTIONS
+    first = wb.worksheets[0]
+    _instructions(first, authority, year, display_name, sheets, pay_bands)
+    first.title = TEMPLATE_INSTRUCTIONS
     lists = {
         "ethnicity": ethnicity_choices(),
         "service": ["adults", "children"],
@@ -294,10 +295,10 @@ def build_template(
             elif kind == "flag":
                 _number_validation(ws, 0, 1, f"{note}: 0 or 1").add(cells)
     values = wb.create_sheet(TEMPLATE_LISTS)
-    for column, (kind, items) in enumerate(lists.items(), start=1):
-        values.cell(row=1, column=column, value=kind).font = Font(bold=True)
+    for list_column, (kind, items) in enumerate(lists.items(), start=1):
+        values.cell(row=1, column=list_column, value=kind).font = Font(bold=True)
         for row, item in enumerate(items, start=2):
-            values.cell(row=row, column=column, value=item)
+            values.cell(row=row, column=list_column, value=item)
     values.sheet_state = "hidden"
     return wb
 

@@ -65,10 +65,10 @@ def tidy_action_plan(table: RawTable) -> pd.DataFrame:
         due = cell.get("due")
         text = {c: cell[c] for c in
                 ("action_id", "objective", "aim", "action", "owner", "success", "latest_update")}
-        ids, _ = metric_ids(cell["metrics"])
+        ids, _ = metric_ids(cell["metrics"] or "")
         for metric in ids:
             rows.append({
-                **text, "metric": metric, "status": action_status(cell["status"]),
+                **text, "metric": metric, "status": action_status(cell["status"] or ""),
                 "service": plan_service(cell.get("service")),
                 "due": _MIDNIGHT.sub(r"\1", due) if due is not None else None,
             })

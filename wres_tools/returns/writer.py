@@ -37,7 +37,7 @@ def return_path(data_dir: Path, authority: str, year: int, form: Form) -> Path:
 
 def _workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for name, frame in tables.items():
         ws = wb.create_sheet(title=name[:31])
         for row in dataframe_to_rows(frame, index=False, header=True):
