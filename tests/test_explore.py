@@ -369,7 +369,8 @@ def test_notebook_is_thin_clean_and_on_the_project_kernel() -> None:
     assert {k: v for k, v in namespace.items() if not k.startswith("__")} == {
         "data_dir": None, "parameters_dir": None, "disclosure": "internal"}
     body = "\n".join(c.source for c in code if c is not tagged[0])
-    assert body == ("from wres_tools.reporting.explore import Explorer\n\nexplorer = Explorer(data_dir, "
+    assert body == ("from wres_tools.reporting.explore import Explorer\n\n"
+                    "explorer = Explorer(data_dir, "
                     "parameters_dir=parameters_dir, disclosure=disclosure)\nexplorer.widget\n"
                     "from wres_tools.reporting.explore import selection_frame\n\n"
                     "frame = selection_frame(explorer)\nframe")

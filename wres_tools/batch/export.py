@@ -26,7 +26,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -34,6 +33,7 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from wres_tools.paths import TEMPLATES_DIR
+from wres_tools.reporting.templating import render_template
 
 REPORT_TEMPLATE = "wres_report"
 STYLESHEET = (TEMPLATES_DIR / "style.css").read_text(encoding="utf-8")
@@ -216,14 +216,6 @@ def notebook_html(
 
 # -- the index page ------------------------------------------------------------------------------
 
-_INDEX_TEMPLATE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-).get_template("index_page.html.j2")
-
-
 @dataclass(frozen=True)
 class IndexRow:
     """One authority-year of the index: its reports (label, relative href) and headline cells."""
@@ -257,7 +249,8 @@ def index_html(
     """The index page: every authority-year with links to its reports and headline figures,
     then each year's reports across authorities (``years``: year, (link text, href) pairs) and
     the run's documents (``documents``: link text, href)."""
-    return _INDEX_TEMPLATE.render(
+    return render_template(
+        "index_page.html.j2",
         title=title,
         css=STYLESHEET,
         csp=CONTENT_SECURITY_POLICY,
@@ -269,8 +262,6 @@ def index_html(
         failures=list(failures),
     )
 
-
-# -- files ---------------------------------------------------------------------------------------
 
 # -- checking a page for requests to other hosts ------------------------------------------------
 
