@@ -423,3 +423,10 @@ def test_no_frame_when_the_return_could_not_be_used(explorer: Explorer) -> None:
     explorer.data = None
     with pytest.raises(ValueError, match="could not be used"):
         explore.selection_frame(explorer)
+
+
+def test_an_error_and_a_banner_are_escaped_exactly() -> None:
+    assert explore.error_html(ValueError("<b>x</b>: 'y'")) == (
+        '<p class="error" role="alert"><strong>This return cannot be explored.</strong> Run '
+        "<code>wres validate</code> on it for the full list of problems.</p>"
+        '<pre style="white-space:pre-wrap">&lt;b&gt;x&lt;/b&gt;: &#x27;y&#x27;</pre>')
