@@ -143,7 +143,10 @@ class ReportExporter(HTMLExporter):
     That pass gives images without alt text a placeholder ("No description has been provided")
     and JupyterLab's cell wrappers tab stops. Report charts carry their own alt text, this
     template has no such wrappers, and the parse costs about as much as the rest of the export.
-    The rest is ``HTMLExporter.from_notebook_node`` as it stands in nbconvert 7.17.
+    The pass also rewrites the page (a blank line after the doctype, ``<meta .../>``, attributes
+    reordered), and nbconvert 7.17 has no switch for it, so this override cannot simply call
+    ``HTMLExporter.from_notebook_node``: it registers the two filters that method registers per
+    notebook and renders through ``TemplateExporter.from_notebook_node``, as that method does.
     """
 
     def from_notebook_node(  # type: ignore[override]
