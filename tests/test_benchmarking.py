@@ -11,6 +11,8 @@ Pooled: (65 / 500) / (115 / 2300) = 0.13 / 0.05 = 2.6, the funnel's target.
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import io
 import math
 import re
@@ -583,3 +585,15 @@ def test_an_authority_whose_folder_cannot_be_read_is_named(
     assert bench.unusable["c"].startswith("its data could not be read (")
     assert "c" not in set(bench.results["M3"].table["authority"])
     assert sorted(bench.results["M3"].table["authority"]) == ["a", "b", "d"]
+
+
+def test_intro_names_an_unusable_return_escaped(published: YearBenchmark) -> None:
+    bench = dataclasses.replace(published, unusable={"x": "<b>bad</b> 'file'"},
+                                names={"x": "King's"}, disclosure="internal")
+    assert intro_html(bench).endswith(
+        "<p>Returns that could not be used:</p>"
+        "<ul><li>King&#x27;s: &lt;b&gt;bad&lt;/b&gt; &#x27;file&#x27;</li></ul>")
+    assert intro_html(bench).startswith(
+        f"<h1>Benchmarking across authorities, 2023</h1><p><strong>{html.escape(BANNER_INTERNAL)}"
+        "</strong></p>"
+        "<p>Each ratio metric")

@@ -369,7 +369,8 @@ def test_notebook_is_thin_clean_and_on_the_project_kernel() -> None:
     assert {k: v for k, v in namespace.items() if not k.startswith("__")} == {
         "data_dir": None, "parameters_dir": None, "disclosure": "internal"}
     body = "\n".join(c.source for c in code if c is not tagged[0])
-    assert body == ("from wres_tools.reporting.explore import Explorer\n\nexplorer = Explorer(data_dir, "
+    assert body == ("from wres_tools.reporting.explore import Explorer\n\n"
+                    "explorer = Explorer(data_dir, "
                     "parameters_dir=parameters_dir, disclosure=disclosure)\nexplorer.widget\n"
                     "from wres_tools.reporting.explore import selection_frame\n\n"
                     "frame = selection_frame(explorer)\nframe")
@@ -422,3 +423,10 @@ def test_no_frame_when_the_return_could_not_be_used(explorer: Explorer) -> None:
     explorer.data = None
     with pytest.raises(ValueError, match="could not be used"):
         explore.selection_frame(explorer)
+
+
+def test_an_error_and_a_banner_are_escaped_exactly() -> None:
+    assert explore.error_html(ValueError("<b>x</b>: 'y'")) == (
+        '<p class="error" role="alert"><strong>This return cannot be explored.</strong> Run '
+        "<code>wres validate</code> on it for the full list of problems.</p>"
+        '<pre style="white-space:pre-wrap">&lt;b&gt;x&lt;/b&gt;: &#x27;y&#x27;</pre>')

@@ -245,3 +245,12 @@ def test_report_opens_in_headless_chromium_with_the_network_off(tmp_path):
     # The chart is drawn from the page itself: the image's data URI survived into the DOM.
     assert f"data:image/png;base64,{PNG}" in dom
     assert Path(path).read_text(encoding="utf-8") == page  # opening a report never changes it
+
+
+def test_the_index_escapes_as_it_always_has_and_ends_with_a_newline():
+    row = IndexRow("kings", "King's <Lynn>", 2023, (("M1", "2023/kings/m1.html"),), ("0.50",))
+    page = index_html([row], headline_labels=["M2"])
+    assert ('<tr><th scope="row">King&#39;s &lt;Lynn&gt;</th><td>2023</td><td class="num">0.50'
+            '</td><td class="links"><a href="2023/kings/m1.html">M1</a></td></tr>') in page
+    assert "content=\"default-src &#39;none&#39;;" in page
+    assert page.endswith("</main>\n</body>\n</html>\n")

@@ -283,3 +283,17 @@ def test_write_methods_page_and_default_settings(tmp_path):
     (params_dir / "defaults.yml").write_text("threshold: 0\n")
     with pytest.raises(ValueError, match="defaults.yml: not valid parameter defaults"):
         methods.default_settings(params_dir)
+
+
+def test_the_page_ends_with_one_newline_and_lists_figures_as_code(page):
+    assert page.endswith("</body>\n</html>\n")
+    figures = ", ".join(f"<code>{s}</code>" for s in methods.metric_statistics("M2"))
+    assert f"<td>{figures}</td></tr>" in page
+
+
+def test_an_authority_name_on_the_page_is_escaped():
+    own = make_params(display_name="<script>King's</script>", threshold=7)
+    page = methods.methods_html(DEFAULTS, [own])
+    assert ('<tr><th scope="row">&lt;script&gt;King&#x27;s&lt;/script&gt;</th>'
+            "<td>threshold 7</td></tr>") in page
+    assert "<script>" not in page

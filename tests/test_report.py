@@ -20,6 +20,7 @@ from wres_tools.reporting import narrative
 from wres_tools.reporting.data import NOTEBOOKS, SYNTHETIC_BANNER, ReportData
 from wres_tools.reporting.formats import count_text
 from wres_tools.reporting.report import _CACHE, build_metric_report, build_summary, load
+from wres_tools.reporting.sections import links_section
 from wres_tools.returns.find import find_returns
 
 TREND_COLUMNS = ["metric", "service", "group", "pay_band", "year", "compared_with", "year_then",
@@ -513,3 +514,9 @@ def test_load_publishes_every_year_through_the_publishing_step(data_dir: Path) -
         assert (change["change"] is not None) <= both
         compared[change["change"] is not None] += 1
     assert compared[True] and compared[False]  # 20 changes shown, 82 withheld or not computed
+
+
+def test_summary_links_name_each_metric_report() -> None:
+    links = links_section()
+    assert links.startswith('<ul><li><a href="m1_pay_bands.html">M1: ')
+    assert links.count("<li><a href=") == len(NOTEBOOKS) - 1 and links.endswith("</a></li></ul>")

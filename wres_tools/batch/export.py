@@ -26,7 +26,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -34,6 +33,7 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from wres_tools.paths import TEMPLATES_DIR
+from wres_tools.reporting.templating import render_template
 
 REPORT_TEMPLATE = "wres_report"
 STYLESHEET = (TEMPLATES_DIR / "style.css").read_text(encoding="utf-8")
@@ -143,7 +143,10 @@ class ReportExporter(HTMLExporter):
     That pass gives images without alt text a placeholder ("No description has been provided")
     and JupyterLab's cell wrappers tab stops. Report charts carry their own alt text, this
     template has no such wrappers, and the parse costs about as much as the rest of the export.
-    The rest is ``HTMLExporter.from_notebook_node`` as it stands in nbconvert 7.17.
+    The pass also rewrites the page (a blank line after the doctype, ``<meta .../>``, attributes
+    reordered), and nbconvert 7.17 has no switch for it, so this override cannot simply call
+    ``HTMLExporter.from_notebook_node``: it registers the two filters that method registers per
+    notebook and renders through ``TemplateExporter.from_notebook_node``, as that method does.
     """
 
     def from_notebook_node(  # type: ignore[override]
@@ -216,14 +219,6 @@ def notebook_html(
 
 # -- the index page ------------------------------------------------------------------------------
 
-_INDEX_TEMPLATE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-).get_template("index_page.html.j2")
-
-
 @dataclass(frozen=True)
 class IndexRow:
     """One authority-year of the index: its reports (label, relative href) and headline cells."""
@@ -257,7 +252,8 @@ def index_html(
     """The index page: every authority-year with links to its reports and headline figures,
     then each year's reports across authorities (``years``: year, (link text, href) pairs) and
     the run's documents (``documents``: link text, href)."""
-    return _INDEX_TEMPLATE.render(
+    return render_template(
+        "index_page.html.j2",
         title=title,
         css=STYLESHEET,
         csp=CONTENT_SECURITY_POLICY,
@@ -269,8 +265,6 @@ def index_html(
         failures=list(failures),
     )
 
-
-# -- files ---------------------------------------------------------------------------------------
 
 # -- checking a page for requests to other hosts ------------------------------------------------
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from wres_tools.benchmarking import YearBenchmark
 from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD
 from wres_tools.funnel import BenchmarkError, BenchmarkResult, funnel_limits
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS
+from wres_tools.reporting.templating import render_template
 
 # --------------------------------------------------------------------------- words and tables
 
@@ -241,6 +242,7 @@ def save_figure(fig: Figure, path: Path | str, **kwargs: Any) -> Path:
 # What notebooks/benchmarking.ipynb shows: HTML built here, so the notebook holds only calls.
 
 def html_figure(fig: Figure, alt: str) -> str:
+    """A figure as an inline SVG image with its text alternative, also its caption."""
     import base64
 
     import matplotlib.style
@@ -249,11 +251,11 @@ def html_figure(fig: Figure, alt: str) -> str:
 
     with matplotlib.style.context(_af_style(), after_reset=True):  # as it was drawn
         data = base64.b64encode(svg_bytes(fig)).decode("ascii")
-    return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}">'
-            f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+    return render_template("benchmarking/figure.html.j2", svg_base64=data, alt=alt)
 
 
-def _html_table(result: BenchmarkResult) -> str:
+def _ranking(result: BenchmarkResult) -> str:
+    """The ranked table as pandas writes it (its own escaping of ``<``, ``>`` and ``&``)."""
     table = ranked_table(result)
     shown = pd.DataFrame({
         "Rank": table["rank"],
@@ -263,55 +265,40 @@ def _html_table(result: BenchmarkResult) -> str:
                    zip(table["rl_ci_low"], table["rl_ci_high"], strict=True)],
         "Against the funnel": table["position"],
     })
-    order = "highest" if METRICS[result.metric].adverse_when == "high" else "lowest"
-    caption = (f"Authorities ranked from the {order} RL (the adverse direction for this "
-               "metric). Ranks of close figures are not reliable: read them with the intervals.")
-    return (f"<p>{html.escape(caption)}</p>"
-            + shown.to_html(index=False, escape=True, border=0))
-
-
-def _html_excluded(result: BenchmarkResult) -> str:
-    if not len(result.excluded):
-        return ""
-    items = "".join(f"<li>{html.escape(str(r['name']))}: {html.escape(str(r['reason']))}</li>"
-                    for _, r in result.excluded.iterrows())
-    return f"<p>Not shown:</p><ul>{items}</ul>"
+    return shown.to_html(index=False, escape=True, border=0)
 
 
 def intro_html(bench: YearBenchmark) -> str:
     """The page's title, banner (internal mode) and method note, as HTML."""
-    parts = [f"<h1>Benchmarking across authorities, {bench.year}</h1>"]
-    if bench.disclosure == "internal":
-        parts.append(f"<p><strong>{html.escape(BANNER_INTERNAL)}</strong></p>")
-    parts.append(
-        "<p>Each ratio metric's relative likelihood (RL: minority ethnic rate ÷ white rate) for "
-        "every authority, set against the pooled figure of all authorities with a figure. "
-        "Funnel limits (95% and 99.8%) follow Spiegelhalter's method as the NHS-R FunnelPlotR "
-        "package computes it, widened for over-dispersion where the spread between authorities "
-        "is more than chance would give. A point outside the limits is unusual, not proof of a "
-        "cause.</p>")
-    if bench.unusable:
-        items = "".join(f"<li>{html.escape(bench.names.get(a, a))}: {html.escape(why)}</li>"
-                        for a, why in sorted(bench.unusable.items()))
-        parts.append(f"<p>Returns that could not be used:</p><ul>{items}</ul>")
-    return "".join(parts)
+    return render_template(
+        "benchmarking/intro.html.j2", year=bench.year,
+        banner=BANNER_INTERNAL if bench.disclosure == "internal" else None,
+        unusable=[(bench.names.get(a, a), why) for a, why in sorted(bench.unusable.items())])
 
 
 def metric_html(bench: YearBenchmark, metric: str) -> str:
     """One metric's section: pooled figure, funnel plot with its text alternative, ranked
     table, and the authorities not shown."""
     result = bench.results[metric]
-    parts = [f"<h2>{html.escape(metric)} {html.escape(METRICS[metric].title)}</h2>",
-             f"<p>{html.escape(pooled_sentence(result))}</p>"]
+    shown: dict[str, object] = {"figure": None}
     if result.n:
         fig, alt = funnel_plot(result)
-        parts += [html_figure(fig, alt), _html_table(result)]
-        if result.phi is not None:
-            parts.append(f"<p>Dispersion ratio phi {result.phi:.2f}; between-authority "
-                         f"variance tau² {result.tau2:.4f}; limits "
-                         f"{'widened' if result.adjusted else 'not widened'}.</p>")
-    parts.append(_html_excluded(result))
-    return "".join(parts)
+        order = "highest" if METRICS[result.metric].adverse_when == "high" else "lowest"
+        shown = {
+            "figure": Markup(html_figure(fig, alt)),
+            "ranking_caption": f"Authorities ranked from the {order} RL (the adverse direction "
+                               "for this metric). Ranks of close figures are not reliable: read "
+                               "them with the intervals.",
+            "ranking": Markup(_ranking(result)),
+            "dispersion": None if result.phi is None else (
+                f"Dispersion ratio phi {result.phi:.2f}; between-authority variance tau² "
+                f"{result.tau2:.4f}; limits {'widened' if result.adjusted else 'not widened'}."),
+        }
+    return render_template(
+        "benchmarking/metric.html.j2", metric=metric, title=METRICS[metric].title,
+        pooled=pooled_sentence(result),
+        excluded=[(str(r["name"]), str(r["reason"])) for _, r in result.excluded.iterrows()],
+        **shown)
 
 
 def show_intro(bench: YearBenchmark) -> None:

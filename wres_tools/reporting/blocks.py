@@ -1,12 +1,16 @@
 """The building blocks of a report page: accessible HTML tables and paragraphs (every text
-escaped), a :class:`Section` and a :class:`Report` of sections.
+escaped), a :class:`Section` and a :class:`Report` of sections, laid out by the templates under
+``templates/blocks``.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from wres_tools.reporting.templating import render_template
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,11 @@ class Link:
     href: str
 
     def html(self) -> str:
-        return f'<a href="{html.escape(self.href)}">{html.escape(self.text)}</a>'
+        return render_template("blocks/link.html.j2", text=self.text, href=self.href)
+
+    def __html__(self) -> str:
+        """A template prints the link, not its text escaped."""
+        return self.html()
 
 
 def html_table(
@@ -28,26 +36,14 @@ def html_table(
 
     ``text=True`` aligns every cell left (sentences), else the notebook's own style applies.
     """
-    align = ' style="text-align:left"' if text else ""
-    head = "".join(f'<th scope="col"{align}>{html.escape(c)}</th>' for c in columns)
-    body = []
-    for row in rows:
-        first, *rest = row
-        cells = "".join(
-            f"<td{align}>{c.html() if isinstance(c, Link) else html.escape(str(c))}</td>"
-            for c in rest
-        )
-        body.append(f'<tr><th scope="row"{align}>{html.escape(str(first))}</th>{cells}</tr>')
-    return (
-        f'<table class="{css}"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+    return render_template("blocks/table.html.j2", caption=caption, columns=columns,
+                           rows=[(first, rest) for first, *rest in rows], css=css, text=text)
 
 
 def html_paragraphs(sentences: Iterable[str], css: str | None = None, strong: bool = False) -> str:
-    attr = f' class="{css}"' if css else ""
-    wrap = ("<strong>", "</strong>") if strong else ("", "")
-    return "".join(f"<p{attr}>{wrap[0]}{html.escape(s)}{wrap[1]}</p>" for s in sentences if s)
+    """A paragraph per sentence that is not empty, of class ``css``, in bold when ``strong``."""
+    return render_template("blocks/paragraphs.html.j2", sentences=[s for s in sentences if s],
+                           css=css, strong=strong)
 
 
 # ---------------------------------------------------------------- the report object
@@ -62,8 +58,8 @@ class Section:
     body: str
 
     def html(self) -> str:
-        heading = f"<h2>{html.escape(self.heading)}</h2>" if self.heading else ""
-        return f'<section class="{self.key}">{heading}{self.body}</section>'
+        return render_template("blocks/section.html.j2", key=self.key, heading=self.heading,
+                               body=Markup(self.body))
 
 
 @dataclass(frozen=True)

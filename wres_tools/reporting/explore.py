@@ -1,20 +1,16 @@
 """Live exploration in JupyterLab: pick an authority, year, service, metric and comparison group
-from wres_tools.reporting.formats import NOT_PUBLISHED, count_text, p_value_text, pct_text, pp_text, ratio_text, unknown_text, with_ci
-from wres_tools.reporting.sections import metric_title
-from wres_tools.reporting.report import load
-from wres_tools.reporting.data import ReportData, SHARE_METRICS, SURVEY_METRICS, SYNTHETIC_BANNER
-from wres_tools.reporting.blocks import html_table
-from wres_tools.returns.find import find_returns
 from dropdowns built from the returns found, and the banner, narrative, figures table and charts
 update in place.
 
 Two layers, as in :mod:`wres_tools.reporting.report`. :func:`render` is pure: a
-:class:`~wres_tools.reporting.data.ReportData` (already through disclosure control) and a selection in,
-the HTML of each part out. :class:`Explorer` holds the ipywidgets and their callbacks and only
-wires the dropdowns to :func:`wres_tools.reporting.report.load` and :func:`render`. Every sentence comes from
-:mod:`wres_tools.reporting.narrative`, every chart from :mod:`wres_tools.reporting.charts`, every count through
-:func:`wres_tools.reporting.formats.count_text`, and tables are laid out with the report's own helpers so a
-figure prints here exactly as in the published report; no figure is worked out here.
+:class:`~wres_tools.reporting.data.ReportData` (already through disclosure control) and a
+selection in, the HTML of each part out. :class:`Explorer` holds the ipywidgets and their
+callbacks and only wires the dropdowns to :func:`wres_tools.reporting.report.load` and
+:func:`render`. Every sentence comes from :mod:`wres_tools.reporting.narrative`, every chart from
+:mod:`wres_tools.reporting.charts`, every count through
+:func:`wres_tools.reporting.formats.count_text`, and tables and paragraphs are laid out with the
+report's own helpers and templates so a figure prints here exactly as in the published report; no
+figure is worked out here.
 
 Internal mode is the default (the analyst's own screen) and carries its banner; the toggle
 switches to the published figures, which are loaded through the same disclosure control as the
@@ -23,7 +19,6 @@ batch reports, so a withheld count is never on screen in published mode.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,7 +34,7 @@ from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS, Met
 from wres_tools.parameters import ParameterError, load_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
 from wres_tools.reporting import charts, narrative
-from wres_tools.reporting.blocks import html_table
+from wres_tools.reporting.blocks import html_paragraphs, html_table
 from wres_tools.reporting.data import SHARE_METRICS, SURVEY_METRICS, SYNTHETIC_BANNER, ReportData
 from wres_tools.reporting.formats import (
     NOT_PUBLISHED,
@@ -53,6 +48,7 @@ from wres_tools.reporting.formats import (
 )
 from wres_tools.reporting.report import load
 from wres_tools.reporting.sections import metric_title
+from wres_tools.reporting.templating import render_template
 from wres_tools.returns.find import find_returns
 
 #: The disclosure modes the toggle offers, in the order shown.
@@ -143,16 +139,16 @@ def render(
     records = data.metric(metric)
     heading = _heading(data, metric, service, group)
     if records.empty or (records["status"] == "not_collected").all():
-        parts["narrative"] = heading + _paragraph(narrative.not_collected(metric),
-                                                  css="headline", strong=True)
+        parts["narrative"] = heading + html_paragraphs([narrative.not_collected(metric)],
+                                                       css="headline", strong=True)
         return parts
     chosen = selected_records(data, metric, service, group)
     whole = next((r for r in charts.as_records(chosen) if r["pay_band"] is None), None)
     if whole is None:
-        parts["narrative"] = heading + _paragraph(
+        parts["narrative"] = heading + html_paragraphs([
             f"The {data.year} return counts no {_noun(group, metric)} in "
             f"{'any service' if service == 'all' else _service_words(service)}, so there is "
-            "nothing to compare for this group.")
+            "nothing to compare for this group."])
         return parts
     bands = chosen[chosen["pay_band"].notna()]
     sentences = narrative.describe(whole)
@@ -161,8 +157,8 @@ def render(
         sentences = [trend, *sentences] if trend else sentences
     sentences.append(narrative.describe_unknowns(whole))
     first, *rest = [s for s in sentences if s]
-    parts["narrative"] = (heading + _paragraph(first, css="headline", strong=True)
-                          + "".join(_paragraph(s) for s in rest))
+    parts["narrative"] = (heading + html_paragraphs([first], css="headline", strong=True)
+                          + html_paragraphs(rest))
     parts["table"] = figures_table(data, metric, whole, charts.as_records(bands))
     if with_charts:
         parts["chart"] = "".join(c.html() for c in chart_list(data, metric, service, group))
@@ -179,12 +175,8 @@ def banner(data: ReportData) -> str:
         lines.append(("published", f"Published figures. {disclosure.symbols_note(data.threshold)}"))
     if data.synthetic:
         lines.append(("synthetic", SYNTHETIC_BANNER))
-    return "".join(
-        f'<p class="banner {kind}" role="note" '
-        f'style="{_BANNER_STYLE.format(*_BANNER_COLOURS[kind])}">'
-        f"<strong>{html.escape(text)}</strong></p>"
-        for kind, text in lines
-    )
+    return render_template("blocks/banners.html.j2", banners=[
+        (kind, text, _BANNER_STYLE.format(*_BANNER_COLOURS[kind])) for kind, text in lines])
 
 
 def figures_table(data: ReportData, metric: str, whole: dict[str, Any],
@@ -299,11 +291,10 @@ def chart_list(data: ReportData, metric: str, service: str,
 def _heading(data: ReportData, metric: str, service: str, group: str) -> str:
     mode = ("published figures: small counts withheld" if data.disclosure == "published"
             else "internal figures: every count shown")
-    return (f"<h3>{html.escape(metric_title(metric))}</h3>"
-            f'<p class="subtitle">{html.escape(data.display_name)}, {data.year}, '
-            f"{html.escape(_service_words(service))}: {html.escape(_noun(group, metric))} "
-            f"compared with white {html.escape(METRICS[metric].population)} "
-            f"({html.escape(mode)}).</p>")
+    return render_template(
+        "explore/heading.html.j2", title=metric_title(metric), place=data.display_name,
+        year=data.year, service=_service_words(service), noun=_noun(group, metric),
+        population=METRICS[metric].population, mode=mode)
 
 
 def _group_name(group: str) -> str:
@@ -319,18 +310,10 @@ def _service_words(service: str) -> str:
     return charts.SERVICE_LABELS.get(service, service).lower()
 
 
-def _paragraph(text: str, *, css: str | None = None, strong: bool = False) -> str:
-    attr = f' class="{css}"' if css else ""
-    body = f"<strong>{html.escape(text)}</strong>" if strong else html.escape(text)
-    return f"<p{attr}>{body}</p>"
-
-
 def error_html(exc: Exception) -> str:
     """A return or parameter file that cannot be used: what was found, as ``wres validate``
     reports it."""
-    return ('<p class="error" role="alert"><strong>This return cannot be explored.</strong> '
-            "Run <code>wres validate</code> on it for the full list of problems.</p>"
-            f'<pre style="white-space:pre-wrap">{html.escape(str(exc))}</pre>')
+    return render_template("explore/error.html.j2", error=str(exc))
 
 
 # ---------------------------------------------------------------- the widgets

@@ -9,7 +9,8 @@ from :mod:`wres_tools.ethnicity`; the data dictionary from :mod:`wres_tools.evid
 code and the page follows.
 
 The page is self-contained HTML (inline style, no script, no link or source outside itself), in
-English, with headings and captioned tables whose headers carry ``scope``.
+English, with headings and captioned tables whose headers carry ``scope``: Python reads the
+facts, the templates under ``templates/methods`` lay them out.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import inspect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from types import ModuleType
 
 import yaml
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from wres_tools import __version__, disclosure, ethnicity, metrics, statistics, trends
@@ -38,26 +39,12 @@ from wres_tools.evidence.results import (
 from wres_tools.files import write_atomic
 from wres_tools.parameters import Settings
 from wres_tools.paths import PARAMETERS_DIR
+from wres_tools.reporting.templating import render_template
 
 METHODS_FILE = "methods.html"
 
 #: Libraries whose calls the statistics table names.
 LIBRARIES: tuple[str, ...] = ("scipy", "statsmodels", "numpy")
-
-_STYLE = """
-body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0 auto;
-       max-width: 60rem; padding: 1rem 1.5rem 3rem; line-height: 1.45; }
-h1, h2, h3 { line-height: 1.2; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; width: 100%; }
-caption { text-align: left; font-weight: bold; padding: 0.3rem 0; }
-th, td { border: 1px solid #b1b4b6; padding: 0.3rem 0.5rem; text-align: left;
-         vertical-align: top; }
-thead th { background: #f3f2f1; }
-code { font-family: Consolas, "Courier New", monospace; font-size: 0.92em;
-       background: #f3f2f1; padding: 0 0.2em; }
-nav ul { columns: 2; }
-.note { color: #505a5f; }
-"""
 
 
 # --------------------------------------------------------------------------- read from the code
@@ -178,44 +165,41 @@ def default_settings(parameters_dir: Path = PARAMETERS_DIR) -> Settings:
         raise ValueError(f"{path}: not valid parameter defaults: {exc}") from None
 
 
-# --------------------------------------------------------------------------- HTML pieces
-
-
-def _code(text: str) -> str:
-    return f"<code>{escape(text)}</code>"
+# --------------------------------------------------------------------------- docstring markup
 
 
 _ROLE = re.compile(r":(?:func|data|class|mod|meth|attr):`~?([^`]+)`")
 _LITERAL = re.compile(r"``([^`]+)``")
 _EMPHASIS = re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])")
+_MARKUP = re.compile(f"{_ROLE.pattern}|{_LITERAL.pattern}|{_EMPHASIS.pattern}")
 
 
-def _inline(text: str) -> str:
-    """Docstring markup to HTML: ``literal`` and :role:`name` become code; the rest escaped."""
-    parts = []
+def _spans(text: str) -> list[tuple[str, str]]:
+    """Docstring markup as (kind, text) spans: ``literal`` and :role:`name` are "code" (a role
+    by its last name), *words* "em", the rest "text"."""
+    spans = []
     position = 0
-    pattern = re.compile(f"{_ROLE.pattern}|{_LITERAL.pattern}|{_EMPHASIS.pattern}")
-    for match in pattern.finditer(text):
-        parts.append(escape(text[position:match.start()]))
+    for match in _MARKUP.finditer(text):
+        spans.append(("text", text[position:match.start()]))
         role, literal, emphasis = match.groups()
         if role is not None:
-            parts.append(_code(role.rsplit(".", 1)[-1]))
+            spans.append(("code", role.rsplit(".", 1)[-1]))
         elif literal is not None:
-            parts.append(_code(literal))
+            spans.append(("code", literal))
         else:
-            parts.append(f"<em>{escape(emphasis)}</em>")
+            spans.append(("em", emphasis))
         position = match.end()
-    parts.append(escape(text[position:]))
-    return "".join(parts)
+    spans.append(("text", text[position:]))
+    return spans
 
 
 def docstring_html(doc: str, through_first_list: bool = False) -> str:
-    """A docstring's paragraphs and ``*`` / ``-`` bullet lists as HTML.
+    """A docstring's paragraphs and ``*`` / ``-`` bullet lists as HTML, a block a line.
 
     ``through_first_list``: stop after the first list (a module docstring states its rules
     there; what follows is about the code, not the method).
     """
-    blocks = []
+    blocks: list[tuple[str, object]] = []
     for block in inspect.cleandoc(doc).split("\n\n"):
         lines = block.splitlines()
         if lines and lines[0].lstrip().startswith(("* ", "- ")):
@@ -226,27 +210,12 @@ def docstring_html(doc: str, through_first_list: bool = False) -> str:
                     items.append([stripped[2:]])
                 elif items:
                     items[-1].append(stripped)
-            blocks.append("<ul>" + "".join(f"<li>{_inline(' '.join(i))}</li>" for i in items)
-                          + "</ul>")
+            blocks.append(("ul", [_spans(" ".join(i)) for i in items]))
             if through_first_list:
                 break
         else:
-            blocks.append(f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>")
-    return "\n".join(blocks)
-
-
-def _table(caption: str, header: Sequence[str], rows: Iterable[Sequence[str]],
-           row_headers: bool = True, escaped: bool = False) -> str:
-    """A captioned table; the first cell of each row is a row header. Cells are escaped unless
-    ``escaped`` says they are HTML already."""
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
-    body = []
-    for row in rows:
-        cells = [c if escaped else escape(str(c)) for c in row]
-        first = f'<th scope="row">{cells[0]}</th>' if row_headers else f"<td>{cells[0]}</td>"
-        body.append("<tr>" + first + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>")
-    return (f"<table>\n<caption>{escape(caption)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-            f"<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
+            blocks.append(("p", _spans(" ".join(line.strip() for line in lines))))
+    return render_template("methods/docstring.html.j2", blocks=blocks)
 
 
 def _percent(value: float) -> str:
@@ -267,141 +236,54 @@ def _groups_section() -> str:
         role = ("minority ethnic: compared with white" if key in minority else
                 "reference group" if key == metrics.REFERENCE else
                 "left out of every comparison, counted as unknown")
-        rows.append([name, _code(key), escape(role), str(categories.get(key, 0)),
-                     str(labels.get(key, 0))])
-    minority_words = ", ".join(ethnicity.GROUPS[g] for g in ethnicity.MINORITY_GROUPS)
-    compared = ", ".join(metrics.GROUP_ADJECTIVES[g] for g in metrics.COMPARISON_GROUPS)
-    return (
-        '<section id="groups">\n<h2>Ethnic groups</h2>\n'
-        f"<p>Every metric compares staff of minority ethnic background ({escape(minority_words)})"
-        f" with white staff. Staff whose ethnicity is unknown, not stated or withheld are left "
-        f"out of every comparison and counted on every record. Comparison groups, each against "
-        f"white staff: {escape(compared)}.</p>\n"
-        f"<p>A return may name ethnicity in any of {len(ethnicity.MAPPING)} recognised labels "
-        f"(the {len(ethnicity.CENSUS_CATEGORIES)} census 2021 categories, the high-level groups, "
-        f"NHS data dictionary codes, common spellings and unknown markers); each resolves to one "
-        f"high-level group. A label not in the mapping stops the return with an error rather "
-        f"than being guessed.</p>\n"
-        + _table("High-level census 2021 groups and how they are used",
-                 ["Group", "Key", "Role", "Census categories", "Recognised labels"], rows,
-                 escaped=True)
-        + "\n</section>"
-    )
+        rows.append((name, key, role, categories.get(key, 0), labels.get(key, 0)))
+    return render_template(
+        "methods/groups.html.j2", rows=rows,
+        minority=", ".join(ethnicity.GROUPS[g] for g in ethnicity.MINORITY_GROUPS),
+        compared=", ".join(metrics.GROUP_ADJECTIVES[g] for g in metrics.COMPARISON_GROUPS),
+        n_labels=len(ethnicity.MAPPING), n_categories=len(ethnicity.CENSUS_CATEGORIES))
 
 
 def _metrics_section() -> str:
-    rows = []
-    for mdef in metrics.METRICS.values():
-        figures = ", ".join(_code(s) for s in metric_statistics(mdef.id))
-        rows.append([
-            f'<span id="{escape(mdef.id.lower())}">{escape(mdef.id)}</span>',
-            escape(mdef.title), escape(mdef.numerator), escape(mdef.denominator),
-            _code(mdef.table) + (f" (question {_code(mdef.question)})" if mdef.question else ""),
-            escape(mdef.adverse_text), figures,
-        ])
-    return (
-        '<section id="metrics">\n<h2>The metrics</h2>\n'
-        "<p>For each metric the numerator and denominator are counted per group and service "
-        "(adults' services, children's services and both together where the return has the "
-        "split). A relative likelihood (RL) is always the group's rate divided by the white "
-        "rate, so 0.5 reads \u201chalf as likely\u201d; the figure the NHS WRES reports (white "
-        "\u00f7 minority) is kept beside it as <code>rl_nhs_direction</code>.</p>\n"
-        + _table("Each metric: definition, adverse direction and the figures published",
-                 ["Metric", "Title", "Numerator (per group)", "Denominator (per group)",
-                  "Table of the return", "Adverse when", "Figures in results.csv"], rows,
-                 escaped=True)
-        + "\n</section>"
-    )
+    rows = [(mdef, metric_statistics(mdef.id)) for mdef in metrics.METRICS.values()]
+    return render_template("methods/metrics.html.j2", rows=rows)
 
 
 def _statistics_section(params: Settings) -> str:
-    rows = []
-    for m in statistical_methods():
-        calls = "<br>".join(_code(c) for c in m.calls) or "plain Python"
-        if m.builds_on:
-            calls += "; builds on " + ", ".join(_code(f"statistics.{f}") for f in m.builds_on)
-        origins = "<br>".join(_code(o) for o in m.libraries) or "\u2014"
-        what = _inline(m.summary) + (f"<br>{_inline(m.details)}" if m.details else "")
-        rows.append([_code(f"statistics.{m.name}"), what, calls, origins,
-                     escape(", ".join(m.used_by) or "\u2014")])
-    low, high = statistics.FOUR_FIFTHS_LOW, statistics.FOUR_FIFTHS_HIGH
-    alpha = 1 - params.confidence
-    return (
-        '<section id="statistics">\n<h2>Statistics</h2>\n<ul>\n'
-        f"<li>Confidence level of every interval: {_percent(params.confidence)}; a difference "
-        f"is called statistically significant only when Fisher's exact p is below "
-        f"{alpha:.3g}.</li>\n"
-        f"<li>Four-fifths reading (the NHS WRES adverse-impact rule): an RL from {low:.2f} to "
-        f"{high:.2f} is read as no adverse impact; outside it, adverse or favourable according "
-        f"to the metric's direction.</li>\n"
-        f"<li>Small numbers: a figure resting on any count under {params.small_numbers} carries "
-        f"a caution to read it with care.</li>\n"
-        "<li>Rates and shares are fractions from 0 to 1; gaps are in percentage points; the "
-        "share of unknown ethnicity is a percentage.</li>\n</ul>\n"
-        + _table("Statistical methods: each function of statistics.py and the library call "
-                 "behind it",
-                 ["Function", "What it computes", "Library call (as in the code)", "Library",
-                  "Used by"], rows, escaped=True)
-        + "\n</section>"
-    )
+    rows = [(m, _spans(m.summary), _spans(m.details) if m.details else [])
+            for m in statistical_methods()]
+    return render_template(
+        "methods/statistics.html.j2", rows=rows,
+        confidence=_percent(params.confidence), alpha=f"{1 - params.confidence:.3g}",
+        low=f"{statistics.FOUR_FIFTHS_LOW:.2f}", high=f"{statistics.FOUR_FIFTHS_HIGH:.2f}",
+        small_numbers=params.small_numbers)
 
 
 def _disclosure_section(params: Settings) -> str:
     t = params.threshold
     examples = [
-        ["0", disclosure.display_count(0, False, t), "zero may be shown"],
-        [str(t - 1), disclosure.display_count(None, "primary", t),
-         f"a count from 1 to {t - 1} (primary suppression)"],
-        ["48", disclosure.display_count(None, "secondary", t),
-         "a count hidden so that a small one cannot be worked back from a total (secondary)"],
-        ["1234", disclosure.display_count(1234, False, t), "any other count"],
+        ("0", disclosure.display_count(0, False, t), "zero may be shown"),
+        (str(t - 1), disclosure.display_count(None, "primary", t),
+         f"a count from 1 to {t - 1} (primary suppression)"),
+        ("48", disclosure.display_count(None, "secondary", t),
+         "a count hidden so that a small one cannot be worked back from a total (secondary)"),
+        ("1234", disclosure.display_count(1234, False, t), "any other count"),
     ]
-    withheld = ", ".join(_code(c) for c in disclosure.DERIVED_COLUMNS)
-    return (
-        '<section id="disclosure">\n<h2>Disclosure control</h2>\n'
-        f"<p>Published outputs (the default mode is <strong>{escape(params.disclosure)}"
-        f"</strong>) never show a count from 1 to {t - 1}: the threshold is {t}, set in the "
-        "parameters. The rules, as the code that applies them states them:</p>\n"
-        + docstring_html(disclosure.__doc__ or "", through_first_list=True) + "\n"
-        + _table(f"How a count is shown in a published table (threshold {t})",
-                 ["True count (example)", "Shown as", "Why"], examples)
-        + f"\n<p>A figure resting on a hidden count is not shown; its record says "
-        f"\u201c{escape(disclosure.WITHHELD)}\u201d. Such figures: {withheld}.</p>\n"
-        f"<p>Internal mode shows every count, under the banner: "
-        f"\u201c{escape(disclosure.BANNER_INTERNAL)}\u201d</p>\n</section>"
-    )
+    return render_template(
+        "methods/disclosure.html.j2", mode=params.disclosure, threshold=t, examples=examples,
+        rules=Markup(docstring_html(disclosure.__doc__ or "", through_first_list=True)),
+        withheld=disclosure.WITHHELD, derived=disclosure.DERIVED_COLUMNS,
+        banner=disclosure.BANNER_INTERNAL)
 
 
 def _dictionary_section() -> str:
-    columns = [[_code(name), escape(c.type), escape(c.unit), escape(c.description)]
-               for name, c in DATA_DICTIONARY.items()]
-    stats = [[_code(name), escape(c.type), escape(c.unit), escape(c.description)]
-             for name, c in STATISTICS.items()]
-    return (
-        '<section id="data-dictionary">\n<h2>Data dictionary of results.csv</h2>\n'
-        f"<p><code>{RESULTS_FILE}</code> holds one row per figure per record, for every "
-        "authority and year: published figures only. It is UTF-8 text, comma separated; an "
-        "empty cell is a missing value, and <code>missing_reason</code> says why. The same "
-        f"dictionary is written as <code>{DICTIONARY_FILE}</code>.</p>\n"
-        + _table("Columns of results.csv", ["Column", "Type", "Unit", "Meaning"], columns,
-                 escaped=True)
-        + "\n"
-        + _table("What value holds for each statistic", ["Statistic", "Type", "Unit", "Meaning"],
-                 stats, escaped=True)
-        + "\n</section>"
-    )
+    return render_template(
+        "methods/dictionary.html.j2", results_file=RESULTS_FILE, dictionary_file=DICTIONARY_FILE,
+        columns=list(DATA_DICTIONARY.items()), statistics=list(STATISTICS.items()))
 
 
 def _reproduce_section() -> str:
-    return (
-        '<section id="reproducibility">\n<h2>Reproducibility</h2>\n'
-        f"<p>Every batch writes <code>{MANIFEST_FILE}</code>: a sha256 of every input file "
-        "and parameter file with the values used, the package version and git commit, the "
-        "pinned dependency versions, the seed of any synthetic data, the run's options and a "
-        "sha256 of every results file. <code>wres reproduce outputs/manifest.json</code> "
-        "re-runs the batch into a fresh folder and lists any result that differs.</p>\n"
-        "</section>"
-    )
+    return render_template("methods/reproducibility.html.j2", manifest_file=MANIFEST_FILE)
 
 
 def _overrides_section(params: Settings, authority_params: Sequence[Settings]) -> str:
@@ -410,13 +292,10 @@ def _overrides_section(params: Settings, authority_params: Sequence[Settings]) -
     for p in authority_params:
         changed = [f"{f} {getattr(p, f)}" for f in fields if getattr(p, f) != getattr(params, f)]
         if changed:
-            rows.append([getattr(p, "display_name", "?"), "; ".join(changed)])
+            rows.append((getattr(p, "display_name", "?"), "; ".join(changed)))
     if not rows:
         return ""
-    return ('<section id="overrides">\n<h2>Authorities with their own settings</h2>\n'
-            + _table("Settings that differ from the defaults above", ["Authority", "Setting"],
-                     rows)
-            + "\n</section>")
+    return render_template("methods/overrides.html.j2", rows=rows)
 
 
 # --------------------------------------------------------------------------- the page
@@ -439,21 +318,9 @@ def methods_html(params_defaults: Settings,
         ("data-dictionary", "Data dictionary of results.csv", _dictionary_section()),
         ("reproducibility", "Reproducibility", _reproduce_section()),
     ]
-    sections = [s for s in sections if s[2]]
-    nav = "".join(f'<li><a href="#{anchor}">{escape(title)}</a></li>'
-                  for anchor, title, _ in sections)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>Methods: SC-WRES metrics, statistics and disclosure control</title>\n"
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
-        "<h1>Methods: how the SC-WRES figures are made</h1>\n"
-        f'<p class="note">Generated from wres_tools {escape(__version__)}: the definitions, '
-        "methods and rules below are read from the code that computes the figures.</p>\n"
-        f'<nav aria-label="Contents"><ul>{nav}</ul></nav>\n'
-        + "\n".join(html for _, _, html in sections)
-        + "\n</main>\n</body>\n</html>\n"
-    )
+    return render_template(
+        "methods/page.html.j2", version=__version__,
+        sections=[(anchor, title, Markup(body)) for anchor, title, body in sections if body])
 
 
 def write_methods_page(out_dir: Path, params: Settings,

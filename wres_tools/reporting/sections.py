@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -41,30 +40,27 @@ from wres_tools.reporting.formats import (
     unknown_text,
     with_ci,
 )
+from wres_tools.reporting.templating import render_template
 
 # ---------------------------------------------------------------- shared sections
 
 
 def banners(data: ReportData) -> Section:
-    parts = []
+    """The internal-use banner (internal mode) and the synthetic-data banner."""
+    shown = []
     if data.disclosure == "internal":
-        parts.append(f'<p class="banner internal" role="note"><strong>'
-                     f"{html.escape(disclosure.BANNER_INTERNAL)}</strong></p>")
+        shown.append(("internal", disclosure.BANNER_INTERNAL, ""))
     if data.synthetic:
-        parts.append(f'<p class="banner synthetic" role="note"><strong>'
-                     f"{html.escape(SYNTHETIC_BANNER)}</strong></p>")
-    return Section("banners", None, "".join(parts))
+        shown.append(("synthetic", SYNTHETIC_BANNER, ""))
+    return Section("banners", None, render_template("blocks/banners.html.j2", banners=shown))
 
 
 def title_section(data: ReportData, title: str) -> Section:
     mode = ("published figures: small counts withheld" if data.disclosure == "published"
             else "internal figures: every count shown")
-    return Section(
-        "title", None,
-        f"<h1>{html.escape(title)}</h1>"
-        f'<p class="subtitle">{html.escape(data.display_name)}, reporting year {data.year} '
-        f"({html.escape(mode)}).</p>",
-    )
+    return Section("title", None, render_template(
+        "sections/title.html.j2", title=title, place=data.display_name, year=data.year,
+        mode=mode))
 
 
 def metric_title(metric: str) -> str:
@@ -142,7 +138,8 @@ def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
             ("Minority ethnic share of senior management (95% CI)",
              lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
                                 r.get("share_ci_high"))),
-            ("Minority ethnic share of the workforce", lambda r: pct_text(r.get("share_workforce"))),
+            ("Minority ethnic share of the workforce",
+             lambda r: pct_text(r.get("share_workforce"))),
             ("Minority ethnic share of the local population",
              lambda r: pct_text(r.get("share_population"))),
             ("Gap to the workforce share", lambda r: pp_text(r.get("gap_workforce_pp"))),
@@ -164,7 +161,8 @@ def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
                                 r.get("rate_reference_ci_high"))),
             ("Relative likelihood, minority ÷ white (95% CI)",
              lambda r: with_ci(ratio_text, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high"))),
-            ("NHS WRES direction, white ÷ minority", lambda r: ratio_text(r.get("rl_nhs_direction"))),
+            ("NHS WRES direction, white ÷ minority",
+             lambda r: ratio_text(r.get("rl_nhs_direction"))),
             ("Four-fifths reading (0.80 to 1.25)",
              lambda r: str(r.get("four_fifths") or NOT_PUBLISHED)),
             ("Fisher's exact test p-value", lambda r: p_value_text(r.get("p_value"))),
@@ -208,7 +206,8 @@ def _pay_band_table(data: ReportData, records: pd.DataFrame) -> str:
         ("minority ethnic / white staff in each pay band",
          lambda r: f"{count_text(r, 'n_group', data)} / {count_text(r, 'n_reference', data)}"),
         ("minority ethnic share of each pay band (95% CI)",
-         lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high"))),
+         lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
+                           r.get("share_ci_high"))),
         ("representation index (band share ÷ whole-workforce share)",
          lambda r: "1.00" if r["pay_band"] is None and charts.number(r.get("share")) is not None
          else ratio_text(r.get("representation_index"))),
@@ -243,12 +242,14 @@ def _charts(metric: str, records: pd.DataFrame) -> list[charts.Chart]:
 def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     groups = records[records["group"] != "minority"]
     if groups.empty:
-        return html_paragraphs(["The return holds no high-level ethnic group figures for this metric."])
+        return html_paragraphs(
+            ["The return holds no high-level ethnic group figures for this metric."])
     if metric == "M1":  # every band of every service and group is too long: all services
         service = "all" if "all" in set(groups["service"]) else str(groups["service"].iloc[0])
         keys, rows = _band_grid(
             groups[groups["service"] == service], "group",
-            lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"), r.get("share_ci_high")),
+            lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
+                              r.get("share_ci_high")),
         )
         return html_table(
             f"M1: each high-level census group's share of each pay band (95% CI), "
@@ -445,6 +446,8 @@ def how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
                     f"{publish.SYMBOL}, and so are other counts from which one could be worked "
                     "out; figures worked out from them are not published.")
     return Section("how_to_read", "How to read this report", html_paragraphs(text))
+
+
 NO_PLAN = "The return has no action plan."
 NO_ACTION = "No action in this authority's plan aims at this metric."
 NO_OTHER_AUTHORITY = "No other authority's return for this year to compare with."
@@ -565,13 +568,9 @@ def changes_table(data: ReportData) -> str:
         trends.IMPROVED: [], trends.WORSENED: [], trends.NO_CHANGE: [], NOT_COMPARED: []}
     for r in charts.as_records(change):
         groups[direction_text(r)].append(f"{r['metric']}: {narrative.describe_change(r)}")
-    parts = []
-    for name, sentences in groups.items():
-        if name == NOT_COMPARED and not sentences:
-            continue
-        items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences) or "<li>None.</li>"
-        parts.append(f"<h3>{html.escape(name.capitalize())}</h3><ul>{items}</ul>")
-    return "".join(parts)
+    directions = [(name.capitalize(), sentences) for name, sentences in groups.items()
+                  if sentences or name != NOT_COMPARED]
+    return render_template("sections/changes.html.j2", directions=directions)
 
 
 def direction_text(trend: Mapping[str, object]) -> str:
@@ -582,9 +581,7 @@ def direction_text(trend: Mapping[str, object]) -> str:
 
 
 def links_section() -> str:
-    items = "".join(
-        f'<li><a href="{stem}.html">{html.escape(" and ".join(metric_title(m) for m in ids))}'
-        "</a></li>"
-        for stem, ids in NOTEBOOKS.items() if stem != "summary"
-    )
-    return f"<ul>{items}</ul>"
+    """A list of links to the metric reports, in the order of :data:`NOTEBOOKS`."""
+    links = [Link(" and ".join(metric_title(m) for m in ids), f"{stem}.html")
+             for stem, ids in NOTEBOOKS.items() if stem != "summary"]
+    return render_template("sections/links.html.j2", links=links)
