@@ -158,8 +158,9 @@ def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
             f"    app(['metrics', '-a', '{AUTHORITY}', '-y', '2023', '-d', r'{root}', '--json'])\n"
             "except SystemExit:\n"
             "    pass\n"
-            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat', 'wres_tools.reporting.report',\n"
-            "         'wres_tools.batch', 'wres_tools.reporting.charts', 'openpyxl')\n"
+            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat',\n"
+            "         'wres_tools.reporting.report', 'wres_tools.batch',\n"
+            "         'wres_tools.reporting.charts', 'openpyxl')\n"
             "print('IMPORTED', sorted(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout

@@ -17,7 +17,8 @@ from wres_tools.returns import contract_doc
 def test_the_page_is_what_the_generator_writes() -> None:
     page = contract_doc.DOC_PATH.read_text(encoding="utf-8")
     assert page == contract_doc.render(), (
-        "docs/data-contract.md has drifted from the code: run python -m wres_tools.returns.contract_doc")
+        "docs/data-contract.md has drifted from the code: "
+        "run python -m wres_tools.returns.contract_doc")
 
 
 def test_the_page_names_every_table_column_and_label() -> None:
