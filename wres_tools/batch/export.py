@@ -302,7 +302,7 @@ def _offsite(url: str) -> bool:
     if url.startswith("//") or url.startswith("\\\\"):
         return True
     match = _SCHEME.match(url)
-    return bool(match) and match.group(1).lower() != "mailto"
+    return match is not None and match.group(1).lower() != "mailto"
 
 
 _SVG_DATA = re.compile(r"^\s*data:image/svg\+xml(;[^,]*)?,", re.I)

@@ -149,7 +149,8 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
         x_low = max(precision.min() * 0.8, 0.2)
         x_high = precision.max() * 1.15
         grid = np.linspace(x_low, x_high, 200)
-        limits = funnel_limits(result.pooled_rl, 1 / grid, result.tau2 if result.adjusted else 0)
+        limits = funnel_limits(result.pooled_rl, (1 / grid).tolist(),
+                               result.tau2 if result.adjusted else 0)
         ax.axhline(result.pooled_rl, color=_AF[4], linestyle="-", linewidth=1.5,
                    label=f"Pooled RL ({result.pooled_rl:.2f})", gid="target")
         ax.axhline(1, color="0.6", linestyle=(0, (1, 4)), linewidth=1,

@@ -155,8 +155,8 @@ def render(
     if metric == "M1" and not bands.empty:
         trend = narrative.band_trend(bands)
         sentences = [trend, *sentences] if trend else sentences
-    sentences.append(narrative.describe_unknowns(whole))
-    first, *rest = [s for s in sentences if s]
+    unknowns = narrative.describe_unknowns(whole)
+    first, *rest = [s for s in [*sentences, unknowns] if s]
     parts["narrative"] = (heading + html_paragraphs([first], css="headline", strong=True)
                           + html_paragraphs(rest))
     parts["table"] = figures_table(data, metric, whole, charts.as_records(bands))

@@ -258,8 +258,10 @@ def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     order = {g: i for i, g in enumerate(charts.GROUP_ORDER)}
     service_order = {s: i for i, s in enumerate(charts.SERVICE_ORDER)}
     rows = []
-    for r in sorted(charts.as_records(groups), key=lambda r: (service_order.get(r["service"], 9),
-                                                     order.get(r["group"], 9))):
+    def place(r: dict) -> tuple[int, int]:
+        return service_order.get(str(r["service"]), 9), order.get(str(r["group"]), 9)
+
+    for r in sorted(charts.as_records(groups), key=place):
         name = GROUPS.get(str(r["group"]), str(r["group"]))
         service = charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"]))
         if metric == "M1":
@@ -541,7 +543,7 @@ def forest_chart(data: ReportData) -> charts.Chart:
 
 
 def headline_table(data: ReportData) -> str:
-    rows = []
+    rows: list[list[str | Link]] = []
     for metric in METRIC_TABLES:
         records = data.metric(metric)
         if records.empty or (records["status"] == "not_collected").all():
