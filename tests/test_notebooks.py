@@ -57,7 +57,8 @@ def test_notebook_holds_no_logic_and_asks_for_its_own_metrics(path: Path) -> Non
                           source, re.M)
     body = [c for c in code_cells(notebook) if "parameters" not in c.metadata.get("tags", [])
             and c.get("id") != "numbers"]
-    assert all(re.fullmatch(r"(from wres_tools import report\n\nview = report\.\w+\((.|\n)*\)\n)?"
+    assert all(re.fullmatch(r"(from wres_tools\.reporting import report\n\n"
+                            r"view = report\.\w+\((.|\n)*\)\n)?"
                             r"view\.show\(.*\)", c.source) for c in body)
     if path.stem == "summary":
         assert "report.summary_view(" in source

@@ -62,8 +62,8 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
     "seaborn",
     "IPython.display",
-    "wres_tools.reporting.report",  # what the report notebooks call (charts, narrative, trends, ...)
-    "wres_tools.benchmarking",
+    "wres_tools.reporting.report",  # what the report notebooks call (charts, narrative, ...)
+    "wres_tools.reporting.benchmarking",
 )
 
 # Runs once after the preload: keeps the state a fresh kernel has after the same imports in a
