@@ -31,6 +31,7 @@ from wres_tools.contract import (
 )
 from wres_tools.parameters import Parameters
 from wres_tools.reporting import report
+from wres_tools.trends import TREND_DTYPES
 
 PARAMS = Parameters(authority="testshire", display_name="Testshire", threshold=5)
 
@@ -182,6 +183,14 @@ def test_load_gives_typed_numeric_frames(data_dir: Path) -> None:
     assert m2["rl"].iloc[0] == pytest.approx(0.625)
     stats = data.results.describe()
     assert "rl" in stats.columns and stats.loc["count", "n_group"] > 0
+    assert {c: str(data.trends[c].dtype) for c in TREND_DTYPES} == {
+        c: str(pd.Series(dtype=d).dtype) for c, d in TREND_DTYPES.items()}
+    # M3 all services minority: 9 of 45 against 12 of 180 in 2025 (RL 3.0), 7 of 45 against
+    # 12 of 180 in 2024 (RL 7 / 3): a change of 3 / (7 / 3) = 9 / 7
+    m3 = data.trends[(data.trends["metric"] == "M3") & (data.trends["service"] == "all")
+                     & (data.trends["group"] == "minority") & (data.trends["year_then"] == 2024)]
+    assert m3["change"].iloc[0] == pytest.approx(9 / 7)
+    assert "change" in data.trends.describe().columns
     flags = data.withheld()
     # M9: 2 minority senior managers, a count under 5: withheld, shown as <NA>, flagged
     m9 = (data.results["metric"] == "M9") & (data.results["service"] == "all") & (

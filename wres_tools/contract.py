@@ -316,7 +316,7 @@ def is_missing(value: object) -> bool:
 # ---------------------------------------------------------------- result records' dtypes
 
 
-def _categories(*values: str) -> pd.CategoricalDtype:
+def categories(*values: str) -> pd.CategoricalDtype:
     """An unordered categorical whose categories are in alphabetical order, so that sorting by
     the column gives the order sorting its text would."""
     return pd.CategoricalDtype(sorted(values))
@@ -330,13 +330,13 @@ RESULT_COUNTS: tuple[str, ...] = (
 RESULT_FLAGS: tuple[str, ...] = ("significant", "small_numbers", "suppressed")
 #: Identifiers from a fixed vocabulary, never missing (``category``).
 RESULT_CATEGORIES: dict[str, pd.CategoricalDtype] = {
-    "metric": _categories(*METRIC_TABLES),
-    "service": _categories(*SERVICES, ALL_SERVICES),
-    "group": _categories("minority", *MINORITY_GROUPS),
-    "reference": _categories("white"),
-    "status": _categories("ok", "not_collected", "not_computable"),
-    "adverse_when": _categories("low", "high"),
-    "disclosure": _categories("internal", "published"),
+    "metric": categories(*METRIC_TABLES),
+    "service": categories(*SERVICES, ALL_SERVICES),
+    "group": categories("minority", *MINORITY_GROUPS),
+    "reference": categories("white"),
+    "status": categories("ok", "not_collected", "not_computable"),
+    "adverse_when": categories("low", "high"),
+    "disclosure": categories("internal", "published"),
 }
 #: Words (nullable ``string``): the authority's id and a pay band's name (open vocabularies),
 #: the reason a figure is missing and the four-fifths reading (missing where there is no RL).
@@ -404,14 +404,17 @@ def typed_results(records: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"result records have no column(s) {missing}; expected "
                          "contract.RESULT_COLUMNS")
-    out = pd.DataFrame({c: _typed(records[c], dtype) for c, dtype in RESULT_DTYPES.items()},
+    out = pd.DataFrame({c: typed_column(records[c], dtype) for c, dtype in RESULT_DTYPES.items()},
                        index=records.index)
     out.attrs.update(records.attrs)
     result_schema().validate(out)
     return out
 
 
-def _typed(column: pd.Series, dtype: object) -> pd.Series:
+def typed_column(column: pd.Series, dtype: object) -> pd.Series:
+    """One column (object, None for missing, or already typed) as ``dtype``: a missing value
+    becomes <NA> (NaN in a category), never the text "None"; ValueError for a value outside a
+    categorical's categories."""
     if dtype is object:
         return column.astype(object)
     if isinstance(dtype, pd.CategoricalDtype) or dtype == "string":

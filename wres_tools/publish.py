@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from wres_tools import disclosure
+from wres_tools import disclosure, trends
 from wres_tools.contract import is_missing, typed_results
 from wres_tools.parameters import Parameters
 
@@ -90,10 +90,11 @@ def publish_results(records: pd.DataFrame, params: Parameters, mode: str) -> pd.
 def publish_trends(change: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
                    mode: str) -> pd.DataFrame:
     """The change over time as it may be shown beside ``published_by_year`` (each year's own
-    :func:`publish_results`): a change is withheld where either year's figure was."""
+    :func:`publish_results`): a change is withheld where either year's figure was. Typed
+    (:func:`wres_tools.trends.typed_changes`) in either mode."""
     if mode != "published":
-        return change
-    return disclosure.apply_to_trends(change, published_by_year)
+        return trends.typed_changes(change)
+    return trends.typed_changes(disclosure.apply_to_trends(change, published_by_year))
 
 
 def publish_pooled(pooled: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],

@@ -56,6 +56,7 @@ class ReportData:
     (:func:`wres_tools.contract.typed_results`: counts ``Int64``, figures ``Float64``, flags
     ``boolean``, ids ``category``, a withheld or missing figure <NA>), so ``describe()`` and
     arithmetic work on them; :meth:`withheld` says which missing figures were withheld.
+    ``trends`` is typed likewise (:data:`wres_tools.trends.TREND_DTYPES`).
     """
 
     authority: str
