@@ -16,6 +16,7 @@ import pytest
 from test_disclosure import frame, record
 
 from wres_tools import computed, disclosure, publish
+from wres_tools.contract import is_missing, plain
 from wres_tools.demo import synth
 from wres_tools.parameters import Parameters, load_parameters
 from wres_tools.returns.find import find_returns
@@ -26,10 +27,10 @@ GROUPS = ("asian", "black", "mixed", "other")
 def shown(published: pd.DataFrame, **where: Any) -> dict[str, Any]:
     rows = published
     for column, value in where.items():
-        rows = rows[rows[column].map(lambda v, value=value: v == value or (
-            value is None and not isinstance(v, str)))]
+        rows = rows[rows[column].map(lambda v, value=value: is_missing(v) if value is None
+                                     else not is_missing(v) and v == value)]
     assert len(rows) == 1, where
-    return rows.iloc[0].to_dict()
+    return {k: plain(v) for k, v in rows.iloc[0].items()}
 
 
 PARAMS = Parameters(authority="testshire", display_name="Testshire", threshold=5)
@@ -155,13 +156,13 @@ def test_pooled_counts_are_shown_only_where_every_year_shows_them() -> None:
                              rate_group=0.1, rate_reference=white_events / 300)])
     by_year = {2023: year(2023, 7), 2024: year(2024, 1)}
     published = {y: publish.publish_results(t, PARAMS, "published") for y, t in by_year.items()}
-    assert published[2024].at[0, "events_reference"] is None
+    assert published[2024].at[0, "events_reference"] is pd.NA
     pooled = frame([record(year=2024, metric="M3", service="all", group="minority",
                            n_group=120, events_group=12, n_reference=600, events_reference=8,
                            rate_group=0.1, rate_reference=8 / 600, rl=7.5)])
     out = publish.publish_pooled(pooled, published, [2023, 2024], PARAMS, "published")
     r = out.iloc[0].to_dict()
-    assert r["events_reference"] is None and r["rl"] is None
+    assert is_missing(r["events_reference"]) and is_missing(r["rl"])
     assert r["n_reference"] == 600 and r["events_group"] == 12  # both years show them
     assert "events_reference" in r["withheld"] and "rl" in r["withheld"]
 
@@ -180,7 +181,7 @@ def brute_force_pinned(original: pd.DataFrame, published: pd.DataFrame,
     every assignment of 1..limit to the withheld counts against lines name = sum(names)."""
     values = dict(zip(original["group"], original["n_group"], strict=True))
     hidden = [g for g, v in zip(published["group"], published["n_group"], strict=True)
-              if v is None]
+              if is_missing(v)]
     options: dict[str, set[int]] = {g: set() for g in hidden}
     for guess in itertools.product(range(1, limit + 1), repeat=len(hidden)):
         trial = {**values, **dict(zip(hidden, guess, strict=True))}

@@ -16,7 +16,7 @@ from report_data import AUTHORITY, BANDS, frame, record, write_fixture
 from wres_tools import computed, disclosure, publish
 from wres_tools.contract import METRIC_TABLES, ReturnError
 from wres_tools.parameters import load_parameters
-from wres_tools.reporting import narrative
+from wres_tools.reporting import narrative, report
 from wres_tools.reporting.data import NOTEBOOKS, SYNTHETIC_BANNER, ReportData
 from wres_tools.reporting.formats import count_text
 from wres_tools.reporting.report import _CACHE, build_metric_report, build_summary, load
@@ -381,21 +381,40 @@ def test_load_names_a_missing_year(data_dir: Path) -> None:
         load(AUTHORITY, 2031, data_dir)
 
 
-def test_the_cache_gives_the_same_results_and_notices_a_changed_file(data_dir: Path) -> None:
+def test_the_cache_gives_the_same_results_and_notices_a_changed_file(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[tuple[str, int]] = []
+    real = report._publish
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        made.append(args[:2])
+        return real(*args)
+
+    monkeypatch.setattr(report, "_publish", counting)
     first = load(AUTHORITY, 2025, data_dir)
-    assert load(AUTHORITY, 2025, data_dir) is first  # warm: not recomputed
+    again = load(AUTHORITY, 2025, data_dir)
+    assert made == [(AUTHORITY, 2025)]  # warm: not recomputed
+    assert again is not first and again.results is not first.results  # a copy each time
+    pd.testing.assert_frame_equal(again.results, first.results)
     _CACHE.clear()
     computed.clear()
     cold = load(AUTHORITY, 2025, data_dir)
-    assert cold is not first
+    assert len(made) == 2
     pd.testing.assert_frame_equal(cold.results, first.results)
     assert build_metric_report(cold, ["M3"]).html() == \
         build_metric_report(first, ["M3"]).html()
-    # a changed return (same size, new mtime) is read again
+    # a return touched (same bytes, new mtime) is not made again; one changed (same size) is
     csv = data_dir / AUTHORITY / "2025" / "recruitment.csv"
     stat = csv.stat()
     os.utime(csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    assert load(AUTHORITY, 2025, data_dir) is not cold
+    load(AUTHORITY, 2025, data_dir)
+    assert len(made) == 2
+    text = csv.read_text(encoding="utf-8")
+    assert "adults" in text
+    csv.write_text(text.replace("adults", "Adults", 1), encoding="utf-8")
+    load(AUTHORITY, 2025, data_dir)
+    assert len(made) == 3
     # the other mode is its own entry
     assert load(AUTHORITY, 2025, data_dir, disclosure_mode="internal").disclosure == \
         "internal"
@@ -476,13 +495,16 @@ def test_an_unusable_earlier_return_is_left_out_of_the_trend(data_dir: Path) -> 
         load(AUTHORITY, 2024, data_dir)
 
 
-def test_published_records_hold_none_never_nan(data_dir: Path) -> None:
+def test_published_records_give_none_never_nan(data_dir: Path) -> None:
+    """Typed frames (<NA> for a missing figure) whose records, as metrics.json takes them, hold
+    None (JSON null), never NaN."""
     loaded = load(AUTHORITY, 2025, data_dir)
     for published in (loaded.results, loaded.history, loaded.pooled):
         values = [v for r in published.to_dict("records") for v in r.values()]
         assert not [v for v in values if isinstance(v, float) and v != v]
         assert not published.attrs
-    assert None in set(loaded.results["reason"])
+    assert None in {r["reason"] for r in loaded.results.to_dict("records")}
+    assert loaded.results["reason"].isna().any()
 
 
 def test_load_publishes_every_year_through_the_publishing_step(data_dir: Path) -> None:

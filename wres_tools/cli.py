@@ -298,7 +298,7 @@ def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str
     import json
 
     from wres_tools import computed
-    from wres_tools.contract import is_missing
+    from wres_tools.contract import plain
     from wres_tools.parameters import load_parameters, resolve_parameters_dir
     from wres_tools.returns.find import find_returns
 
@@ -310,12 +310,10 @@ def year_records_json(authority: str, year: int, data_dir: Path, disclosure: str
                                 f"{year}")
     _, _, published = computed.published_return(ref, params, disclosure)
 
-    def plain(value: object) -> object:
-        if isinstance(value, tuple):  # the withheld column: a list in JSON
-            return list(value)
-        return None if is_missing(value) else value.item() if hasattr(value, "item") else value
+    def json_value(value: object) -> object:
+        return list(value) if isinstance(value, tuple) else plain(value)  # withheld: a list
 
-    records = [{str(k): plain(v) for k, v in record.items()}
+    records = [{str(k): json_value(v) for k, v in record.items()}
                for record in published.to_dict(orient="records")]
     return json.dumps(records, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 

@@ -3,11 +3,14 @@
 The ten reports of an authority-year, the change over time of its later years and the year's
 benchmark across authorities all start from the same (return, internal result records). A batch
 worker's kernel makes them one after another, and an analyst re-runs cells in JupyterLab, so this
-module keeps what it computed, keyed by the files' (path, size, mtime_ns) and the parameters: a
-changed file or parameter is read again, an unchanged one is not.
+module keeps what it computed, keyed by the return (authority, year, path), the digest of its
+files' content (:func:`digest`: the function the batch's skip check uses) and the parameters: a
+changed file or parameter is read again, an unchanged one - even one touched or copied anew - is
+not.
 
-The cached objects are shared by every caller: treat them as read-only (every function of the
-package that takes them returns new frames).
+What the caches hand out is a copy (:func:`copied`, :meth:`pandas.DataFrame.copy` of every
+frame: about a millisecond a return), so a caller that edits what it was given changes nothing
+the next caller gets.
 
 A batch with several workers also shares them between its kernels: ``wres run`` points the
 environment variable ``WRES_CACHE_DIR`` (internal to the batch) at a private temporary folder
@@ -19,6 +22,7 @@ explorer, a one-worker batch) nothing is written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -33,6 +37,7 @@ import pandas as pd
 
 from wres_tools import metrics, publish
 from wres_tools.contract import Return
+from wres_tools.inputkey import digest_paths
 from wres_tools.parameters import Parameters
 from wres_tools.paths import CACHE_DIR_ENV
 from wres_tools.returns.find import ReturnRef
@@ -57,18 +62,41 @@ def remember(cache: OrderedDict[Hashable, V], key: Hashable, value: V,
     return value
 
 
-def fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, size, mtime_ns) of a file, or of every file under a folder."""
-    path = Path(path)
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists())
+def digest(path: Path) -> str:
+    """sha256 of the content of a file, or of every file under a folder (names included):
+    :func:`wres_tools.inputkey.digest_paths`, the digest the batch's skip check uses."""
+    return digest_paths([Path(path)])
 
 
-def computed_return(ref: ReturnRef, params: Parameters) -> tuple[Return, pd.DataFrame]:
+def copied(ret: Return) -> Return:
+    """``ret`` with copies of its tables, population and action plan, so that editing them
+    leaves the cached return as it was."""
+    return dataclasses.replace(
+        ret, tables={name: table.copy() for name, table in ret.tables.items()},
+        population=None if ret.population is None else ret.population.copy(),
+        action_plan=None if ret.action_plan is None else ret.action_plan.copy(),
+    )
+
+
+def _ref_key(ref: ReturnRef, params: Parameters, content: str | None) -> tuple[Hashable, ...]:
+    return (ref.authority, ref.year, str(ref.path),
+            digest(ref.path) if content is None else content, params.model_dump_json())
+
+
+def computed_return(ref: ReturnRef, params: Parameters, *,
+                    content: str | None = None) -> tuple[Return, pd.DataFrame]:
     """One return read (:func:`load_return`) and computed (:func:`metrics.compute_all`):
-    (Return, internal result records). Raises what ``load_return`` raises; nothing is kept then.
+    (Return, internal result records), copies of what is kept. ``content``: the return's
+    :func:`digest` when the caller already has it (it is worked out otherwise). Raises what
+    ``load_return`` raises; nothing is kept then.
     """
-    key = (fingerprint(ref.path), params.model_dump_json())
+    ret, records = _computed(_ref_key(ref, params, content), ref, params)
+    return copied(ret), records.copy()
+
+
+def _computed(key: tuple[Hashable, ...], ref: ReturnRef,
+              params: Parameters) -> tuple[Return, pd.DataFrame]:
+    """What :func:`computed_return` keeps under ``key`` (not copied)."""
     if key in _RETURNS:
         _RETURNS.move_to_end(key)
         return _RETURNS[key]
@@ -85,24 +113,26 @@ def computed_return(ref: ReturnRef, params: Parameters) -> tuple[Return, pd.Data
 _PUBLISHED: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
 
 
-def published_return(ref: ReturnRef, params: Parameters,
-                     mode: str) -> tuple[Return, pd.DataFrame, pd.DataFrame]:
+def published_return(ref: ReturnRef, params: Parameters, mode: str, *,
+                     content: str | None = None) -> tuple[Return, pd.DataFrame, pd.DataFrame]:
     """:func:`computed_return` and its records through the publishing step
-    (:func:`wres_tools.publish.publish_results`): (Return, internal records, published records).
-    Shared between the batch's kernels like the computed return, as publishing a return solves
-    its suppression pattern's integer programs."""
-    ret, records = computed_return(ref, params)
-    key = (fingerprint(ref.path), params.model_dump_json(), "published", mode)
+    (:func:`wres_tools.publish.publish_results`): (Return, internal records, published records),
+    copies of what is kept. ``content`` as for :func:`computed_return`; the files are hashed
+    once either way. Shared between the batch's kernels like the computed return, as publishing
+    a return solves its suppression pattern's integer programs."""
+    base = _ref_key(ref, params, content)
+    ret, records = _computed(base, ref, params)
+    key = (*base, "published", mode)
     if key in _PUBLISHED:
         _PUBLISHED.move_to_end(key)
-        return ret, records, _PUBLISHED[key]
+        return copied(ret), records.copy(), _PUBLISHED[key].copy()
     shared = _shared_file(key)
     value = _read_shared(shared) if shared is not None else None
     if not isinstance(value, pd.DataFrame):
         value = publish.publish_results(records, params, mode)
         if shared is not None:
             _write_shared(shared, value)
-    return ret, records, remember(_PUBLISHED, key, value)
+    return copied(ret), records.copy(), remember(_PUBLISHED, key, value).copy()
 
 
 def _shared_file(key: Hashable) -> Path | None:

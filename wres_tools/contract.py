@@ -7,14 +7,16 @@ synthetic generator and the metric engine all take their table and column names 
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
+
+from wres_tools.ethnicity import MINORITY_GROUPS
 
 Service = Literal["adults", "children", "all"]
 SERVICES: tuple[str, ...] = ("adults", "children")
@@ -276,7 +278,8 @@ class Return:
 
 
 #: Columns of a result record (``wres metrics --json`` and ``metrics.json``), in order.
-#: Every record has every key; a value that cannot be computed is None (null in JSON).
+#: Every record has every key; a value that cannot be computed is missing (null in JSON; <NA>
+#: in the typed frames of :func:`typed_results`).
 RESULT_COLUMNS: tuple[str, ...] = (
     "authority", "year", "metric", "service", "group", "reference", "pay_band",
     "status",  # ok | not_collected | not_computable
@@ -298,11 +301,148 @@ RESULT_COLUMNS: tuple[str, ...] = (
 
 
 def is_missing(value: object) -> bool:
-    """None, NaN, pd.NA or NaT: a figure that is not there. Result records hold None, but a
-    frame that passed through pandas may hold NaN; every module asks here."""
+    """None, NaN, pd.NA or NaT (pandas' or numpy's): a figure that is not there. The one test
+    every module asks, whether a value comes from a typed frame (<NA>), a row of an object frame
+    (None) or a float column (NaN). A tuple, list or text is never missing."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    try:
-        return bool(math.isnan(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, (str, bool, int, tuple, list, dict)):
         return False
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+# ---------------------------------------------------------------- result records' dtypes
+
+
+def categories(*values: str) -> pd.CategoricalDtype:
+    """An unordered categorical whose categories are in alphabetical order, so that sorting by
+    the column gives the order sorting its text would."""
+    return pd.CategoricalDtype(sorted(values))
+
+
+#: Whole-number columns of a result record (nullable ``Int64``; <NA> when missing or withheld).
+RESULT_COUNTS: tuple[str, ...] = (
+    "year", "n_group", "events_group", "n_reference", "events_reference", "unknown_count",
+)
+#: Yes/no columns (nullable ``boolean``).
+RESULT_FLAGS: tuple[str, ...] = ("significant", "small_numbers", "suppressed")
+#: Identifiers from a fixed vocabulary, never missing (``category``).
+RESULT_CATEGORIES: dict[str, pd.CategoricalDtype] = {
+    "metric": categories(*METRIC_TABLES),
+    "service": categories(*SERVICES, ALL_SERVICES),
+    "group": categories("minority", *MINORITY_GROUPS),
+    "reference": categories("white"),
+    "status": categories("ok", "not_collected", "not_computable"),
+    "adverse_when": categories("low", "high"),
+    "disclosure": categories("internal", "published"),
+}
+#: Words (nullable ``string``): the authority's id and a pay band's name (open vocabularies),
+#: the reason a figure is missing and the four-fifths reading (missing where there is no RL).
+RESULT_TEXT: tuple[str, ...] = ("authority", "pay_band", "reason", "four_fifths")
+#: Every other column but ``withheld`` is a figure: nullable ``Float64``.
+RESULT_FIGURES: tuple[str, ...] = tuple(
+    c for c in RESULT_COLUMNS
+    if c not in (*RESULT_COUNTS, *RESULT_FLAGS, *RESULT_CATEGORIES, *RESULT_TEXT, "withheld")
+)
+#: The dtype of every column of a result record. ``withheld`` is a tuple per record (object).
+RESULT_DTYPES: dict[str, object] = {
+    c: ("Int64" if c in RESULT_COUNTS else "boolean" if c in RESULT_FLAGS
+        else RESULT_CATEGORIES[c] if c in RESULT_CATEGORIES else "string" if c in RESULT_TEXT
+        else "Float64" if c in RESULT_FIGURES else object)
+    for c in RESULT_COLUMNS
+}
+#: Columns never missing in a record.
+RESULT_REQUIRED: tuple[str, ...] = (
+    "authority", "year", *RESULT_CATEGORIES, "suppressed", "withheld",
+)
+#: The columns a record's ``withheld`` may name: each has a flag in :func:`withheld_flags`.
+WITHHOLDABLE: tuple[str, ...] = tuple(
+    c for c in RESULT_COLUMNS
+    if c in (*RESULT_COUNTS, *RESULT_FIGURES, "significant", "small_numbers", "four_fifths")
+    and c != "year"
+)
+
+
+@functools.cache
+def result_schema() -> Any:
+    """The pandera schema of typed result records: exactly RESULT_COLUMNS in order, each of its
+    RESULT_DTYPES, RESULT_REQUIRED never missing, counts never negative, ``withheld`` a tuple of
+    WITHHOLDABLE names each of which is missing in its record. Built on first use (importing
+    pandera costs the command line half a second)."""
+    import pandera.pandas as pa
+
+    def withheld_names(column: pd.Series) -> bool:
+        return bool(column.map(lambda names: isinstance(names, tuple)
+                               and set(names) <= set(WITHHOLDABLE)).all())
+
+    def withheld_are_missing(frame: pd.DataFrame) -> bool:
+        return all(is_missing(frame.at[label, name])
+                   for label, names in frame["withheld"].items() for name in names)
+
+    columns = {
+        c: pa.Column(dtype, nullable=c not in RESULT_REQUIRED,
+                     checks=[pa.Check.ge(0)] if c in RESULT_COUNTS else
+                     [pa.Check(withheld_names, error="withheld is not a tuple of figure names")]
+                     if c == "withheld" else [])
+        for c, dtype in RESULT_DTYPES.items()
+    }
+    return pa.DataFrameSchema(
+        columns, strict=True, ordered=True, coerce=False,
+        checks=[pa.Check(withheld_are_missing, error="a withheld figure is not missing")])
+
+
+def typed_results(records: pd.DataFrame) -> pd.DataFrame:
+    """Result records (RESULT_COLUMNS, any dtypes: e.g. the object frames of the metric engine
+    and disclosure control, None for missing) with RESULT_DTYPES, validated by
+    :func:`result_schema`; raises ``pandera.errors.SchemaError`` naming the first column or
+    record that breaks it, and ValueError for a missing column or an id outside its
+    vocabulary. A new frame with the same index and ``attrs``; the input is unchanged.
+    """
+    missing = [c for c in RESULT_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"result records have no column(s) {missing}; expected "
+                         "contract.RESULT_COLUMNS")
+    out = pd.DataFrame({c: typed_column(records[c], dtype) for c, dtype in RESULT_DTYPES.items()},
+                       index=records.index)
+    out.attrs.update(records.attrs)
+    result_schema().validate(out)
+    return out
+
+
+def typed_column(column: pd.Series, dtype: object) -> pd.Series:
+    """One column (object, None for missing, or already typed) as ``dtype``: a missing value
+    becomes <NA> (NaN in a category), never the text "None"; ValueError for a value outside a
+    categorical's categories."""
+    if dtype is object:
+        return column.astype(object)
+    if isinstance(dtype, pd.CategoricalDtype) or dtype == "string":
+        # missing as <NA> first: str(None) must not become the text "None"
+        values = column.astype(object).where(column.notna(), None)
+        if isinstance(dtype, pd.CategoricalDtype):
+            unknown = sorted({str(v) for v in values.dropna()} - set(dtype.categories))
+            if unknown:
+                raise ValueError(f"result records: {column.name} {', '.join(unknown)}; "
+                                 f"expected one of {', '.join(dtype.categories)}")
+        return values.astype(dtype)
+    return column.astype(dtype)  # type: ignore[call-overload]
+
+
+def withheld_flags(records: pd.DataFrame) -> pd.DataFrame:
+    """One ``boolean`` column per WITHHOLDABLE figure, one row per record (same index): True
+    where the publishing step withheld that figure of the record (read from its ``withheld``
+    column), False where it is shown or missing for another reason (not computable, not
+    collected). A view worked out when asked, so it can never disagree with ``withheld``."""
+    rows = [[name in names for name in WITHHOLDABLE] for names in records["withheld"]]
+    return pd.DataFrame(rows, index=records.index, columns=list(WITHHOLDABLE),
+                        dtype="boolean")
+
+
+def plain(value: object) -> object:
+    """A value of a typed frame as plain Python: None for a missing value, a numpy or pandas
+    scalar as the int, float, bool or str it holds; anything else (a tuple) as it is."""
+    if is_missing(value):
+        return None
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, (tuple, list)) else value

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from wres_tools import statistics as st
-from wres_tools.contract import ALL_SERVICES, SERVICES
+from wres_tools.contract import ALL_SERVICES, SERVICES, is_missing, plain
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
 from wres_tools.publish import is_withheld
@@ -144,15 +144,11 @@ def _record(df: pd.DataFrame, authority: str, metric: str, service: str,
     if len(rows) > 1:
         raise BenchmarkError(f"{authority}: {len(rows)} records for {metric}, service {service}, "
                              f"group {group}; expected one")
-    return rows.iloc[0].to_dict() if len(rows) else None
+    return {k: plain(v) for k, v in rows.iloc[0].items()} if len(rows) else None
 
 
 def _count(value: object) -> int | None:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return int(value)  # type: ignore[arg-type]
+    return None if is_missing(value) else int(value)  # type: ignore[call-overload]
 
 
 def _why_not(record: dict | None, metric: str, service: str) -> str | None:

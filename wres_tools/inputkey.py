@@ -16,7 +16,9 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 #: The key's file name inside the data folder (hidden: io.find_returns skips it).
 KEY_FILE = ".wres-input-key"
@@ -87,4 +89,29 @@ def keyed_file_digest(path: Path, key: bytes) -> str:
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def _hash_file(digest: Any, path: Path, name: str) -> None:
+    digest.update(name.encode("utf-8") + b"\0")
+    digest.update(path.read_bytes())
+    digest.update(b"\0")
+
+
+def digest_paths(paths: Iterable[Path], root: Path | None = None,
+                 key: bytes | None = None) -> str:
+    """sha256 over files (a folder counts as every file in it), names included, in sorted order;
+    with ``key``, HMAC-SHA256 under it (:func:`input_key`): every digest of an input
+    that is written beside the outputs is keyed, so that it cannot be used to test guesses. The
+    batch's skip check and every in-process cache (:mod:`wres_tools.computed`, the reports') key
+    on it."""
+    digest: Any = hashlib.sha256() if key is None else keyed_digest(key)
+    for path in sorted(Path(p) for p in paths):
+        if not path.exists():  # an absent file (no parameter file, say) is part of the state
+            digest.update(f"missing:{path.name}\0".encode())
+            continue
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            name = f.relative_to(root).as_posix() if root is not None else f.name
+            _hash_file(digest, f, name)
     return digest.hexdigest()

@@ -8,7 +8,8 @@ text implemented here; :data:`METRICS` holds the sentence-ready words the narrat
 
 Counts are first tallied per service and comparison group (a "tally": a dict keyed by
 (service[, pay_band], group key)), so that pooling several returns is a sum of tallies.
-Results are plain Python values in an object-dtype frame: None, never NaN or inf.
+Results are plain Python values in an object-dtype frame: None, never NaN or inf (the working
+form disclosure control takes; the publishing step types them: :func:`contract.typed_results`).
 """
 
 from __future__ import annotations

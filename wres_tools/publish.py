@@ -29,8 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from wres_tools import disclosure
-from wres_tools.contract import is_missing
+from wres_tools import disclosure, trends
+from wres_tools.contract import is_missing, typed_results
 from wres_tools.parameters import Parameters
 
 #: The symbol every output prints for a withheld count.
@@ -77,41 +77,42 @@ def publish_results(records: pd.DataFrame, params: Parameters, mode: str) -> pd.
     that none can be worked out - by subtraction along any line or by an integer program over
     the ranges the shown figures allow (:func:`wres_tools.disclosure.apply_disclosure`) -, every
     figure resting on a withheld count withheld too. ``internal``: unchanged but for the mode.
-    Pure: :func:`wres_tools.computed.published_return` keeps what it returns, per process and
-    across the batch's kernels. Never changes its input.
+    Typed (:func:`wres_tools.contract.typed_results`: nullable dtypes, a withheld figure <NA>)
+    and checked against the records' schema. Pure: :func:`wres_tools.computed.published_return`
+    keeps what it returns, per process and across the batch's kernels. Never changes its input.
     """
     if mode == "published":
         check_records(records)
-    return disclosure.apply_disclosure(records, mode, params.threshold,  # type: ignore[arg-type]
-                                       senior_bands=params.senior_bands)
+    return typed_results(disclosure.apply_disclosure(
+        records, mode, params.threshold, senior_bands=params.senior_bands))  # type: ignore[arg-type]
 
 
 def publish_trends(change: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
                    mode: str) -> pd.DataFrame:
     """The change over time as it may be shown beside ``published_by_year`` (each year's own
-    :func:`publish_results`): a change is withheld where either year's figure was."""
+    :func:`publish_results`): a change is withheld where either year's figure was. Typed
+    (:func:`wres_tools.trends.typed_changes`) in either mode."""
     if mode != "published":
-        return change
-    return disclosure.apply_to_trends(change, published_by_year)
+        return trends.typed_changes(change)
+    return trends.typed_changes(disclosure.apply_to_trends(change, published_by_year))
 
 
 def publish_pooled(pooled: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
                    years: Sequence[int], params: Parameters, mode: str) -> pd.DataFrame:
     """Records pooled over ``years`` (counts summed) as they may be shown beside each year's
     published records: a pooled count only where every year shows it, and figures over a
-    withheld one withheld."""
+    withheld one withheld. Typed like :func:`publish_results`."""
     if mode != "published":
-        return disclosure.apply_disclosure(pooled, "internal", params.threshold)
-    return disclosure.apply_to_pooled(pooled, published_by_year, years, params.threshold)
+        return typed_results(disclosure.apply_disclosure(pooled, "internal", params.threshold))
+    return typed_results(disclosure.apply_to_pooled(pooled, published_by_year, years,
+                                                    params.threshold))
 
 
 def is_withheld(record: Mapping[str, Any], column: str) -> bool:
     """Whether disclosure control withheld ``column`` of a published record (a figure that is
     missing for another reason - not computable, not collected - is not withheld)."""
     withheld = record.get("withheld")
-    if withheld is None or isinstance(withheld, float):
-        return False
-    return column in withheld
+    return isinstance(withheld, (tuple, list)) and column in withheld
 
 
 def check(published: pd.DataFrame, params: Parameters,

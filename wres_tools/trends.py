@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from wres_tools import statistics as st
-from wres_tools.contract import RESULT_COLUMNS, Return
+from wres_tools.contract import RESULT_COLUMNS, RESULT_DTYPES, Return, categories, typed_column
 from wres_tools.contract import is_missing as _missing
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import METRICS, pooled
@@ -31,6 +31,19 @@ TREND_COLUMNS: tuple[str, ...] = (
     "value_then", "value_now", "measure", "change", "change_ci_low", "change_ci_high",
     "p_value", "significant", "status", "reason",
 )
+
+#: The dtype of every column of the change over time as the publishing step hands it on
+#: (:func:`typed_changes`): ids as in result records, years ``Int64``, figures ``Float64``,
+#: significance ``boolean``, words ``string``; a missing or withheld figure is <NA>.
+TREND_DTYPES: dict[str, object] = {
+    "metric": RESULT_DTYPES["metric"], "service": RESULT_DTYPES["service"],
+    "group": RESULT_DTYPES["group"], "pay_band": "string", "year": "Int64",
+    "compared_with": categories("baseline", "previous"), "year_then": "Int64",
+    "value_then": "Float64", "value_now": "Float64", "measure": categories("rl", "share_pp"),
+    "change": "Float64", "change_ci_low": "Float64", "change_ci_high": "Float64",
+    "p_value": "Float64", "significant": "boolean", "status": RESULT_DTYPES["status"],
+    "reason": "string",
+}
 
 Key = tuple[str, str, str, str | None]
 
@@ -150,6 +163,13 @@ def change_over_time(
     frame = pd.DataFrame([[_plain(r.get(c)) for c in TREND_COLUMNS] for r in rows],
                          columns=list(TREND_COLUMNS), dtype=object)
     return frame
+
+
+def typed_changes(change: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`change_over_time` (object, None for missing; or already typed) with
+    :data:`TREND_DTYPES`: a new frame, same index; the input is unchanged."""
+    return pd.DataFrame({c: typed_column(change[c], dtype) for c, dtype in TREND_DTYPES.items()},
+                        index=change.index)
 
 
 def direction_of_change(trend_row: Mapping | None, adverse_when: str) -> str:

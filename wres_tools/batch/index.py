@@ -18,8 +18,10 @@ from wres_tools.batch.export import (
 )
 from wres_tools.batch.plan import Failure, report_label, report_order
 from wres_tools.batch.state import STATE_FILE, read_state
+from wres_tools.contract import is_missing
 from wres_tools.evidence.manifest import METRICS_FILE
 from wres_tools.files import write_atomic
+from wres_tools.publish import is_withheld
 
 INDEX_FILE = "index.html"
 #: Files of the evidence (``evidence.write_evidence``) the index links when they are there.
@@ -51,12 +53,12 @@ def _headline(records: Sequence[Mapping[str, Any]], metric: str) -> str:
         if record.get("status") == "not_collected":
             return "not collected"
         rl = record.get("rl")
-        if rl is None:
-            if "rl" in (record.get("withheld") or ()):
+        if is_missing(rl):
+            if is_withheld(record, "rl"):
                 return "not published: small numbers"
             return "not computable"
         low, high = record.get("rl_ci_low"), record.get("rl_ci_high")
-        if low is None or high is None:
+        if is_missing(low) or is_missing(high):
             return f"{rl:.2f}"
         return f"{rl:.2f} ({low:.2f} to {high:.2f})"
     return "—"

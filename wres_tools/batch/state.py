@@ -16,36 +16,13 @@ from typing import Any
 import pandas as pd
 
 from wres_tools import __version__
-from wres_tools.inputkey import keyed_digest
+from wres_tools.inputkey import digest_paths
 from wres_tools.paths import PACKAGE_DIR
 
 STATE_FILE = ".batch.json"
 
 
 # -- fingerprints ------------------------------------------------------------------------------
-
-
-def _hash_file(digest: Any, path: Path, name: str) -> None:
-    digest.update(name.encode("utf-8") + b"\0")
-    digest.update(path.read_bytes())
-    digest.update(b"\0")
-
-
-def digest_paths(paths: Iterable[Path], root: Path | None = None,
-                 key: bytes | None = None) -> str:
-    """sha256 over files (a folder counts as every file in it), names included, in sorted order;
-    with ``key``, HMAC-SHA256 under it (:mod:`wres_tools.inputkey`): every digest of an input
-    that is written beside the outputs is keyed, so that it cannot be used to test guesses."""
-    digest: Any = hashlib.sha256() if key is None else keyed_digest(key)
-    for path in sorted(Path(p) for p in paths):
-        if not path.exists():  # an absent file (no parameter file, say) is part of the state
-            digest.update(f"missing:{path.name}\0".encode())
-            continue
-        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
-        for f in files:
-            name = f.relative_to(root).as_posix() if root is not None else f.name
-            _hash_file(digest, f, name)
-    return digest.hexdigest()
 
 
 #: Libraries whose version can change a report's bytes (numbers, tables, charts, HTML).

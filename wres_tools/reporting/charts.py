@@ -40,7 +40,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
-from wres_tools.contract import is_missing as _missing
+from wres_tools.contract import is_missing, plain
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
 #: The Analysis Function categorical palette, as afcharts carries it.
@@ -185,7 +185,7 @@ def _style() -> Iterator[None]:
 
 def number(value: object) -> float | None:
     """A drawable float, or None for a withheld / missing / non-finite value."""
-    if value is None or value is pd.NA:
+    if is_missing(value):
         return None
     try:
         result = float(value)  # type: ignore[arg-type]
@@ -220,9 +220,10 @@ def _why_missing(record: Mapping[str, object]) -> str:
 
 
 def as_records(records: pd.DataFrame | Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
-    """Records as plain dicts with None for every missing value (NaN, NA, None)."""
+    """Records as plain dicts: None for every missing value (NaN, <NA>, None), a numpy or
+    pandas scalar as the Python int, float, bool or str it holds (:func:`contract.plain`)."""
     rows = records.to_dict("records") if isinstance(records, pd.DataFrame) else records
-    return [{k: None if _missing(v) else v for k, v in r.items()} for r in rows]
+    return [{k: plain(v) for k, v in r.items()} for r in rows]
 
 
 def _services(rows: Sequence[Mapping[str, object]]) -> list[str]:

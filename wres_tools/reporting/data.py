@@ -4,12 +4,12 @@ time and action plan, already through the publishing step; and the names of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from wres_tools import metrics
-from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS
+from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, typed_results, withheld_flags
 
 #: Notebook stem -> the metric ids its report covers; the batch writes <stem>.html.
 NOTEBOOKS: dict[str, tuple[str, ...]] = {
@@ -50,7 +50,14 @@ SYNTHETIC_BANNER = (
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything one authority-year's reports show, already through disclosure control."""
+    """Everything one authority-year's reports show, already through disclosure control.
+
+    ``results``, ``history`` and ``pooled`` are typed result records
+    (:func:`wres_tools.contract.typed_results`: counts ``Int64``, figures ``Float64``, flags
+    ``boolean``, ids ``category``, a withheld or missing figure <NA>), so ``describe()`` and
+    arithmetic work on them; :meth:`withheld` says which missing figures were withheld.
+    ``trends`` is typed likewise (:data:`wres_tools.trends.TREND_DTYPES`).
+    """
 
     authority: str
     display_name: str
@@ -71,7 +78,21 @@ class ReportData:
         """The year's records of one metric."""
         return self.results[self.results["metric"] == metric]
 
+    def withheld(self) -> pd.DataFrame:
+        """One ``boolean`` column per figure of :attr:`results`
+        (:func:`wres_tools.contract.withheld_flags`): True where disclosure control withheld
+        it, False where it is shown or missing for another reason."""
+        return withheld_flags(self.results)
+
+    def copy(self) -> ReportData:
+        """The same data with copies of every frame: editing them leaves this one unchanged."""
+        return replace(
+            self, results=self.results.copy(), history=self.history.copy(),
+            trends=self.trends.copy(), pooled=self.pooled.copy(),
+            action_plan=None if self.action_plan is None else self.action_plan.copy(),
+        )
+
 
 def empty_results() -> pd.DataFrame:
-    """A results frame with no records (RESULT_COLUMNS)."""
-    return pd.DataFrame(columns=list(RESULT_COLUMNS))
+    """A typed results frame with no records (RESULT_COLUMNS)."""
+    return typed_results(pd.DataFrame(columns=list(RESULT_COLUMNS)))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import pandas as pd
-
 from wres_tools import publish
+from wres_tools.contract import is_missing
 from wres_tools.reporting import charts
 from wres_tools.reporting.data import ReportData
 
@@ -88,4 +87,5 @@ def status_text(status: object) -> str:
 
 
 def plan_text(value: object, missing: str) -> str:
-    return missing if value is None or value is pd.NA or value != value else str(value)
+    """An action plan's cell as text, or ``missing`` for a blank one."""
+    return missing if is_missing(value) else str(value)

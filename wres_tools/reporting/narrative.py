@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from wres_tools.contract import is_missing as _missing
+from wres_tools.contract import plain
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
@@ -108,8 +109,8 @@ def likelihood_words(rl: float) -> str:
 
 
 def _value(record: Mapping[str, Any], column: str) -> Any:
-    value = record.get(column)
-    return None if _missing(value) else value
+    """A figure of a record as plain Python (:func:`contract.plain`): None when it is missing."""
+    return plain(record.get(column))
 
 
 def _withheld(record: Mapping[str, Any]) -> bool:

@@ -1,11 +1,16 @@
 """What the notebooks call: load the published results for an authority-year, and build and show a
 metric report or the summary.
+
+:func:`load` and :func:`year_benchmark` keep what they made, keyed by the content digests of the
+returns and parameter files (:func:`wres_tools.computed.digest`, the batch's digest), and hand
+out a copy each time: a notebook that edits the frames it was given changes no later page.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -63,24 +68,30 @@ def load(
             f"(expected {data_dir / authority / f'{year}.xlsx'} or a folder {year}/ of CSV files)"
         )
     param_files = [params_dir / "defaults.yml", params_dir / f"{authority}.yml"]
+    contents = {r.path: computed.digest(r.path) for r in refs}  # each file hashed once a load
     key = (
         authority, year, str(data_dir.resolve()), str(params_dir.resolve()), mode,
-        tuple(computed.fingerprint(r.path) for r in refs),
-        tuple(computed.fingerprint(p) for p in param_files if p.exists()),
+        tuple(contents[r.path] for r in refs),
+        tuple(computed.digest(p) for p in param_files if p.exists()),
     )
-    if key not in _CACHE:
-        computed.remember(_CACHE, key, _publish(authority, year, refs, params, mode), _CACHE_SIZE)
-    return _CACHE[key]
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+    else:
+        computed.remember(_CACHE, key, _publish(authority, year, refs, contents, params, mode),
+                          _CACHE_SIZE)
+    return _CACHE[key].copy()
 
 
 def _publish(
-    authority: str, year: int, refs: Sequence[ReturnRef], params: Parameters, mode: str
+    authority: str, year: int, refs: Sequence[ReturnRef], contents: Mapping[Path, str],
+    params: Parameters, mode: str,
 ) -> ReportData:
     done: dict[int, tuple] = {}
     skipped = []
     for ref in refs:
         try:
-            done[ref.year] = computed.published_return(ref, params, mode)
+            done[ref.year] = computed.published_return(ref, params, mode,
+                                                       content=contents[ref.path])
         except ReturnError as exc:
             if ref.year == year:
                 raise
@@ -101,8 +112,8 @@ def _publish(
     pooled = publish.publish_pooled(trends.pooled_disciplinary(returns, params), published,
                                     pooled_years, params, mode)
     ret = done[year][0]
-    published = {y: _plain(frame) for y, frame in published.items()}
-    pooled = _plain(pooled)
+    published = {y: _without_attrs(frame) for y, frame in published.items()}
+    pooled = _without_attrs(pooled)
     return ReportData(
         authority=authority,
         display_name=params.display_name,
@@ -121,12 +132,12 @@ def _publish(
     )
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns with None for every missing value (JSON null, never NaN), and no attrs:
-    they were read into ``hidden``, and pandas deep-copies attrs on every slice."""
-    out = frame.astype(object)
-    out = out.where(out.notna(), None)
-    out.attrs.clear()
+def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The typed published records (:func:`wres_tools.contract.typed_results`) without the
+    suppression pattern disclosure control keeps in ``attrs``: no report reads it (a record's
+    ``withheld`` says what was withheld), and pandas deep-copies attrs on every slice."""
+    out = frame.copy(deep=False)
+    out.attrs = {}
     return out
 
 
@@ -178,17 +189,20 @@ def year_benchmark(
     year: int, data_dir: Path | str | None, parameters_dir: Path | str | None, mode: str
 ) -> benchmarking.YearBenchmark:
     """Every authority of ``year`` benchmarked in ``mode``; cached per process, keyed like
-    :func:`load` by the year's returns' and the parameter files' (path, size, mtime_ns), so a
-    batch worker reads the year's returns once, not once per authority."""
+    :func:`load` by the content digests of the year's returns and of the parameter folder, so a
+    batch worker reads the year's returns once, not once per authority. A deep copy each time."""
     data_dir = DEMO_DATA_DIR if data_dir is None else Path(data_dir)
     params_dir = resolve_parameters_dir(data_dir, Path(parameters_dir) if parameters_dir else None)
     refs = [r for r in find_returns(data_dir) if r.year == year]
     key = (str(data_dir.resolve()), year, str(params_dir.resolve()), mode,
-           tuple(computed.fingerprint(r.path) for r in refs), computed.fingerprint(params_dir))
-    if key not in _BENCH_CACHE:
+           tuple((r.authority, str(r.path), computed.digest(r.path)) for r in refs),
+           computed.digest(params_dir))
+    if key in _BENCH_CACHE:
+        _BENCH_CACHE.move_to_end(key)
+    else:
         bench = benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode)
         computed.remember(_BENCH_CACHE, key, bench, _CACHE_SIZE)
-    return _BENCH_CACHE[key]
+    return copy.deepcopy(_BENCH_CACHE[key])
 
 
 # ---------------------------------------------------------------- the summary
