@@ -9,15 +9,12 @@ import pytest
 
 from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.disclosure import apply_disclosure
+from wres_tools.metrics import METRICS
+from wres_tools.reporting.formats import fmt_ci, fmt_pct, fmt_rl, fmt_signed
 from wres_tools.reporting.narrative import (
-    METRICS,
     describe,
     describe_change,
     describe_unknowns,
-    fmt_ci,
-    fmt_pct,
-    fmt_rl,
-    fmt_signed,
     headline,
     likelihood_words,
     not_collected,

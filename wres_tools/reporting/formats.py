@@ -1,8 +1,11 @@
-"""How a figure is printed."""
+"""How a figure is printed: the one place, for sentences (``fmt_*``: "0.52", "12.3%", "+3.0",
+"1,234", "95% CI 0.41 to 0.66") and for tables (``*_text``: the same, or "not published" for a
+withheld figure and "[c]" for a withheld count)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from wres_tools import publish
 from wres_tools.contract import is_missing
@@ -14,17 +17,47 @@ NOT_AVAILABLE = "not available"
 NOT_COMPARED = "not compared"
 
 
-# ---------------------------------------------------------------- formatting
+# ---------------------------------------------------------------- numbers, in words and tables
+
+
+def fmt_rl(value: float) -> str:
+    """A relative likelihood or ratio: two decimal places, "0.52"."""
+    return f"{value:.2f}"
+
+
+def fmt_pct(fraction: float, places: int = 1) -> str:
+    """A rate or share held as a fraction, as a percentage: 0.1234 -> "12.3%"."""
+    return f"{100 * fraction:.{places}f}%"
+
+
+def fmt_signed(value: float, places: int = 1) -> str:
+    """A signed difference: "+3.0", "−1.2" (a true minus sign), "0.0"."""
+    text = f"{abs(value):.{places}f}"
+    if float(text) == 0:
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def fmt_count(value: int) -> str:
+    """A count with thousands separators: 1234 -> "1,234"."""
+    return f"{int(value):,}"
+
+
+def fmt_ci(low: float, high: float, fmt: Any = fmt_rl, level: int = 95) -> str:
+    """An interval: "95% CI 0.41 to 0.66" (``fmt`` prints each end)."""
+    return f"{level}% CI {fmt(low)} to {fmt(high)}"
+
+
 
 
 def ratio_text(value: object) -> str:
     number = charts.number(value)
-    return NOT_PUBLISHED if number is None else f"{number:.2f}"
+    return NOT_PUBLISHED if number is None else fmt_rl(number)
 
 
 def pct_text(value: object) -> str:
     number = charts.number(value)
-    return NOT_PUBLISHED if number is None else f"{number * 100:.1f}%"
+    return NOT_PUBLISHED if number is None else fmt_pct(number)
 
 
 def pp_text(value: object) -> str:
@@ -49,7 +82,7 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
     if number is not None:
         if data.disclosure == "published" and 1 <= number < data.threshold:
             return publish.SYMBOL
-        return f"{int(number):,}"
+        return fmt_count(int(number))
     if data.disclosure == "published" and (publish.is_withheld(record, column) or (
             record.get("suppressed") and "withheld" not in record)):
         return publish.SYMBOL

@@ -8,7 +8,8 @@ published mode a figure that disclosure control withheld is never stated: the se
 "not published: small numbers" instead.
 
 The words per metric (population noun, event phrase in two forms, direction, what data the
-metric needs) come from :data:`wres_tools.metrics.METRICS`.
+metric needs) come from :data:`wres_tools.metrics.METRICS`; every number in a sentence is printed
+by :mod:`wres_tools.reporting.formats`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from wres_tools.contract import is_missing as _missing
 from wres_tools.contract import plain
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
+from wres_tools.reporting.formats import fmt_ci, fmt_count, fmt_pct, fmt_rl, fmt_signed
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 from wres_tools.trends import IMPROVED, NO_CHANGE, WORSENED, direction_of_change
 
@@ -30,38 +32,6 @@ RANGE = f"{LOW:.2f}–{HIGH:.2f}"
 
 
 _SERVICE_PREFIX = {"adults": "In adults' services, ", "children": "In children's services, "}
-
-
-# ---------------------------------------------------------------------------------------------
-# Number formatting: the one place that decides how a figure is printed.
-
-
-def fmt_rl(value: float) -> str:
-    """A relative likelihood or ratio: two decimal places, "0.52"."""
-    return f"{value:.2f}"
-
-
-def fmt_pct(fraction: float, places: int = 1) -> str:
-    """A rate or share held as a fraction, as a percentage: 0.1234 -> "12.3%"."""
-    return f"{100 * fraction:.{places}f}%"
-
-
-def fmt_signed(value: float, places: int = 1) -> str:
-    """A signed difference: "+3.0", "−1.2" (a true minus sign), "0.0"."""
-    text = f"{abs(value):.{places}f}"
-    if float(text) == 0:
-        return text
-    return ("+" if value > 0 else "−") + text
-
-
-def fmt_count(value: int) -> str:
-    """A count with thousands separators: 1234 -> "1,234"."""
-    return f"{int(value):,}"
-
-
-def fmt_ci(low: float, high: float, fmt: Any = fmt_rl, level: int = 95) -> str:
-    """An interval: "95% CI 0.41 to 0.66" (``fmt`` prints each end)."""
-    return f"{level}% CI {fmt(low)} to {fmt(high)}"
 
 
 _FRACTIONS = [

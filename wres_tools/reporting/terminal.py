@@ -17,8 +17,7 @@ from rich.table import Table
 from wres_tools.contract import is_missing as _missing
 from wres_tools.metrics import METRICS
 from wres_tools.reporting.data import ReportData
-from wres_tools.reporting.formats import NOT_AVAILABLE, count_text
-from wres_tools.reporting.narrative import fmt_pct, fmt_rl
+from wres_tools.reporting.formats import NOT_AVAILABLE, count_text, fmt_pct, fmt_rl
 
 COLUMNS: tuple[str, ...] = (
     "metric", "service", "group", "band", "group e/n", "white e/n",
