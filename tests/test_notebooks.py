@@ -71,7 +71,7 @@ def numbers_source(stem: str) -> str:
     """The last cell of a metric notebook: the frames of its metrics, for the analyst."""
     return ("data = report.load(authority, year, data_dir, disclosure_mode=disclosure,\n"
             "                   parameters_dir=parameters_dir)\n"
-            + "\n".join(f'{m.lower()} = data.metric("{m}").convert_dtypes()'
+            + "\n".join(f'{m.lower()} = data.metric("{m}")'
                         for m in NOTEBOOKS[stem]))
 
 

@@ -14,10 +14,15 @@ from test_report import TREND_COLUMNS, cells, data, m2_records, row
 
 from wres_tools import benchmarking
 from wres_tools.benchmarking import YearBenchmark, benchmark_year
-from wres_tools.contract import ACTION_PLAN_COLUMNS, ACTION_PLAN_TIDY_COLUMNS
+from wres_tools.contract import (
+    ACTION_PLAN_COLUMNS,
+    ACTION_PLAN_TIDY_COLUMNS,
+    RESULT_COLUMNS,
+    typed_results,
+)
 from wres_tools.funnel import RATIO_METRICS
 from wres_tools.reporting.blocks import Report
-from wres_tools.reporting.data import ReportData, empty_results
+from wres_tools.reporting.data import ReportData
 from wres_tools.reporting.report import (
     build_metric_report,
     build_summary,
@@ -29,6 +34,11 @@ from wres_tools.reporting.sections import NO_ACTION, NO_OTHER_AUTHORITY, NO_PLAN
 from wres_tools.returns.writer import write_return
 
 OWNER = "Director of People & Culture <Adults>"
+
+
+def empty_results() -> pd.DataFrame:
+    """A typed results frame with no records."""
+    return typed_results(pd.DataFrame(columns=list(RESULT_COLUMNS)))
 
 
 def tidy_plan(*rows: tuple[str, str, str, str]) -> pd.DataFrame:

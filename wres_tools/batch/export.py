@@ -17,13 +17,11 @@ from __future__ import annotations
 import base64
 import copy
 import functools
-import html
 import re
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 from nbconvert import HTMLExporter, TemplateExporter
@@ -396,12 +394,3 @@ def outside_references(page: str) -> list[Reference]:
     parser.feed(page)
     parser.close()
     return parser.found
-
-
-def check_self_contained(pages: Iterable[Path]) -> list[str]:
-    """Problems found in HTML files, one line each (empty: every page is self-contained)."""
-    problems = []
-    for page in pages:
-        for ref in outside_references(Path(page).read_text(encoding="utf-8")):
-            problems.append(f"{page}: {html.unescape(str(ref))}")
-    return problems

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from wres_tools import metrics
-from wres_tools.contract import METRIC_TABLES, RESULT_COLUMNS, typed_results, withheld_flags
+from wres_tools.contract import METRIC_TABLES, withheld_flags
 
 #: Notebook stem -> the metric ids its report covers; the batch writes <stem>.html.
 NOTEBOOKS: dict[str, tuple[str, ...]] = {
@@ -91,8 +91,3 @@ class ReportData:
             trends=self.trends.copy(), pooled=self.pooled.copy(),
             action_plan=None if self.action_plan is None else self.action_plan.copy(),
         )
-
-
-def empty_results() -> pd.DataFrame:
-    """A typed results frame with no records (RESULT_COLUMNS)."""
-    return typed_results(pd.DataFrame(columns=list(RESULT_COLUMNS)))

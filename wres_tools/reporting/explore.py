@@ -480,4 +480,4 @@ def selection_frame(explorer: Explorer) -> pd.DataFrame:
     selection = explorer.state()
     records = selected_records(explorer.data, selection.metric, selection.service,
                                selection.group)
-    return records.convert_dtypes().reset_index(drop=True)
+    return records.reset_index(drop=True)
