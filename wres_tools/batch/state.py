@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from wres_tools import __version__
+from wres_tools.contract import plain
 from wres_tools.inputkey import digest_paths
 from wres_tools.paths import PACKAGE_DIR
 
@@ -52,20 +52,10 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
-def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
-    return value
-
-
 def results_json(results: pd.DataFrame | Iterable[Mapping[str, Any]]) -> str:
     """Result records as JSON: one object per record, keys sorted, nulls for missing values."""
     rows = results.to_dict(orient="records") if isinstance(results, pd.DataFrame) else results
-    records = [{str(k): _json_value(v) for k, v in record.items()} for record in rows]
+    records = [{str(k): plain(v) for k, v in record.items()} for record in rows]
     return json.dumps(records, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
