@@ -49,10 +49,11 @@ CACHE_SIZE = 256
 
 _RETURNS: OrderedDict[Hashable, tuple[Return, pd.DataFrame]] = OrderedDict()
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-def remember(cache: OrderedDict[Hashable, V], key: Hashable, value: V,
+def remember(cache: OrderedDict[K, V], key: K, value: V,
              size: int = CACHE_SIZE) -> V:
     """Keep ``value`` under ``key``, dropping the least recently used entries beyond ``size``."""
     cache[key] = value

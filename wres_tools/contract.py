@@ -110,7 +110,7 @@ TEMPLATE_LISTS = "lists"
 TEMPLATE_SHEETS: tuple[str, ...] = (TEMPLATE_INSTRUCTIONS, TEMPLATE_LISTS)
 
 #: Every metric id, in report order, and the table each is computed from.
-METRIC_TABLES: dict[str, str | None] = {
+METRIC_TABLES: dict[str, str] = {
     "M1": "workforce",
     "M2": "recruitment",
     "M3": "disciplinary",
@@ -426,7 +426,7 @@ def typed_column(column: pd.Series, dtype: object) -> pd.Series:
                 raise ValueError(f"result records: {column.name} {', '.join(unknown)}; "
                                  f"expected one of {', '.join(dtype.categories)}")
         return values.astype(dtype)
-    return column.astype(dtype)  # type: ignore[call-overload]
+    return column.astype(dtype)
 
 
 def withheld_flags(records: pd.DataFrame) -> pd.DataFrame:

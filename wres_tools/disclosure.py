@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -106,7 +106,7 @@ class SuppressedCells(Mapping[tuple[Any, str], str]):
     def __getitem__(self, key: tuple[Any, str]) -> str:
         return self._cells[key]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
         return iter(self._cells)
 
     def __len__(self) -> int:
@@ -281,7 +281,8 @@ def _add_line(lattice: _Lattice, total: Cell, parts: list[Cell], remainder: Cell
     """Add total = sum(parts) [+ remainder]; a line the data does not add up along is left out."""
     values = lattice.values
     amounts = [values.get(c, 0) for c in (total, *parts)]  # no record: nobody there
-    rest = None if None in amounts else amounts[0] - sum(amounts[1:])  # type: ignore[operator]
+    known = [a for a in amounts if a is not None]
+    rest = None if len(known) < len(amounts) else known[0] - sum(known[1:])
     if rest is not None and rest < 0:
         return
     if remainder is not None and rest != 0:
@@ -336,13 +337,15 @@ def _attack(lattice: _Lattice, known: set[Cell]) -> dict[Cell, tuple[Line, int |
                 continue
             cell = unknown[0]
             others = [values[c] for c in line.parts if c != cell]
-            if None in others:
+            known_others = [v for v in others if v is not None]
+            value: int | None
+            if len(known_others) < len(others):
                 value = None
             elif cell == line.total:
-                value = sum(others)
+                value = sum(known_others)
             else:
                 total = values[line.total]
-                value = None if total is None else total - sum(others)
+                value = None if total is None else total - sum(known_others)
             values[cell] = value
             found[cell] = (line, value)
             changed = True
@@ -632,7 +635,7 @@ def range_failures(lattice: _Lattice, is_hidden: Callable[[Cell], bool], thresho
     return failures
 
 
-def _canon(cell: Cell, value: int) -> tuple[Any, ...]:
+def _canon(cell: Cell, value: int | None) -> tuple[Any, ...]:
     """Headcounts and unknown counts with the same place and value are the same people across
     metrics (M3, M5 and M8 share the workforce denominator): hide them together everywhere."""
     metric, role, service, band, group = cell
@@ -663,8 +666,9 @@ class _Suppressor:
             if self.small(lattice.values[non]) and lattice.values[events]:
                 self.hide(events)
 
-    def small(self, value: int) -> bool:
-        return 0 < value < self.threshold
+    def small(self, value: int | None) -> bool:
+        # the suppressor's lattice is built from the internal records: every value is known
+        return value is not None and 0 < value < self.threshold
 
     def hide(self, cell: Cell) -> None:
         self.hidden.add(_canon(cell, self.lat.values[cell]))
@@ -802,7 +806,7 @@ class _Suppressor:
                    and self.lat.values[c]}
         if not options:
             return None
-        enough = [c for c in options if self.lat.values[c] >= need]
+        enough = [c for c in options if (self.lat.values[c] or 0) >= need]  # options are > 0
         if enough:
             return min(enough, key=lambda c: (self.lat.values[c], str(c)))
         return max(options, key=lambda c: (self.lat.values[c], str(c)))
@@ -1039,7 +1043,8 @@ def apply_to_trends(
     shown: dict[tuple[Any, ...], bool] = {}
     for year, df in published_results_by_year.items():
         for row in _records(df):
-            key = (int(year), row["metric"], row["service"], row["group"], _band(row["pay_band"]))
+            key: tuple[Any, ...] = (int(year), row["metric"], row["service"], row["group"],
+                                    _band(row["pay_band"]))
             for measure, column in figure_of.items():
                 shown[(*key, measure)] = not _missing(row[column])
     out = trends.copy()
@@ -1305,8 +1310,8 @@ def check_published(
         seen: dict[tuple[Any, ...], set[bool]] = {}
         for cell in lattice.places:
             seen.setdefault(_canon(cell, lattice.values[cell]), set()).add(cell in hidden_cells)
-        for canon, flags in seen.items():
-            if len(flags) > 1:
+        for canon, seen_flags in seen.items():
+            if len(seen_flags) > 1:
                 problems.append(f"count {canon[1:]} is hidden under one metric and shown under "
                                 "another")
     # known totals (minority + white) the data-quality table leaves out
@@ -1321,10 +1326,10 @@ def check_published(
         if line.complement:  # its remainder is never shown: the range audit below judges it
             continue
         # a remainder is never shown: a reader knows it only by working it out (below)
-        hidden = [c for c in line.cells if c in hidden_cells or c in lattice.remainders]
+        on_line = [c for c in line.cells if c in hidden_cells or c in lattice.remainders]
         shown = [c for c in line.cells if lattice.can_hide(c) and c not in hidden_cells]
-        if len(hidden) == 1 and shown and hidden[0] in hidden_cells:
-            problems.append(f"line {_describe_line(line)}: exactly one hidden cell {hidden[0]}")
+        if len(on_line) == 1 and shown and on_line[0] in hidden_cells:
+            problems.append(f"line {_describe_line(line)}: exactly one hidden cell {on_line[0]}")
     for found in range_failures(lattice, lambda c: c in hidden_cells, threshold):
         what = "remainder" if found.cell in lattice.remainders else "hidden count"
         problems.append(f"{what} {found.cell} has only the range {found.low} to {found.high} "

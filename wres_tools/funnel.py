@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ class BenchmarkResult:
 # --------------------------------------------------------------------------- statistics
 
 
-def winsorise(z: Sequence[float], trim: float = TRIM) -> np.ndarray:
+def winsorise(z: Sequence[float] | np.ndarray, trim: float = TRIM) -> np.ndarray:
     """z clamped to its ``trim`` and ``1 - trim`` quantiles (R type 7, as FunnelPlotR)."""
     values = np.asarray(z, dtype=float)
     low, high = np.quantile(values, [trim, 1 - trim])
@@ -94,13 +94,13 @@ def dispersion(z: Sequence[float], se: Sequence[float], trim: float = TRIM) -> t
     phi = mean of the Winsorised z^2; tau2 = max(0, (n phi - (n - 1)) /
     (sum w - sum w^2 / sum w)) with w = 1 / se^2. Fewer than two authorities: (None, 0).
     """
-    z = np.asarray(z, dtype=float)
-    se = np.asarray(se, dtype=float)
-    n = len(z)
+    z_values = np.asarray(z, dtype=float)
+    se_values = np.asarray(se, dtype=float)
+    n = len(z_values)
     if n < 2:
         return None, 0.0
-    phi = float(np.mean(winsorise(z, trim) ** 2))
-    w = 1 / se**2
+    phi = float(np.mean(winsorise(z_values, trim) ** 2))
+    w = 1 / se_values**2
     spread = float(w.sum() - (w**2).sum() / w.sum())
     if n * phi < n - 1 or spread <= 0:
         return phi, 0.0
@@ -204,7 +204,8 @@ def benchmark(
         raise BenchmarkError(f"service {service!r}: expected one of "
                              f"{[*SERVICES, ALL_SERVICES]}")
     names = dict(names or {})
-    points, left_out, years = [], [], set()
+    points: list[dict[str, Any]] = []
+    left_out, years = [], set()
     pooled_only: list[tuple[int, int, int, int]] = []
     for authority, results in results_by_authority.items():
         record = _record(results, authority, metric, service, group)
@@ -214,8 +215,12 @@ def benchmark(
         if why is not None:
             left_out.append((authority, why))
             continue
+        if record is None:  # never: _why_not says why there is no record
+            raise TypeError(f"{authority}: no record")
         eg, ng, er, nr = (_count(record[c]) for c in
                           ("events_group", "n_group", "events_reference", "n_reference"))
+        if eg is None or ng is None or er is None or nr is None:  # never: _why_not checks them
+            raise TypeError(f"{authority}: a count is missing")
         rl = st.relative_likelihood(eg, ng, er, nr)
         if rl.rl is None or rl.se_log is None:
             left_out.append((authority, rl.reason or "not computable"))

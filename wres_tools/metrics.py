@@ -256,6 +256,12 @@ class _Counts:
     status: str = "ok"  # or not_collected / not_computable for the whole metric
     reason: str | None = None
 
+    def pay_bands(self) -> list[str]:
+        """The bands of M1's counts, which always have them."""
+        if self.bands is None:
+            raise TypeError(f"{self.metric}: counts without pay bands")
+        return self.bands
+
 
 def _table_for(ret: Return, mdef: MetricDef) -> tuple[pd.DataFrame | None, str | None]:
     """The metric's rows, or None with the reason it was not collected."""
@@ -282,8 +288,10 @@ def _ratio_counts(ret: Return, mdef: MetricDef) -> _Counts:
         return _Counts(mdef.id, _return_services(ret), status="not_collected", reason=reason)
     source = str(ret.source)
     counts = _Counts(mdef.id, _report_services(df, source, mdef.table))
+    if mdef.events_column is None:
+        raise TypeError(f"{mdef.id}: a ratio metric without an events column")
     counts.events = _tally(df, mdef.events_column)
-    if _has_values(df, mdef.n_column):
+    if mdef.n_column is not None and _has_values(df, mdef.n_column):
         counts.n = _tally(df, mdef.n_column)
     elif mdef.table in DENOMINATOR_FROM_WORKFORCE and ret.table("workforce") is not None:
         counts.n = _tally(ret.table("workforce"), "headcount")
@@ -526,7 +534,7 @@ def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, aut
         known_all = _known(whole, (service,))
         for group in _groups_with_people(whole, (service,)):
             workforce_share = (whole.get((service, group), 0) / known_all) if known_all else None
-            for band in [*c.bands, None]:
+            for band in [*c.pay_bands(), None]:
                 prefix = (service,) if band is None else (service, band)
                 tally = whole if band is None else by_band
                 record = _blank(authority, year, mdef, service, group)
@@ -699,7 +707,7 @@ def _pool(parts: list[_Counts], declared: Sequence[str] | None) -> _Counts:
         pooled_counts.population_reason = ("the returns' areas differ: population shares cannot "
                                            "be pooled")
     if ok[0].bands is not None:
-        pooled_counts.bands = band_order([b for c in ok for b in c.bands], declared)
+        pooled_counts.bands = band_order([b for c in ok for b in c.pay_bands()], declared)
     return pooled_counts
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +18,11 @@ from wres_tools.ethnicity import UnknownEthnicityLabel, classify
 from wres_tools.paths import PARAMETERS_DIR
 
 Disclosure = Literal["published", "internal"]
+
+
+def is_disclosure(value: object) -> TypeGuard[Disclosure]:
+    """Whether ``value`` names a disclosure mode."""
+    return value in ("published", "internal")
 
 
 class Settings(BaseModel):

@@ -79,7 +79,9 @@ def _se_log(record: Mapping, alpha: float) -> float | None:
     counts = [record[c] for c in ("events_group", "n_group", "events_reference", "n_reference")]
     if any(c is None for c in counts):
         return None
-    return st.relative_likelihood(*counts, alpha=alpha).se_log
+    events_group, n_group, events_reference, n_reference = counts
+    return st.relative_likelihood(events_group, n_group, events_reference, n_reference,
+                                  alpha=alpha).se_log
 
 
 def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: dict,
@@ -142,6 +144,8 @@ def change_over_time(
     for position, now_year in enumerate(years[1:], start=1):
         if year is not None and now_year != year:
             continue
+        if baseline_year is None:  # never: with years held, the baseline is one of them
+            raise ValueError("no baseline year")
         comparisons = []
         if now_year > baseline_year:
             comparisons.append(("baseline", baseline_year))
@@ -196,7 +200,7 @@ def direction_of_change(trend_row: Mapping | None, adverse_when: str) -> str:
     if _missing(trend_row.get("value_then")):
         return NO_BASELINE
     change, significant = trend_row.get("change"), trend_row.get("significant")
-    if _missing(change) or _missing(significant):
+    if change is None or _missing(change) or _missing(significant):
         return NOT_COMPUTABLE
     no_change = 1.0 if trend_row.get("measure") == "rl" else 0.0
     if not significant or change == no_change:

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, SupportsInt
 
 import afcharts
 import matplotlib
@@ -42,6 +43,9 @@ from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from wres_tools.contract import is_missing, plain
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: The Analysis Function categorical palette, as afcharts carries it.
 PALETTE: tuple[str, ...] = tuple(get_af_colours("categorical"))
@@ -148,7 +152,7 @@ def svg_bytes(figure: Figure) -> bytes:
 
 
 @functools.cache
-def _style_params() -> dict[str, object]:
+def _style_params() -> dict[RcKeyType, Any]:
     """Every rcParam as matplotlib's defaults + the afcharts style + a pinned font give it."""
     with matplotlib.style.context(str(STYLE_FILE), after_reset=True):
         matplotlib.rcParams.update(
@@ -226,6 +230,14 @@ def as_records(records: pd.DataFrame | Sequence[Mapping[str, object]]) -> list[d
     return [{k: plain(v) for k, v in r.items()} for r in rows]
 
 
+def _year(record: Mapping[str, object]) -> int:
+    """A record's year, as ``int()`` reads it."""
+    year = record["year"]
+    if isinstance(year, (str, bytes, SupportsInt, SupportsIndex)):
+        return int(year)
+    raise TypeError(f"year {year!r} is not a whole number")
+
+
 def _services(rows: Sequence[Mapping[str, object]]) -> list[str]:
     present = {r.get("service") for r in rows}
     return [s for s in SERVICE_ORDER if s in present]
@@ -272,7 +284,8 @@ def _tick_texts(axis: Axis) -> list[str]:
             if low - slack <= loc <= high + slack]
 
 
-def _finish(figure: Figure, axes: Axes, *, title: str, legend: bool, grid: str | None = "x",
+def _finish(figure: Figure, axes: Axes, *, title: str, legend: bool,
+            grid: Literal["x", "y"] | None = "x",
             legend_title: str | None = None, ncols: int = 4) -> None:
     """Title, grid lines across the value axis (``grid``), legend under the plot, and margins
     fitted to the labels they hold.
@@ -305,7 +318,8 @@ def _finish(figure: Figure, axes: Axes, *, title: str, legend: bool, grid: str |
                                bottom=bottom / height, top=1 - top / height)
 
 
-def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], axis: str) -> None:
+def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float],
+                    axis: Literal["x", "y"]) -> None:
     """A log axis for ratios with plain-number ticks and the four-fifths band shaded and named."""
     low = min([*lows, FOUR_FIFTHS[0]]) / 1.25
     high = max([*highs, FOUR_FIFTHS[1]]) * 1.25
@@ -316,7 +330,7 @@ def _log_ratio_axis(axes: Axes, lows: Sequence[float], highs: Sequence[float], a
         axes.set_xlim(low, high)
         axes.axvspan(*FOUR_FIFTHS, color=BAND_GREY, alpha=0.45, zorder=0, lw=0, label=BAND_LABEL)
         axes.axvline(1.0, color=PALETTE[4], lw=1, zorder=1)
-        target = axes.xaxis
+        target: Axis = axes.xaxis
     else:
         axes.set_yscale("log")
         axes.set_ylim(low, high)
@@ -367,11 +381,11 @@ def forest_plot(
                 if rl is None or rl <= 0:
                     gaps.append((service, ZERO_RL if rl == 0 else _why_missing(record)))
                     continue
-                has_ci = low is not None and high is not None and low > 0
-                points[service].append((rl, y, rl - low if has_ci else 0.0,
-                                        high - rl if has_ci else 0.0))
-                lows.append(low if has_ci else rl)
-                highs.append(high if has_ci else rl)
+                ci = (low, high) if low is not None and high is not None and low > 0 else None
+                points[service].append((rl, y, rl - ci[0] if ci is not None else 0.0,
+                                        ci[1] - rl if ci is not None else 0.0))
+                lows.append(ci[0] if ci is not None else rl)
+                highs.append(ci[1] if ci is not None else rl)
                 drawn.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {_ratio(rl)}"
                              f"{_interval(low, high, _ratio)}")
                 axes.annotate(_ratio(rl), (rl, y), xytext=(0, 5), textcoords="offset points",
@@ -459,9 +473,9 @@ def rates_chart(
                     continue
                 xs.append(rate * 100)
                 ys.append(y)
-                has_ci = low is not None and high is not None
-                err_low.append((rate - low) * 100 if has_ci else 0.0)
-                err_high.append((high - rate) * 100 if has_ci else 0.0)
+                ci = (low, high) if low is not None and high is not None else None
+                err_low.append((rate - ci[0]) * 100 if ci is not None else 0.0)
+                err_high.append((ci[1] - rate) * 100 if ci is not None else 0.0)
                 drawn.append(f"{name}: {_pct(rate)}{_interval(low, high, _pct)}")
                 axes.annotate(_pct(rate), (rate * 100, y), xytext=(0, 5),
                               textcoords="offset points", ha="center", va="bottom", fontsize=8)
@@ -530,12 +544,13 @@ def pay_band_chart(
                     continue
                 xs.append(share * 100)
                 ys.append(y)
-                has_ci = low is not None and high is not None
-                err_low.append((share - low) * 100 if has_ci else 0.0)
-                err_high.append((high - share) * 100 if has_ci else 0.0)
+                ci = (low, high) if low is not None and high is not None else None
+                err_low.append((share - ci[0]) * 100 if ci is not None else 0.0)
+                err_high.append((ci[1] - share) * 100 if ci is not None else 0.0)
                 drawn.append(f"{band}, {label}: {_pct(share)}{_interval(low, high, _pct)}")
-                axes.annotate(_pct(share), ((high if has_ci else share) * 100, y), xytext=(4, 0),
-                              textcoords="offset points", ha="left", va="center", fontsize=8)
+                axes.annotate(_pct(share), ((ci[1] if ci is not None else share) * 100, y),
+                              xytext=(4, 0), textcoords="offset points", ha="left", va="center",
+                              fontsize=8)
             if xs:
                 axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
                               ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
@@ -645,7 +660,7 @@ def trend_chart(
     bands); a year with no figure is a gap in the line, named in the text alternative.
     """
     data = as_records(records)
-    years = sorted({int(r["year"]) for r in data})
+    years = sorted({_year(r) for r in data})
     keys = list(dict.fromkeys(str(r[series]) for r in data))
     if series == "service":
         keys = [s for s in SERVICE_ORDER if s in keys]
@@ -667,7 +682,7 @@ def trend_chart(
             xs, ys, err_low, err_high = [], [], [], []
             for year in years:
                 record = next((r for r in data if str(r[series]) == key
-                               and int(r["year"]) == year), None)
+                               and _year(r) == year), None)
                 if record is None:
                     continue
                 value = number(record.get(measure))
@@ -681,13 +696,14 @@ def trend_chart(
                     err_low.append(0.0)
                     err_high.append(0.0)
                     continue
-                has_ci = low is not None and high is not None and (measure != "rl" or low > 0)
+                ci = ((low, high) if low is not None and high is not None
+                      and (measure != "rl" or low > 0) else None)
                 xs.append(year)
                 ys.append(value * scale)
-                err_low.append((value - low) * scale if has_ci else 0.0)
-                err_high.append((high - value) * scale if has_ci else 0.0)
-                lows.append(low if has_ci else value)
-                highs.append(high if has_ci else value)
+                err_low.append((value - ci[0]) * scale if ci is not None else 0.0)
+                err_high.append((ci[1] - value) * scale if ci is not None else 0.0)
+                lows.append(ci[0] if ci is not None else value)
+                highs.append(ci[1] if ci is not None else value)
                 drawn.append(f"{label}, {year}: {fmt(value)}{_interval(low, high, fmt)}")
                 axes.annotate(fmt(value), (year, value * scale), xytext=(5, 4),
                               textcoords="offset points", fontsize=8)

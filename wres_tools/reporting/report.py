@@ -17,7 +17,12 @@ import pandas as pd
 
 from wres_tools import benchmarking, computed, publish, trends
 from wres_tools.contract import METRIC_TABLES, ReturnError
-from wres_tools.parameters import Parameters, load_parameters, resolve_parameters_dir
+from wres_tools.parameters import (
+    Parameters,
+    is_disclosure,
+    load_parameters,
+    resolve_parameters_dir,
+)
 from wres_tools.paths import DEMO_DATA_DIR
 from wres_tools.reporting.blocks import Report, Section
 from wres_tools.reporting.data import SHARE_METRICS, ReportData
@@ -200,6 +205,8 @@ def year_benchmark(
     if key in _BENCH_CACHE:
         _BENCH_CACHE.move_to_end(key)
     else:
+        if not is_disclosure(mode):  # as benchmark_year says it, before anything else
+            raise ValueError(f"disclosure is {mode!r}: expected 'published' or 'internal'")
         bench = benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode)
         computed.remember(_BENCH_CACHE, key, bench, _CACHE_SIZE)
     return copy.deepcopy(_BENCH_CACHE[key])
