@@ -327,97 +327,9 @@ def test_trend_changes_withheld_when_either_year_is() -> None:
     assert apply_to_trends(trends, shown).at[0, "change"] == 0.25
 
 
-def test_data_quality_table_follows_the_published_results() -> None:
-    # M2 of the hand-made table: known totals 120 / 60 / 180 and unknowns 7 / 7 / 14 are all
-    # shown. Unknowns among the appointed: adults 2 (under 5), children 9, all 11 -> the 2 is
-    # hidden and, on the service line 2* + 9 = 11, the 9 with it.
-    published = apply_disclosure(m2_table(), "published", 5)
-    dq = pd.DataFrame({
-        "table": ["recruitment"] * 3, "service": ["adults", "children", "all"],
-        "known": [120, 60, 180], "unknown": [7, 7, 14],
-        "unknown_pct": [100 * 7 / 127, 100 * 7 / 67, 100 * 14 / 194], "question": [None] * 3,
-        "counted": ["applicants shortlisted"] * 3, "unknown_events": [2, 9, 11],
-    })
-    out = disclosure.apply_to_data_quality(dq, published, 5)
-    assert out["known"].tolist() == [120, 60, 180]
-    assert out["unknown"].tolist() == [7, 7, 14]
-    assert out["unknown_events"].tolist() == [None, None, 11]
-    assert dq["unknown_events"].tolist() == [2, 9, 11]  # input untouched
-
-
-def test_data_quality_hides_a_known_total_the_results_hid() -> None:
-    # CPD, one service: minority 3 (1 accessed), white 1 (1 accessed), 6 unknown. Known total
-    # 3 + 1 = 4 is under 5: hidden with the two counts behind it; unknown 6 stays, but its
-    # share 6 / 10 would give the known total away, so it goes.
-    table = frame([ratio_record("M5", "all", "minority", 3, 1, 1, 1, unknown=6)])
-    published = apply_disclosure(table, "published", 5)
-    assert published.attrs["wres_suppressed_cells"].known_totals == {("M5", "all")}
-    dq = pd.DataFrame({"table": ["cpd"], "service": ["all"], "known": [4], "unknown": [6],
-                       "unknown_pct": [60.0], "question": [None], "counted": ["staff"],
-                       "unknown_events": [0]})
-    out = disclosure.apply_to_data_quality(dq, published, 5)
-    assert out.iloc[0][["known", "unknown", "unknown_pct", "unknown_events"]].tolist() == [
-        None, 6, None, 0]
-    assert published.at[0, "unknown_pct"] is None and published.at[0, "unknown_count"] == 6
-
-
 def bare(published: pd.DataFrame) -> pd.DataFrame:
     """The published records as JSON gives them back: the attrs are gone."""
     return pd.read_json(io.StringIO(published.to_json(orient="records")), dtype=False)
-
-
-def test_small_unknown_count_hides_no_known_total() -> None:
-    # `wres metrics` worked example: recruitment, no service split. Indian (asian) applicants
-    # 10 shortlisted, 2 appointed; white 389, 117; unknown 4 shortlisted. Threshold 5.
-    #   primary: appointed 2 (minority and asian records), unknown 4 (on both records);
-    #   events group line 2* = 2* (asian) + 0 + 0 + 0: two hidden cells, nothing more to hide;
-    #   unknown 4 lies on no line: no published figure adds known and unknown up (the
-    #   data-quality table and the reports print the known total and the unknown count, never
-    #   known + unknown), and its share 100 * 4 / 403 goes with it, as 399 / (1 - share) would
-    #   give 403 and so the 4;
-    #   the known total 10 + 389 = 399 is the sum of two shown counts: shown, as nothing hidden
-    #   rests on it.
-    table = frame([ratio_record("M2", "all", g, 10, 2, 389, 117, unknown=4)
-                   for g in ("minority", "asian")])
-    published = apply_disclosure(table, "published", 5)
-    assert hidden_cells(published) == {
-        ("all", g, c): "primary" for g in ("minority", "asian")
-        for c in ("events_group", "unknown_count")
-    }
-    assert published["n_group"].tolist() == [10, 10]
-    assert published["n_reference"].tolist() == [389, 389]
-    assert published["unknown_pct"].tolist() == [None, None]
-    assert disclosure.hidden_known_totals(published) == set()
-    # the check agrees with the attrs, without them (the JSON of `wres metrics`), and against
-    # the original records
-    assert check_published(published, 5) == []
-    assert disclosure.hidden_known_totals(bare(published)) == set()
-    assert check_published(bare(published), 5) == []
-    assert check_published(published, 5, original=table) == []
-    # the data-quality table prints known 399 and hides the 4 and its share, attrs or not
-    dq = pd.DataFrame({"table": ["recruitment"], "service": ["all"], "known": [399],
-                       "unknown": [4], "unknown_pct": [100 * 4 / 403], "question": [None],
-                       "counted": ["applicants shortlisted"], "unknown_events": [0]})
-    for results in (published, bare(published)):
-        out = disclosure.apply_to_data_quality(dq, results, 5)
-        assert out.iloc[0][["known", "unknown", "unknown_pct", "unknown_events"]].tolist() == [
-            399, None, None, 0]
-
-
-def test_hidden_known_total_read_back_without_attrs() -> None:
-    # CPD as above: minority 3, white 1, 6 unknown; the known total 4 is hidden (primary) with
-    # minority 3 and white 1. Read back from JSON the frame still says so - a hidden headcount
-    # and a withheld unknown share on the whole-workforce minority record - and the
-    # data-quality table still leaves the 4 out.
-    table = frame([ratio_record("M5", "all", "minority", 3, 1, 1, 1, unknown=6)])
-    read_back = bare(apply_disclosure(table, "published", 5))
-    assert disclosure.hidden_known_totals(read_back) == {("M5", "all")}
-    assert check_published(read_back, 5) == []
-    dq = pd.DataFrame({"table": ["cpd"], "service": ["all"], "known": [4], "unknown": [6],
-                       "unknown_pct": [60.0], "question": [None], "counted": ["staff"],
-                       "unknown_events": [0]})
-    out = disclosure.apply_to_data_quality(dq, read_back, 5)
-    assert out.iloc[0][["known", "unknown", "unknown_pct"]].tolist() == [None, 6, None]
 
 
 def test_pooled_years_never_give_a_hidden_year_away() -> None:

@@ -488,22 +488,6 @@ def test_metric_words_make_sentences():
 # --------------------------------------------------------------------------- data quality
 
 
-def test_data_quality_counts_unknowns_per_table_and_service():
-    ret = make_return({"recruitment": RECRUITMENT, "survey": [
-        {"ethnicity": "Indian", "question": "public", "respondents": 40, "yes": 12},
-        {"ethnicity": "Not stated", "question": "public", "respondents": 10, "yes": 1},
-        {"ethnicity": "Irish", "question": "public", "respondents": 50, "yes": 20},
-    ]})
-    dq = metrics.data_quality(ret)
-    assert list(dq.columns[:5]) == ["table", "service", "known", "unknown", "unknown_pct"]
-    rec = dq[dq["table"] == "recruitment"].iloc[0]
-    assert (rec["known"], rec["unknown"], rec["unknown_events"]) == (399, 4, 0)
-    assert rec["unknown_pct"] == pytest.approx(100 * 4 / 403)
-    survey = dq[dq["table"] == "survey"].iloc[0]
-    assert (survey["question"], survey["known"], survey["unknown"]) == ("public", 90, 10)
-    assert survey["unknown_pct"] == pytest.approx(10.0)
-
-
 # --------------------------------------------------------------------------- pooling
 
 
@@ -694,18 +678,3 @@ def test_rows_with_and_without_a_service_in_one_table_are_a_clear_error():
         metrics.compute_metric(ret, make_params(), "M2")
 
 
-def test_data_quality_counts_unknown_events_against_workforce_denominators():
-    ret = make_return({
-        "disciplinary": [{"service": s, "ethnicity": e, "entered": k}
-                         for s in ("adults", "children")
-                         for e, k in (("Indian", 1), ("Irish", 2), ("Not stated", 1))],
-        "workforce": [{"service": s, "ethnicity": e, "pay_band": "A", "headcount": h}
-                      for s in ("adults", "children")
-                      for e, h in (("Indian", 20), ("Irish", 60), ("Not stated", 20))],
-    })
-    dq = metrics.data_quality(ret)
-    disc = dq[dq["table"] == "disciplinary"].set_index("service")
-    # per service: known 80, unknown 20 of 100 = 20%; 1 unknown entered; all: 160, 40, 2
-    assert disc.loc["adults", ["known", "unknown", "unknown_events"]].tolist() == [80, 20, 1]
-    assert disc.loc["all", ["known", "unknown", "unknown_events"]].tolist() == [160, 40, 2]
-    assert disc.loc["children", "unknown_pct"] == pytest.approx(20.0)

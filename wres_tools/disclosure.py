@@ -1158,53 +1158,6 @@ def _metric_of(table: str, question: Any) -> str | None:
     return None
 
 
-def apply_to_data_quality(
-    dq: pd.DataFrame, published: pd.DataFrame, threshold: int
-) -> pd.DataFrame:
-    """The data-quality table (metrics.data_quality: table, service, known, unknown, unknown_pct,
-    question, counted, unknown_events) as it may be shown beside ``published`` results.
-
-    ``known`` is hidden where :func:`apply_disclosure` hid that known total (it is a cell of
-    the results' lines: minority + white), ``unknown`` where the results hid ``unknown_count``;
-    ``unknown_pct`` goes with either. ``unknown_events`` (unknowns among appointments, leavers,
-    ...) is suppressed here: under the threshold, and then the next smallest of its service line
-    (adults + children = all). A row with no published record falls back to hiding small
-    counts. Internal results leave the table unchanged. Never mutates its input.
-    """
-    _check_mode("published", threshold)
-    out = dq.copy()
-    if published.empty or set(published["disclosure"]) == {"internal"}:
-        return out
-    whole: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in _records(published):
-        if row["group"] == _MINORITY and _band(row["pay_band"]) is None:
-            whole[(row["metric"], row["service"])] = row
-    totals_hidden = hidden_known_totals(published)
-
-    def small(value: Any) -> bool:
-        return not _missing(value) and 0 < value < threshold
-
-    rows = _records(out)
-    known, unknown, pct = [], [], []
-    for row in rows:
-        key = (_metric_of(str(row["table"]), row.get("question")), row["service"])
-        record = whole.get(key)  # type: ignore[arg-type]
-        if record is None or record["status"] == "not_collected":
-            hide_known, hide_unknown = small(row["known"]), small(row["unknown"])
-        else:
-            hide_known = key in totals_hidden or small(row["known"])
-            hide_unknown = _missing(record["unknown_count"]) or small(row["unknown"])
-        known.append(None if hide_known or _missing(row["known"]) else int(row["known"]))
-        unknown.append(None if hide_unknown or _missing(row["unknown"]) else int(row["unknown"]))
-        pct.append(None if hide_known or hide_unknown else row["unknown_pct"])
-    out["known"] = pd.Series(known, index=out.index, dtype=object)
-    out["unknown"] = pd.Series(unknown, index=out.index, dtype=object)
-    out["unknown_pct"] = pd.Series(pct, index=out.index, dtype=object)
-    if "unknown_events" in out.columns:
-        out["unknown_events"] = _suppress_service_lines(out, rows, "unknown_events", threshold)
-    return out
-
-
 def _suppress_service_lines(out: pd.DataFrame, rows: list[dict[str, Any]], column: str,
                             threshold: int) -> pd.Series:
     """One count column of a small table: primary, then adults + children = all lines."""
