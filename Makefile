@@ -36,8 +36,8 @@ demo: install  ## the main job: synthetic returns for 18 authorities x 3 years, 
 test: install  ## run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 -q
 
-test-fast: install  ## the quick loop: every test but the papermill and batch ones, fewer property examples
-	$(BIN)/python -m pytest -n 2 -q -m "not slow" --hypothesis-profile=fast
+test-fast: install  ## the quick loop: all but the papermill, batch and whole-demo tests, fewer property examples
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not heavy" --hypothesis-profile=fast
 
 lint: install  ## ruff over the package, tests and benchmarks; mypy over the package
 	$(BIN)/ruff check wres_tools tests benchmarks

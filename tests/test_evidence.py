@@ -808,6 +808,7 @@ def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
                         encoding="utf-8")
 
 
+@pytest.mark.heavy
 def test_end_to_end_on_synthetic_returns(tmp_path):
     """Two seeded demo authorities (one workbook, one CSV folder): run, write the evidence,
     reproduce (same results), then change one count in an input and reproduce again."""

@@ -291,6 +291,7 @@ def test_published_toggle_hides_a_small_count(data_dir: Path) -> None:
     assert "Mixed, Children's services: 1.25" not in captions
 
 
+@pytest.mark.heavy
 def test_published_mode_never_shows_a_small_count(data_dir: Path) -> None:
     """Every selection the dropdowns offer, in both modes: internal shows the small counts the
     fixture holds, published none from 1 to 4, in a table or in a sentence."""

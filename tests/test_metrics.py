@@ -594,6 +594,7 @@ def demo_returns(tmp_path_factory):
     return synth, out
 
 
+@pytest.mark.heavy
 def test_demo_pooled_national_picture_lands_on_the_targets(demo_returns):
     synth, returns = demo_returns
     assert len(returns) == 54

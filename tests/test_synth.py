@@ -87,6 +87,7 @@ def spec_of(slug: str) -> synth.AuthoritySpec:
 # --------------------------------------------------------------------------- reproducibility
 
 
+@pytest.mark.heavy
 def test_generate_writes_54_returns_and_18_parameter_files(demo):
     out, written = demo
     expected = [
@@ -102,6 +103,7 @@ def test_generate_writes_54_returns_and_18_parameter_files(demo):
     assert {p.name for p in out.iterdir()} == {s.slug for s in synth.AUTHORITIES} | {"parameters"}
 
 
+@pytest.mark.heavy
 def test_same_seed_gives_the_same_bytes_through_the_command_line(demo, tmp_path):
     out, _ = demo
     result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--seed", str(SEED)])
@@ -196,6 +198,7 @@ def test_parameter_files_load_and_say_synthetic(demo):
     assert all(spec_of(slug).bands == synth.SKILLS_FOR_CARE_BANDS for slug in inferred)
 
 
+@pytest.mark.heavy
 def test_every_demo_return_passes_wres_validate(demo):
     # runs once the io branch (reader and validator) is merged; until then there is nothing to run
     pytest.importorskip("wres_tools.returns")
@@ -592,6 +595,7 @@ def test_pooled_rls_land_near_the_national_figures(returns):
         assert rls[metric] == pytest.approx(target, rel=tolerance), metric
 
 
+@pytest.mark.heavy
 def test_pooled_rls_are_unbiased_over_seeds():
     # four seeds pooled: the spread halves, so the tolerance can shrink
     many = [

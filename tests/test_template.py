@@ -182,6 +182,7 @@ def test_out_must_be_an_xlsx_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_reads_the_filled_template_into_the_same_figures(tmp_path: Path) -> None:
     slug = "ashbury"
