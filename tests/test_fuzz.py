@@ -45,6 +45,9 @@ PLAN = pd.DataFrame({
     "latest_update": ["Not started", "Done"],
 })
 
+# the standing fuzz suite: make test (and CI) runs it, make test-fast does not
+pytestmark = pytest.mark.heavy
+
 
 def clean_tables() -> dict[str, pd.DataFrame]:
     return small_aggregate() | {"action_plan": PLAN.copy()}
