@@ -26,8 +26,6 @@ from wres_tools.parameters import check_parameters
 from wres_tools.paths import PROJECT_ROOT
 from wres_tools.returns.find import ReturnRef
 
-# --------------------------------------------------------------------------- all of it
-
 
 def write_evidence(
     data_dir: Path,
