@@ -25,7 +25,7 @@ from wres_tools.reporting import charts, explore, narrative
 from wres_tools.reporting.data import SYNTHETIC_BANNER
 from wres_tools.reporting.explore import Explorer, Selection
 from wres_tools.reporting.formats import NOT_PUBLISHED
-from wres_tools.reporting.report import load
+from wres_tools.reporting.report import build_metric_report, load
 from wres_tools.returns.writer import write_return
 
 NOTEBOOK = NOTEBOOKS_DIR / "explore.ipynb"
@@ -208,6 +208,34 @@ def test_figures_table_counts_for_the_selection(explorer: Explorer) -> None:
     assert [(html.unescape(b), n) for b, n in rows[:4]] == [
         ("less than £30,000", "25 / 60"), ("£30,000 to £69,000", "8 / 25"),
         ("£70,000 and over", "2 / 15"), ("Whole workforce", "35 / 100")]
+
+
+def _rows(markup: str) -> list[list[str]]:
+    """Every body row of a table: its row header, then its data cells, unescaped."""
+    return [[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)]
+            for row in re.findall(r"<tr><th scope=\"row\".*?</tr>", markup, re.S)]
+
+
+@pytest.mark.parametrize("metric", ["M2", "M3", "M5", "M6", "M8", "M9"])
+def test_the_minority_table_prints_the_reports_figures(data_dir: Path, metric: str) -> None:
+    """The explorer and the report build their figures tables from the same rows: for the
+    minority ethnic group, each row of the explorer's table has the report's cell for that
+    service, and its label differs only in naming the group ("minority ethnic" for "minority")."""
+    data = load(AUTHORITY, 2025, data_dir, disclosure_mode="internal")
+    figures = next(s for s in build_metric_report(data, [metric], with_charts=False).sections
+                   if s.key.endswith("figures"))
+    report_rows = _rows(figures.body)
+    services = [html.unescape(c) for c in
+                re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', figures.body)[1:]]
+    assert report_rows and services
+    for column, service in enumerate(services, start=1):
+        key = next(k for k, label in charts.SERVICE_LABELS.items() if label == service)
+        shown = _rows(explore.render(data, metric, key, "minority", with_charts=False)["table"])
+        assert [cells[1] for cells in shown] == [cells[column] for cells in report_rows]
+        assert [cells[0].replace("minority ethnic ÷", "minority ÷")
+                .replace("÷ minority ethnic", "÷ minority")
+                .replace("minority ethnic minus", "minority minus") for cells in shown] \
+            == [cells[0] for cells in report_rows]
 
 
 def test_a_metric_not_collected_shows_the_reports_words(explorer: Explorer) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import io
 import math
 import re
@@ -42,6 +41,7 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from wres_tools.contract import is_missing, plain
+from wres_tools.reporting.templating import render_template
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
 if TYPE_CHECKING:
@@ -116,14 +116,9 @@ class Chart:
     def html(self) -> str:
         """An accessible ``<figure>``: inline SVG image, a real alt text, the text alternative
         below."""
-        data = base64.b64encode(self.svg()).decode("ascii")
-        return (
-            '<figure class="chart">'
-            f'<img alt="{html.escape(self.title + ". " + self.summary)}" '
-            f'src="data:image/svg+xml;base64,{data}">'
-            f"<figcaption><strong>{html.escape(self.title)}.</strong> "
-            f"{html.escape(self.alt)}</figcaption></figure>"
-        )
+        return render_template("blocks/chart.html.j2", title=self.title, summary=self.summary,
+                               alt=self.alt,
+                               svg_base64=base64.b64encode(self.svg()).decode("ascii"))
 
     def _repr_svg_(self) -> str:
         return self.svg().decode("utf-8")

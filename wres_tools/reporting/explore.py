@@ -35,19 +35,18 @@ from wres_tools.parameters import ParameterError, load_parameters, resolve_param
 from wres_tools.paths import DEMO_DATA_DIR
 from wres_tools.reporting import charts, narrative
 from wres_tools.reporting.blocks import html_paragraphs, html_table
-from wres_tools.reporting.data import SHARE_METRICS, SURVEY_METRICS, SYNTHETIC_BANNER, ReportData
+from wres_tools.reporting.data import SHARE_METRICS, SYNTHETIC_BANNER, ReportData
 from wres_tools.reporting.formats import (
-    NOT_PUBLISHED,
-    count_text,
-    p_value_text,
-    pct_text,
-    pp_text,
-    ratio_text,
     unknown_text,
-    with_ci,
 )
 from wres_tools.reporting.report import load
-from wres_tools.reporting.sections import metric_title
+from wres_tools.reporting.sections import (
+    band_count_text,
+    band_index_text,
+    figure_lines,
+    metric_title,
+    share_text,
+)
 from wres_tools.reporting.templating import render_template
 from wres_tools.returns.find import find_returns
 
@@ -182,73 +181,20 @@ def banner(data: ReportData) -> str:
 def figures_table(data: ReportData, metric: str, whole: dict[str, Any],
                   bands: Sequence[dict[str, Any]] = ()) -> str:
     """The selected group's figures against white staff, as the report tables print them."""
-    definition = METRICS[metric]
     name, words = _group_name(str(whole["group"])), GROUP_ADJECTIVES[str(whole["group"])]
-    count = lambda column: lambda r: count_text(r, column, data)  # noqa: E731
     where = (f"{metric_title(metric)}: {name} and white staff, "
              f"{charts.SERVICE_LABELS[str(whole['service'])].lower()}, {data.display_name}, "
              f"{data.year}")
     if metric == "M1":
-        rows = [
-            [str(r["pay_band"] or "Whole workforce"),
-             f"{count('n_group')(r)} / {count('n_reference')(r)}",
-             with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                             r.get("share_ci_high")),
-             "1.00" if r["pay_band"] is None and charts.number(r.get("share")) is not None
-             else ratio_text(r.get("representation_index"))]
-            for r in [*bands, whole]
-        ]
+        rows = [[str(r["pay_band"] or "Whole workforce"), band_count_text(r, data), share_text(r),
+                 band_index_text(r)] for r in [*bands, whole]]
         rows.append(["Unknown ethnicity, left out", unknown_text(whole, data), "", ""])
         return html_table(where, ["Pay band (lowest first)", f"{name} / white staff",
-                                     f"{name} share of the band (95% CI)",
-                                     "Representation index"], rows, text=True)
-    if metric == "M9":
-        lines = [
-            (f"{name} senior managers", count("n_group")),
-            ("White senior managers", count("n_reference")),
-            (f"{name} share of senior management (95% CI)",
-             lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                                       r.get("share_ci_high"))),
-            (f"{name} share of the workforce", lambda r: pct_text(r.get("share_workforce"))),
-            (f"{name} share of the local population",
-             lambda r: pct_text(r.get("share_population"))),
-            ("Gap to the workforce share", lambda r: pp_text(r.get("gap_workforce_pp"))),
-            ("Gap to the population share", lambda r: pp_text(r.get("gap_population_pp"))),
-            ("Representation index (senior ÷ workforce share)",
-             lambda r: ratio_text(r.get("representation_index"))),
-        ]
-    else:
-        n_label, events_label = definition.denominator, definition.numerator
-        lines = [
-            (f"{name}: {n_label}", count("n_group")),
-            (f"{name}: {events_label}", count("events_group")),
-            (f"{name} rate (95% CI)",
-             lambda r: with_ci(pct_text, r.get("rate_group"),
-                                       r.get("rate_group_ci_low"), r.get("rate_group_ci_high"))),
-            (f"White: {n_label}", count("n_reference")),
-            (f"White: {events_label}", count("events_reference")),
-            ("White rate (95% CI)",
-             lambda r: with_ci(pct_text, r.get("rate_reference"),
-                                       r.get("rate_reference_ci_low"),
-                                       r.get("rate_reference_ci_high"))),
-            (f"Relative likelihood, {words} ÷ white (95% CI)",
-             lambda r: with_ci(ratio_text, r.get("rl"), r.get("rl_ci_low"),
-                                       r.get("rl_ci_high"))),
-            (f"NHS WRES direction, white ÷ {words}",
-             lambda r: ratio_text(r.get("rl_nhs_direction"))),
-            ("Four-fifths reading (0.80 to 1.25)",
-             lambda r: str(r.get("four_fifths") or NOT_PUBLISHED)),
-            ("Fisher's exact test p-value", lambda r: p_value_text(r.get("p_value"))),
-        ]
-        if metric in SURVEY_METRICS:
-            lines.append((f"Gap, {words} minus white (95% CI)",
-                          lambda r: with_ci(pp_text, r.get("gap_pp"),
-                                                    r.get("gap_pp_ci_low"),
-                                                    r.get("gap_pp_ci_high"))))
-    lines.append(("Unknown ethnicity, left out", lambda r: unknown_text(r, data)))
-    rows = [[label, show(whole)] for label, show in lines]
+                                  f"{name} share of the band (95% CI)",
+                                  "Representation index"], rows, text=True)
+    rows = [[label, show(whole)] for label, show in figure_lines(metric, data, name, words)]
     return html_table(where, ["Figure", charts.SERVICE_LABELS[str(whole["service"])]], rows,
-                         text=True)
+                      text=True)
 
 
 def chart_list(data: ReportData, metric: str, service: str,

@@ -123,24 +123,29 @@ def _by_service(records: pd.DataFrame) -> dict[str, dict[str, object]]:
     return {str(r["service"]): r for r in charts.as_records(main)}
 
 
-def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
-    if metric == "M1":
-        return _pay_band_table(data, records)
-    by_service = _by_service(records)
-    services = [(s, label) for s, label in _SERVICE_COLUMNS if s in by_service]
+#: How one figure of a record is shown: the record in, the cell's text out.
+Show = Callable[[Mapping[str, object]], str]
+
+
+def figure_lines(metric: str, data: ReportData, name: str = "Minority ethnic",
+                 words: str = "minority") -> list[tuple[str, Show]]:
+    """The rows of a metric's figures table (M2-M9): a label and how to show a record's cell.
+
+    ``name`` begins a label and ``words`` goes inside one ("minority ethnic rate", "relative
+    likelihood, minority ÷ white"); the report names the minority ethnic group, the explorer the
+    group selected, so both print a figure with the same words and the same formatting.
+    """
     definition = metrics.METRICS[metric]
     n_label, events_label = definition.denominator, definition.numerator
     count = lambda column: lambda r: count_text(r, column, data)  # noqa: E731
+    lines: list[tuple[str, Show]]
     if metric == "M9":
         lines = [
-            ("Minority ethnic senior managers", count("n_group")),
+            (f"{name} senior managers", count("n_group")),
             ("White senior managers", count("n_reference")),
-            ("Minority ethnic share of senior management (95% CI)",
-             lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                                r.get("share_ci_high"))),
-            ("Minority ethnic share of the workforce",
-             lambda r: pct_text(r.get("share_workforce"))),
-            ("Minority ethnic share of the local population",
+            (f"{name} share of senior management (95% CI)", share_text),
+            (f"{name} share of the workforce", lambda r: pct_text(r.get("share_workforce"))),
+            (f"{name} share of the local population",
              lambda r: pct_text(r.get("share_population"))),
             ("Gap to the workforce share", lambda r: pp_text(r.get("gap_workforce_pp"))),
             ("Gap to the population share", lambda r: pp_text(r.get("gap_population_pp"))),
@@ -149,30 +154,71 @@ def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
         ]
     else:
         lines = [
-            (f"Minority ethnic: {n_label}", count("n_group")),
-            (f"Minority ethnic: {events_label}", count("events_group")),
-            ("Minority ethnic rate (95% CI)",
-             lambda r: with_ci(pct_text, r.get("rate_group"), r.get("rate_group_ci_low"),
-                                r.get("rate_group_ci_high"))),
+            (f"{name}: {n_label}", count("n_group")),
+            (f"{name}: {events_label}", count("events_group")),
+            (f"{name} rate (95% CI)", group_rate_text),
             (f"White: {n_label}", count("n_reference")),
             (f"White: {events_label}", count("events_reference")),
             ("White rate (95% CI)",
              lambda r: with_ci(pct_text, r.get("rate_reference"), r.get("rate_reference_ci_low"),
-                                r.get("rate_reference_ci_high"))),
-            ("Relative likelihood, minority ÷ white (95% CI)",
-             lambda r: with_ci(ratio_text, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high"))),
-            ("NHS WRES direction, white ÷ minority",
+                               r.get("rate_reference_ci_high"))),
+            (f"Relative likelihood, {words} ÷ white (95% CI)", rl_text),
+            (f"NHS WRES direction, white ÷ {words}",
              lambda r: ratio_text(r.get("rl_nhs_direction"))),
-            ("Four-fifths reading (0.80 to 1.25)",
-             lambda r: str(r.get("four_fifths") or NOT_PUBLISHED)),
+            ("Four-fifths reading (0.80 to 1.25)", four_fifths_text),
             ("Fisher's exact test p-value", lambda r: p_value_text(r.get("p_value"))),
         ]
         if metric in SURVEY_METRICS:
-            lines.append(("Gap, minority minus white (95% CI)",
+            lines.append((f"Gap, {words} minus white (95% CI)",
                           lambda r: with_ci(pp_text, r.get("gap_pp"), r.get("gap_pp_ci_low"),
-                                             r.get("gap_pp_ci_high"))))
+                                            r.get("gap_pp_ci_high"))))
     lines.append(("Unknown ethnicity, left out", lambda r: unknown_text(r, data)))
-    rows = [[label, *(show(by_service[s]) for s, _ in services)] for label, show in lines]
+    return lines
+
+
+def group_rate_text(record: Mapping[str, object]) -> str:
+    """The compared group's rate with its interval."""
+    return with_ci(pct_text, record.get("rate_group"), record.get("rate_group_ci_low"),
+                   record.get("rate_group_ci_high"))
+
+
+def rl_text(record: Mapping[str, object]) -> str:
+    """The relative likelihood (group ÷ white) with its interval."""
+    return with_ci(ratio_text, record.get("rl"), record.get("rl_ci_low"), record.get("rl_ci_high"))
+
+
+def four_fifths_text(record: Mapping[str, object]) -> str:
+    """The four-fifths reading, or the not-published mark where it is withheld."""
+    return str(record.get("four_fifths") or NOT_PUBLISHED)
+
+
+def band_count_text(record: Mapping[str, object], data: ReportData) -> str:
+    """M1's cell "group / white staff" in a band (or the whole workforce)."""
+    return f"{count_text(record, 'n_group', data)} / {count_text(record, 'n_reference', data)}"
+
+
+def share_text(record: Mapping[str, object]) -> str:
+    """A group's share with its interval (M1: of a band; M9: of senior management)."""
+    return with_ci(pct_text, record.get("share"), record.get("share_ci_low"),
+                   record.get("share_ci_high"))
+
+
+def band_index_text(record: Mapping[str, object]) -> str:
+    """M1's representation index: 1.00 by definition for the whole workforce when its share is
+    published, else the band share ÷ whole-workforce share."""
+    if record["pay_band"] is None and charts.number(record.get("share")) is not None:
+        return "1.00"
+    return ratio_text(record.get("representation_index"))
+
+
+def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
+    if metric == "M1":
+        return _pay_band_table(data, records)
+    by_service = _by_service(records)
+    services = [(s, label) for s, label in _SERVICE_COLUMNS if s in by_service]
+    definition = metrics.METRICS[metric]
+    rows = [[label, *(show(by_service[s]) for s, _ in services)]
+            for label, show in figure_lines(metric, data)]
     return html_table(
         f"{metric_title(metric)}: minority ethnic and white {definition.population}, "
         f"{data.display_name}, "
@@ -203,14 +249,9 @@ def _pay_band_table(data: ReportData, records: pd.DataFrame) -> str:
     minority = records[records["group"] == "minority"]
     where = f"{data.display_name}, {data.year}"
     grids = (
-        ("minority ethnic / white staff in each pay band",
-         lambda r: f"{count_text(r, 'n_group', data)} / {count_text(r, 'n_reference', data)}"),
-        ("minority ethnic share of each pay band (95% CI)",
-         lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                           r.get("share_ci_high"))),
-        ("representation index (band share ÷ whole-workforce share)",
-         lambda r: "1.00" if r["pay_band"] is None and charts.number(r.get("share")) is not None
-         else ratio_text(r.get("representation_index"))),
+        ("minority ethnic / white staff in each pay band", lambda r: band_count_text(r, data)),
+        ("minority ethnic share of each pay band (95% CI)", share_text),
+        ("representation index (band share ÷ whole-workforce share)", band_index_text),
     )
     tables = []
     for caption, show in grids:
@@ -247,10 +288,7 @@ def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     if metric == "M1":  # every band of every service and group is too long: all services
         service = "all" if "all" in set(groups["service"]) else str(groups["service"].iloc[0])
         keys, rows = _band_grid(
-            groups[groups["service"] == service], "group",
-            lambda r: with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                              r.get("share_ci_high")),
-        )
+            groups[groups["service"] == service], "group", share_text)
         return html_table(
             f"M1: each high-level census group's share of each pay band (95% CI), "
             f"{charts.SERVICE_LABELS.get(service, service).lower()}",
@@ -264,26 +302,13 @@ def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
     for r in sorted(charts.as_records(groups), key=place):
         name = GROUPS.get(str(r["group"]), str(r["group"]))
         service = charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"]))
-        if metric == "M1":
-            rows.append([name, service, str(r["pay_band"]), count_text(r, "n_group", data),
-                         with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                                  r.get("share_ci_high")),
-                         ratio_text(r.get("representation_index"))])
-        elif metric == "M9":
-            rows.append([name, service, count_text(r, "n_group", data),
-                         with_ci(pct_text, r.get("share"), r.get("share_ci_low"),
-                                  r.get("share_ci_high"))])
+        if metric == "M9":
+            rows.append([name, service, count_text(r, "n_group", data), share_text(r)])
         else:
             rows.append([name, service, count_text(r, "n_group", data),
                          count_text(r, "events_group", data),
-                         with_ci(pct_text, r.get("rate_group"), r.get("rate_group_ci_low"),
-                                  r.get("rate_group_ci_high")),
-                         with_ci(ratio_text, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high")),
-                         str(r.get("four_fifths") or NOT_PUBLISHED)])
-    if metric == "M1":
-        columns = ["Ethnic group", "Service", "Pay band", "Staff", "Share of band (95% CI)",
-                   "Representation index"]
-    elif metric == "M9":
+                         group_rate_text(r), rl_text(r), four_fifths_text(r)])
+    if metric == "M9":
         columns = ["Ethnic group", "Service", "Senior managers", "Share of senior management "
                    "(95% CI)"]
     else:
@@ -371,8 +396,7 @@ def _pooled(data: ReportData, key: str) -> Section:
     rows = [
         [label, count_text(r, "events_group", data) + " of " + count_text(r, "n_group", data),
          count_text(r, "events_reference", data) + " of " + count_text(r, "n_reference", data),
-         with_ci(ratio_text, r.get("rl"), r.get("rl_ci_low"), r.get("rl_ci_high")),
-         str(r.get("four_fifths") or NOT_PUBLISHED)]
+         rl_text(r), four_fifths_text(r)]
         for s, label in _SERVICE_COLUMNS if (r := by_service.get(s)) is not None
     ]
     table = html_table(
