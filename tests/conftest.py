@@ -39,8 +39,11 @@ settings.register_profile("fast", max_examples=10, derandomize=True)
 def examples(n: int) -> int:
     """A property test's number of examples: ``n``, or the fast profile's fewer."""
     return min(n, settings.default.max_examples) if settings.default.max_examples < 100 else n
+
+
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
 
 AUTHORITY = "testshire"
 YEAR = 2023

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 import typer
 import yaml
+from hypothesis import settings
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -134,3 +135,13 @@ def test_the_wres_command_resolves():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "synth" in result.output and "validate" in result.output
+
+
+def test_ci_draws_a_fixed_sequence_of_property_examples():
+    """.ci/run sets CI when the service does not, and CI loads a derandomised profile: a CI run
+    cannot pass or fail on the luck of hypothesis' draw."""
+    ci_run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'export CI="${CI:-true}"' in ci_run
+    assert ci_run.index("export CI") < ci_run.index("make test")
+    assert settings.get_profile("ci").derandomize
+    assert settings.get_profile("fast").derandomize
