@@ -119,11 +119,15 @@ def test_threshold_from_the_parameters_changes_the_disclosure_section(page):
     assert "&lt;5" not in seven and "&lt;7" not in seven
 
 
-def test_confidence_and_small_numbers_come_from_the_parameters():
-    page = methods.methods_html(Settings(confidence=0.9, small_numbers=20))
-    assert "Confidence level of every interval: 90%" in page
-    assert "p is below 0.1." in page
+def test_the_confidence_level_is_the_fixed_one_and_small_numbers_the_parameter(monkeypatch):
+    page = methods.methods_html(Settings(small_numbers=20))
+    assert "Confidence level of every interval: 95%" in page
+    assert "p is below 0.05." in page
     assert "any count under 20 carries a caution" in page
+    monkeypatch.setattr(statistics, "CONFIDENCE", 0.9)
+    monkeypatch.setattr(statistics, "ALPHA", 0.1)
+    page = methods.methods_html(Settings())
+    assert "Confidence level of every interval: 90%" in page and "p is below 0.1." in page
 
 
 def test_the_four_fifths_constants_are_read_from_statistics(page, monkeypatch):
@@ -273,9 +277,9 @@ def test_authorities_with_their_own_settings_are_listed():
 def test_write_methods_page_and_default_settings(tmp_path):
     params_dir = tmp_path / "parameters"
     params_dir.mkdir()
-    (params_dir / "defaults.yml").write_text("threshold: 8\nconfidence: 0.99\n")
+    (params_dir / "defaults.yml").write_text("threshold: 8\nsmall_numbers: 12\n")
     settings = methods.default_settings(params_dir)
-    assert (settings.threshold, settings.confidence) == (8, 0.99)
+    assert (settings.threshold, settings.small_numbers) == (8, 12)
     path = methods.write_methods_page(tmp_path / "out", settings)
     assert path == tmp_path / "out" / "methods.html"
     assert path.read_text(encoding="utf-8") == methods.methods_html(settings)

@@ -314,12 +314,13 @@ def test_survey_gap_in_percentage_points_with_newcombe():
     assert m2.loc[0, "gap_pp"] is None  # the gap is a survey figure only
 
 
-def test_confidence_level_follows_parameters():
+def test_every_interval_is_95_percent():
     ret = make_return({"recruitment": RECRUITMENT})
-    record = one(metrics.compute_metric(ret, make_params(confidence=0.9), "M2"), group="minority")
-    z90 = 1.6448536269514722
+    record = one(metrics.compute_metric(ret, make_params(), "M2"), group="minority")
+    z95 = 1.959963984540054
     se = math.sqrt(1 / 2 - 1 / 10 + 1 / 117 - 1 / 389)
-    assert record["rl_ci_low"] == pytest.approx(math.exp(math.log(record["rl"]) - z90 * se))
+    assert record["rl_ci_low"] == pytest.approx(math.exp(math.log(record["rl"]) - z95 * se))
+    assert record["rl_ci_high"] == pytest.approx(math.exp(math.log(record["rl"]) + z95 * se))
 
 
 def test_more_events_than_people_is_a_clear_error():
@@ -559,11 +560,11 @@ def test_pooled_population_kept_for_one_area_and_withheld_across_areas():
     assert "population shares cannot be pooled" in record["reason"]
 
 
-def test_alpha_is_exact_so_p_of_005_is_never_significant():
-    # 1 - 0.95 is 0.050000000000000044 in floating point: p = 0.05 would pass as "< alpha"
-    assert metrics._alpha(make_params()) == 0.05
-    assert st.significant(0.05, metrics._alpha(make_params())) is False
-    assert metrics._alpha(make_params(confidence=0.9)) == 0.1
+def test_p_of_005_is_never_significant():
+    # alpha is the constant 0.05, not 1 - 0.95 (0.050000000000000044, which p = 0.05 would pass)
+    assert st.ALPHA == 0.05
+    assert st.significant(0.05) is False
+    assert st.significant(0.0499999) is True
 
 
 def test_band_not_in_declared_order_is_a_clear_error():

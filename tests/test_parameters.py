@@ -14,7 +14,7 @@ from wres_tools.parameters import (
 )
 from wres_tools.paths import PARAMETERS_DIR
 
-DEFAULTS = "disclosure: published\nthreshold: 5\nsmall_numbers: 10\nconfidence: 0.95\n"
+DEFAULTS = "disclosure: published\nthreshold: 5\nsmall_numbers: 10\n"
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_bad_key_names_the_key_and_suggests_the_near_one(pdir: Path) -> None:
     [
         ("threshold: five\n", "threshold", "five"),
         ("threshold: 0\n", "threshold", 0),
-        ("confidence: 1.5\n", "confidence", 1.5),
+        ("small_numbers: -1\n", "small_numbers", -1),
         ("disclosure: public\n", "disclosure", "public"),
     ],
 )
@@ -142,9 +142,21 @@ def test_senior_bands_must_be_pay_bands_and_bands_listed_once(pdir: Path) -> Non
 
 
 def test_every_problem_is_collected(pdir: Path) -> None:
-    (pdir / "a.yml").write_text("thresold: 3\nconfidence: 2\n", encoding="utf-8")
+    (pdir / "a.yml").write_text("thresold: 3\nsmall_numbers: 0\n", encoding="utf-8")
     _, report = check_parameters("a", pdir)
-    assert sorted(p.column for p in report.errors) == ["confidence", "thresold"]
+    assert sorted(p.column for p in report.errors) == ["small_numbers", "thresold"]
+
+
+def test_the_removed_confidence_setting_says_why_and_what_to_do(pdir: Path) -> None:
+    (pdir / "a.yml").write_text("confidence: 0.9\n", encoding="utf-8")
+    params, report = check_parameters("a", pdir)
+    assert params is None
+    (problem,) = report.errors
+    assert (problem.file, problem.column, problem.value, problem.message) == (
+        str(pdir / "a.yml"), "confidence", 0.9, "the setting 'confidence' was removed")
+    assert problem.expected == (
+        "every interval is 95% and every test is at the 5% level, as the SC-WRES specification "
+        "fixes them, so figures compare across authorities and years: delete the line")
 
 
 def test_load_parameters_raises_with_the_report_and_applies_overrides(pdir: Path) -> None:

@@ -411,9 +411,6 @@ def _metric(metric: str) -> MetricDef:
 # --------------------------------------------------------------------------- records
 
 
-def _alpha(params: Parameters) -> float:
-    """1 - confidence, rounded: 1 - 0.95 is 0.050000000000000044, which would let p = 0.05 pass."""
-    return round(1 - params.confidence, 10)
 
 
 def _blank(authority: str, year: int, mdef: MetricDef, service: str, group: str) -> dict:
@@ -448,12 +445,11 @@ def _join(*reasons: str | None) -> str | None:
 
 def _ratio_record(record: dict, mdef: MetricDef, params: Parameters, eg: int, ng: int, er: int,
                   nr: int) -> dict:
-    alpha = _alpha(params)
     group_word = GROUP_ADJECTIVES[record["group"]]
     record.update(n_group=ng, events_group=eg, n_reference=nr, events_reference=er)
-    rate, low, high = st.wilson(eg, ng, alpha)
+    rate, low, high = st.wilson(eg, ng)
     record.update(rate_group=rate, rate_group_ci_low=low, rate_group_ci_high=high)
-    rate, low, high = st.wilson(er, nr, alpha)
+    rate, low, high = st.wilson(er, nr)
     record.update(rate_reference=rate, rate_reference_ci_low=low, rate_reference_ci_high=high)
     record["small_numbers"] = st.small_numbers((eg, ng, er, nr), params.small_numbers)
     if ng == 0:
@@ -465,11 +461,11 @@ def _ratio_record(record: dict, mdef: MetricDef, params: Parameters, eg: int, ng
                       reason=f"there were no white {mdef.population}: nothing to compare with")
         return record
     p = st.fisher_p(eg, ng, er, nr)
-    record.update(p_value=p, significant=st.significant(p, alpha))
+    record.update(p_value=p, significant=st.significant(p))
     if mdef.question is not None:
-        gap, low, high = st.newcombe_gap(eg, ng, er, nr, alpha)
+        gap, low, high = st.newcombe_gap(eg, ng, er, nr)
         record.update(gap_pp=_pp(gap), gap_pp_ci_low=_pp(low), gap_pp_ci_high=_pp(high))
-    rl = st.relative_likelihood(eg, ng, er, nr, alpha)
+    rl = st.relative_likelihood(eg, ng, er, nr)
     if rl.rl is None:
         record.update(status="not_computable", reason=rl.reason)
         return record
@@ -513,10 +509,9 @@ def _ratio_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: s
     return records
 
 
-def _share_fields(record: dict, group_count: int, known: int, alpha: float,
-                  exact: bool) -> None:
+def _share_fields(record: dict, group_count: int, known: int, exact: bool) -> None:
     interval = st.clopper_pearson if exact else st.wilson
-    share, low, high = interval(group_count, known, alpha)
+    share, low, high = interval(group_count, known)
     record.update(share=share, share_ci_low=low, share_ci_high=high)
 
 
@@ -526,7 +521,6 @@ def _known(tally: dict[tuple, int], prefix: tuple) -> int:
 
 def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                             year: int) -> list[dict]:
-    alpha = _alpha(params)
     by_band, whole = c.events or {}, c.n or {}
     records = []
     for service in c.services:
@@ -548,7 +542,7 @@ def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, aut
                     share_workforce=workforce_share,
                     small_numbers=st.small_numbers((count, white), params.small_numbers),
                 )
-                _share_fields(record, count, known, alpha, exact=False)
+                _share_fields(record, count, known, exact=False)
                 if known == 0:
                     record.update(status="not_computable",
                                   reason="no staff of known ethnicity in this pay band")
@@ -563,7 +557,6 @@ def _representation_records(c: _Counts, mdef: MetricDef, params: Parameters, aut
 
 def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: str,
                     year: int) -> list[dict]:
-    alpha = _alpha(params)
     senior, whole = c.events or {}, c.n or {}
     records = []
     for service in c.services:
@@ -582,7 +575,7 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
             )
             record["small_numbers"] = st.small_numbers(
                 (count, record["n_reference"]), params.small_numbers)
-            _share_fields(record, count, known, alpha, exact=True)
+            _share_fields(record, count, known, exact=True)
             reasons = []
             if known == 0:
                 record["status"] = "not_computable"

@@ -19,6 +19,12 @@ from wres_tools.paths import PARAMETERS_DIR
 
 Disclosure = Literal["published", "internal"]
 
+#: Settings that no longer exist, and what to do instead: a file that still has one is told why.
+REMOVED_SETTINGS: dict[str, str] = {
+    "confidence": "every interval is 95% and every test is at the 5% level, as the SC-WRES "
+    "specification fixes them, so figures compare across authorities and years: delete the line",
+}
+
 
 def is_disclosure(value: object) -> TypeGuard[Disclosure]:
     """Whether ``value`` names a disclosure mode."""
@@ -33,7 +39,6 @@ class Settings(BaseModel):
     disclosure: Disclosure = "published"
     threshold: int = Field(5, ge=1, description="counts from 1 to threshold-1 are suppressed")
     small_numbers: int = Field(10, ge=1, description="counts under this get a caution")
-    confidence: float = Field(0.95, gt=0, lt=1)
     baseline_year: int | None = Field(None, description="None: the first year held")
     execution_timeout: int = Field(600, ge=1, description="seconds per notebook in a batch")
 
@@ -214,7 +219,10 @@ def _problems_from(exc: ValidationError, path: Path, data: dict[str, Any]) -> li
         value = data.get(str(err["loc"][0])) if err["loc"] else None
         message = err["msg"].removeprefix("Value error, ")
         expected = None
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden" and key in REMOVED_SETTINGS:
+            message = f"the setting {key!r} was removed"
+            expected = REMOVED_SETTINGS[key]
+        elif err["type"] == "extra_forbidden":
             message = f"unknown key {key!r}"
             near = difflib.get_close_matches(key, list(Parameters.model_fields), n=1)
             expected = f"the key {near[0]!r}" if near else "one of " + ", ".join(

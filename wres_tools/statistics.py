@@ -25,6 +25,11 @@ FourFifths = Literal["within", "adverse", "favourable"]
 FOUR_FIFTHS_LOW = 0.8
 FOUR_FIFTHS_HIGH = 1.25
 
+#: The one confidence level: every interval is 95% and every test is at the 5% level (the spec's
+#: "Statistics (all 95%)"), so figures compare across authorities and years; not a setting.
+CONFIDENCE = 0.95
+ALPHA = 0.05
+
 REASON_WHITE_RATE_ZERO = "white rate is zero: the relative likelihood cannot be computed"
 
 

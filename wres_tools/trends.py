@@ -75,17 +75,16 @@ def _known(records: dict[Key, dict], record: Mapping) -> int | None:
     return minority["n_group"] + minority["n_reference"]
 
 
-def _se_log(record: Mapping, alpha: float) -> float | None:
+def _se_log(record: Mapping) -> float | None:
     counts = [record[c] for c in ("events_group", "n_group", "events_reference", "n_reference")]
     if any(c is None for c in counts):
         return None
     events_group, n_group, events_reference, n_reference = counts
-    return st.relative_likelihood(events_group, n_group, events_reference, n_reference,
-                                  alpha=alpha).se_log
+    return st.relative_likelihood(events_group, n_group, events_reference, n_reference).se_log
 
 
 def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: dict,
-             records_then: dict, alpha: float) -> dict:
+             records_then: dict) -> dict:
     measure = "share_pp" if METRICS[now["metric"]].kind != "ratio" else "rl"
     value = "share" if measure == "share_pp" else "rl"
     row = {"measure": measure, "value_now": now[value],
@@ -98,25 +97,24 @@ def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: di
     if then["status"] != "ok":
         return {**row, "status": "not_computable", "reason": f"{year_then}: {then['reason']}"}
     if measure == "rl":
-        change = st.ratio_change(then["rl"], _se_log(then, alpha), now["rl"], _se_log(now, alpha),
-                                 alpha)
+        change = st.ratio_change(then["rl"], _se_log(then), now["rl"], _se_log(now))
     else:
         known_then, known_now = _known(records_then, then), _known(records_now, now)
         if known_then is None or known_now is None:
             change = st.Change(None, None, None, None, "the share's denominator is not known")
         else:
-            change = st.share_change(then["n_group"], known_then, now["n_group"], known_now, alpha)
+            change = st.share_change(then["n_group"], known_then, now["n_group"], known_now)
     return {
         **row, "change": change.change, "change_ci_low": change.low,
         "change_ci_high": change.high, "p_value": change.p_value,
-        "significant": st.significant(change.p_value, alpha),
+        "significant": st.significant(change.p_value),
         "status": "ok" if change.change is not None else "not_computable",
         "reason": change.reason,
     }
 
 
 def change_over_time(
-    results: Mapping[int, pd.DataFrame], baseline_year: int | None = None, alpha: float = 0.05,
+    results: Mapping[int, pd.DataFrame], baseline_year: int | None = None,
     *, year: int | None = None,
 ) -> pd.DataFrame:
     """Every figure of every year after the first, against the baseline and the previous year.
@@ -155,7 +153,7 @@ def change_over_time(
             now_index, then_index = index(now_year), index(year_then)
             if year_then not in compared:
                 compared[year_then] = [
-                    _compare(now, then_index.get(key), year_then, now_index, then_index, alpha)
+                    _compare(now, then_index.get(key), year_then, now_index, then_index)
                     for key, now in now_index.items()
                 ]
             for key, change in zip(now_index, compared[year_then], strict=True):

@@ -19,7 +19,7 @@ from wres_tools.contract import is_missing as _missing
 from wres_tools.ethnicity import MINORITY_GROUPS
 from wres_tools.files import write_atomic
 from wres_tools.metrics import METRICS, REFERENCE
-from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+from wres_tools.statistics import ALPHA, FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
 RESULTS_FILE = "results.csv"
 DICTIONARY_FILE = "results_dictionary.csv"
@@ -133,8 +133,8 @@ DATA_DICTIONARY: dict[str, Column] = {
                        "record's own list of withheld columns), 0 when not"),
     "status": Column("text", "", "the record's status: ok, not_collected, not_computable"),
     "reason": Column("text", "", "why a figure of the record is missing, in words"),
-    "significant": Column("0/1", "", "1 when Fisher's p is below 1 - the confidence level of the "
-                          "parameters, 0 when not; empty when there is no test"),
+    "significant": Column("0/1", "", f"1 when Fisher's p is below {ALPHA:g}, 0 when not; empty "
+                          "when there is no test"),
     "four_fifths": Column("text", "", "the NHS WRES four-fifths reading of rl: within "
                           f"({FOUR_FIFTHS_LOW:.2f}-{FOUR_FIFTHS_HIGH:.2f}), adverse or "
                           "favourable; empty without an rl"),

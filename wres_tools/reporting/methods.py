@@ -2,11 +2,11 @@
 
 Nothing on the page is typed here that the code already knows: the metrics come from
 :data:`wres_tools.metrics.METRICS`; the statistical methods and the library call behind each are
-read from the source of :mod:`wres_tools.statistics`; the four-fifths range from its constants;
-the confidence level, small-numbers and disclosure thresholds from the parameters; the disclosure
-rules from :mod:`wres_tools.disclosure` (its docstring, symbols and columns); the ethnicity groups
-from :mod:`wres_tools.ethnicity`; the data dictionary from :mod:`wres_tools.evidence`. Change the
-code and the page follows.
+read from the source of :mod:`wres_tools.statistics`; the confidence level and the four-fifths
+range from its constants; the small-numbers and disclosure thresholds from the parameters; the
+disclosure rules from :mod:`wres_tools.disclosure` (its docstring, symbols and columns); the
+ethnicity groups from :mod:`wres_tools.ethnicity`; the data dictionary from
+:mod:`wres_tools.evidence`. Change the code and the page follows.
 
 The page is self-contained HTML (inline style, no script, no link or source outside itself), in
 English, with headings and captioned tables whose headers carry ``scope``: Python reads the
@@ -254,7 +254,7 @@ def _statistics_section(params: Settings) -> str:
             for m in statistical_methods()]
     return render_template(
         "methods/statistics.html.j2", rows=rows,
-        confidence=_percent(params.confidence), alpha=f"{1 - params.confidence:.3g}",
+        confidence=_percent(statistics.CONFIDENCE), alpha=f"{statistics.ALPHA:.3g}",
         low=f"{statistics.FOUR_FIFTHS_LOW:.2f}", high=f"{statistics.FOUR_FIFTHS_HIGH:.2f}",
         small_numbers=params.small_numbers)
 
@@ -287,7 +287,7 @@ def _reproduce_section() -> str:
 
 
 def _overrides_section(params: Settings, authority_params: Sequence[Settings]) -> str:
-    fields = ("disclosure", "threshold", "small_numbers", "confidence")
+    fields = ("disclosure", "threshold", "small_numbers")
     rows = []
     for p in authority_params:
         changed = [f"{f} {getattr(p, f)}" for f in fields if getattr(p, f) != getattr(params, f)]
@@ -306,7 +306,7 @@ def methods_html(params_defaults: Settings,
     """The whole methods page as self-contained HTML, from the package and the defaults.
 
     ``authority_params``: the authorities' own parameters, to list any setting (threshold,
-    small numbers, confidence, disclosure) that differs from the defaults.
+    small numbers, disclosure) that differs from the defaults.
     """
     sections = [
         ("groups", "Ethnic groups", _groups_section()),

@@ -108,7 +108,7 @@ def _publish(
     published = {y: shown for y, (_, _, shown) in done.items()}
     # a report for a year before the baseline compares with the previous year only
     baseline = params.baseline_year if (params.baseline_year or 0) <= year else None
-    change = trends.change_over_time(internal, baseline, alpha=1 - params.confidence, year=year)
+    change = trends.change_over_time(internal, baseline, year=year)
     if baseline is None and params.baseline_year is not None:
         change = change[change["compared_with"] != "baseline"].reset_index(drop=True)
     change = publish.publish_trends(change, published, mode)
