@@ -18,7 +18,14 @@ from wres_tools.contract import METRIC_TABLES, ReturnError
 from wres_tools.parameters import load_parameters
 from wres_tools.reporting import narrative, report
 from wres_tools.reporting.data import NOTEBOOKS, SYNTHETIC_BANNER, ReportData
-from wres_tools.reporting.formats import count_text
+from wres_tools.reporting.formats import (
+    count_text,
+    figure_text,
+    fmt_p,
+    fmt_rl,
+    missing_text,
+    with_ci,
+)
 from wres_tools.reporting.report import _CACHE, build_metric_report, build_summary, load
 from wres_tools.reporting.sections import links_section
 from wres_tools.returns.find import find_returns
@@ -163,8 +170,10 @@ def test_figures_table_puts_the_services_side_by_side_with_intervals() -> None:
     # 0.2 -> 20.0%, Wilson 0.0567-0.5098 -> 5.7% to 51.0%
     assert row(parsed, "Minority ethnic rate (95% CI)")[2] == "20.0% (5.7% to 51.0%)"
     assert row(parsed, "White rate (95% CI)")[2] == "30.1% (25.7% to 34.9%)"
+    # children's services have no recruitment figures: nothing was withheld (internal mode), so
+    # the RL "cannot be computed" rather than "not published"
     assert row(parsed, "Relative likelihood, minority ÷ white (95% CI)") == [
-        "0.67 (0.19 to 2.31)", "not published", "0.67 (0.19 to 2.31)"]
+        "0.67 (0.19 to 2.31)", "cannot be computed", "0.67 (0.19 to 2.31)"]
     assert row(parsed, "NHS WRES direction, white ÷ minority")[2] == "1.50"
     assert row(parsed, "Fisher's exact test p-value")[2] == "0.725 (not significant at 5%)"
     assert row(parsed, "Unknown ethnicity, left out")[2] == "4 (1.0%)"
@@ -255,7 +264,8 @@ def test_pay_band_table_keeps_band_order_and_adds_the_whole_workforce() -> None:
                            share_workforce=42 / 170, representation_index=share / (42 / 170)))
     rows.append(record(metric="M1", service="all", pay_band=None, n_group=42, n_reference=128,
                        share=42 / 170, share_workforce=42 / 170))
-    hidden = {("M1", "all", "minority", BANDS[2]): ("n_group", "n_reference")}
+    hidden = {("M1", "all", "minority", BANDS[2]): ("n_group", "n_reference", "share",
+                                                   "representation_index")}
     markup = build_metric_report(data(frame(rows), hidden=hidden), ["M1"]).section(
         "figures").body
     counts, shares, index = (cells(t) for t in markup.split("</table>")[:3])
@@ -430,7 +440,7 @@ def test_data_quality_notes_carry_the_unknowns_and_the_returns_notices() -> None
     # unknown ethnicity from the records: 4 people, 1.0% of everyone counted, per service
     assert row(cells(quality), "All services") == ["4", "1.0%"]
     assert html.escape(narrative.describe_unknowns(m2_records().iloc[2].to_dict())) in quality
-    assert row(cells(quality), "Children's services") == ["not available", "not published"]
+    assert row(cells(quality), "Children's services") == ["not available", "cannot be computed"]
     assert "recruitment: 3 rows" in html.unescape(quality)
     assert "pay_bands" not in quality and "M4 not collected" not in quality
     assert "counts under 10" in quality  # the records carry small_numbers
@@ -542,3 +552,30 @@ def test_summary_links_name_each_metric_report() -> None:
     links = links_section()
     assert links.startswith('<ul><li><a href="m1_pay_bands.html">M1: ')
     assert links.count("<li><a href=") == len(NOTEBOOKS) - 1 and links.endswith("</a></li></ul>")
+
+
+def test_not_published_is_said_only_of_a_withheld_figure() -> None:
+    """A figure disclosure control withheld prints "not published"; one missing for another
+    reason (here no white staff had the event, so no RL, no NHS direction, no four-fifths
+    reading) prints "cannot be computed", in either mode."""
+    withheld = {"rl": None, "rl_ci_low": None, "rl_ci_high": None, "p_value": None,
+                "withheld": ("events_group", "rl", "rl_ci_low", "rl_ci_high", "p_value"),
+                "reason": "not published: small numbers"}
+    assert with_ci(fmt_rl, withheld, "rl") == "not published"
+    assert figure_text(withheld, "p_value") == "not published"
+    not_computable = {"rl": None, "rl_nhs_direction": None, "four_fifths": None,
+                      "p_value": 0.25, "withheld": (),
+                      "reason": "no white staff had the event"}
+    assert with_ci(fmt_rl, not_computable, "rl") == "cannot be computed"
+    assert figure_text(not_computable, "rl_nhs_direction") == "cannot be computed"
+    assert missing_text(not_computable, "four_fifths") == "cannot be computed"
+    assert figure_text(not_computable, "p_value", fmt_p) == "0.250 (not significant at 5%)"
+    # a change over time carries no list of withheld columns: its reason says it was withheld
+    change = {"change": None, "change_ci_low": None, "change_ci_high": None,
+              "reason": "not published: small numbers"}
+    assert with_ci(fmt_rl, change, "change") == "not published"
+    change["reason"] = "a relative likelihood is missing in one year"
+    assert with_ci(fmt_rl, change, "change") == "cannot be computed"
+    shown = {"rl": 0.5214, "rl_ci_low": 0.41, "rl_ci_high": 0.664, "withheld": ()}
+    assert with_ci(fmt_rl, shown, "rl") == "0.52 (0.41 to 0.66)"
+

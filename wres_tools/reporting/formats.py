@@ -1,6 +1,7 @@
 """How a figure is printed: the one place, for sentences (``fmt_*``: "0.52", "12.3%", "+3.0",
-"1,234", "95% CI 0.41 to 0.66") and for tables (``*_text``: the same, or "not published" for a
-withheld figure and "[c]" for a withheld count)."""
+"1,234", "95% CI 0.41 to 0.66") and for tables (``*_text`` of a record's column: the same, or
+"not published" for a figure disclosure control withheld, "cannot be computed" for one missing for
+another reason, and "[c]" for a withheld count)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from wres_tools import publish
 from wres_tools.contract import is_missing
 from wres_tools.reporting import charts
 from wres_tools.reporting.data import ReportData
+from wres_tools.statistics import ALPHA, CONFIDENCE
 
+#: A figure disclosure control withheld (and only such a figure).
 NOT_PUBLISHED = "not published"
+#: A figure that is missing for a reason other than disclosure control (no white rate, a zero).
+CANNOT_BE_COMPUTED = "cannot be computed"
 NOT_AVAILABLE = "not available"
 NOT_COMPARED = "not compared"
 
@@ -43,32 +48,62 @@ def fmt_count(value: int) -> str:
     return f"{int(value):,}"
 
 
-def fmt_ci(low: float, high: float, fmt: Any = fmt_rl, level: int = 95) -> str:
-    """An interval: "95% CI 0.41 to 0.66" (``fmt`` prints each end)."""
-    return f"{level}% CI {fmt(low)} to {fmt(high)}"
+def fmt_ci(low: float, high: float, fmt: Any = fmt_rl) -> str:
+    """An interval at the one confidence level: "95% CI 0.41 to 0.66" (``fmt`` prints each end)."""
+    return f"{CONFIDENCE:.0%} CI {fmt(low)} to {fmt(high)}"
 
 
 
 
-def ratio_text(value: object) -> str:
-    number = charts.number(value)
-    return NOT_PUBLISHED if number is None else fmt_rl(number)
+def fmt_pp(value: float) -> str:
+    """A difference already in percentage points (gaps, changes of a share): "+3.0 pp"."""
+    return f"{value:+.1f} pp"
 
 
-def pct_text(value: object) -> str:
-    number = charts.number(value)
-    return NOT_PUBLISHED if number is None else fmt_pct(number)
+def fmt_p(value: float) -> str:
+    """A p-value with its reading at the one test level: "0.012 (significant at 5%)"."""
+    text = "below 0.001" if value < 0.001 else f"{value:.3f}"
+    level = f"{ALPHA:.0%}"
+    return f"{text} ({'significant' if value < ALPHA else 'not significant'} at {level})"
 
 
-def pp_text(value: object) -> str:
-    """A difference already in percentage points (gaps, changes of a share)."""
-    number = charts.number(value)
-    return NOT_PUBLISHED if number is None else f"{number:+.1f} pp"
+def fmt_unknown_pct(value: float) -> str:
+    """The share of unknown ethnicity, held as a percentage: 7.25 -> "7.2%"."""
+    return f"{value:.1f}%"
 
 
-def with_ci(fmt: Callable[[object], str], value: object, low: object, high: object) -> str:
-    text = fmt(value)
-    if text == NOT_PUBLISHED or charts.number(low) is None or charts.number(high) is None:
+def is_withheld(record: Mapping[str, object], column: str) -> bool:
+    """Whether disclosure control withheld ``column`` of ``record``: a result record names its
+    withheld columns (:func:`wres_tools.publish.is_withheld`); a change over time, which has no
+    such list, is withheld as a whole and its reason says so."""
+    if "withheld" in record:
+        return publish.is_withheld(record, column)
+    return str(record.get("reason") or "").startswith(publish.WITHHELD)
+
+
+def figure_text(record: Mapping[str, object], column: str,
+                fmt: Callable[[float], str] = fmt_rl) -> str:
+    """One figure of a record as a table prints it: ``fmt`` of its value; "not published" only
+    where disclosure control withheld it; "cannot be computed" where it is missing for another
+    reason (the record's reason and the narrative say which)."""
+    number = charts.number(record.get(column))
+    return missing_text(record, column) if number is None else fmt(number)
+
+
+def missing_text(record: Mapping[str, object], column: str) -> str:
+    """What a table prints for a figure it does not show: "not published" where disclosure
+    control withheld it, else "cannot be computed"."""
+    return NOT_PUBLISHED if is_withheld(record, column) else CANNOT_BE_COMPUTED
+
+
+def with_ci(fmt: Callable[[float], str], record: Mapping[str, object], column: str) -> str:
+    """A figure and its interval, "0.52 (0.41 to 0.66)", from ``column`` and ``column_ci_low``
+    / ``column_ci_high``; the figure alone when it has no interval."""
+    text = figure_text(record, column, fmt)
+    value = charts.number(record.get(column))
+    low = charts.number(record.get(f"{column}_ci_low"))
+    high = charts.number(record.get(f"{column}_ci_high"))
+    if value is None or low is None or high is None:
         return text
     return f"{text} ({fmt(low)} to {fmt(high)})"
 
@@ -89,23 +124,11 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
     return NOT_AVAILABLE
 
 
-def p_value_text(value: object) -> str:
-    number = charts.number(value)
-    if number is None:
-        return NOT_PUBLISHED
-    text = "below 0.001" if number < 0.001 else f"{number:.3f}"
-    return f"{text} ({'significant' if number < 0.05 else 'not significant'} at 5%)"
-
-
 def unknown_text(record: Mapping[str, object], data: ReportData) -> str:
+    """The count of unknown ethnicity with its share of everyone counted: "12 (7.2%)"."""
     count = count_text(record, "unknown_count", data)
     share = charts.number(record.get("unknown_pct"))
-    return count if share is None else f"{count} ({unknown_pct_text(share)})"
-
-
-def unknown_pct_text(value: object) -> str:
-    number = charts.number(value)
-    return NOT_PUBLISHED if number is None else f"{number:.1f}%"
+    return count if share is None else f"{count} ({fmt_unknown_pct(share)})"
 
 
 # ---------------------------------------------------------------- action plans and benchmarking

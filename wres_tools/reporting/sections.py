@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from wres_tools import actions, benchmarking, disclosure, metrics, publish, trends
-from wres_tools.contract import METRIC_TABLES
+from wres_tools.contract import METRIC_TABLES, is_missing
 from wres_tools.ethnicity import GROUPS
 from wres_tools.reporting import charts, narrative
 from wres_tools.reporting.benchmarking import positions
@@ -30,13 +30,15 @@ from wres_tools.reporting.formats import (
     NOT_PUBLISHED,
     STATUS_MARKERS,
     count_text,
-    p_value_text,
-    pct_text,
+    figure_text,
+    fmt_p,
+    fmt_pct,
+    fmt_pp,
+    fmt_rl,
+    fmt_unknown_pct,
+    missing_text,
     plan_text,
-    pp_text,
-    ratio_text,
     status_text,
-    unknown_pct_text,
     unknown_text,
     with_ci,
 )
@@ -144,13 +146,14 @@ def figure_lines(metric: str, data: ReportData, name: str = "Minority ethnic",
             (f"{name} senior managers", count("n_group")),
             ("White senior managers", count("n_reference")),
             (f"{name} share of senior management (95% CI)", share_text),
-            (f"{name} share of the workforce", lambda r: pct_text(r.get("share_workforce"))),
+            (f"{name} share of the workforce",
+             lambda r: figure_text(r, "share_workforce", fmt_pct)),
             (f"{name} share of the local population",
-             lambda r: pct_text(r.get("share_population"))),
-            ("Gap to the workforce share", lambda r: pp_text(r.get("gap_workforce_pp"))),
-            ("Gap to the population share", lambda r: pp_text(r.get("gap_population_pp"))),
+             lambda r: figure_text(r, "share_population", fmt_pct)),
+            ("Gap to the workforce share", lambda r: figure_text(r, "gap_workforce_pp", fmt_pp)),
+            ("Gap to the population share", lambda r: figure_text(r, "gap_population_pp", fmt_pp)),
             ("Representation index (senior ÷ workforce share)",
-             lambda r: ratio_text(r.get("representation_index"))),
+             lambda r: figure_text(r, "representation_index")),
         ]
     else:
         lines = [
@@ -160,36 +163,34 @@ def figure_lines(metric: str, data: ReportData, name: str = "Minority ethnic",
             (f"White: {n_label}", count("n_reference")),
             (f"White: {events_label}", count("events_reference")),
             ("White rate (95% CI)",
-             lambda r: with_ci(pct_text, r.get("rate_reference"), r.get("rate_reference_ci_low"),
-                               r.get("rate_reference_ci_high"))),
+             lambda r: with_ci(fmt_pct, r, "rate_reference")),
             (f"Relative likelihood, {words} ÷ white (95% CI)", rl_text),
             (f"NHS WRES direction, white ÷ {words}",
-             lambda r: ratio_text(r.get("rl_nhs_direction"))),
+             lambda r: figure_text(r, "rl_nhs_direction")),
             ("Four-fifths reading (0.80 to 1.25)", four_fifths_text),
-            ("Fisher's exact test p-value", lambda r: p_value_text(r.get("p_value"))),
+            ("Fisher's exact test p-value", lambda r: figure_text(r, "p_value", fmt_p)),
         ]
         if metric in SURVEY_METRICS:
             lines.append((f"Gap, {words} minus white (95% CI)",
-                          lambda r: with_ci(pp_text, r.get("gap_pp"), r.get("gap_pp_ci_low"),
-                                            r.get("gap_pp_ci_high"))))
+                          lambda r: with_ci(fmt_pp, r, "gap_pp")))
     lines.append(("Unknown ethnicity, left out", lambda r: unknown_text(r, data)))
     return lines
 
 
 def group_rate_text(record: Mapping[str, object]) -> str:
     """The compared group's rate with its interval."""
-    return with_ci(pct_text, record.get("rate_group"), record.get("rate_group_ci_low"),
-                   record.get("rate_group_ci_high"))
+    return with_ci(fmt_pct, record, "rate_group")
 
 
 def rl_text(record: Mapping[str, object]) -> str:
     """The relative likelihood (group ÷ white) with its interval."""
-    return with_ci(ratio_text, record.get("rl"), record.get("rl_ci_low"), record.get("rl_ci_high"))
+    return with_ci(fmt_rl, record, "rl")
 
 
 def four_fifths_text(record: Mapping[str, object]) -> str:
-    """The four-fifths reading, or the not-published mark where it is withheld."""
-    return str(record.get("four_fifths") or NOT_PUBLISHED)
+    """The four-fifths reading; where there is none, why (:func:`missing_text`)."""
+    reading = record.get("four_fifths")
+    return missing_text(record, "four_fifths") if is_missing(reading) else str(reading)
 
 
 def band_count_text(record: Mapping[str, object], data: ReportData) -> str:
@@ -199,8 +200,7 @@ def band_count_text(record: Mapping[str, object], data: ReportData) -> str:
 
 def share_text(record: Mapping[str, object]) -> str:
     """A group's share with its interval (M1: of a band; M9: of senior management)."""
-    return with_ci(pct_text, record.get("share"), record.get("share_ci_low"),
-                   record.get("share_ci_high"))
+    return with_ci(fmt_pct, record, "share")
 
 
 def band_index_text(record: Mapping[str, object]) -> str:
@@ -208,7 +208,7 @@ def band_index_text(record: Mapping[str, object]) -> str:
     published, else the band share ÷ whole-workforce share."""
     if record["pay_band"] is None and charts.number(record.get("share")) is not None:
         return "1.00"
-    return ratio_text(record.get("representation_index"))
+    return figure_text(record, "representation_index")
 
 
 def _figures_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
@@ -330,15 +330,14 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
     main = "all" if "all" in services else next(iter(services), None)
     sentences = [narrative.describe_change(r) for r in change if r["service"] == main]
     measure = "share" if metric in SHARE_METRICS else "rl"
-    fmt = ratio_text if measure == "rl" else pct_text
-    change_fmt = ratio_text if measure == "rl" else pp_text
+    fmt = fmt_rl if measure == "rl" else fmt_pct
+    change_fmt = fmt_rl if measure == "rl" else fmt_pp
     rows = [
         [charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"])),
          *([str(r["pay_band"] or "Whole workforce")] if metric == "M1" else []),
-         f"{r['compared_with']} ({r['year_then']})", fmt(r.get("value_then")),
-         fmt(r.get("value_now")),
-         with_ci(change_fmt, r.get("change"), r.get("change_ci_low"), r.get("change_ci_high")),
-         p_value_text(r.get("p_value"))]
+         f"{r['compared_with']} ({r['year_then']})", figure_text(r, "value_then", fmt),
+         figure_text(r, "value_now", fmt), with_ci(change_fmt, r, "change"),
+         figure_text(r, "p_value", fmt_p)]
         for r in change
     ]
     columns = ["Service", *(["Pay band"] if metric == "M1" else []), "Compared with",
@@ -418,7 +417,7 @@ def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
         ))
         rows = [
             [label, count_text(by_service[s], "unknown_count", data),
-             unknown_pct_text(by_service[s].get("unknown_pct"))]
+             figure_text(by_service[s], "unknown_pct", fmt_unknown_pct)]
             for s, label in _SERVICE_COLUMNS if s in by_service
         ]
         notes.append(html_table(
