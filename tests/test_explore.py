@@ -44,24 +44,30 @@ M3_2025 = ("Minority ethnic staff were 3.00 times as likely as white staff to en
 # M3, all services, 2024: minority 3 + 4 = 7 of 45 (0.1556), white 12 of 180: RL 2.33;
 #   SE = sqrt(1/7 - 1/45 + 1/12 - 1/180) = sqrt(0.1984) = 0.4454, exp(1.96 * 0.4454) = 2.394:
 #   2.333 / 2.394 = 0.97, 2.333 * 2.394 = 5.59; 2.33 is nearest two and a half (by halves).
+#   Fisher's p = 0.071 (scipy's fisher_exact on [[7, 38], [12, 168]]): not significant.
 M3_2024 = ("Minority ethnic staff were 2.33 times as likely as white staff to enter the formal "
-           "disciplinary process (95% CI 0.97 to 5.59): about two and a half times as likely.")
+           "disciplinary process (95% CI 0.97 to 5.59): about two and a half times as likely, "
+           "but the difference is not statistically significant.")
 # M2, all services, Asian (adults' Indian only): 6 of 30 appointed (0.20), white 40 + 20 = 60 of
 #   150 (0.40): RL 0.50; SE = sqrt(1/6 - 1/30 + 1/60 - 1/150) = sqrt(0.1433) = 0.3786,
-#   exp(1.96 * 0.3786) = 2.100: 0.5 / 2.1 = 0.24, 0.5 * 2.1 = 1.05.
+#   exp(1.96 * 0.3786) = 2.100: 0.5 / 2.1 = 0.24, 0.5 * 2.1 = 1.05. Fisher's p = 0.040 on
+#   [[6, 24], [60, 90]]: significant, though the Katz interval reaches past 1 (the two methods
+#   differ), so the sentence carries no doubt.
 M2_ASIAN = ("Asian applicants were 0.50 times as likely as white applicants to be appointed from "
             "shortlisting (95% CI 0.24 to 1.05): about half as likely.")
 # M2, children's services, minority: African 3 of 8 + Mixed 1 of 2 = 4 of 10 (0.40), white 20 of
 #   50 (0.40): RL 1.00; SE = sqrt(1/4 - 1/10 + 1/20 - 1/50) = sqrt(0.18) = 0.4243,
-#   exp(1.96 * 0.4243) = 2.297: 1 / 2.297 = 0.44, 2.30.
+#   exp(1.96 * 0.4243) = 2.297: 1 / 2.297 = 0.44, 2.30. Fisher's p = 1: not significant.
 M2_CHILDREN = ("In children's services, minority ethnic applicants were 1.00 times as likely as "
                "white applicants to be appointed from shortlisting (95% CI 0.44 to 2.30): about "
-               "as likely.")
+               "as likely, and the difference is not statistically significant.")
 # M2 for otherby (adults' rows only, no service column): minority (Indian) 6 of 30 (0.20), white
 #   40 of 100 (0.40): RL 0.50; SE = sqrt(1/6 - 1/30 + 1/40 - 1/100) = sqrt(0.1483) = 0.3851,
 #   exp(1.96 * 0.3851) = 2.127: 0.5 / 2.127 = 0.235 -> 0.24, 0.5 * 2.127 = 1.064 -> 1.06.
+#   Fisher's p = 0.052 on [[6, 24], [40, 60]]: not significant (just).
 M2_OTHERBY = ("Minority ethnic applicants were 0.50 times as likely as white applicants to be "
-              "appointed from shortlisting (95% CI 0.24 to 1.06): about half as likely.")
+              "appointed from shortlisting (95% CI 0.24 to 1.06): about half as likely, but the "
+              "difference is not statistically significant.")
 
 
 def _adults_only(year: int) -> dict:

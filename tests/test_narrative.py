@@ -80,8 +80,9 @@ def test_about_as_likely_within_range_not_significant_never_called_significant()
                  four_fifths="within")
     assert describe(rec)[:3] == [
         "Black staff were 1.00 times as likely as white staff to access funded non-mandatory "
-        "training and CPD (95% CI 0.66 to 1.51): about as likely.",
-        "This is within the 0.80–1.25 range and not statistically significant.",
+        "training and CPD (95% CI 0.66 to 1.51): about as likely, and the difference is not "
+        "statistically significant.",
+        "This is within the 0.80–1.25 range.",
         "By the four-fifths rule this is read as no adverse impact.",
     ]
 
@@ -94,8 +95,9 @@ def test_outside_range_but_not_significant_with_small_numbers_caution() -> None:
                  significant=False, four_fifths="adverse", small_numbers=True)
     assert describe(rec) == [
         "Mixed or multiple ethnic group staff were 1.67 times as likely as white staff to leave "
-        "the organisation during the year (95% CI 0.58 to 4.80): about 67% more likely.",
-        "This is outside the 0.80–1.25 range but not statistically significant.",
+        "the organisation during the year (95% CI 0.58 to 4.80): about 67% more likely, but the "
+        "difference is not statistically significant.",
+        "This is outside the 0.80–1.25 range.",
         "By the four-fifths rule this is read as adverse impact for Mixed or multiple ethnic "
         "group staff.",
         "25.0% of Mixed or multiple ethnic group staff (3 of 12) left the organisation during "
@@ -111,8 +113,9 @@ def test_survey_gap_in_percentage_points() -> None:
                  rl_ci_low=1.01, rl_ci_high=1.84, p_value=0.06, significant=False,
                  four_fifths="adverse", gap_pp=8.0, gap_pp_ci_low=-0.3, gap_pp_ci_high=16.4)
     sentences = describe(rec)
-    assert sentences[0].endswith("(95% CI 1.01 to 1.84): about 36% more likely.")
-    assert sentences[1] == "This is outside the 0.80–1.25 range but not statistically significant."
+    assert sentences[0].endswith("(95% CI 1.01 to 1.84): about 36% more likely, but the "
+                                 "difference is not statistically significant.")
+    assert sentences[1] == "This is outside the 0.80–1.25 range."
     assert sentences[-1] == ("The rate for minority ethnic survey respondents is 8.0 percentage "
                              "points higher than for white survey respondents (95% CI −0.3 to "
                              "+16.4).")

@@ -24,7 +24,7 @@ from wres_tools.contract import plain
 from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
 from wres_tools.reporting.formats import fmt_ci, fmt_count, fmt_pct, fmt_rl, fmt_signed
-from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
+from wres_tools.statistics import ALPHA, FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 from wres_tools.trends import IMPROVED, NO_CHANGE, WORSENED, direction_of_change
 
 LOW, HIGH = FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH
@@ -106,10 +106,10 @@ def _capital(text: str) -> str:
 
 
 def _is_significant(record: Mapping[str, Any]) -> bool | None:
-    """Fisher's p decides when it is known; never significant at p >= 0.05."""
+    """Fisher's p decides when it is known; never significant at p >= ALPHA (0.05)."""
     p = _value(record, "p_value")
     if p is not None:
-        return p < 0.05
+        return p < ALPHA
     flag = _value(record, "significant")
     return None if flag is None else bool(flag)
 
@@ -167,8 +167,9 @@ def describe_ratio(record: Mapping[str, Any]) -> list[str]:
                  f"{fmt_rl(rl)}{ci}).")
     else:
         ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
+        words = likelihood_words(rl)
         first = (f"{group} {w.population} were {fmt_rl(rl)} times as likely as white "
-                 f"{w.population} to {w.event}{ci}: {likelihood_words(rl)}.")
+                 f"{w.population} to {w.event}{ci}: {words}{_doubt(record, words)}.")
     sentences = [_start(record, first)]
     sentences.append(_range_and_significance(record, rl))
     reading = _value(record, "four_fifths")
@@ -185,17 +186,28 @@ def describe_ratio(record: Mapping[str, Any]) -> list[str]:
     return sentences + _caution(record)
 
 
+def _doubt(record: Mapping[str, Any], words: str) -> str:
+    """What the sentence stating an effect size adds when the difference is not shown to be
+    real: ", but the difference is not statistically significant" (", and ..." after "about as
+    likely"), or that it could not be tested; nothing when it is significant."""
+    significant = _is_significant(record)
+    if significant:
+        return ""
+    joint = "and" if words == "about as likely" else "but"
+    if significant is None:
+        return f", {joint} whether the difference is statistically significant could not be tested"
+    return f", {joint} the difference is not statistically significant"
+
+
 def _range_and_significance(record: Mapping[str, Any], rl: float) -> str:
+    """Whether the RL is inside the four-fifths range, and, when the difference is
+    significant, that too (a difference that is not was said so in the sentence before)."""
     reading = _value(record, "four_fifths")
     outside = reading in ("adverse", "favourable") if reading else not LOW <= rl <= HIGH
-    significant = _is_significant(record)
     where = "outside" if outside else "within"
-    if significant is None:
-        return (f"This is {where} the {RANGE} range; whether the difference is statistically "
-                "significant could not be tested.")
-    agrees = outside == significant
-    test = "statistically significant" if significant else "not statistically significant"
-    return f"This is {where} the {RANGE} range {'and' if agrees else 'but'} {test}."
+    if _is_significant(record):
+        return f"This is {where} the {RANGE} range and statistically significant."
+    return f"This is {where} the {RANGE} range."
 
 
 def _rates(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
