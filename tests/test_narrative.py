@@ -13,6 +13,7 @@ from wres_tools.metrics import METRICS
 from wres_tools.reporting.formats import fmt_ci, fmt_pct, fmt_rl, fmt_signed
 from wres_tools.reporting.narrative import (
     describe,
+    describe_band_changes,
     describe_change,
     describe_unknowns,
     headline,
@@ -204,6 +205,17 @@ def test_m1_band_sentences_and_headline() -> None:
                                  "in the highest (C).")
 
 
+def test_m1_headline_says_highest_shown_when_the_top_band_is_withheld() -> None:
+    records = m1_records()
+    top = records.index[2]  # band C: its share withheld, as the publishing step leaves it
+    records.loc[top, ["share", "share_ci_low", "share_ci_high", "representation_index"]] = None
+    records.loc[top, "reason"] = "not published: small numbers"
+    assert headline(records) == ("The minority ethnic share falls at every step up the pay "
+                                 "bands, from 33.3% in the lowest pay band shown (A) to 20.0% "
+                                 "in the highest shown (B); some bands are not published: small "
+                                 "numbers.")
+
+
 def test_m1_published_band_withheld() -> None:
     published = apply_disclosure(m1_records(), "published", 5)
     # band C's 4 is hidden and, on the band line 46 = 30 + 12 + 4*, band B's 12 with it
@@ -290,7 +302,48 @@ def test_change_since_baseline_by_metric_direction() -> None:
         "+15.8): no statistically significant change.")
     assert describe_change(trend(value_then=None, value_now=None, change=None,
                                  reason="not published: small numbers")) == (
-        "The change since the baseline year (2021) is not published: small numbers.")
+        "The change in the relative likelihood since the baseline year (2021) is not "
+        "published: small numbers.")
+    # a withheld band's change names its band
+    assert describe_change(trend(metric="M1", measure="share_pp", pay_band="Grade 11",
+                                 value_then=None, value_now=None, change=None,
+                                 reason="not published: small numbers")) == (
+        "The change in the minority ethnic share in pay band Grade 11 since the baseline year "
+        "(2021) is not published: small numbers.")
+
+
+def test_band_changes_collapse_into_a_few_sentences_naming_the_bands() -> None:
+    """Six bands, two comparisons: A rose and D fell significantly since the baseline, B, C and
+    E did not change significantly, F is withheld; since the previous year nothing changed
+    significantly in the five shown. The whole workforce row is left to describe_change."""
+    def band(name: str, compared_with: str, change: float | None, significant: bool | None,
+             reason: str | None = None) -> dict[str, Any]:
+        year_then = 2021 if compared_with == "baseline" else 2023
+        shown = change is not None
+        return trend(metric="M1", measure="share_pp", pay_band=name, compared_with=compared_with,
+                     year_then=year_then, value_then=0.2 if shown else None,
+                     value_now=0.2 + change / 100 if shown else None, change=change,
+                     significant=significant, p_value=0.01 if significant else 0.5,
+                     reason=reason)
+    rows = [band("A", "baseline", 6.0, True), band("B", "baseline", 1.0, False),
+            band("C", "baseline", -2.0, False), band("D", "baseline", -5.0, True),
+            band("E", "baseline", 0.5, False),
+            band("F", "baseline", None, None, "not published: small numbers"),
+            *(band(b, "previous", 0.5, False) for b in "ABCDE"),
+            band("F", "previous", None, None, "not published: small numbers"),
+            trend(metric="M1", measure="share_pp", pay_band=None, value_then=0.2,
+                  value_now=0.25, change=5.0, significant=True, p_value=0.01)]
+    assert describe_band_changes(pd.DataFrame(rows)) == [
+        "Since the baseline year (2021), the minority ethnic share has changed significantly "
+        "in 2 of 6 pay bands: it has risen in pay band A and fallen in pay band D; in the "
+        "other 3 bands there is no statistically significant change.",
+        "Since the baseline year (2021), the changes in pay band F are not published: small "
+        "numbers.",
+        "Since the previous year (2023), no pay band's minority ethnic share has changed "
+        "significantly (5 bands compared).",
+        "Since the previous year (2023), the changes in pay band F are not published: small "
+        "numbers.",
+    ]
 
 
 def test_headline_for_a_ratio_metric_takes_all_services() -> None:

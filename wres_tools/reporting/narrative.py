@@ -25,7 +25,15 @@ from wres_tools.disclosure import WITHHELD
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
 from wres_tools.reporting.formats import fmt_ci, fmt_count, fmt_pct, fmt_rl, fmt_signed
 from wres_tools.statistics import ALPHA, FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
-from wres_tools.trends import IMPROVED, NO_CHANGE, WORSENED, direction_of_change
+from wres_tools.trends import (
+    IMPROVED,
+    NO_BASELINE,
+    NO_CHANGE,
+    NOT_COMPUTABLE,
+    NOT_PUBLISHED,
+    WORSENED,
+    direction_of_change,
+)
 
 LOW, HIGH = FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH
 RANGE = f"{LOW:.2f}–{HIGH:.2f}"
@@ -310,8 +318,10 @@ def band_trend(records: pd.DataFrame) -> str | None:
     shares = [s for _, s in shown]
     steps = [b - a for a, b in zip(shares, shares[1:], strict=False)]
     group = _group(records.iloc[0])
+    # "shown" when a band above the top one shown exists but is withheld or cannot be given
+    top_is_top = top_band == bands["pay_band"].iloc[-1]
     ends = (f"from {fmt_pct(low_share)} in the lowest pay band shown ({low_band}) to "
-            f"{fmt_pct(top_share)} in the highest ({top_band})")
+            f"{fmt_pct(top_share)} in the highest{'' if top_is_top else ' shown'} ({top_band})")
     if all(step < 0 for step in steps):
         how = "falls at every step up the pay bands"
     elif all(step > 0 for step in steps):
@@ -438,28 +448,21 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
     worsening by the metric's direction - or no significant change."""
     metric = str(trend_record.get("metric"))
     w = METRICS[metric]
-    when = (f"the baseline year ({trend_record['year_then']})"
-            if trend_record.get("compared_with") == "baseline"
-            else f"the previous year ({trend_record['year_then']})")
+    when = _when(trend_record)
+    what = _changed_figure(trend_record)
     then, now = _value(trend_record, "value_then"), _value(trend_record, "value_now")
     change = _value(trend_record, "change")
     if change is None or then is None or now is None:
         if _withheld(trend_record):
-            return f"The change since {when} is not published: small numbers."
+            return f"The change in {what} since {when} is not published: small numbers."
         reason = _value(trend_record, "reason") or "a figure for one of the years is missing"
-        return f"The change since {when} cannot be computed: {reason}."
+        return f"The change in {what} since {when} cannot be computed: {reason}."
     low, high = _value(trend_record, "change_ci_low"), _value(trend_record, "change_ci_high")
-    group = GROUP_ADJECTIVES.get(str(trend_record.get("group")), str(trend_record.get("group")))
     if trend_record.get("measure") == "rl":
-        what = "the relative likelihood"
         moved = _moved(then, now, fmt_rl(then), fmt_rl(now))
         size = f"a ratio of {fmt_rl(change)}"
         ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
     else:
-        band = _value(trend_record, "pay_band")
-        of = {"M1": "of the workforce" if band is None else f"in pay band {band}",
-              "M9": "of senior management"}.get(metric, "")
-        what = f"the {group} share {of}".rstrip()
         moved = _moved(then, now, fmt_pct(then), fmt_pct(now))
         size = f"{fmt_signed(change)} percentage points"
         ci = f", {fmt_ci(low, high, fmt_signed)}" if low is not None and high is not None else ""
@@ -468,6 +471,83 @@ def describe_change(trend_record: Mapping[str, Any]) -> str:
     prefix = {"adults": " in adults' services", "children": " in children's services"}.get(
         str(trend_record.get("service")), "")
     return f"Since {when}{prefix}, {what} has {moved} ({size}{ci}): {verdict}."
+
+
+def _when(trend_record: Mapping[str, Any]) -> str:
+    """"the baseline year (2021)" or "the previous year (2023)"."""
+    year = trend_record["year_then"]
+    if trend_record.get("compared_with") == "baseline":
+        return f"the baseline year ({year})"
+    return f"the previous year ({year})"
+
+
+def _changed_figure(trend_record: Mapping[str, Any]) -> str:
+    """What a change is of: "the relative likelihood", "the minority ethnic share in pay band
+    PO3", "... of the workforce", "... of senior management"."""
+    if trend_record.get("measure") == "rl":
+        return "the relative likelihood"
+    metric = str(trend_record.get("metric"))
+    group = GROUP_ADJECTIVES.get(str(trend_record.get("group")), str(trend_record.get("group")))
+    band = _value(trend_record, "pay_band")
+    of = {"M1": "of the workforce" if band is None else f"in pay band {band}",
+          "M9": "of senior management"}.get(metric, "")
+    return f"the {group} share {of}".rstrip()
+
+
+def describe_band_changes(trend_records: pd.DataFrame) -> list[str]:
+    """M1's changes over time in a few sentences, not one per band: for each comparison
+    (baseline, previous year), which bands' shares changed significantly and which way, how
+    many bands shown did not, and which bands' changes are not published or cannot be
+    computed. The whole workforce has its own sentence (:func:`describe_change`); every band's
+    figures are in the table beside these sentences."""
+    sentences = []
+    bands = trend_records[trend_records["pay_band"].map(lambda b: not _missing(b))]
+    for compared_with in ("baseline", "previous"):
+        rows = [r for r in bands.to_dict("records") if r.get("compared_with") == compared_with]
+        if not rows:
+            continue
+        when = _when(rows[0])
+        verdicts: dict[str, list[str]] = {}
+        for r in rows:
+            verdict = direction_of_change(r, METRICS["M1"].adverse_when)
+            if verdict in (IMPROVED, WORSENED):  # significant: say which way it went
+                verdict = "risen" if _value(r, "change") > 0 else "fallen"
+            verdicts.setdefault(verdict, []).append(str(r["pay_band"]))
+        moved = [f"{way} in {_bands(verdicts[way])}" for way in ("risen", "fallen")
+                 if verdicts.get(way)]
+        still = verdicts.get(NO_CHANGE, [])
+        group = GROUP_ADJECTIVES.get(str(rows[0].get("group")), str(rows[0].get("group")))
+        if moved:
+            significant = len(verdicts.get("risen", [])) + len(verdicts.get("fallen", []))
+            text = (f"Since {when}, the {group} share has changed significantly in "
+                    f"{significant} of {len(rows)} pay bands: it has {' and '.join(moved)}")
+            if still:
+                text += f"; in the other {_count_bands(still)} there is no statistically " \
+                        "significant change"
+            sentences.append(text + ".")
+        elif still:
+            sentences.append(f"Since {when}, no pay band's {group} share has changed "
+                             f"significantly ({_count_bands(still)} compared).")
+        withheld = verdicts.get(NOT_PUBLISHED, [])
+        if withheld:
+            sentences.append(f"Since {when}, the changes in {_bands(withheld)} are not "
+                             "published: small numbers.")
+        other = verdicts.get(NOT_COMPUTABLE, []) + verdicts.get(NO_BASELINE, [])
+        if other:
+            sentences.append(f"Since {when}, the changes in {_bands(other)} cannot be computed: "
+                             "a share is missing in one of the years.")
+    return sentences
+
+
+def _bands(names: list[str]) -> str:
+    """"pay band A", "pay bands A and B", "pay bands A, B and C"."""
+    if len(names) == 1:
+        return f"pay band {names[0]}"
+    return f"pay bands {', '.join(names[:-1])} and {names[-1]}"
+
+
+def _count_bands(names: list[str]) -> str:
+    return "1 band" if len(names) == 1 else f"{len(names)} bands"
 
 
 def _moved(then: float, now: float, then_text: str, now_text: str) -> str:

@@ -325,10 +325,16 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
         return Section(key, heading, html_paragraphs([
             f"Only {data.year} is held for {data.display_name}, so there is no change over time "
             "to show yet.", *data.unusable]))
-    change = charts.as_records(_changes_of(data, metric))
+    frame = _changes_of(data, metric)
+    change = charts.as_records(frame)
     services = {r["service"] for r in change}
     main = "all" if "all" in services else next(iter(services), None)
-    sentences = [narrative.describe_change(r) for r in change if r["service"] == main]
+    if metric == "M1":  # the whole workforce in full; the bands in a few sentences, not 2 a band
+        sentences = [narrative.describe_change(r) for r in change
+                     if r["service"] == main and r["pay_band"] is None]
+        sentences += narrative.describe_band_changes(frame[frame["service"] == main])
+    else:
+        sentences = [narrative.describe_change(r) for r in change if r["service"] == main]
     measure = "share" if metric in SHARE_METRICS else "rl"
     fmt = fmt_rl if measure == "rl" else fmt_pct
     change_fmt = fmt_rl if measure == "rl" else fmt_pp
