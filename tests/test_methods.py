@@ -178,7 +178,8 @@ def test_statistical_methods_name_the_library_calls_the_spec_requires():
     assert found["wilson"].libraries == ("statsmodels.stats.proportion.proportion_confint",)
     assert found["clopper_pearson"].calls == (
         "proportion_confint(events, n, alpha=alpha, method='beta')",)
-    assert found["relative_likelihood"].calls == ("Table2x2(cells, shift_zeros=False)",
+    assert found["relative_likelihood"].calls == (
+        "Table2x2(_table(events_g, n_g, events_r, n_r), shift_zeros=False)",
                                                   "table.riskratio_confint(alpha=alpha)")
     assert found["relative_likelihood"].libraries == (
         "statsmodels.stats.contingency_tables.Table2x2",
@@ -238,8 +239,8 @@ def test_statistical_methods_follow_the_source(tmp_path):
 
 
 def test_each_statistics_function_is_a_row_of_the_page(page):
-    # the spec's Haldane-Anscombe correction is stated where the code does it
-    assert "0.5 is added to every cell for the interval only (Haldane-Anscombe" in page
+    # the spec's treatment of a zero cell is stated where the code does it
+    assert "No RL where a count of the 2x2 table is zero (the spec&#x27;s first choice)" in page
     for m in methods.statistical_methods():
         assert f"<code>statistics.{m.name}</code>" in page
         for call in m.calls:

@@ -62,7 +62,13 @@ def test_compute_all_has_exactly_the_result_columns_and_report_order():
     results = metrics.compute_all(full_return(), make_params())
     assert tuple(results.columns) == RESULT_COLUMNS
     assert list(dict.fromkeys(results["metric"])) == list(metrics.METRICS)
-    assert set(results["status"]) == {"ok"}
+    # every figure computed but the RLs over a zero count (here none of a small group had the
+    # event), which keep their rates and Fisher's p
+    computed = results["status"] == "ok"
+    zero = results[~computed]
+    assert set(zero["status"]) == {"not_computable"} and (zero["events_group"] == 0).all()
+    assert zero["rl"].isna().all() and zero["p_value"].notna().all()
+    assert computed.sum() > 100
     assert set(results["disclosure"]) == {"internal"}
     assert not results["suppressed"].any()
     assert set(results["reference"]) == {"white"}
@@ -206,18 +212,34 @@ def test_white_rate_zero_gives_null_rl_with_reason_and_keeps_the_test():
     assert record["rate_reference"] == 0.0
 
 
-def test_zero_minority_events_rl_zero_inverse_null():
+def test_zero_minority_events_give_no_rl_but_keep_rates_and_fisher():
     ret = make_return({"fitness_to_practise": [
         {"ethnicity": "Indian", "registered": 10, "entered": 0},
         {"ethnicity": "Irish", "registered": 25, "entered": 5},
     ]})
     record = one(metrics.compute_metric(ret, make_params(), "M4"), group="minority")
-    assert record["rl"] == 0.0
-    assert record["rl_nhs_direction"] is None
-    assert "inverse" in record["reason"]
-    # Haldane-Anscombe interval (see test_statistics): 0.01296 to 3.562
-    assert record["rl_ci_low"] == pytest.approx(0.01296, rel=1e-3)
-    assert record["four_fifths"] == "favourable"  # low is good for fitness to practise
+    assert record["status"] == "not_computable"
+    assert [record[c] for c in ("rl", "rl_ci_low", "rl_ci_high", "rl_nhs_direction",
+                                "four_fifths")] == [None] * 5
+    assert record["reason"] == (
+        "no minority ethnic registered professionals were referred into fitness to practise, so "
+        "no relative likelihood or four-fifths reading is given: a ratio resting on a count of "
+        "zero has no interval")
+    # 0 of 10 against 5 of 25: rates 0% and 20%. Fisher's p: with 5 events among 35, P(k of them
+    # in the group of 10) = C(10,k) C(25,5-k) / C(35,5) = 0.16366, 0.38967, 0.31882, 0.11090,
+    # 0.01617, 0.00078 for k = 0..5; the tables no likelier than k = 0 sum to 0.29151
+    assert (record["rate_group"], record["rate_reference"]) == (0.0, 0.2)
+    assert record["p_value"] == pytest.approx(0.29151, rel=1e-4)
+
+
+def test_all_white_staff_with_the_event_give_no_rl():
+    ret = make_return({"recruitment": [
+        {"ethnicity": "Indian", "shortlisted": 10, "appointed": 4},
+        {"ethnicity": "Irish", "shortlisted": 6, "appointed": 6},
+    ]})
+    record = one(metrics.compute_metric(ret, make_params(), "M2"), group="minority")
+    assert record["rl"] is None and record["four_fifths"] is None
+    assert record["reason"].startswith("all white applicants were appointed from shortlisting, so")
 
 
 def test_no_minority_group_record_says_so():

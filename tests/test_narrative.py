@@ -398,11 +398,35 @@ def test_unknown_ethnicity_sentence() -> None:
 
 
 def test_no_minority_ethnic_applicant_appointed() -> None:
-    # 0 of 20 against 158 of 400: RL 0; the interval from the 0.5-corrected table
-    rec = m2(events_group=0, n_group=20, rate_group=0.0, rl=0.0, rl_ci_low=0.01,
-             rl_ci_high=0.88, p_value=0.0001, four_fifths="adverse", significant=True)
-    assert describe(rec)[:2] == [
-        "No minority ethnic applicants were appointed from shortlisting (a relative likelihood "
-        "of 0.00, 95% CI 0.01 to 0.88).",
-        "This is outside the 0.80–1.25 range and statistically significant.",
+    # 0 of 20 against 158 of 400: a zero cell, so no RL and no four-fifths reading; Fisher's
+    # p = 7.2e-05 (scipy's fisher_exact on [[0, 20], [158, 242]])
+    rec = m2(events_group=0, n_group=20, rate_group=0.0, rl=None, rl_ci_low=None,
+             rl_ci_high=None, p_value=7.17e-05, four_fifths=None, significant=True,
+             status="not_computable", reason="no minority ethnic applicants were appointed ...")
+    assert describe(rec) == [
+        "No minority ethnic applicants were appointed from shortlisting, so no relative "
+        "likelihood or four-fifths reading is given: a ratio resting on a count of zero has no "
+        "interval.",
+        "Fisher's exact test finds the difference in rates statistically significant (p below "
+        "0.001).",
+        "0.0% of minority ethnic applicants (0 of 20) were appointed from shortlisting, against "
+        "39.5% of white applicants (158 of 400).",
+    ]
+
+
+def test_every_minority_ethnic_member_of_staff_entered_the_process() -> None:
+    # adults' services: 5 of 5 against 20 of 50: no one in the group without the event; Fisher's
+    # p = 0.0153 on [[5, 0], [20, 30]]
+    rec = record(metric="M3", service="adults", adverse_when="high", n_group=5, events_group=5,
+                 n_reference=50, events_reference=20, rate_group=1.0, rate_reference=0.4,
+                 p_value=0.0153, significant=True, status="not_computable",
+                 small_numbers=True)
+    assert describe(rec) == [
+        "In adults' services, all minority ethnic staff entered the formal disciplinary "
+        "process, so no relative likelihood or four-fifths reading is given: a ratio resting on "
+        "a count of zero has no interval.",
+        "Fisher's exact test finds the difference in rates statistically significant (p = "
+        "0.015).",
+        "100.0% of minority ethnic staff (5 of 5) entered the formal disciplinary process, "
+        "against 40.0% of white staff (20 of 50).",
     ]

@@ -95,7 +95,7 @@ def test_published_disciplinary_example_rl_183():
     assert result.se_log == pytest.approx(0.410068, rel=1e-5)
     assert result.low == pytest.approx(0.8189, rel=1e-4)
     assert result.high == pytest.approx(4.086, rel=1e-4)
-    assert result.reason is None and not result.corrected
+    assert result.reason is None
 
 
 def test_published_recruitment_example_rl_0665_and_nhs_150():
@@ -111,29 +111,28 @@ def test_published_recruitment_example_rl_0665_and_nhs_150():
     assert result.high == pytest.approx(math.exp(math.log(result.rl) + Z * se), rel=1e-9)
 
 
-def test_zero_cell_haldane_anscombe_for_interval_only():
-    # 0 of 10 vs 5 of 25: point RL from raw counts = 0.
-    # Interval: add 0.5 to all four cells -> a=0.5, b=10.5, c=5.5, d=20.5
-    # RL* = (0.5/11) / (5.5/26) = 0.214876; SE = sqrt(1/0.5 - 1/11 + 1/5.5 - 1/26) = 1.432637
-    # CI = exp(ln 0.214876 ± 1.959964 · 1.432637) = 0.01296 to 3.562
-    result = st.relative_likelihood(0, 10, 5, 25)
-    assert result.rl == 0.0
-    assert result.corrected
-    assert result.se_log == pytest.approx(1.432637, rel=1e-6)
-    assert result.low == pytest.approx(0.01296, rel=1e-3)
-    assert result.low == pytest.approx(math.exp(math.log(0.5 / 11 / (5.5 / 26)) - Z * 1.4326366),
-                                       rel=1e-6)
-    assert result.high == pytest.approx(3.562, rel=1e-3)
+@pytest.mark.parametrize(("counts", "zero"), [
+    ((0, 10, 5, 25), "no one in the group had the event: RL 0, with no log interval"),
+    ((10, 10, 4, 8), "everyone in the group had it: b = 0"),
+    ((3, 10, 8, 8), "every white person had it: d = 0"),
+])
+def test_no_rl_where_a_cell_is_zero(counts: tuple[int, int, int, int], zero: str) -> None:
+    """The spec's first treatment of a zero cell: no RL, no interval (so no point outside it),
+    with the reason; the rates and Fisher's p are still there for the caller."""
+    result = st.relative_likelihood(*counts)
+    assert (result.rl, result.low, result.high, result.se_log) == (None, None, None, None), zero
+    assert result.reason == st.REASON_ZERO_CELL
+    assert st.fisher_p(*counts) is not None
 
 
-def test_every_cell_shifted_not_only_the_zero_one():
-    # 10 of 10 vs 4 of 8: the zero cell is b (group non-events); all four cells get +0.5:
-    # RL* = (10.5/11) / (4.5/9) = 1.909091; SE = sqrt(1/10.5 - 1/11 + 1/4.5 - 1/9) = 0.3405
-    result = st.relative_likelihood(10, 10, 4, 8)
-    assert result.rl == pytest.approx(2.0)
-    se = math.sqrt(1 / 10.5 - 1 / 11 + 1 / 4.5 - 1 / 9)
+def test_one_event_is_enough_for_an_rl_inside_its_interval():
+    # 1 of 10 vs 5 of 25: RL 0.1 / 0.2 = 0.5; SE = sqrt(1/1 - 1/10 + 1/5 - 1/25) = 1.0296
+    result = st.relative_likelihood(1, 10, 5, 25)
+    se = math.sqrt(1 - 1 / 10 + 1 / 5 - 1 / 25)
+    assert result.rl == pytest.approx(0.5)
     assert result.se_log == pytest.approx(se, rel=1e-9)
-    assert result.low == pytest.approx(math.exp(math.log(10.5 / 11 / (4.5 / 9)) - Z * se), rel=1e-9)
+    assert result.low == pytest.approx(0.5 * math.exp(-Z * se), rel=1e-9)
+    assert result.low < result.rl < result.high
 
 
 def test_white_rate_zero_is_null_with_reason():

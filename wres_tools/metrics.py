@@ -467,16 +467,25 @@ def _ratio_record(record: dict, mdef: MetricDef, params: Parameters, eg: int, ng
         record.update(gap_pp=_pp(gap), gap_pp_ci_low=_pp(low), gap_pp_ci_high=_pp(high))
     rl = st.relative_likelihood(eg, ng, er, nr)
     if rl.rl is None:
-        record.update(status="not_computable", reason=rl.reason)
+        reason = _zero_cell_reason(mdef, group_word, eg, ng, er, nr) \
+            if rl.reason == st.REASON_ZERO_CELL else rl.reason
+        record.update(status="not_computable", reason=reason)
         return record
+    # a cell of zero gives no RL (above), so the RL here is above 0 and has an inverse
     record.update(rl=rl.rl, rl_ci_low=rl.low, rl_ci_high=rl.high,
-                  four_fifths=st.four_fifths(rl.rl, mdef.adverse_when))
-    if rl.rl > 0:
-        record["rl_nhs_direction"] = 1 / rl.rl
-    else:
-        record["reason"] = ("the relative likelihood is zero, so its inverse (the NHS "
-                            "direction) cannot be computed")
+                  four_fifths=st.four_fifths(rl.rl, mdef.adverse_when),
+                  rl_nhs_direction=1 / rl.rl)
     return record
+
+
+def _zero_cell_reason(mdef: MetricDef, group_word: str, eg: int, ng: int, er: int,
+                      nr: int) -> str:
+    """Which count of the 2x2 table is zero, in the metric's words, and what follows from it."""
+    who = next(f"{quantity} {people} {mdef.population} {mdef.event_past}" for count, quantity,
+               people in ((eg, "no", group_word), (ng - eg, "all", group_word),
+                          (er, "no", "white"), (nr - er, "all", "white")) if count == 0)
+    return (f"{who}, so no relative likelihood or four-fifths reading is given: a ratio resting "
+            "on a count of zero has no interval")
 
 
 def _pp(value: float | None) -> float | None:

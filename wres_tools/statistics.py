@@ -31,6 +31,11 @@ CONFIDENCE = 0.95
 ALPHA = 0.05
 
 REASON_WHITE_RATE_ZERO = "white rate is zero: the relative likelihood cannot be computed"
+#: Why there is no RL when a count of the 2x2 table is zero (the metric engine words it for the
+#: metric): a ratio of 0, or one whose interval needs a correction, would put the point outside
+#: its own interval or give an interval of nothing.
+REASON_ZERO_CELL = ("a count in the table is zero: no relative likelihood or four-fifths reading "
+                    "is given")
 
 
 def clean(value: object) -> float | None:
@@ -75,8 +80,8 @@ def clopper_pearson(events: int, n: int, alpha: float = 0.05) -> Interval:
 class RLResult:
     """A relative likelihood (group rate / reference rate) with its log-method interval.
 
-    ``se_log`` is the standard error of log(RL) the interval was built from (Haldane-Anscombe
-    corrected when a cell is zero); ``reason`` says in words why ``rl`` is None.
+    ``se_log`` is the standard error of log(RL) the interval was built from; ``reason`` says in
+    words why ``rl`` is None.
     """
 
     rl: float | None
@@ -84,7 +89,6 @@ class RLResult:
     high: float | None
     reason: str | None = None
     se_log: float | None = None
-    corrected: bool = False  # True when 0.5 was added to every cell for the interval
 
 
 def _table(events_g: float, n_g: float, events_r: float, n_r: float) -> np.ndarray:
@@ -96,10 +100,11 @@ def relative_likelihood(
 ) -> RLResult:
     """Group rate / reference rate, with the log (Katz) interval of statsmodels' Table2x2.
 
-    The point RL always comes from the raw counts. Where any of the four cells is zero, 0.5 is
-    added to every cell for the interval only (Haldane-Anscombe; statsmodels' own ``shift_zeros``
-    touches only the zero cells, so the table is built here and passed with ``shift_zeros=False``).
-    The RL is None with a reason when either group is empty or the reference rate is zero.
+    No RL where a count of the 2x2 table is zero (the spec's first choice): with no events in
+    the group the RL is 0 and has no log interval, and a Haldane-Anscombe corrected interval
+    would not contain the uncorrected point; with no one *without* the event the interval rests
+    on a cell that is empty. The rates, counts and Fisher's test still stand. The RL is None
+    with a reason when either group is empty, the reference rate is zero or a cell is zero.
     """
     _check_counts(events_g, n_g)
     _check_counts(events_r, n_r)
@@ -109,14 +114,12 @@ def relative_likelihood(
         return RLResult(None, None, None, reason="no one in the white reference group")
     if events_r == 0:
         return RLResult(None, None, None, reason=REASON_WHITE_RATE_ZERO)
+    if 0 in (events_g, n_g - events_g, n_r - events_r):
+        return RLResult(None, None, None, reason=REASON_ZERO_CELL)
     rl = (events_g / n_g) / (events_r / n_r)
-    cells = _table(events_g, n_g, events_r, n_r)
-    corrected = bool((cells == 0).any())
-    if corrected:
-        cells = cells + 0.5
-    table = Table2x2(cells, shift_zeros=False)
+    table = Table2x2(_table(events_g, n_g, events_r, n_r), shift_zeros=False)
     low, high = table.riskratio_confint(alpha=alpha)
-    return RLResult(rl, clean(low), clean(high), None, clean(table.log_riskratio_se), corrected)
+    return RLResult(rl, clean(low), clean(high), None, clean(table.log_riskratio_se))
 
 
 #: Largest table (both groups together) that gets Fisher's exact test; above it the

@@ -169,15 +169,10 @@ def describe_ratio(record: Mapping[str, Any]) -> list[str]:
         return [*_not_computable(record, w, group), *_rates(record, w, group)]
 
     low, high = _value(record, "rl_ci_low"), _value(record, "rl_ci_high")
-    if rl == 0:  # "0.00 times as likely" says less than the plain fact
-        ci = f", {fmt_ci(low, high)}" if low is not None and high is not None else ""
-        first = (f"no {group} {w.population} {w.event_past} (a relative likelihood of "
-                 f"{fmt_rl(rl)}{ci}).")
-    else:
-        ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
-        words = likelihood_words(rl)
-        first = (f"{group} {w.population} were {fmt_rl(rl)} times as likely as white "
-                 f"{w.population} to {w.event}{ci}: {words}{_doubt(record, words)}.")
+    ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
+    words = likelihood_words(rl)
+    first = (f"{group} {w.population} were {fmt_rl(rl)} times as likely as white "
+             f"{w.population} to {w.event}{ci}: {words}{_doubt(record, words)}.")
     sentences = [_start(record, first)]
     sentences.append(_range_and_significance(record, rl))
     reading = _value(record, "four_fifths")
@@ -255,10 +250,41 @@ def _not_computable(record: Mapping[str, Any], w: MetricDef, group: str) -> list
     elif e_r == 0:
         text = (f"the relative likelihood cannot be computed: no white {w.population} "
                 f"{w.event_past}, so there is no white rate to compare with.")
+    elif (zero := _zero_cell(record, w, group)) is not None:
+        return [_start(record, zero), *_fisher(record)]
     else:
         reason = _value(record, "reason") or "the figures needed are missing"
         text = f"the relative likelihood cannot be computed: {reason}."
     return [_start(record, text)]
+
+
+def _zero_cell(record: Mapping[str, Any], w: MetricDef, group: str) -> str | None:
+    """The sentence for a comparison with a count of zero in its 2x2 table (no RL is given, as
+    the spec's first treatment of a zero cell says), or None when no count is zero."""
+    e_g, n_g = _value(record, "events_group"), _value(record, "n_group")
+    e_r, n_r = _value(record, "events_reference"), _value(record, "n_reference")
+    if None in (e_g, n_g, e_r, n_r):
+        return None
+    cells = ((e_g, "no", group), (n_g - e_g, "all", group), (e_r, "no", "white"),
+             (n_r - e_r, "all", "white"))
+    zero = next(((quantity, who) for count, quantity, who in cells if count == 0), None)
+    if zero is None:
+        return None
+    return (f"{zero[0]} {zero[1]} {w.population} {w.event_past}, so no relative likelihood or "
+            "four-fifths reading is given: a ratio resting on a count of zero has no interval.")
+
+
+def _fisher(record: Mapping[str, Any]) -> list[str]:
+    """Fisher's exact test in words, for a comparison that has no RL to carry it."""
+    p = _value(record, "p_value")
+    if p is None:
+        return []
+    shown = "below 0.001" if p < 0.001 else f"{p:.3f}"
+    if p < ALPHA:
+        return [f"Fisher's exact test finds the difference in rates statistically significant "
+                f"(p {'' if p < 0.001 else '= '}{shown})."]
+    return [f"Fisher's exact test finds no statistically significant difference in rates "
+            f"(p = {shown})."]
 
 
 def _no_share(record: Mapping[str, Any], figures: str, no_share: str, default: str) -> list[str]:
