@@ -67,7 +67,10 @@ def test_forest_plot_draws_each_rl_on_a_log_axis_with_the_four_fifths_band() -> 
     # three RLs drawn: M2 adults, M2 all, M3 all - and nothing else
     xs = sorted(x for x, _ in plotted_points(chart.figure))
     assert xs == [0.52, 0.665, 1.83]
-    assert [t.get_text() for t in axes.get_yticklabels()] == ["Appointment", "M3", "M4"]
+    # each metric's label carries its adverse side of 1 (M2 low, M3 and M4 high)
+    assert [t.get_text() for t in axes.get_yticklabels()] == [
+        "Appointment\n◀ adverse if below 1", "M3\nadverse if above 1 ▶",
+        "M4\nadverse if above 1 ▶"]
 
 
 def test_forest_plot_alt_text_states_every_number_and_every_gap() -> None:
