@@ -439,7 +439,11 @@ def forest_plot(
         if sides and drawn:
             # a key without a mark of its own: an empty handle, the words in the legend
             axes.plot([], [], linestyle="none", marker="none", label=ADVERSE_KEY)
-        _finish(figure, axes, title=title, legend=bool(drawn), ncols=3 if sides else 4)
+        # with the key: the two ways to read the chart in the first column, then the services
+        # (three columns fit the width only beside three services' short names)
+        shown = sum(1 for drawn_points in points.values() if drawn_points)
+        _finish(figure, axes, title=title, legend=bool(drawn),
+                ncols=(3 if shown == 3 else 2) if sides else 4)
     summary = (
         "Dot-and-whisker chart of relative likelihoods with 95% confidence intervals on a log "
         "scale; a shaded band marks 0.80 to 1.25, the four-fifths range read as no adverse impact"
@@ -898,8 +902,8 @@ def band_trend_chart(
             panels[0].set_xticks(years, [str(y) for y in years])
             panels[0].set_xlim(years[0] - 0.5, years[-1] + 0.5)
             panels[0].set_ylim(0, max([*highs, 0.01]) * 100 * 1.2)
-        for value in sorted(workforce.items()):
-            drawn.append(f"whole workforce, {value[0]}: {_pct(value[1])}")
+        for year, share in sorted(workforce.items()):
+            drawn.append(f"whole workforce, {year}: {_pct(share)}")
         figure.suptitle(title, fontsize=13)
         figure.supylabel("Minority ethnic share (%)", fontsize=10)
         legend_rows = 0
