@@ -441,3 +441,14 @@ def plotted_points_of(axes, gid_prefix: str) -> list[tuple[float, float]]:
             if not np.isnan(float(y)):
                 points.append((float(x), float(y)))
     return points
+
+
+def test_m1_trend_given_every_service_draws_all_services_only() -> None:
+    history = m1_history()
+    adults = history.copy()
+    adults["service"] = "adults"
+    adults["share"] = [None if s is None else s / 2 for s in adults["share"]]
+    chart = charts.trend_chart(pd.concat([adults, history], ignore_index=True), measure="share",
+                               series="pay_band")
+    grade3 = [(x, round(y, 6)) for x, y in plotted_points_of(chart.figure.axes[2], "trend:")]
+    assert grade3 == [(2023.0, 11.0), (2024.0, 12.0), (2025.0, 13.0)]

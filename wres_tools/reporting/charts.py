@@ -813,9 +813,14 @@ def band_trend_chart(
 
     One panel per band keeps 12 bands readable, where 12 lines on one axis overlap beyond
     reading, and draws every figure the change table states (nothing is left to the table
-    alone). ``bands`` fixes the order (lowest first); by default the records' order.
+    alone). ``bands`` fixes the order (lowest first); by default the records' order. The
+    records are one service's: given more, all services' are drawn (else the first service's).
     """
     data = as_records(records)
+    services = _services(data)
+    if len(services) > 1:
+        data = [r for r in data if r.get("service") == ("all" if "all" in services
+                                                          else services[0])]
     band_rows = [r for r in data if r.get("pay_band") is not None]
     whole = {_year(r): r for r in data if r.get("pay_band") is None}
     order = list(bands) if bands is not None else list(
