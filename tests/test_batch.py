@@ -187,16 +187,16 @@ def test_index_marks_each_headline_columns_adverse_side_in_words_with_a_key(tmp_
           "rl_ci_low": 0.41, "rl_ci_high": 0.666}]))
     page = build_index(tmp_path).read_text(encoding="utf-8")
     assert ('<th scope="col" class="num">M2 appointed from shortlisting (RL)<br>'
-            '<span class="direction"><span aria-hidden="true">▼</span> adverse if below 1</span>'
+            '<span class="direction"><span aria-hidden="true">↓</span> adverse if below 1</span>'
             '</th>') in page
     assert ('<th scope="col" class="num">M3 entering disciplinary (RL)<br>'
-            '<span class="direction"><span aria-hidden="true">▲</span> adverse if above 1</span>'
+            '<span class="direction"><span aria-hidden="true">↑</span> adverse if above 1</span>'
             '</th>') in page
     assert ('<th scope="col" class="num">M8 leaving (RL)<br>'
-            '<span class="direction"><span aria-hidden="true">▲</span> adverse if above 1</span>'
+            '<span class="direction"><span aria-hidden="true">↑</span> adverse if above 1</span>'
             '</th>') in page
-    assert ('all services.<br><span class="key">Adverse side of 1: ▼ below 1 (minority ethnic '
-            'staff less likely than white staff) for M2; ▲ above 1 (minority ethnic staff more '
+    assert ('all services.<br><span class="key">Adverse side of 1: ↓ below 1 (minority ethnic '
+            'staff less likely than white staff) for M2; ↑ above 1 (minority ethnic staff more '
             'likely than white staff) for M3 and M8.</span></caption>') in page
     assert '<td class="num">0.52 (0.41 to 0.67)</td>' in page
     assert outside_references(page) == []

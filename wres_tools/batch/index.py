@@ -40,10 +40,11 @@ HEADLINES: tuple[tuple[str, str], ...] = (
     ("M8 leaving (RL)", "M8"),
 )
 #: Under each headline label, the metric's adverse side of 1 (``METRICS[m].adverse_when``):
-#: a symbol for the eye (low points down, high up) and the words, which do not need it.
+#: an arrow for the eye (low points down, high up; not ▲, the action tables' Amber) and the
+#: words, which do not need it.
 ADVERSE_MARKS: dict[str, tuple[str, str]] = {
-    "low": ("▼", "adverse if below 1"),
-    "high": ("▲", "adverse if above 1"),
+    "low": ("↓", "adverse if below 1"),
+    "high": ("↑", "adverse if above 1"),
 }
 #: The key's words for each side: those of the summary's forest plot
 #: (``reporting.charts.ADVERSE_WORDS``), not imported so that the batch loads no matplotlib.
