@@ -172,6 +172,36 @@ def test_headline_respects_suppression_and_status():
                      "M2") == "—"
 
 
+def test_index_marks_each_headline_columns_adverse_side_in_words_with_a_key(tmp_path):
+    """M2 (appointment) is adverse when its RL is low, M3 and M8 when high
+    (``METRICS[m].adverse_when``): each column header says so in words (its symbol hidden from
+    screen readers), and a key line under the caption explains the marks."""
+    from wres_tools.batch.index import build_index
+
+    folder = tmp_path / "2023" / "ashbury"
+    folder.mkdir(parents=True)
+    (folder / STATE_FILE).write_text(json.dumps(
+        {"authority": "ashbury", "year": 2023, "display_name": "Ashbury", "fingerprints": {}}))
+    (folder / METRICS_FILE).write_text(json.dumps(
+        [{"metric": "M2", "service": "all", "group": "minority", "status": "ok", "rl": 0.5234,
+          "rl_ci_low": 0.41, "rl_ci_high": 0.666}]))
+    page = build_index(tmp_path).read_text(encoding="utf-8")
+    assert ('<th scope="col" class="num">M2 appointed from shortlisting (RL)<br>'
+            '<span class="direction"><span aria-hidden="true">↓</span> adverse if below 1</span>'
+            '</th>') in page
+    assert ('<th scope="col" class="num">M3 entering disciplinary (RL)<br>'
+            '<span class="direction"><span aria-hidden="true">↑</span> adverse if above 1</span>'
+            '</th>') in page
+    assert ('<th scope="col" class="num">M8 leaving (RL)<br>'
+            '<span class="direction"><span aria-hidden="true">↑</span> adverse if above 1</span>'
+            '</th>') in page
+    assert ('all services.<br><span class="key">Adverse side of 1: ↓ below 1 (minority ethnic '
+            'staff less likely than white staff) for M2; ↑ above 1 (minority ethnic staff more '
+            'likely than white staff) for M3 and M8.</span></caption>') in page
+    assert '<td class="num">0.52 (0.41 to 0.67)</td>' in page
+    assert outside_references(page) == []
+
+
 def test_short_message_keeps_first_lines_only():
     error = PapermillExecutionError(cell_index=3, exec_count=4, source="x", ename="KeyError",
                                     evalue="'pay_band'", traceback=["long"] * 50)

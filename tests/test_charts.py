@@ -4,6 +4,7 @@ text alternative that states them."""
 from __future__ import annotations
 
 import base64
+import html
 import re
 
 import matplotlib
@@ -67,7 +68,10 @@ def test_forest_plot_draws_each_rl_on_a_log_axis_with_the_four_fifths_band() -> 
     # three RLs drawn: M2 adults, M2 all, M3 all - and nothing else
     xs = sorted(x for x, _ in plotted_points(chart.figure))
     assert xs == [0.52, 0.665, 1.83]
-    assert [t.get_text() for t in axes.get_yticklabels()] == ["Appointment", "M3", "M4"]
+    # each metric's label carries its adverse side of 1 (M2 low, M3 and M4 high)
+    assert [t.get_text() for t in axes.get_yticklabels()] == [
+        "Appointment\n◀ adverse if below 1", "M3\nadverse if above 1 ▶",
+        "M4\nadverse if above 1 ▶"]
 
 
 def test_forest_plot_alt_text_states_every_number_and_every_gap() -> None:
@@ -281,3 +285,170 @@ def test_tick_texts_are_the_labels_drawn_even_when_some_ticks_fall_outside_the_v
     axes.yaxis.set_major_formatter(FixedFormatter(["zero", "one", "two", "three"]))
     assert charts._tick_texts(axes.yaxis) == ["one", "two", "three"]
     assert charts._tick_texts(axes.xaxis) == ["0", "2", "4", "6", "8", "10"]
+
+
+# ---------------------------------------------------------------- which side is adverse
+
+
+def test_the_forest_plot_of_metrics_marks_each_metrics_adverse_side_in_its_key_and_words() -> None:
+    chart = charts.forest_plot(ratio_records(), row_labels={"M2": "Appointment"})
+    # M2 (appointment) is adverse when low, M3 and M4 when high: METRICS[m].adverse_when
+    assert chart.summary.endswith(
+        "; under each metric's label, an arrow and words mark the side of 1 that is adverse "
+        "for it")
+    assert ("under each metric's label, an arrow and words mark the side of 1 that is adverse "
+            "for it. Adverse side of 1: below 1 (minority ethnic staff less likely than white "
+            "staff) for Appointment; above 1 (minority ethnic staff more likely than white staff) "
+            "for M3 and M4. Values shown: ") in chart.alt
+    legend = [t.get_text() for t in chart.figure.legends[0].get_texts()]
+    # the two keys to reading the chart first (one column), then the services
+    assert legend[:2] == ["0.80 to 1.25: no adverse impact (shaded)",
+                          "◀ ▶ under a metric: the side of 1 that is adverse for it"]
+    # the key has no mark of its own, so nothing is drawn for it
+    assert sorted(x for x, _ in plotted_points(chart.figure)) == [0.52, 0.665, 1.83]
+    # the image's own alt attribute (title and summary) says it too
+    markup = charts.forest_plot(ratio_records()).html()
+    alt = html.unescape(re.search(r'<img alt="([^"]*)"', markup).group(1))
+    assert alt.endswith("; under each metric's label, an arrow and words mark the side of 1 "
+                        "that is adverse for it")
+
+
+def test_a_records_own_adverse_side_wins_and_a_line_with_none_is_left_unmarked() -> None:
+    rows = frame([record(metric="M5", service="all", rl=0.9, rl_ci_low=0.7, rl_ci_high=1.1,
+                         adverse_when="low"),
+                  record(metric="M8", service="all", rl=1.4, rl_ci_low=1.1, rl_ci_high=1.8,
+                         adverse_when="high"),
+                  record(metric="X1", service="all", rl=1.0, rl_ci_low=0.8, rl_ci_high=1.2)])
+    chart = charts.forest_plot(rows)
+    assert [t.get_text() for t in chart.figure.axes[0].get_yticklabels()] == [
+        "M5\n◀ adverse if below 1", "M8\nadverse if above 1 ▶", "X1"]
+    assert ("Adverse side of 1: below 1 (minority ethnic staff less likely than white staff) "
+            "for M5; above 1 (minority ethnic staff more likely than white staff) for M8.") \
+        in chart.alt
+
+
+def test_a_metric_reports_forest_plot_of_groups_is_unmarked_unless_asked() -> None:
+    rows = frame([record(metric="M3", service="all", group=g, rl=rl, rl_ci_low=rl / 2,
+                         rl_ci_high=rl * 2, adverse_when="high")
+                  for g, rl in (("minority", 1.5), ("asian", 1.2), ("black", 2.1))])
+    plain_chart = charts.forest_plot(rows, rows="group")
+    assert [t.get_text() for t in plain_chart.figure.axes[0].get_yticklabels()] == [
+        "All minority ethnic", "Asian", "Black"]
+    assert "adverse" not in plain_chart.alt.replace("no adverse impact", "")
+    marked = charts.forest_plot(rows, rows="group", mark_adverse=True)
+    assert [t.get_text() for t in marked.figure.axes[0].get_yticklabels()] == [
+        f"{name}\nadverse if above 1 ▶" for name in ("All minority ethnic", "Asian", "Black")]
+    assert ("Adverse side of 1: above 1 (minority ethnic staff more likely than white staff) for "
+            "All minority ethnic, Asian and Black.") in marked.alt
+
+
+def test_the_index_and_the_forest_plot_say_the_adverse_side_in_the_same_words() -> None:
+    from wres_tools.batch import index
+
+    assert index.ADVERSE_WORDS == charts.ADVERSE_WORDS
+    assert set(index.ADVERSE_MARKS) == set(charts.ADVERSE_MARKS) == {"low", "high"}
+
+
+# ---------------------------------------------------------------- M1 over time, 12 bands
+
+
+GRADES = [f"Grade {i}" for i in range(1, 13)]
+
+
+def m1_history() -> pd.DataFrame:
+    """12 bands x 3 years of all services' minority share: band i holds (10 + i)% in 2023,
+    one point less each year before; Grade 12's 2024 share withheld (small numbers). The
+    whole workforce is 12% every year."""
+    rows = []
+    for year in (2023, 2024, 2025):
+        for i, band in enumerate(GRADES, start=1):
+            if band == "Grade 12" and year == 2024:
+                rows.append(record(metric="M1", service="all", year=year, pay_band=band,
+                                   suppressed=True, reason="not published: small numbers"))
+                continue
+            share = (10 + i - (2025 - year)) / 100
+            rows.append(record(metric="M1", service="all", year=year, pay_band=band,
+                               share=share, share_ci_low=share - 0.02,
+                               share_ci_high=share + 0.03))
+        rows.append(record(metric="M1", service="all", year=year, pay_band=None, share=0.12))
+    return frame(rows)
+
+
+def test_m1_trend_with_12_bands_is_one_panel_per_band_on_one_scale() -> None:
+    chart = charts.trend_chart(m1_history(), measure="share", series="pay_band",
+                               title="M1 over time")
+    panels = chart.figure.axes
+    assert [a.get_title(loc="left") for a in panels] == GRADES  # lowest band first
+    # 3 rows of 4, every panel on the same share scale
+    assert sorted({round(a.get_position().x0, 3) for a in panels}) == sorted(
+        {round(a.get_position().x0, 3) for a in panels[:4]})
+    assert len({round(a.get_position().y0, 3) for a in panels}) == 3
+    assert len({a.get_ylim() for a in panels}) == 1
+    # each panel draws its own band only: Grade 3 is 11%, 12%, 13%; Grade 12's 2024 is a gap
+    grade3 = [(x, round(y, 6)) for x, y in plotted_points_of(panels[2], "trend:")]
+    assert grade3 == [(2023.0, 11.0), (2024.0, 12.0), (2025.0, 13.0)]
+    grade12 = [(x, round(y, 6)) for x, y in plotted_points_of(panels[11], "trend:")]
+    assert grade12 == [(2023.0, 20.0), (2025.0, 22.0)]
+    assert "not\npublished" in [t.get_text() for t in panels[11].texts]
+    # the whole workforce, a dashed line in every panel
+    for axes in panels:
+        gid = f"workforce:{axes.get_title('left')}"
+        line = next(ln for ln in axes.lines if ln.get_gid() == gid)
+        assert line.get_linestyle() == "--" and list(line.get_ydata()) == [12.0, 12.0, 12.0]
+    legend = [t.get_text() for t in chart.figure.legends[0].get_texts()]
+    assert legend == ["Minority ethnic share of the band", "Whole workforce"]
+
+
+def test_m1_trend_alt_text_states_what_the_panels_draw() -> None:
+    chart = charts.trend_chart(m1_history(), measure="share", series="pay_band",
+                               title="M1 over time")
+    assert chart.summary == (
+        "Small-multiple line charts, one panel per pay band (lowest band first), of the minority "
+        "ethnic share of staff in the band by reporting year, with 95% confidence intervals, "
+        "every panel on the same scale; a dashed line in each panel marks the whole workforce's "
+        "share")
+    assert chart.alt.startswith(chart.summary + ". Values shown: Grade 1, 2023: 9.0% "
+                                "(95% CI 7.0% to 12.0%); Grade 1, 2024: 10.0%")
+    assert "Grade 12, 2025: 22.0% (95% CI 20.0% to 25.0%); whole workforce, 2023: 12.0%; " \
+           "whole workforce, 2024: 12.0%; whole workforce, 2025: 12.0%." in chart.alt
+    assert chart.alt.endswith(" Not shown: Grade 12, 2024: not published: small numbers.")
+    # every value the alt text names is drawn, and no other
+    drawn = re.findall(r"(Grade \d+), (\d{4}): (\d+\.\d)%", chart.alt)
+    assert len(drawn) == 35
+    points = sorted((a.get_title("left"), str(int(x)), f"{y:.1f}") for a in chart.figure.axes
+                    for x, y in plotted_points_of(a, "trend:"))
+    assert points == sorted(drawn)
+
+
+def test_m1_trend_without_the_whole_workforce_draws_the_bands_only() -> None:
+    history = m1_history()
+    chart = charts.trend_chart(history[history["pay_band"].notna()], measure="share",
+                               series="pay_band")
+    assert not chart.figure.legends
+    assert not [ln for a in chart.figure.axes for ln in a.lines
+                if (ln.get_gid() or "").startswith("workforce")]
+    assert "whole workforce" not in chart.alt and "dashed" not in chart.summary
+
+
+def plotted_points_of(axes, gid_prefix: str) -> list[tuple[float, float]]:
+    """The (x, y) points of one panel's data line whose gid starts with ``gid_prefix``."""
+    points = []
+    for line in axes.lines:
+        if line.get_marker() in (None, "None", "none", "", " ", "|", "_") \
+                or not (line.get_gid() or "").startswith(gid_prefix):
+            continue
+        for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True):
+            if not np.isnan(float(y)):
+                points.append((float(x), float(y)))
+    return points
+
+
+def test_m1_trend_given_every_service_draws_all_services_only() -> None:
+    history = m1_history()
+    adults = history.copy()
+    adults["service"] = "adults"
+    adults["share"] = [None if s is None else s / 2 for s in adults["share"]]
+    chart = charts.trend_chart(pd.concat([adults, history], ignore_index=True), measure="share",
+                               series="pay_band")
+    grade3 = [(x, round(y, 6)) for x, y in plotted_points_of(chart.figure.axes[2], "trend:")]
+    assert grade3 == [(2023.0, 11.0), (2024.0, 12.0), (2025.0, 13.0)]

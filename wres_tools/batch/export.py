@@ -241,6 +241,8 @@ def index_html(
     rows: Sequence[IndexRow],
     *,
     headline_labels: Sequence[str],
+    headline_marks: Sequence[tuple[str, str]] = (),
+    headline_key: str = "",
     years: Sequence[tuple[int, Sequence[tuple[str, str]]]] = (),
     documents: Sequence[tuple[str, str]] = (),
     failures: Sequence[IndexFailure] = (),
@@ -249,7 +251,9 @@ def index_html(
 ) -> str:
     """The index page: every authority-year with links to its reports and headline figures,
     then each year's reports across authorities (``years``: year, (link text, href) pairs) and
-    the run's documents (``documents``: link text, href)."""
+    the run's documents (``documents``: link text, href). ``headline_marks`` (symbol, words)
+    go under the headline labels, one per column, the symbol hidden from screen readers (the
+    words say it); ``headline_key`` is the line under the caption that explains them."""
     return render_template(
         "index_page.html.j2",
         title=title,
@@ -258,6 +262,8 @@ def index_html(
         banners=list(banners),
         rows=list(rows),
         headline_labels=list(headline_labels),
+        headline_marks=list(headline_marks),
+        headline_key=headline_key,
         years=list(years),
         documents=list(documents),
         failures=list(failures),

@@ -21,6 +21,7 @@ from wres_tools.batch.state import STATE_FILE, read_state
 from wres_tools.contract import is_missing
 from wres_tools.evidence.manifest import METRICS_FILE
 from wres_tools.files import write_atomic
+from wres_tools.metrics import METRICS
 from wres_tools.publish import is_withheld
 
 INDEX_FILE = "index.html"
@@ -38,6 +39,35 @@ HEADLINES: tuple[tuple[str, str], ...] = (
     ("M3 entering disciplinary (RL)", "M3"),
     ("M8 leaving (RL)", "M8"),
 )
+#: Under each headline label, the metric's adverse side of 1 (``METRICS[m].adverse_when``):
+#: an arrow for the eye (low points down, high up; not ▲, the action tables' Amber) and the
+#: words, which do not need it.
+ADVERSE_MARKS: dict[str, tuple[str, str]] = {
+    "low": ("↓", "adverse if below 1"),
+    "high": ("↑", "adverse if above 1"),
+}
+#: The key's words for each side: those of the summary's forest plot
+#: (``reporting.charts.ADVERSE_WORDS``), not imported so that the batch loads no matplotlib.
+ADVERSE_WORDS: dict[str, str] = {
+    "low": "below 1 (minority ethnic staff less likely than white staff)",
+    "high": "above 1 (minority ethnic staff more likely than white staff)",
+}
+
+
+def headline_marks() -> list[tuple[str, str]]:
+    """(symbol, words) of each headline column's adverse side."""
+    return [ADVERSE_MARKS[METRICS[metric].adverse_when] for _, metric in HEADLINES]
+
+
+def headline_key() -> str:
+    """The key line under the index's caption: which side is adverse, column by column."""
+    parts = []
+    for side, (symbol, _) in ADVERSE_MARKS.items():
+        ids = [metric for _, metric in HEADLINES if METRICS[metric].adverse_when == side]
+        if ids:
+            joined = ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+            parts.append(f"{symbol} {ADVERSE_WORDS[side]} for {joined}")
+    return "Adverse side of 1: " + "; ".join(parts) + "."
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -117,6 +147,8 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
     page = index_html(
         rows,
         headline_labels=[label for label, _ in HEADLINES],
+        headline_marks=headline_marks(),
+        headline_key=headline_key(),
         years=[(year, pages) for year, pages in years if pages],
         documents=[(label, name) for label, name in EVIDENCE_DOCUMENTS
                    if (out_dir / name).is_file()],

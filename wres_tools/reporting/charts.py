@@ -40,6 +40,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
+from wres_tools import metrics
 from wres_tools.contract import is_missing, plain
 from wres_tools.reporting.templating import render_template
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
@@ -60,6 +61,20 @@ FOUR_FIFTHS = (FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH)
 BAND_LABEL = "0.80 to 1.25: no adverse impact (shaded)"
 #: Words for an RL of zero (no events in the group), which a log axis cannot place.
 ZERO_RL = "0.00, no events in the group (a log scale cannot show zero)"
+
+#: The mark under a metric's row label on a forest plot: the arrow points to the adverse side of
+#: 1 on the axis (left, lower; right, higher), and the words say it without the arrow.
+ADVERSE_MARKS: dict[str, str] = {
+    "low": "◀ adverse if below 1",
+    "high": "adverse if above 1 ▶",
+}
+#: The legend's key to those marks.
+ADVERSE_KEY = "◀ ▶ under a metric: the side of 1 that is adverse for it"
+#: The same in the text alternative, where an arrow is read out as a shape.
+ADVERSE_WORDS: dict[str, str] = {
+    "low": "below 1 (minority ethnic staff less likely than white staff)",
+    "high": "above 1 (minority ethnic staff more likely than white staff)",
+}
 
 SERVICE_ORDER: tuple[str, ...] = ("adults", "children", "all")
 SERVICE_LABELS: dict[str, str] = {
@@ -346,16 +361,27 @@ def forest_plot(
     rows: str = "metric",
     row_labels: Mapping[str, str] | None = None,
     title: str = "Relative likelihood, minority ethnic ÷ white staff",
+    mark_adverse: bool | None = None,
 ) -> Chart:
     """Relative likelihoods with 95% intervals on a log axis, the 0.80-1.25 band shaded.
 
     One line per distinct value of ``rows`` (a metric id for the summary, a group for a metric
     report), in order of first appearance; services side by side within a line, each with its
     own marker. Records with no RL are not drawn: the line says why in words.
+
+    ``mark_adverse`` (by default: when the lines are metrics, whose adverse sides differ) puts
+    each line's adverse side of 1 under its label (:data:`ADVERSE_MARKS`, from the records'
+    ``adverse_when`` or the metric's definition), names the marks in the legend and states each
+    line's adverse side in the text alternative.
     """
     data = as_records(records)
     keys = list(dict.fromkeys(str(r[rows]) for r in data))
     labels = {k: (row_labels or {}).get(k, GROUP_LABELS.get(k, k)) for k in keys}
+    if mark_adverse is None:
+        mark_adverse = rows == "metric"
+    sides = _adverse_sides(data, rows, keys) if mark_adverse else {}
+    ticks = [f"{labels[k]}\n{ADVERSE_MARKS[sides[k]]}" if k in sides else labels[k]
+             for k in keys]
     services = _services(data)
     offsets = dict(zip(services, _dodge(len(services), 0.5), strict=True))
     figure, axes = _new_figure(max(2.6, 0.3 * len(keys) * len(services) + 0.25 * len(keys) + 1.8))
@@ -406,20 +432,59 @@ def forest_plot(
                           ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
                           label=SERVICE_LABELS[service], gid=f"rl:{service}")
         _log_ratio_axis(axes, lows or [1.0], highs or [1.0], "x")
-        axes.set_yticks(range(len(keys)), [labels[k] for k in keys])
+        axes.set_yticks(range(len(keys)), ticks)
         axes.set_ylim(len(keys) - 0.5, -0.5)
         axes.set_xlabel("Relative likelihood, minority ethnic ÷ white (log scale)")
         axes.set_ylabel("")
-        _finish(figure, axes, title=title, legend=bool(drawn))
+        if sides and drawn:
+            # a key without a mark of its own: an empty handle, the words in the legend
+            axes.plot([], [], linestyle="none", marker="none", label=ADVERSE_KEY)
+        # with the key: the two ways to read the chart in the first column, then the services
+        # (three columns fit the width only beside three services' short names)
+        shown = sum(1 for drawn_points in points.values() if drawn_points)
+        _finish(figure, axes, title=title, legend=bool(drawn),
+                ncols=(3 if shown == 3 else 2) if sides else 4)
     summary = (
         "Dot-and-whisker chart of relative likelihoods with 95% confidence intervals on a log "
         "scale; a shaded band marks 0.80 to 1.25, the four-fifths range read as no adverse impact"
     )
-    return Chart(figure, title, summary, _alt(summary, drawn, missing))
+    if sides:
+        summary += "; under each metric's label, an arrow and words mark the side of 1 that is " \
+                   "adverse for it"
+    return Chart(figure, title, summary,
+                 _alt(summary, drawn, missing, _adverse_sentence(sides, labels, keys)))
 
 
-def _alt(summary: str, drawn: Sequence[str], missing: Sequence[str]) -> str:
+def _adverse_sides(data: Sequence[Mapping[str, object]], rows: str,
+                   keys: Sequence[str]) -> dict[str, str]:
+    """Each line's adverse side, "low" or "high": its records' ``adverse_when`` when they agree,
+    else the definition of the metric the line is named after; a line with neither is left out."""
+    sides = {}
+    for key in keys:
+        given = {r.get("adverse_when") for r in data if str(r[rows]) == key} - {None}
+        if len(given) == 1 and (side := str(given.pop())) in ADVERSE_MARKS:
+            sides[key] = side
+        elif not given and key in metrics.METRICS:
+            sides[key] = metrics.METRICS[key].adverse_when
+    return sides
+
+
+def _adverse_sentence(sides: Mapping[str, str], labels: Mapping[str, str],
+                      keys: Sequence[str]) -> str:
+    """"Adverse side of 1: below 1 (...) for A and B; above 1 (...) for C." in line order."""
+    parts = []
+    for side in ("low", "high"):
+        names = [labels[k] for k in keys if sides.get(k) == side]
+        if names:
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            parts.append(f"{ADVERSE_WORDS[side]} for {joined}")
+    return "Adverse side of 1: " + "; ".join(parts) + "." if parts else ""
+
+
+def _alt(summary: str, drawn: Sequence[str], missing: Sequence[str], note: str = "") -> str:
     text = summary + "."
+    if note:
+        text += " " + note
     if drawn:
         text += " Values shown: " + "; ".join(drawn) + "."
     if missing:
@@ -652,8 +717,11 @@ def trend_chart(
     four-fifths band (``measure="rl"``), or shares in per cent (``measure="share"``).
 
     ``records`` hold one record per year and series value (``service``, or ``pay_band`` for M1's
-    bands); a year with no figure is a gap in the line, named in the text alternative.
+    bands); a year with no figure is a gap in the line, named in the text alternative. M1's bands
+    are drawn as small multiples, one panel per band (:func:`band_trend_chart`).
     """
+    if series == "pay_band":
+        return band_trend_chart(records, title=title)
     data = as_records(records)
     years = sorted({_year(r) for r in data})
     keys = list(dict.fromkeys(str(r[series]) for r in data))
@@ -719,4 +787,155 @@ def trend_chart(
     what = ("relative likelihoods on a log scale, with the 0.80 to 1.25 band shaded"
             if measure == "rl" else "minority ethnic shares")
     summary = f"Line chart of {what} by reporting year, with 95% confidence intervals"
+    return Chart(figure, title, summary, _alt(summary, drawn, missing))
+
+
+#: Short words for a year a band's panel does not draw (the text alternative gives the reason).
+_SHORT_MISSING = {"not published: small numbers": "not\npublished",
+                  "not collected": "not\ncollected"}
+
+
+def _panel_columns(count: int) -> int:
+    """Columns of a grid of ``count`` panels: rows of three, or four from seven panels on (so 12
+    bands make 3 rows of 4) and for exactly four."""
+    return 4 if count == 4 or count > 6 else min(count, 3)
+
+
+def band_trend_chart(
+    records: pd.DataFrame | Sequence[Mapping[str, object]],
+    *,
+    bands: Sequence[str] | None = None,
+    title: str = "Minority ethnic share by pay band over time",
+) -> Chart:
+    """M1 over time as small multiples: one panel per pay band, lowest band first in reading
+    order, each the band's minority ethnic share by year with 95% intervals, every panel on one
+    scale; a record with no pay band is the whole workforce, drawn as a dashed line in each panel.
+
+    One panel per band keeps 12 bands readable, where 12 lines on one axis overlap beyond
+    reading, and draws every figure the change table states (nothing is left to the table
+    alone). ``bands`` fixes the order (lowest first); by default the records' order. The
+    records are one service's: given more, all services' are drawn (else the first service's).
+    """
+    data = as_records(records)
+    services = _services(data)
+    if len(services) > 1:
+        data = [r for r in data if r.get("service") == ("all" if "all" in services
+                                                          else services[0])]
+    band_rows = [r for r in data if r.get("pay_band") is not None]
+    whole = {_year(r): r for r in data if r.get("pay_band") is None}
+    order = list(bands) if bands is not None else list(
+        dict.fromkeys(str(r["pay_band"]) for r in band_rows))
+    years = sorted({_year(r) for r in data})
+    count = max(len(order), 1)
+    ncols = _panel_columns(count)
+    nrows = math.ceil(count / ncols)
+    drawn, missing, highs = [], [], []
+    workforce: dict[int, float] = {}
+    for year in years:
+        record = whole.get(year)
+        if record is None:
+            continue
+        value = number(record.get("share"))
+        if value is None:
+            missing.append(f"whole workforce, {year}: {_why_missing(record)}")
+        else:
+            workforce[year] = value
+            highs.append(value)
+    with _style():
+        figure = Figure(figsize=(WIDTH, 1.8 * nrows + 1.4 + (0.3 if workforce else 0)))
+        grid = figure.add_gridspec(nrows, ncols, hspace=0.55, wspace=0.12)
+        panels: list[Axes] = []
+        for position, band in enumerate(order):
+            axes = figure.add_subplot(grid[position // ncols, position % ncols],
+                                      sharex=panels[0] if panels else None,
+                                      sharey=panels[0] if panels else None)
+            panels.append(axes)
+            xs, ys, err_low, err_high, gaps = [], [], [], [], []
+            for year in years:
+                record = next((r for r in band_rows if str(r["pay_band"]) == band
+                               and _year(r) == year), None)
+                if record is None:
+                    continue
+                value = number(record.get("share"))
+                low, high = number(record.get("share_ci_low")), number(record.get("share_ci_high"))
+                if value is None:
+                    why = _why_missing(record)
+                    missing.append(f"{band}, {year}: {why}")
+                    gaps.append((year, why))
+                    xs.append(year)
+                    ys.append(math.nan)  # a gap in the line, not a drawn value
+                    err_low.append(0.0)
+                    err_high.append(0.0)
+                    continue
+                ci = (low, high) if low is not None and high is not None else None
+                xs.append(year)
+                ys.append(value * 100)
+                err_low.append((value - ci[0]) * 100 if ci is not None else 0.0)
+                err_high.append((ci[1] - value) * 100 if ci is not None else 0.0)
+                highs.append(ci[1] if ci is not None else value)
+                drawn.append(f"{band}, {year}: {_pct(value)}{_interval(low, high, _pct)}")
+                # beside the point, clear of its whisker
+                axes.annotate(_pct(value), (year, value * 100), xytext=(4, 1),
+                              textcoords="offset points", ha="left", va="bottom", fontsize=7)
+            if any(not math.isnan(y) for y in ys):
+                axes.errorbar(xs, ys, yerr=[err_low, err_high], fmt="o", linestyle="-",
+                              color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1.2, capsize=2.5,
+                              markersize=4.5, label="Minority ethnic share of the band",
+                              gid=f"trend:{band}")
+                for year, why in gaps:
+                    axes.text(year, 0.03, _SHORT_MISSING.get(why, "not\ncomputable"),
+                              transform=axes.get_xaxis_transform(), ha="center", va="bottom",
+                              fontsize=6.5, color=PALETTE[4])
+            elif gaps:
+                reasons = {why for _, why in gaps}
+                axes.text(0.5, 0.5, reasons.pop() if len(reasons) == 1 else "not drawn",
+                          transform=axes.transAxes, ha="center", va="center", fontsize=7.5,
+                          color=PALETTE[4], wrap=True)
+            if workforce:
+                axes.plot(list(workforce), [v * 100 for v in workforce.values()],
+                          linestyle="--", color=PALETTE[3], lw=1.2, marker="none",
+                          label="Whole workforce", gid=f"workforce:{band}")
+            axes.set_title(band, fontsize=9, loc="left")
+            axes.grid(axis="y", visible=True)
+            axes.grid(axis="x", visible=False)
+            axes.tick_params(labelsize=8)
+            if position % ncols:
+                axes.tick_params(labelleft=False)
+            # years under the last panel of each column only
+            axes.tick_params(labelbottom=position + ncols >= len(order))
+        if panels:
+            panels[0].set_xticks(years, [str(y) for y in years])
+            panels[0].set_xlim(years[0] - 0.5, years[-1] + 0.5)
+            panels[0].set_ylim(0, max([*highs, 0.01]) * 100 * 1.2)
+        for year, share in sorted(workforce.items()):
+            drawn.append(f"whole workforce, {year}: {_pct(share)}")
+        figure.suptitle(title, fontsize=13)
+        figure.supylabel("Minority ethnic share (%)", fontsize=10)
+        legend_rows = 0
+        if drawn and workforce:
+            handles, names = [], []
+            for axes in panels:  # the band's share first, then the workforce line
+                for handle, name in zip(*axes.get_legend_handles_labels(), strict=True):
+                    if name not in names:
+                        handles.append(handle)
+                        names.append(name)
+            ranked = sorted(zip(names, handles, strict=True),
+                            key=lambda entry: entry[0] == "Whole workforce")
+            figure.legend([h for _, h in ranked], [n for n, _ in ranked], loc="lower center",
+                          bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=9)
+            legend_rows = 1
+        width, height = figure.get_size_inches()
+        ytick_width = _text_size(_tick_texts(panels[0].yaxis), 8)[0] if panels else 0.0
+        left = ytick_width + 0.55
+        bottom = 0.65 + 0.3 * legend_rows
+        figure.subplots_adjust(left=left / width, right=1 - 0.3 / width,
+                               bottom=bottom / height, top=1 - 0.75 / height)
+        figure.supxlabel("Reporting year", fontsize=10, y=(0.1 + 0.3 * legend_rows) / height,
+                         va="bottom")
+    summary = (
+        "Small-multiple line charts, one panel per pay band (lowest band first), of the minority "
+        "ethnic share of staff in the band by reporting year, with 95% confidence intervals, "
+        "every panel on the same scale"
+        + ("; a dashed line in each panel marks the whole workforce's share" if workforce else "")
+    )
     return Chart(figure, title, summary, _alt(summary, drawn, missing))
