@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 import wres_tools.benchmarking as bm
 from wres_tools.benchmarking import YearBenchmark, benchmark_year
 from wres_tools.computed import published_return
-from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD, apply_disclosure
+from wres_tools.disclosure import BANNER_INTERNAL, SYMBOL, WITHHELD, apply_disclosure
 from wres_tools.funnel import (
     MIN_AUTHORITIES,
     RATIO_METRICS,
@@ -45,10 +45,12 @@ from wres_tools.funnel import (
 from wres_tools.metrics import compute_all
 from wres_tools.paths import KERNEL_NAME, NOTEBOOKS_DIR
 from wres_tools.reporting.benchmarking import (
+    SYMBOL_KEY,
     funnel_plot,
     html_figure,
     intro_html,
     metric_html,
+    note_html,
     pooled_sentence,
     position_of,
     positions,
@@ -530,6 +532,7 @@ def test_notebook_is_committed_clean_and_thin() -> None:
     assert not re.findall(r"^\s*(for |while |def |class |if |import pandas)", body, re.M)
     shown = re.findall(r'show_metric\(bench, "(\w+)"\)', body)
     assert tuple(shown) == RATIO_METRICS
+    assert code[-1].source == "show_note(bench)"  # the method note ends the page
 
 
 @pytest.mark.slow
@@ -548,6 +551,7 @@ def test_notebook_runs_with_papermill(data_dir: Path, tmp_path: Path) -> None:
     assert html_out.count('<img src="data:image/svg+xml;base64,') == 1  # M3: the only funnel
     assert "<li>e: not published: small numbers</li>" in html_out
     assert "Pooled over the 5 authorities with a figure" in html_out
+    assert html_out.count("<h2>Method note</h2>") == 1
     assert not [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
                 if o.output_type == "error"]
 
@@ -613,3 +617,183 @@ def test_intro_names_an_unusable_return_escaped(published: YearBenchmark) -> Non
         f"<h1>Benchmarking across authorities, 2023</h1><p><strong>{html.escape(BANNER_INTERNAL)}"
         "</strong></p>"
         "<p>For each metric below")
+
+
+# --------------------------------------------------------------------------- too few for a funnel
+
+
+def test_a_funnel_needs_five_authorities() -> None:
+    assert MIN_AUTHORITIES == 5
+
+
+def test_one_authority_has_no_funnel_pooled_figure_or_rank() -> None:
+    result = benchmark({"a": records(*EXAMPLE["A"], authority="a")}, "M3",
+                       names={"a": "Ashbury"})
+    assert result.n == 0 and result.n_with_figure == 1 and result.n_pooled == 0
+    assert result.pooled_rl is None and result.pooled_counts is None and result.phi is None
+    assert result.reason == ("a funnel plot needs at least 5 authorities with a figure; 1 has "
+                             "one this year")
+    assert result.excluded.to_dict("records") == [
+        {"authority": "a", "name": "Ashbury", "reason": TOO_FEW}]
+    assert position_of(result, "a") == (
+        "Ashbury is not shown against other authorities: fewer than 5 authorities have a "
+        "figure, too few to compare them on a funnel plot.")
+    fig, alt = funnel_plot(result)
+    assert fig.axes[0].texts[0].get_text() == (
+        "No funnel: a funnel plot needs at least 5 authorities with a figure; 1 has one this "
+        "year")
+    assert not fig.axes[0].collections  # no point drawn
+
+
+def test_four_authorities_and_an_rl_of_zero_are_too_few(example) -> None:
+    data = {k: v for k, v in example.items() if k != "f"}
+    data["z"] = records(0, 100, 20, 400, authority="z")  # RL 0: counted in no funnel
+    result = benchmark(data, "M3")
+    assert result.n == 0 and result.n_with_figure == 4 and result.pooled_rl is None
+    assert result.reason == ("a funnel plot needs at least 5 authorities with a figure; 4 have "
+                             "one this year")
+    reasons = dict(zip(result.excluded["authority"], result.excluded["reason"], strict=True))
+    assert reasons == {**dict.fromkeys("abcd", TOO_FEW), "z": (
+        "RL of 0 - none of its staff entering a formal disciplinary investigation were "
+        "minority ethnic: a log scale cannot show it")}  # no pooled figure to be in
+
+
+def one_authority_year() -> YearBenchmark:
+    """The year with Ashbury alone: every metric too few for a funnel."""
+    results = {m: benchmark({"a": records(*EXAMPLE["A"], authority="a")}, m,
+                            names={"a": "Ashbury"}) for m in RATIO_METRICS}
+    return YearBenchmark(2023, "published", results, {}, {"a": "Ashbury"})
+
+
+def test_metric_html_without_a_funnel_says_why_in_words() -> None:
+    bench = one_authority_year()
+    assert metric_html(bench, "M3") == (
+        "<h2>M3 Relative likelihood of entering the formal disciplinary process</h2>"
+        "<p>A funnel plot needs at least 5 authorities with a figure; 1 has one this year. So no "
+        "funnel plot, pooled figure or ranking is given for this metric; each authority&#x27;s "
+        "own figure is in its own reports.</p>"
+        "<p>Not shown:</p><ul><li>Ashbury: fewer than 5 authorities have a figure, too few to "
+        "compare them on a funnel plot</li></ul>")
+    assert metric_html(bench, "M2").startswith(
+        "<h2>M2 Relative likelihood of being appointed from shortlisting</h2>"
+        "<p>A funnel plot needs at least 5 authorities with a figure; none has one this year. "
+        "So no funnel plot")
+    assert note_html(bench).count("<td>no funnel</td><td>no funnel</td><td>no funnel</td>") == (
+        len(RATIO_METRICS))
+
+
+# --------------------------------------------------------------------------- words for a reader
+
+INTRO = (
+    "<h1>Benchmarking across authorities, 2023</h1>"
+    "<p>For each metric below, every authority's relative likelihood (RL) is set against "
+    "the pooled figure: the RL of all the authorities shown, taken together. An RL is how many "
+    "times as likely minority ethnic staff were as white staff to, for example, be appointed "
+    "from shortlisting; an RL of 1 means equally likely.</p>\n"
+    "<h2>Reading a funnel plot</h2>\n"
+    "<p>Each point is an authority: its RL up the side, and across the bottom how precise its "
+    "figure is, which grows with the number of people behind it, so larger authorities sit to "
+    "the right. The lines either side of the pooled figure show how far an authority of that "
+    "size could be from it by chance alone: 95 times in 100 inside the inner lines, 998 times "
+    "in 1,000 inside the outer lines. They are wide on the left and narrow to the right, like a "
+    "funnel. A point outside the lines differs from the pooled figure by more than chance alone "
+    "would usually give for an authority of its size: worth a closer look, not proof of a "
+    "cause.</p>\n"
+    "<h2>Ranks and the funnel</h2>\n"
+    "<p>The authority ranked first (the least favourable figure) can sit inside the limits "
+    "while one ranked below it sits outside them. The ranking only puts the figures in order. "
+    "A small authority's RL rests on few people, so it is uncertain and its limits are "
+    "wide: even a figure far from the pooled one can be what chance alone would give at its "
+    "size. A larger authority's figure is more certain and its limits are narrow, so a "
+    "figure closer to the pooled one can still fall outside them. The funnel compares each "
+    "authority with what chance alone would give at its size; the ranking does not.</p>\n"
+    "<p>A funnel plot, a pooled figure and ranks are given for a metric only when at least 5 "
+    "authorities have a figure for it: from fewer, they would say little. An authority whose "
+    "figure rests on a small count is left out of that metric's plot, ranking and pooled "
+    "figure, and listed under “Not shown” as “not published: small numbers”. The method note "
+    "at the end of the page gives the technical details.</p>"
+    "<p>Returns that could not be used:</p><ul><li>broken: the return could not be used (1 "
+    "problem(s); run wres validate)</li></ul>")
+
+
+def test_intro_in_plain_words(published: YearBenchmark) -> None:
+    assert intro_html(published) == INTRO
+
+
+NOTE = (
+    "<h2>Method note</h2>\n"
+    "<p>Relative likelihood (RL): the minority ethnic rate ÷ the white rate. The pooled figure "
+    "is the RL of the counts of every authority shown added together; an authority whose RL is "
+    "0 is in the pool but cannot be drawn on the log scale.</p>\n"
+    "<p>Precision, across the bottom of each funnel plot: 1 ÷ the standard error of log RL "
+    "(Katz's method). Limits: pooled RL × exp(±z × √(se² + τ²)) at each standard error "
+    "se, with z = 1.96 for the 95% limits and 3.09 for the 99.8% limits: Spiegelhalter's "
+    "funnel plots, as the NHS-R FunnelPlotR package computes them.</p>\n"
+    "<p>Over-dispersion: the dispersion ratio phi is the mean of the authorities' squared "
+    "z-scores, after the 10% at each end are Winsorised. When phi shows more spread between "
+    "authorities than chance alone gives, the between-authority variance τ² of log RL is "
+    "estimated from it and added to each authority's variance, which widens the limits; "
+    "otherwise τ² is 0 and the limits are not widened.</p>\n"
+    "<p>Minimum: with fewer than 5 authorities whose figure the plot can show, no funnel, "
+    "pooled figure or rank is given: a pooled mean and an over-dispersion estimated from so "
+    "few points are not meaningful.</p>\n"
+    "<p>Ranks: rank 1 is the least favourable RL, the lowest for M2 and M5 and the highest for "
+    "the others; equal figures share a rank.</p>\n"
+    '<table class="benchmark-note"><thead><tr><th>Metric</th><th>Authorities with a figure</th>'
+    "<th>Dispersion ratio phi</th><th>Between-authority variance τ²</th><th>Limits widened</th>"
+    "</tr></thead><tbody>"
+    "<tr><td>M2 Appointment from shortlisting</td><td>0</td><td>no funnel</td><td>no funnel</td>"
+    "<td>no funnel</td></tr>"
+    "<tr><td>M3 Formal disciplinary process</td><td>5</td><td>1.44</td><td>0.0831</td>"
+    "<td>yes</td></tr>")
+
+
+def test_method_note_holds_the_technical_figures(published: YearBenchmark) -> None:
+    note = note_html(published)
+    assert note.startswith(NOTE)  # M3: phi 1.4443 and tau2 0.0831 of the hand arithmetic
+    assert note.endswith("<td>no funnel</td></tr></tbody></table>")
+    assert note.count("<tr>") == 1 + len(RATIO_METRICS)
+
+
+def test_the_readers_text_leaves_the_technical_terms_to_the_note(
+        published: YearBenchmark) -> None:
+    reader = intro_html(published) + "".join(metric_html(published, m) for m in RATIO_METRICS)
+    for term in ("phi", "tau", "τ", "standard error", "dispersion", "Winsor", "Spiegelhalter",
+                 "1 ÷"):
+        assert term not in reader, term
+    assert "standard error" in note_html(published) and "phi" in note_html(published)
+    fig, alt = funnel_plot(published.results["M3"])
+    assert fig.axes[0].get_xlabel() == (
+        "Precision of the authority's figure (larger authorities to the right)")
+    assert fig.axes[0].get_ylabel() == "Relative likelihood (RL), log scale"
+    assert ("its relative likelihood (RL, log scale) against the precision of its figure "
+            "(larger authorities to the right). A solid line marks the pooled RL of 2.60; dashed "
+            "and dotted lines mark the 95% and 99.8% limits; the limits are widened because "
+            "authorities differ more than chance alone would give.") in alt
+
+
+def test_ranking_caption_and_table_of_a_funnel(published: YearBenchmark) -> None:
+    page = metric_html(published, "M3")
+    assert ("<p>Authorities ranked from the highest RL, the least favourable to minority ethnic "
+            "staff on this metric: rank 1 first. Ranks of close figures are not reliable: read "
+            "them with the intervals, and with where each authority sits against the funnel "
+            "(see “Ranks and the funnel” above).</p>") in page
+    assert page.startswith(
+        "<h2>M3 Relative likelihood of entering the formal disciplinary process</h2><p>Pooled "
+        "over the 5 authorities with a figure, minority ethnic staff were 2.60 times as likely "
+        "as white staff to enter the formal disciplinary process (95% CI ")
+    assert SYMBOL_KEY not in page  # no [c] on it
+
+
+def test_a_section_showing_the_withheld_count_symbol_has_its_key(
+        published: YearBenchmark) -> None:
+    m3 = published.results["M3"]
+    excluded = m3.excluded.copy()
+    excluded.loc[excluded["authority"] == "e", "reason"] = f"its counts are {SYMBOL}"
+    bench = dataclasses.replace(published, results={
+        **published.results, "M3": dataclasses.replace(m3, excluded=excluded)})
+    page = metric_html(bench, "M3")
+    assert "<li>e: its counts are [c]</li>" in page
+    assert page.endswith(
+        "<p>[c]: a count that is not published, so that no small count of people can be read "
+        "or worked out from the figures shown.</p>")
