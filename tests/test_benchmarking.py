@@ -739,7 +739,8 @@ NOTE = (
     "few points are not meaningful.</p>\n"
     "<p>Ranks: rank 1 is the least favourable RL, the lowest for M2 and M5 and the highest for "
     "the others; equal figures share a rank.</p>\n"
-    '<table class="benchmark-note"><thead><tr><th>Metric</th><th>Authorities with a figure</th>'
+    '<table class="benchmark-note"><thead><tr><th>Metric</th>'
+    "<th>Authorities with a figure to plot</th>"
     "<th>Dispersion ratio phi</th><th>Between-authority variance τ²</th><th>Limits widened</th>"
     "</tr></thead><tbody>"
     "<tr><td>M2 Appointment from shortlisting</td><td>0</td><td>no funnel</td><td>no funnel</td>"

@@ -337,7 +337,8 @@ def metric_html(bench: YearBenchmark, metric: str) -> str:
 
 
 def _note_rows(bench: YearBenchmark) -> list[tuple[str, str, str, str, str]]:
-    """The method note's table: metric, authorities with a figure, phi, tau², limits widened."""
+    """The method note's table: metric, authorities with a figure to plot, phi, tau²,
+    limits widened."""
     rows = []
     for metric, result in bench.results.items():
         label = f"{metric} {METRICS[metric].short_title}"
