@@ -77,8 +77,10 @@ def main(argv: list[str]) -> int:
     records = councils(args.authorities)
     spent = _best(lambda: benchmark(records, "M3"), args.repeat)
     result = benchmark(records, "M3")
+    funnel = (f"no funnel: {result.reason}" if result.phi is None else
+              f"phi {result.phi:.2f}, tau2 {result.tau2:.4f}, adjusted {result.adjusted}")
     print(f"benchmarking: benchmark M3 for {args.authorities} authorities {spent * 1000:.1f} ms "
-          f"(phi {result.phi:.2f}, tau2 {result.tau2:.4f}, adjusted {result.adjusted})")
+          f"({funnel})")
     spent = _best(lambda: funnel_plot(result), args.repeat)
     print(f"benchmarking: funnel_plot for {args.authorities} authorities {spent * 1000:.0f} ms")
     return 0

@@ -221,12 +221,21 @@ def disciplinary(minority: tuple[int, int], white: tuple[int, int]) -> dict[str,
         "headcount": [minority[1], white[1]]})}
 
 
-def write_three(root: Path) -> Path:
+#: Three more authorities at testshire's rates (minority 0.20, white 1/15: RL 3.00), so that a
+#: published year has the five authorities with a figure a funnel needs (funnel.MIN_AUTHORITIES).
+MORE = {"northam": ((10, 50), (10, 150)), "westby": ((12, 60), (14, 210)),
+        "easton": ((6, 30), (6, 90))}
+
+
+def write_six(root: Path) -> Path:
     """testshire (M3 2025: 9 of 45 minority, 12 of 180 white, RL 3.00), otherby (11 of 55,
-    8 of 120: RL 0.2 / 0.0667 = 3.00) and smallton (2 of 20 minority: withheld when published)."""
+    8 of 120: RL 0.2 / 0.0667 = 3.00), northam, westby and easton (:data:`MORE`, RL 3.00) and
+    smallton (2 of 20 minority: withheld when published)."""
     write_fixture(root)
     write_return(disciplinary((11, 55), (8, 120)), root, "otherby", 2025, "csv")
     write_return(disciplinary((2, 20), (10, 100)), root, "smallton", 2025, "csv")
+    for key, (minority, white) in MORE.items():
+        write_return(disciplinary(minority, white), root, key, 2025, "csv")
     for key, name in (("otherby", "Otherby Council"), ("smallton", "Smallton Council")):
         (root / "parameters" / f"{key}.yml").write_text(f"display_name: {name}\n",
                                                         encoding="utf-8")
@@ -234,8 +243,8 @@ def write_three(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def three_authorities(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_three(tmp_path_factory.mktemp("bench") / "data")
+def six_authorities(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_six(tmp_path_factory.mktemp("bench") / "data")
 
 
 def positions(summary: Report) -> dict[str, str]:
@@ -243,36 +252,37 @@ def positions(summary: Report) -> dict[str, str]:
             .rows[1:]}
 
 
-def test_published_positions_leave_out_the_suppressed_authority(three_authorities: Path) -> None:
-    summary = summary_view(AUTHORITY, 2025, three_authorities, with_charts=False)
+def test_published_positions_leave_out_the_suppressed_authority(six_authorities: Path) -> None:
+    summary = summary_view(AUTHORITY, 2025, six_authorities, with_charts=False)
     assert summary.keys.index("benchmark") == summary.keys.index("actions") + 1
     found = positions(summary)
     assert list(found) == list(RATIO_METRICS)
-    # pooled over testshire and otherby only: (9 + 11) / (45 + 55) = 0.20 minority,
-    # (12 + 8) / (180 + 120) = 0.0667 white: RL 3.00; smallton's 2 of 20 is withheld
+    # pooled over all but smallton: every one has minority rate 0.20 and white rate 1/15, so
+    # the pool's RL is 3.00; smallton's 2 of 20 is withheld
     assert found["M3"] == (
         "Testshire County Council's figure (RL 3.00) is within the 95% limits around the pooled "
-        "figure for the 2 authorities with a figure (RL 3.00).")
-    assert "3 authorities sent a return for 2025" in summary.section("benchmark").body
+        "figure for the 5 authorities with a figure (RL 3.00).")
+    assert "6 authorities sent a return for 2025" in summary.section("benchmark").body
     assert "withheld by disclosure control is left out" in summary.section("benchmark").body
-    small = summary_view("smallton", 2025, three_authorities, with_charts=False)
+    small = summary_view("smallton", 2025, six_authorities, with_charts=False)
     assert positions(small)["M3"] == ("Smallton Council's figure is not published: small "
                                       "numbers, so it is not shown against other authorities.")
 
 
-def test_internal_positions_pool_every_authority(three_authorities: Path) -> None:
-    summary = summary_view(AUTHORITY, 2025, three_authorities, with_charts=False,
+def test_internal_positions_pool_every_authority(six_authorities: Path) -> None:
+    summary = summary_view(AUTHORITY, 2025, six_authorities, with_charts=False,
                                   disclosure="internal")
-    # smallton pooled too: (9 + 11 + 2) / (45 + 55 + 20) = 22 / 120 = 0.1833 minority,
-    # (12 + 8 + 10) / (180 + 120 + 100) = 30 / 400 = 0.075 white: RL 2.444
+    # smallton pooled too: (9 + 11 + 10 + 12 + 6 + 2) / (45 + 55 + 50 + 60 + 30 + 20) = 50 / 260
+    # = 0.1923 minority, (12 + 8 + 10 + 14 + 6 + 10) / (180 + 120 + 150 + 210 + 90 + 100)
+    # = 60 / 850 = 0.0706 white: RL 2.724
     assert positions(summary)["M3"].endswith(
-        "the pooled figure for the 3 authorities with a figure (RL 2.44).")
+        "the pooled figure for the 6 authorities with a figure (RL 2.72).")
     assert "withheld by disclosure control" not in summary.section("benchmark").body
 
 
 def test_the_year_benchmark_is_computed_once_per_year_and_mode(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    three_authorities = write_three(tmp_path / "data")
+    six_authorities = write_six(tmp_path / "data")
     calls = []
     real = benchmark_year
 
@@ -282,14 +292,14 @@ def test_the_year_benchmark_is_computed_once_per_year_and_mode(
 
     monkeypatch.setattr(benchmarking, "benchmark_year", counted)
     for authority in (AUTHORITY, "otherby", "smallton", AUTHORITY):
-        summary_view(authority, 2025, three_authorities, with_charts=False)
+        summary_view(authority, 2025, six_authorities, with_charts=False)
     assert calls == ["published"]
-    summary_view(AUTHORITY, 2025, three_authorities, with_charts=False,
+    summary_view(AUTHORITY, 2025, six_authorities, with_charts=False,
                         disclosure="internal")
     assert calls == ["published", "internal"]
     # a changed return is read again
-    write_return(disciplinary((3, 21), (10, 100)), three_authorities, "smallton", 2025, "csv")
-    summary_view(AUTHORITY, 2025, three_authorities, with_charts=False)
+    write_return(disciplinary((3, 21), (10, 100)), six_authorities, "smallton", 2025, "csv")
+    summary_view(AUTHORITY, 2025, six_authorities, with_charts=False)
     assert calls == ["published", "internal", "published"]
 
 

@@ -26,6 +26,11 @@ Z_998 = float(norm.ppf(0.999))
 TRIM = 0.1
 #: Metrics that carry a relative likelihood: the ones a funnel plot can show.
 RATIO_METRICS: tuple[str, ...] = tuple(m for m, d in METRICS.items() if d.kind == "ratio")
+#: Fewest authorities with a figure on the plot for a funnel, a pooled figure and ranks. From
+#: fewer, the pooled mean and the over-dispersion (phi, tau2) are estimated from too few points
+#: to mean anything, and a rank among two or three says little; public funnel-plot tools
+#: likewise refuse or warn below a minimum number of units.
+MIN_AUTHORITIES = 5
 
 Position = Literal["above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%"]
 
@@ -66,6 +71,7 @@ class BenchmarkResult:
     pooled_counts: tuple[int, int, int, int] | None = None  # events_g, n_g, events_r, n_r
     n_pooled: int = 0  # authorities whose counts are in the pool (shown, or RL 0)
     reason: str | None = None  # why there is no funnel at all
+    n_with_figure: int = 0  # authorities with a figure the plot could show (RL above 0)
     names: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -244,10 +250,8 @@ def benchmark(
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
     base = dict(metric=metric, service=service, group=group, year=year, excluded=excluded_df,
                 names=names)
-    if not points:
-        return BenchmarkResult(table=empty, pooled_rl=None, pooled_ci_low=None,
-                               pooled_ci_high=None, phi=None, tau2=0.0, adjusted=False,
-                               reason="no authority has a figure to show", **base)
+    if len(points) < MIN_AUTHORITIES:  # none, or too few for a funnel
+        return _too_few(points, left_out, base)
 
     counts = [p["counts"] for p in points] + pooled_only
     totals = tuple(int(sum(c[i] for c in counts)) for i in range(4))
@@ -280,6 +284,35 @@ def benchmark(
     return BenchmarkResult(
         table=table, pooled_rl=pooled.rl, pooled_ci_low=pooled.low, pooled_ci_high=pooled.high,
         phi=phi, tau2=tau2, adjusted=adjusted, pooled_counts=totals,  # type: ignore[arg-type]
-        n_pooled=len(counts),
+        n_pooled=len(counts), n_with_figure=len(points),
         **base,
     )
+
+
+def too_few_reason(n: int) -> str:
+    """Why there is no funnel with ``n`` authorities (fewer than :data:`MIN_AUTHORITIES`) whose
+    figure the plot could show, as a clause."""
+    has = "none has one" if n == 0 else "1 has one" if n == 1 else f"{n} have one"
+    return (f"a funnel plot needs at least {MIN_AUTHORITIES} authorities with a figure; "
+            f"{has} this year")
+
+
+#: Why an authority with a figure is not shown when too few have one (its own report has it).
+TOO_FEW = (f"fewer than {MIN_AUTHORITIES} authorities have a figure, too few to compare "
+           "them on a funnel plot")
+
+
+def _too_few(points: list[dict[str, Any]], left_out: list[tuple[str, str]],
+             base: dict[str, Any]) -> BenchmarkResult:
+    """No funnel, pooled figure or rank: every authority with a figure is listed as left out,
+    and an RL of 0 loses the words about the pooled figure, as there is none."""
+    pooled_words = "; its counts are in the pooled figure"
+    rows = [(a, why.replace(pooled_words, "")) for a, why in left_out]
+    rows += [(p["authority"], TOO_FEW) for p in points]
+    names = base["names"]
+    excluded = pd.DataFrame([(a, names.get(a, a), why) for a, why in sorted(rows)],
+                            columns=["authority", "name", "reason"], dtype=object)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    return BenchmarkResult(table=empty, pooled_rl=None, pooled_ci_low=None, pooled_ci_high=None,
+                           phi=None, tau2=0.0, adjusted=False, n_with_figure=len(points),
+                           reason=too_few_reason(len(points)), **{**base, "excluded": excluded})

@@ -11,8 +11,16 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from wres_tools.benchmarking import YearBenchmark
-from wres_tools.disclosure import BANNER_INTERNAL, WITHHELD
-from wres_tools.funnel import BenchmarkError, BenchmarkResult, funnel_limits
+from wres_tools.disclosure import BANNER_INTERNAL, SYMBOL, WITHHELD
+from wres_tools.funnel import (
+    MIN_AUTHORITIES,
+    TRIM,
+    Z_95,
+    Z_998,
+    BenchmarkError,
+    BenchmarkResult,
+    funnel_limits,
+)
 from wres_tools.metrics import GROUP_ADJECTIVES, METRICS
 from wres_tools.reporting.templating import render_template
 
@@ -36,6 +44,13 @@ def _limits_words(result: BenchmarkResult) -> str:
             if result.adjusted else "")
 
 
+def _plain_limits_words(result: BenchmarkResult) -> str:
+    """:func:`_limits_words` for a reader of the benchmarking page (the method note has the
+    technical terms)."""
+    return ("; the limits are widened because authorities differ more than chance alone would "
+            "give" if result.adjusted else "")
+
+
 def ranked_table(result: BenchmarkResult) -> pd.DataFrame:
     """The authorities shown, most adverse RL first: rank, name, RL with 95% CI, position.
 
@@ -56,7 +71,7 @@ def ranked_table(result: BenchmarkResult) -> pd.DataFrame:
 def pooled_sentence(result: BenchmarkResult) -> str:
     """The pooled figure in words, for the notebook's heading of each metric."""
     mdef = METRICS[result.metric]
-    if result.pooled_rl is None:
+    if result.pooled_rl is None or not result.n:
         return f"{mdef.title}: no pooled figure ({result.reason})."
     group = GROUP_ADJECTIVES[result.group]
     return (f"Pooled over the {_authorities(result.n_pooled)} with a figure, {group} "
@@ -116,7 +131,8 @@ _MARKERS: dict[str, tuple[str, bool]] = {  # position -> (marker, filled)
 def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[Figure, str]:
     """The funnel plot of a benchmark and a text alternative describing it.
 
-    x: precision (1 / standard error of log RL); y: RL on a log axis. Solid line: pooled RL;
+    x: precision (1 / standard error of log RL, labelled for a reader as the authority's
+    size); y: RL on a log axis. Solid line: pooled RL;
     dashed: 95% limits; dotted: 99.8% limits. Marker shape carries each point's position (circle
     within the 95% limits, triangles pointing up / down outside them, filled beyond 99.8%), so
     nothing is told by colour alone; points outside the 95% limits and ``highlight`` are named.
@@ -134,7 +150,7 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
         fig = Figure(figsize=(9, 6), layout="constrained")
         ax = fig.add_subplot()
         ax.set_title(title, fontsize=13)
-        ax.set_xlabel("Precision of the authority's figure (1 ÷ standard error of log RL)")
+        ax.set_xlabel("Precision of the authority's figure (larger authorities to the right)")
         ax.set_ylabel("Relative likelihood (RL), log scale")
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
@@ -207,9 +223,9 @@ def _alt_text(result: BenchmarkResult, title: str, highlight: str | None = None)
     else:
         parts.append(
             f"Each of the {result.n} authorities shown is a point: its relative likelihood (RL, "
-            "log scale) against the precision of its figure. A solid line marks the pooled RL "
-            f"of {result.pooled_rl:.2f}; dashed and dotted lines mark the 95% and 99.8% limits"
-            f"{_limits_words(result)}.")
+            "log scale) against the precision of its figure (larger authorities to the right). "
+            f"A solid line marks the pooled RL of {result.pooled_rl:.2f}; dashed and dotted "
+            f"lines mark the 95% and 99.8% limits{_plain_limits_words(result)}.")
         counts = result.table["position"].value_counts()
         parts.append(f"{counts.get('within 95%', 0)} of {result.n} are within the 95% limits.")
         for position in ("above 99.8%", "above 95%", "below 95%", "below 99.8%"):
@@ -270,36 +286,79 @@ def _ranking(result: BenchmarkResult) -> str:
 
 
 def intro_html(bench: YearBenchmark) -> str:
-    """The page's title, banner (internal mode) and method note, as HTML."""
+    """The page's title, banner (internal mode), how to read it and the returns that could not
+    be used, as HTML."""
     return render_template(
-        "benchmarking/intro.html.j2", year=bench.year,
+        "benchmarking/intro.html.j2", year=bench.year, min_authorities=MIN_AUTHORITIES,
         banner=BANNER_INTERNAL if bench.disclosure == "internal" else None,
+        published=bench.disclosure == "published", withheld=WITHHELD,
         unusable=[(bench.names.get(a, a), why) for a, why in sorted(bench.unusable.items())])
+
+
+def _sentence(clause: str) -> str:
+    return clause[:1].upper() + clause[1:] + "."
+
+
+#: The key line under any part of the page that shows the withheld-count symbol.
+SYMBOL_KEY = (f"{SYMBOL}: a count that is not published, so that no small count of people can "
+              "be read or worked out from the figures shown.")
 
 
 def metric_html(bench: YearBenchmark, metric: str) -> str:
     """One metric's section: pooled figure, funnel plot with its text alternative, ranked
-    table, and the authorities not shown."""
+    table, and the authorities not shown; with no funnel (too few authorities with a figure),
+    why in words instead of the pooled figure, the plot and the ranks."""
     result = bench.results[metric]
-    shown: dict[str, object] = {"figure": None}
+    shown: dict[str, object] = {"figure": None, "pooled": pooled_sentence(result)}
     if result.n:
         fig, alt = funnel_plot(result)
         order = "highest" if METRICS[result.metric].adverse_when == "high" else "lowest"
-        shown = {
+        shown.update({
             "figure": Markup(html_figure(fig, alt)),
-            "ranking_caption": f"Authorities ranked from the {order} RL (the adverse direction "
-                               "for this metric). Ranks of close figures are not reliable: read "
-                               "them with the intervals.",
+            "ranking_caption": f"Authorities ranked from the {order} RL, the least favourable "
+                               f"to {GROUP_ADJECTIVES[result.group]} "
+                               f"{METRICS[result.metric].population} on this metric: rank 1 "
+                               "first. Ranks of close figures are not "
+                               "reliable: read them with the intervals, and with where each "
+                               "authority sits against the funnel (see “Ranks and the funnel” "
+                               "above).",
             "ranking": Markup(_ranking(result)),
-            "dispersion": None if result.phi is None else (
-                f"Dispersion ratio phi {result.phi:.2f}; between-authority variance tau² "
-                f"{result.tau2:.4f}; limits {'widened' if result.adjusted else 'not widened'}."),
-        }
+        })
+    else:
+        shown["pooled"] = (f"{_sentence(str(result.reason))} So no funnel plot, pooled figure "
+                           "or ranking is given for this metric; each authority's own figure "
+                           "is in its own reports.")
+    excluded = [(str(r["name"]), str(r["reason"])) for _, r in result.excluded.iterrows()]
+    texts = [str(v) for v in shown.values()] + [t for pair in excluded for t in pair]
     return render_template(
         "benchmarking/metric.html.j2", metric=metric, title=METRICS[metric].title,
-        pooled=pooled_sentence(result),
-        excluded=[(str(r["name"]), str(r["reason"])) for _, r in result.excluded.iterrows()],
+        excluded=excluded, key=SYMBOL_KEY if any(SYMBOL in t for t in texts) else None,
         **shown)
+
+
+def _note_rows(bench: YearBenchmark) -> list[tuple[str, str, str, str, str]]:
+    """The method note's table: metric, authorities with a figure to plot, phi, tau²,
+    limits widened."""
+    rows = []
+    for metric, result in bench.results.items():
+        label = f"{metric} {METRICS[metric].short_title}"
+        if not result.n or result.phi is None:
+            rows.append((label, str(result.n_with_figure), "no funnel", "no funnel",
+                         "no funnel"))
+            continue
+        rows.append((label, str(result.n_with_figure), f"{result.phi:.2f}", f"{result.tau2:.4f}",
+                     "yes" if result.adjusted else "no"))
+    return rows
+
+
+def note_html(bench: YearBenchmark) -> str:
+    """The method note at the end of the page: the technical terms the reader's text leaves
+    out (precision, the limits' formula, over-dispersion with each metric's phi and tau², the
+    minimum number of authorities)."""
+    return render_template(
+        "benchmarking/note.html.j2", z_95=f"{Z_95:.2f}", z_998=f"{Z_998:.2f}",
+        trim=f"{TRIM:.0%}", min_authorities=MIN_AUTHORITIES, rows=_note_rows(bench),
+        low=" and ".join(m for m in bench.results if METRICS[m].adverse_when != "high"))
 
 
 def show_intro(bench: YearBenchmark) -> None:
@@ -314,6 +373,13 @@ def show_metric(bench: YearBenchmark, metric: str) -> None:
     from IPython.display import HTML, display
 
     display(HTML(metric_html(bench, metric)))
+
+
+def show_note(bench: YearBenchmark) -> None:
+    """Display :func:`note_html` in a notebook: the page's last section."""
+    from IPython.display import HTML, display
+
+    display(HTML(note_html(bench)))
 
 
 def positions(bench: YearBenchmark, authority: str) -> dict[str, str]:
