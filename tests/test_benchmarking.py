@@ -238,13 +238,15 @@ def test_suppressed_authority_is_not_drawn_ranked_or_pooled(example) -> None:
 
 def test_zero_rl_is_pooled_but_not_drawn(example) -> None:
     data = dict(example)
-    data["z"] = records(0, 100, 20, 400, authority="z")  # RL 0
+    data["z"] = records(0, 100, 20, 400, authority="z")  # a count of 0: no RL
     result = benchmark(data, "M3")
     assert "z" not in set(result.table["authority"])
     assert result.pooled_counts == (78, 700, 158, 3160)
     assert result.pooled_rl == pytest.approx((78 / 700) / (158 / 3160))
     assert result.n == 5 and result.n_pooled == 6
-    assert result.excluded.iloc[0]["reason"].startswith("RL of 0")
+    assert result.excluded.iloc[0]["reason"] == (
+        "no RL - a count of zero (none of its staff entering a formal disciplinary "
+        "investigation were minority ethnic); its counts are in the pooled figure")
 
 
 def test_metric_not_collected_is_listed_with_its_reason(example) -> None:
@@ -320,8 +322,11 @@ def test_invariants_over_random_authorities(counts, overdispersion) -> None:
     assert result.adjusted == (overdispersion and result.tau2 > 0)
     if not len(table):
         return
-    # shown and RL-0 authorities are pooled; the pool is the sum of their counts
-    pooled = [counts[a] for a in counts if a in shown or counts[a][0] == 0 and counts[a][2] > 0]
+    # shown authorities and those with no RL only for a count of zero (none or all of the group
+    # had the event, or all of the white group; a white rate above 0) are pooled: the sum
+    def zero_cell(eg: int, ng: int, er: int, nr: int) -> bool:
+        return er > 0 and 0 in (eg, ng - eg, nr - er)
+    pooled = [counts[a] for a in counts if a in shown or zero_cell(*counts[a])]
     assert result.pooled_counts == tuple(sum(c[i] for c in pooled) for i in range(4))
     assert (table["se"].astype(float) > 0).all() and (table["rl"].astype(float) > 0).all()
     assert (~table["within_95"] | table["within_998"]).all()  # inside 95% => inside 99.8%
@@ -647,15 +652,15 @@ def test_one_authority_has_no_funnel_pooled_figure_or_rank() -> None:
 
 def test_four_authorities_and_an_rl_of_zero_are_too_few(example) -> None:
     data = {k: v for k, v in example.items() if k != "f"}
-    data["z"] = records(0, 100, 20, 400, authority="z")  # RL 0: counted in no funnel
+    data["z"] = records(0, 100, 20, 400, authority="z")  # a count of 0: no RL: counted in no funnel
     result = benchmark(data, "M3")
     assert result.n == 0 and result.n_with_figure == 4 and result.pooled_rl is None
     assert result.reason == ("a funnel plot needs at least 5 authorities with a figure; 4 have "
                              "one this year")
     reasons = dict(zip(result.excluded["authority"], result.excluded["reason"], strict=True))
     assert reasons == {**dict.fromkeys("abcd", TOO_FEW), "z": (
-        "RL of 0 - none of its staff entering a formal disciplinary investigation were "
-        "minority ethnic: a log scale cannot show it")}  # no pooled figure to be in
+        "no RL - a count of zero (none of its staff entering a formal disciplinary "
+        "investigation were minority ethnic)")}  # no pooled figure to be in
 
 
 def one_authority_year() -> YearBenchmark:

@@ -69,7 +69,7 @@ class BenchmarkResult:
     tau2: float
     adjusted: bool
     pooled_counts: tuple[int, int, int, int] | None = None  # events_g, n_g, events_r, n_r
-    n_pooled: int = 0  # authorities whose counts are in the pool (shown, or RL 0)
+    n_pooled: int = 0  # authorities whose counts are in the pool (shown, or no RL for a count of 0)
     reason: str | None = None  # why there is no funnel at all
     n_with_figure: int = 0  # authorities with a figure the plot could show (RL above 0)
     names: Mapping[str, str] = field(default_factory=dict)
@@ -164,11 +164,30 @@ def _why_not(record: dict | None, metric: str, service: str) -> str | None:
     columns = ("events_group", "n_group", "events_reference", "n_reference")
     if any(is_withheld(record, c) for c in ("rl", *columns)):
         return WITHHELD
-    if record.get("status") not in (None, "ok") or record.get("rl") is None:
-        return str(record.get("reason") or "not computable")
     if any(_count(record.get(c)) is None for c in columns):
+        if record.get("status") not in (None, "ok") or record.get("rl") is None:
+            return str(record.get("reason") or "not computable")
         return "its counts are not available"
+    if record.get("rl") is None and not _zero_cell(*(int(record[c]) for c in columns)):
+        return str(record.get("reason") or "not computable")
     return None
+
+
+def _zero_cell(events_g: int, n_g: int, events_r: int, n_r: int) -> bool:
+    """Whether the record has no RL only because a count of its 2x2 table is zero (with people
+    in both groups and a white rate above zero): its counts still belong in the pool."""
+    return n_g > 0 and n_r > 0 and events_r > 0 and 0 in (events_g, n_g - events_g,
+                                                             n_r - events_r)
+
+
+def _zero_words(events_g: int, n_g: int, events_r: int, n_r: int, metric: str,
+                group: str) -> str:
+    """Which count is zero: "none of its applicants appointed were minority ethnic"."""
+    mdef = METRICS[metric]
+    if events_g == 0:
+        return f"none of its {mdef.numerator} were {GROUP_ADJECTIVES[group]}"
+    who = GROUP_ADJECTIVES[group] if events_g == n_g else "white"
+    return f"all its {who} {mdef.population} {mdef.event_past}"
 
 
 def _position(log_rl: float, log_target: float, se: float, tau2: float) -> Position:
@@ -228,14 +247,14 @@ def benchmark(
         if eg is None or ng is None or er is None or nr is None:  # never: _why_not checks them
             raise TypeError(f"{authority}: a count is missing")
         rl = st.relative_likelihood(eg, ng, er, nr)
+        if rl.reason == st.REASON_ZERO_CELL:
+            pooled_only.append((eg, ng, er, nr))
+            zero = _zero_words(eg, ng, er, nr, metric, group)
+            left_out.append((authority, f"no RL - a count of zero ({zero}); its counts are in "
+                             "the pooled figure"))
+            continue
         if rl.rl is None or rl.se_log is None:
             left_out.append((authority, rl.reason or "not computable"))
-            continue
-        if rl.rl == 0:
-            pooled_only.append((eg, ng, er, nr))
-            left_out.append((authority, f"RL of 0 - none of its {METRICS[metric].numerator} "
-                             f"were {GROUP_ADJECTIVES[group]}: a log scale cannot show it; its "
-                             "counts are in the pooled figure"))
             continue
         points.append({
             "authority": authority, "name": names.get(authority, authority), "rl": rl.rl,
@@ -305,7 +324,8 @@ TOO_FEW = (f"fewer than {MIN_AUTHORITIES} authorities have a figure, too few to 
 def _too_few(points: list[dict[str, Any]], left_out: list[tuple[str, str]],
              base: dict[str, Any]) -> BenchmarkResult:
     """No funnel, pooled figure or rank: every authority with a figure is listed as left out,
-    and an RL of 0 loses the words about the pooled figure, as there is none."""
+    and one with no RL for a count of zero loses the words about the pooled figure, as there is
+    none."""
     pooled_words = "; its counts are in the pooled figure"
     rows = [(a, why.replace(pooled_words, "")) for a, why in left_out]
     rows += [(p["authority"], TOO_FEW) for p in points]
