@@ -3,6 +3,7 @@ published mode - checked against the published worked examples in metrics.md and
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -147,21 +148,41 @@ def test_json_for_a_year_without_a_return_is_a_usage_error(tmp_path: Path) -> No
     assert "no return for authority 'testshire' and year 2019" in " ".join(result.output.split())
 
 
-def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
-    """The speed of ``wres metrics --json`` is its imports: no charts, notebooks or report."""
+def _imported_by_json(args: list[str], packages: tuple[str, ...]) -> tuple[list[dict], list[str]]:
+    """Run ``wres <args> --json`` in a fresh Python: its records and which of the packages (or
+    modules: each with its submodules) it imported."""
     import subprocess
     import sys
 
-    root = _data(tmp_path)
     code = ("import sys; from wres_tools.cli import app\n"
             "try:\n"
-            f"    app(['metrics', '-a', '{AUTHORITY}', '-y', '2023', '-d', r'{root}', '--json'])\n"
-            "except SystemExit:\n"
-            "    pass\n"
-            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat',\n"
-            "         'wres_tools.reporting.report', 'wres_tools.batch',\n"
-            "         'wres_tools.reporting.charts', 'openpyxl')\n"
-            "print('IMPORTED', sorted(m for m in heavy if m in sys.modules))\n")
+            f"    app({[*args, '--json']!r})\n"
+            "except SystemExit as stop:\n"
+            "    assert not stop.code, stop.code\n"
+            f"print('IMPORTED', sorted(m for m in sys.modules if any(\n"
+            f"    m == p or m.startswith(p + '.') for p in {packages!r})))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout
-    assert out.splitlines()[-1] == "IMPORTED []"
+    records, imported = out.rsplit("IMPORTED", 1)
+    return json.loads(records), ast.literal_eval(imported)
+
+
+def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
+    """The speed of ``wres metrics --json`` is its imports: no charts, notebooks or report."""
+    heavy = ("matplotlib", "papermill", "nbconvert", "nbformat", "wres_tools.reporting.report",
+             "wres_tools.batch", "wres_tools.reporting.charts", "openpyxl")
+    args = ["metrics", "-a", AUTHORITY, "-y", "2023", "-d", str(_data(tmp_path))]
+    assert _imported_by_json(args, heavy)[1] == []
+
+
+def test_json_for_a_demo_return_imports_neither_scipy_stats_nor_statsmodels(
+        tmp_path: Path) -> None:
+    """Their imports alone take about 0.7 s of the 2 s ``wres metrics`` may take for one return
+    (issue 12): statistics.py has the same figures from scipy.special, and nothing else on the
+    path may bring them back. The return is the one ``python -m benchmarks cli`` times."""
+    from benchmarks.bench_cli import write_demo_return
+
+    records, imported = _imported_by_json(write_demo_return(tmp_path),
+                                          ("scipy.stats", "statsmodels"))
+    assert imported == []
+    assert any(r["rl"] is not None for r in records)  # the command computed its figures
