@@ -4,12 +4,12 @@ withheld figure and "[c]" for a withheld count)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from wres_tools import publish
 from wres_tools.contract import is_missing
-from wres_tools.reporting import charts
 from wres_tools.reporting.data import ReportData
 
 NOT_PUBLISHED = "not published"
@@ -18,6 +18,19 @@ NOT_COMPARED = "not compared"
 
 
 # ---------------------------------------------------------------- numbers, in words and tables
+
+
+def as_number(value: object) -> float | None:
+    """A printable float, or None for a withheld / missing / non-finite value (as
+    ``charts.number``; here so that printing a table, as ``wres metrics`` does, does not import
+    the charts and matplotlib)."""
+    if is_missing(value):
+        return None
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
 
 
 def fmt_rl(value: float) -> str:
@@ -51,24 +64,24 @@ def fmt_ci(low: float, high: float, fmt: Any = fmt_rl, level: int = 95) -> str:
 
 
 def ratio_text(value: object) -> str:
-    number = charts.number(value)
+    number = as_number(value)
     return NOT_PUBLISHED if number is None else fmt_rl(number)
 
 
 def pct_text(value: object) -> str:
-    number = charts.number(value)
+    number = as_number(value)
     return NOT_PUBLISHED if number is None else fmt_pct(number)
 
 
 def pp_text(value: object) -> str:
     """A difference already in percentage points (gaps, changes of a share)."""
-    number = charts.number(value)
+    number = as_number(value)
     return NOT_PUBLISHED if number is None else f"{number:+.1f} pp"
 
 
 def with_ci(fmt: Callable[[object], str], value: object, low: object, high: object) -> str:
     text = fmt(value)
-    if text == NOT_PUBLISHED or charts.number(low) is None or charts.number(high) is None:
+    if text == NOT_PUBLISHED or as_number(low) is None or as_number(high) is None:
         return text
     return f"{text} ({fmt(low)} to {fmt(high)})"
 
@@ -78,7 +91,7 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
     its size: one symbol, so that a small count cannot be told from a protective one) or "not
     available". In published mode a count from 1 to threshold-1 is never printed: if one ever
     reached a table (a publishing-step bug) it prints "[c]" too."""
-    number = charts.number(record.get(column))
+    number = as_number(record.get(column))
     if number is not None:
         if data.disclosure == "published" and 1 <= number < data.threshold:
             return publish.SYMBOL
@@ -90,7 +103,7 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
 
 
 def p_value_text(value: object) -> str:
-    number = charts.number(value)
+    number = as_number(value)
     if number is None:
         return NOT_PUBLISHED
     text = "below 0.001" if number < 0.001 else f"{number:.3f}"
@@ -99,12 +112,12 @@ def p_value_text(value: object) -> str:
 
 def unknown_text(record: Mapping[str, object], data: ReportData) -> str:
     count = count_text(record, "unknown_count", data)
-    share = charts.number(record.get("unknown_pct"))
+    share = as_number(record.get("unknown_pct"))
     return count if share is None else f"{count} ({unknown_pct_text(share)})"
 
 
 def unknown_pct_text(value: object) -> str:
-    number = charts.number(value)
+    number = as_number(value)
     return NOT_PUBLISHED if number is None else f"{number:.1f}%"
 
 
