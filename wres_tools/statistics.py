@@ -50,11 +50,15 @@ def _clip01(value: float) -> float:
 
 
 def wilson(events: int, n: int, alpha: float = 0.05) -> Interval:
-    """Rate events/n with its Wilson score interval; (None, None, None) when n is 0."""
+    """Rate events/n with its Wilson score interval; (None, None, None) when n is 0.
+
+    As statsmodels' ``proportion_confint(method="wilson")``: (p + z^2/2n -+ z sqrt(p(1 - p)/n +
+    z^2/4n^2)) / (1 + z^2/n), z the normal point of 1 - alpha/2; exactly 0 when events is 0 and
+    1 when events is n.
+    """
     _check_counts(events, n)
     if n == 0:
         return None, None, None
-    # statsmodels' proportion_confint(method="wilson"), step by step
     z = -float(ndtri(alpha / 2))
     rate, z2 = events / n, z * z
     denom = 1 + z2 / n
