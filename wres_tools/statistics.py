@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
+import numpy as np
 from scipy.special import betainccinv, betaincinv, chdtrc, ndtr, ndtri
 from scipy.special._ufuncs import _hypergeom_cdf, _hypergeom_pmf, _hypergeom_sf
 
@@ -59,15 +60,19 @@ def wilson(events: int, n: int, alpha: float = 0.05) -> Interval:
     _check_counts(events, n)
     if n == 0:
         return None, None, None
-    z = -float(ndtri(alpha / 2))
+    low, high = _wilson_limits(events, n, -float(ndtri(alpha / 2)))
+    # exactly 0 and 1 at the edges (floating point leaves 1e-17 and 0.9999999999999999)
+    return events / n, 0.0 if events == 0 else low, 1.0 if events == n else high
+
+
+def _wilson_limits(events: int, n: int, z: float) -> tuple[float, float]:
+    """statsmodels' ``proportion_confint(method="wilson")`` step by step, z its
+    ``norm.isf(alpha / 2)``: the limits clipped to 0-1, not yet exact at the edges."""
     rate, z2 = events / n, z * z
     denom = 1 + z2 / n
     centre = (rate + z2 / (2 * n)) / denom
     half = z * math.sqrt(rate * (1.0 - rate) / n + z2 / (4.0 * n**2)) / denom
-    # exactly 0 and 1 at the edges (floating point leaves 1e-17 and 0.9999999999999999)
-    low = 0.0 if events == 0 else _clip01(centre - half)
-    high = 1.0 if events == n else _clip01(centre + half)
-    return rate, low, high
+    return _clip01(centre - half), _clip01(centre + half)
 
 
 def clopper_pearson(events: int, n: int, alpha: float = 0.05) -> Interval:
@@ -124,12 +129,13 @@ def relative_likelihood(
     cells = [float(events_g), float(n_g - events_g), float(events_r), float(n_r - events_r)]
     corrected = 0.0 in cells
     a, b, c, d = (cell + 0.5 for cell in cells) if corrected else cells
-    # Table2x2's log_riskratio_se and log_riskratio_confint, step by step
+    # Table2x2's log_riskratio_se and log_riskratio_confint, step by step and with numpy's
+    # log and exp (math's differ from them in the last bit now and then)
     rows = (a + b, c + d)
     risks = (a / rows[0], c / rows[1])
-    se = math.sqrt(sum((1 - p) / (n * p) for p, n in zip(risks, rows, strict=True)))
-    log_rl, z = math.log(risks[0] / risks[1]), -float(ndtri(alpha / 2))
-    low, high = math.exp(log_rl - z * se), math.exp(log_rl + z * se)
+    se = np.sqrt(sum((1 - p) / (n * p) for p, n in zip(risks, rows, strict=True)))
+    log_rl, z = np.log(risks[0] / risks[1]), -float(ndtri(alpha / 2))
+    low, high = np.exp(log_rl - z * se), np.exp(log_rl + z * se)
     return RLResult(rl, clean(low), clean(high), None, clean(se), corrected)
 
 
@@ -263,9 +269,11 @@ def newcombe_gap(
     _check_counts(events_r, n_r)
     if n_g == 0 or n_r == 0:
         return None, None, None
-    rates = cast(tuple[tuple[float, float, float], ...],  # n > 0: no None in them
-                 (wilson(events_g, n_g, alpha), wilson(events_r, n_r, alpha)))
-    (p1, low1, high1), (p2, low2, high2) = rates
+    # statsmodels takes its Wilson limits as they are, not exactly 0 and 1 at the edges
+    z = -float(ndtri(alpha / 2))
+    low1, high1 = _wilson_limits(events_g, n_g, z)
+    low2, high2 = _wilson_limits(events_r, n_r, z)
+    p1, p2 = events_g / n_g, events_r / n_r
     gap = p1 - p2
     low = gap - math.sqrt((p1 - low1) ** 2 + (high2 - p2) ** 2)
     high = gap + math.sqrt((p2 - low2) ** 2 + (high1 - p1) ** 2)

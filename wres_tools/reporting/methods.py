@@ -142,11 +142,7 @@ def statistical_methods(module: ModuleType = statistics,
                  if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")]
     found = {f.name: _library_calls(f, imported) for f in functions}
     used = {m.__name__.rsplit(".", 1)[-1]: _statistics_used(m) for m in users}
-    # statistical: makes a library call or builds on a function that does (not plumbing: clean)
-    statistical = {name for name, (calls, _) in found.items() if calls}
-    while more := {f.name for f in functions
-                   if f.name not in statistical and _own_calls(f, statistical)}:
-        statistical |= more
+    statistical = {name for name, (calls, _) in found.items() if calls}  # not plumbing (clean)
     methods = []
     for node in functions:
         paragraphs = [" ".join(p.split()) for p in (ast.get_docstring(node) or "").split("\n\n")]
