@@ -55,16 +55,21 @@ def _heaviest_imports(command: list[str], most: int = 8) -> list[tuple[int, str]
     return sorted(rows, reverse=True)[:most]
 
 
+def write_demo_return(root: Path) -> list[str]:
+    """Write the demo return and its parameter file under ``root``; the ``wres`` arguments that
+    compute its metrics."""
+    write_return(synth.authority_return(SPEC, YEAR), root, SPEC.slug, YEAR, SPEC.form)
+    (root / "parameters").mkdir()
+    (root / "parameters" / f"{SPEC.slug}.yml").write_text(synth.parameters_yaml(SPEC),
+                                                          encoding="utf-8")
+    return ["metrics", "-d", str(root), "-a", SPEC.slug, "-y", str(YEAR)]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = argv or []
     repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 3
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        write_return(synth.authority_return(SPEC, YEAR), root, SPEC.slug, YEAR, SPEC.form)
-        (root / "parameters").mkdir()
-        (root / "parameters" / f"{SPEC.slug}.yml").write_text(synth.parameters_yaml(SPEC),
-                                                              encoding="utf-8")
-        base = ["metrics", "-d", str(root), "-a", SPEC.slug, "-y", str(YEAR)]
+        base = write_demo_return(Path(tmp))
         for label, extra in (("--json", ["--json"]), ("table", [])):
             wall, cpu = _timed(_wres(*base, *extra), repeat)
             print(f"wres metrics {label}, one return: fastest {min(wall):.2f} s, median "

@@ -3,6 +3,7 @@ published mode - checked against the published worked examples in metrics.md and
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -147,21 +148,53 @@ def test_json_for_a_year_without_a_return_is_a_usage_error(tmp_path: Path) -> No
     assert "no return for authority 'testshire' and year 2019" in " ".join(result.output.split())
 
 
-def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
-    """The speed of ``wres metrics --json`` is its imports: no charts, notebooks or report."""
+def _imported_by(args: list[str], packages: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Run ``wres <args>`` in a fresh Python: what it printed and which of the packages (or
+    modules: each with its submodules) it imported."""
     import subprocess
     import sys
 
-    root = _data(tmp_path)
     code = ("import sys; from wres_tools.cli import app\n"
             "try:\n"
-            f"    app(['metrics', '-a', '{AUTHORITY}', '-y', '2023', '-d', r'{root}', '--json'])\n"
-            "except SystemExit:\n"
-            "    pass\n"
-            "heavy = ('matplotlib', 'papermill', 'nbconvert', 'nbformat',\n"
-            "         'wres_tools.reporting.report', 'wres_tools.batch',\n"
-            "         'wres_tools.reporting.charts', 'openpyxl')\n"
-            "print('IMPORTED', sorted(m for m in heavy if m in sys.modules))\n")
+            f"    app({args!r})\n"
+            "except SystemExit as stop:\n"
+            "    assert not stop.code, stop.code\n"
+            f"print('IMPORTED', sorted(m for m in sys.modules if any(\n"
+            f"    m == p or m.startswith(p + '.') for p in {packages!r})))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout
-    assert out.splitlines()[-1] == "IMPORTED []"
+    printed, imported = out.rsplit("IMPORTED", 1)
+    return printed, ast.literal_eval(imported)
+
+
+def test_json_does_not_import_the_report_machinery(tmp_path: Path) -> None:
+    """The speed of ``wres metrics --json`` is its imports: no charts, notebooks or report."""
+    heavy = ("matplotlib", "papermill", "nbconvert", "nbformat", "wres_tools.reporting.report",
+             "wres_tools.batch", "wres_tools.reporting.charts", "openpyxl")
+    args = ["metrics", "-a", AUTHORITY, "-y", "2023", "-d", str(_data(tmp_path))]
+    assert _imported_by([*args, "--json"], heavy)[1] == []
+
+
+def test_json_for_a_demo_return_imports_neither_scipy_stats_nor_statsmodels(
+        tmp_path: Path) -> None:
+    """Their imports alone take about 0.7 s of the 2 s ``wres metrics`` may take for one return
+    (issue 12): statistics.py has the same figures from scipy.special, and nothing else on the
+    path may bring them back. The return is the one ``python -m benchmarks cli`` times."""
+    from benchmarks.bench_cli import write_demo_return
+
+    printed, imported = _imported_by([*write_demo_return(tmp_path), "--json"],
+                                     ("scipy.stats", "statsmodels"))
+    assert imported == []
+    assert any(r["rl"] is not None for r in json.loads(printed))  # it computed its figures
+
+
+def test_the_table_for_a_demo_return_imports_no_charts_and_no_scipy_stats(tmp_path: Path) -> None:
+    """The table (``report.load`` and the terminal layout) needs no report section, chart or
+    template: matplotlib and Jinja are imported where a report is built."""
+    from benchmarks.bench_cli import write_demo_return
+
+    printed, imported = _imported_by(write_demo_return(tmp_path), (
+        "scipy.stats", "statsmodels", "matplotlib", "jinja2", "wres_tools.reporting.charts",
+        "wres_tools.reporting.sections"))
+    assert imported == []
+    assert "Ashbury" in printed and "M2" in printed

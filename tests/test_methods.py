@@ -173,20 +173,27 @@ def test_data_dictionary_is_on_the_page(page):
 
 def test_statistical_methods_name_the_library_calls_the_spec_requires():
     found = {m.name: m for m in methods.statistical_methods()}
-    assert found["wilson"].calls == (
-        "proportion_confint(events, n, alpha=alpha, method='wilson')",)
-    assert found["wilson"].libraries == ("statsmodels.stats.proportion.proportion_confint",)
+    # the closed forms over scipy.special (tests/test_statistics_reference.py pins each to the
+    # statsmodels or scipy.stats function it follows)
+    assert found["wilson"].calls == ("ndtri(alpha / 2)",)
+    assert found["wilson"].libraries == ("scipy.special.ndtri",)
     assert found["clopper_pearson"].calls == (
-        "proportion_confint(events, n, alpha=alpha, method='beta')",)
-    assert found["relative_likelihood"].calls == (
-        "Table2x2(_table(events_g, n_g, events_r, n_r), shift_zeros=False)",
-                                                  "table.riskratio_confint(alpha=alpha)")
-    assert found["relative_likelihood"].libraries == (
-        "statsmodels.stats.contingency_tables.Table2x2",
-        "statsmodels.stats.contingency_tables.Table2x2.riskratio_confint")
-    assert found["fisher_p"].calls == ("fisher_exact(table, alternative='two-sided')",)
-    assert "method='newcomb'" in found["newcombe_gap"].calls[0]
+        "betaincinv(events, n - events + 1, alpha / 2)",
+        "betainccinv(events + 1, n - events, alpha / 2)")
+    assert found["clopper_pearson"].libraries == ("scipy.special.betaincinv",
+                                                  "scipy.special.betainccinv")
+    assert found["relative_likelihood"].libraries == ("numpy.sqrt", "numpy.log", "numpy.exp",
+                                                      "scipy.special.ndtri")
+    assert found["fisher_p"].libraries == (
+        "scipy.special._ufuncs._hypergeom_pmf", "scipy.special._ufuncs._hypergeom_cdf",
+        "scipy.special._ufuncs._hypergeom_sf")
+    assert found["fisher_p"].builds_on == ("yates_p",)
+    assert found["yates_p"].calls == ("chdtrc(1, statistic)",)
+    assert found["ratio_change"].libraries == ("scipy.special.ndtri", "scipy.special.ndtr")
+    assert found["newcombe_gap"].calls == ("ndtri(alpha / 2)",)
     assert found["share_change"].builds_on == ("newcombe_gap", "fisher_p")
+    assert not any(library.startswith(("scipy.stats", "statsmodels"))
+                   for m in found.values() for library in m.libraries)
     assert found["four_fifths"].calls == () and found["four_fifths"].used_by == ("metrics",)
     assert found["ratio_change"].used_by == ("trends",)
     assert list(found)[:2] == ["clean", "wilson"]  # source order

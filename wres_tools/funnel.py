@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from wres_tools import statistics as st
 from wres_tools.contract import ALL_SERVICES, SERVICES, is_missing, plain
@@ -20,8 +20,8 @@ from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
 from wres_tools.publish import is_withheld
 
 #: z for the 95% and 99.8% two-sided limits (1.959964 and 3.090232).
-Z_95 = float(norm.ppf(0.975))
-Z_998 = float(norm.ppf(0.999))
+Z_95 = float(ndtri(0.975))
+Z_998 = float(ndtri(0.999))
 #: Share Winsorised at each end of the z-scores before phi is estimated (FunnelPlotR default).
 TRIM = 0.1
 #: Metrics that carry a relative likelihood: the ones a funnel plot can show.

@@ -62,7 +62,8 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
     "seaborn",
     "IPython.display",
-    "wres_tools.reporting.report",  # what the report notebooks call (charts, narrative, ...)
+    "wres_tools.reporting.report",  # what the report notebooks call
+    "wres_tools.reporting.sections",  # and what report builds with (charts, narrative, ...)
     "wres_tools.reporting.benchmarking",
 )
 

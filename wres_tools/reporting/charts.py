@@ -41,7 +41,8 @@ from matplotlib.textpath import text_to_path
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from wres_tools import metrics
-from wres_tools.contract import is_missing, plain
+from wres_tools.contract import plain
+from wres_tools.reporting.formats import as_number as number
 from wres_tools.reporting.templating import render_template
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 
@@ -195,17 +196,6 @@ def _style() -> Iterator[None]:
 
 
 # ---------------------------------------------------------------- number helpers
-
-
-def number(value: object) -> float | None:
-    """A drawable float, or None for a withheld / missing / non-finite value."""
-    if is_missing(value):
-        return None
-    try:
-        result = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return result if math.isfinite(result) else None
 
 
 def _ratio(value: float) -> str:

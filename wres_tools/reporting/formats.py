@@ -5,12 +5,12 @@ another reason, and "[c]" for a withheld count)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from wres_tools import publish
 from wres_tools.contract import is_missing
-from wres_tools.reporting import charts
 from wres_tools.reporting.data import ReportData
 from wres_tools.statistics import ALPHA, CONFIDENCE
 
@@ -23,6 +23,19 @@ NOT_COMPARED = "not compared"
 
 
 # ---------------------------------------------------------------- numbers, in words and tables
+
+
+def as_number(value: object) -> float | None:
+    """A float to print or draw, or None for a withheld / missing / non-finite value. The charts
+    use it too (as ``charts.number``); it lives here so that printing a table, as ``wres
+    metrics`` does, imports no charts and no matplotlib."""
+    if is_missing(value):
+        return None
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
 
 
 def fmt_rl(value: float) -> str:
@@ -86,7 +99,7 @@ def figure_text(record: Mapping[str, object], column: str,
     """One figure of a record as a table prints it: ``fmt`` of its value; "not published" only
     where disclosure control withheld it; "cannot be computed" where it is missing for another
     reason (the record's reason and the narrative say which)."""
-    number = charts.number(record.get(column))
+    number = as_number(record.get(column))
     return missing_text(record, column) if number is None else fmt(number)
 
 
@@ -100,9 +113,9 @@ def with_ci(fmt: Callable[[float], str], record: Mapping[str, object], column: s
     """A figure and its interval, "0.52 (0.41 to 0.66)", from ``column`` and ``column_ci_low``
     / ``column_ci_high``; the figure alone when it has no interval."""
     text = figure_text(record, column, fmt)
-    value = charts.number(record.get(column))
-    low = charts.number(record.get(f"{column}_ci_low"))
-    high = charts.number(record.get(f"{column}_ci_high"))
+    value = as_number(record.get(column))
+    low = as_number(record.get(f"{column}_ci_low"))
+    high = as_number(record.get(f"{column}_ci_high"))
     if value is None or low is None or high is None:
         return text
     return f"{text} ({fmt(low)} to {fmt(high)})"
@@ -113,7 +126,7 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
     its size: one symbol, so that a small count cannot be told from a protective one) or "not
     available". In published mode a count from 1 to threshold-1 is never printed: if one ever
     reached a table (a publishing-step bug) it prints "[c]" too."""
-    number = charts.number(record.get(column))
+    number = as_number(record.get(column))
     if number is not None:
         if data.disclosure == "published" and 1 <= number < data.threshold:
             return publish.SYMBOL
@@ -127,7 +140,7 @@ def count_text(record: Mapping[str, object], column: str, data: ReportData) -> s
 def unknown_text(record: Mapping[str, object], data: ReportData) -> str:
     """The count of unknown ethnicity with its share of everyone counted: "12 (7.2%)"."""
     count = count_text(record, "unknown_count", data)
-    share = charts.number(record.get("unknown_pct"))
+    share = as_number(record.get("unknown_pct"))
     return count if share is None else f"{count} ({fmt_unknown_pct(share)})"
 
 

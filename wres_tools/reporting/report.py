@@ -12,6 +12,7 @@ import copy
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,22 +25,11 @@ from wres_tools.parameters import (
     resolve_parameters_dir,
 )
 from wres_tools.paths import DEMO_DATA_DIR
-from wres_tools.reporting.blocks import Report, Section
 from wres_tools.reporting.data import SHARE_METRICS, ReportData
-from wres_tools.reporting.sections import (
-    actions_summary,
-    banners,
-    benchmark_section,
-    changes_table,
-    forest_chart,
-    headline_table,
-    how_to_read,
-    links_section,
-    metric_sections,
-    metric_title,
-    title_section,
-)
 from wres_tools.returns.find import ReturnRef, find_returns
+
+if TYPE_CHECKING:  # the report blocks (and Jinja) are imported where a report is built
+    from wres_tools.reporting.blocks import Report
 
 _CACHE: OrderedDict[tuple, ReportData] = OrderedDict()
 _CACHE_SIZE = 64
@@ -178,6 +168,17 @@ def build_metric_report(
         raise ValueError(
             f"unknown metric {unknown[0]!r}: expected one of {', '.join(METRIC_TABLES)}"
         )
+    # the blocks and sections (Jinja, and matplotlib for the charts) only when a report is
+    # built: ``wres metrics`` calls load() for its table and must answer in under 2 s
+    from wres_tools.reporting.blocks import Report
+    from wres_tools.reporting.sections import (
+        banners,
+        how_to_read,
+        metric_sections,
+        metric_title,
+        title_section,
+    )
+
     title = " and ".join(metric_title(m) for m in metric_ids)
     sections = [banners(data), title_section(data, title)]
     for metric in metric_ids:
@@ -234,6 +235,19 @@ def summary_view(
 def build_summary(data: ReportData, *, with_charts: bool = True,
                   bench: benchmarking.YearBenchmark | None = None) -> Report:
     """Sections of the summary report; ``bench`` (:func:`year_benchmark`) adds the benchmark."""
+    from wres_tools.reporting.blocks import Report, Section  # as build_metric_report
+    from wres_tools.reporting.sections import (
+        actions_summary,
+        banners,
+        benchmark_section,
+        changes_table,
+        forest_chart,
+        headline_table,
+        how_to_read,
+        links_section,
+        title_section,
+    )
+
     title = "SC-WRES summary: every metric on one page"
     sections = [
         banners(data),
