@@ -80,9 +80,10 @@ def test_relative_likelihood_is_statsmodels_table2x2(groups, alpha):
         assert result.rl is None and result.reason == st.REASON_WHITE_RATE_ZERO
         return
     cells = np.array([[events_g, n_g - events_g], [events_r, n_r - events_r]], dtype=float)
-    assert result.corrected == bool((cells == 0).any())
-    if result.corrected:  # Haldane-Anscombe: every cell, not only the zero ones
-        cells += 0.5
+    if (cells == 0).any():  # no RL over a count of zero (the spec's first treatment)
+        assert (result.rl, result.low, result.high, result.se_log) == (None, None, None, None)
+        assert result.reason == st.REASON_ZERO_CELL
+        return
     table = Table2x2(cells, shift_zeros=False)
     low, high = table.riskratio_confint(alpha=alpha)
     assert result.rl == pytest.approx((events_g / n_g) / (events_r / n_r), rel=1e-15)
