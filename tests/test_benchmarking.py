@@ -381,6 +381,13 @@ def test_pooled_sentence(example) -> None:
         "Pooled over the 5 authorities with a figure, minority ethnic staff were 2.60 times as "
         "likely as white staff to enter the formal disciplinary process "
         f"(95% CI {low:.2f} to {high:.2f}).")
+    # an even pool: 10 of 100 against 10 of 100 in each of five authorities, RL 1.00
+    even = benchmark({a: records(10, 100, 10, 100, authority=a) for a in "abcde"}, "M3")
+    assert pooled_sentence(even) == (
+        "Pooled over the 5 authorities with a figure, minority ethnic staff were 1.00 times as "
+        "likely as white staff to enter the formal disciplinary process (95% CI "
+        f"{even.pooled_ci_low:.2f} to {even.pooled_ci_high:.2f}), but the interval includes 1, so "
+        "the difference is not statistically significant.")
 
 
 # --------------------------------------------------------------------------- the figure

@@ -74,10 +74,13 @@ def pooled_sentence(result: BenchmarkResult) -> str:
     if result.pooled_rl is None or not result.n:
         return f"{mdef.title}: no pooled figure ({result.reason})."
     group = GROUP_ADJECTIVES[result.group]
+    low, high = result.pooled_ci_low, result.pooled_ci_high
+    # the doubt goes in the same sentence: an interval holding 1 shows no significant difference
+    doubt = (", but the interval includes 1, so the difference is not statistically significant"
+             if low is not None and high is not None and low <= 1 <= high else "")
     return (f"Pooled over the {_authorities(result.n_pooled)} with a figure, {group} "
             f"{mdef.population} were {result.pooled_rl:.2f} times as likely as white "
-            f"{mdef.population} to {mdef.event} "
-            f"(95% CI {result.pooled_ci_low:.2f} to {result.pooled_ci_high:.2f}).")
+            f"{mdef.population} to {mdef.event} (95% CI {low:.2f} to {high:.2f}){doubt}.")
 
 
 def position_of(result: BenchmarkResult, authority: str) -> str:
