@@ -137,6 +137,27 @@ def test_derived_figures_go_with_the_counts_behind_them() -> None:
     assert adults["suppressed"] and adults["reason"] == WITHHELD
 
 
+def test_a_withheld_record_keeps_no_reason_written_from_its_counts() -> None:
+    """3 of 3 Asian applicants appointed in children's services: both counts are withheld, and
+    the record's own reason ("all Asian applicants were appointed ...") would say events = n,
+    so the published reason is the withheld words alone."""
+    table = m2_table()
+    place = (table["service"] == "children") & (table["group"] == "asian")
+    table.loc[place, ["events_group", "n_group"]] = 3
+    table.loc[place, ["rl", "rl_ci_low", "rl_ci_high", "rl_nhs_direction", "four_fifths"]] = None
+    table.loc[place, ["status", "reason"]] = (
+        "not_computable", "all Asian applicants were appointed from shortlisting, so no relative "
+        "likelihood or four-fifths reading is given: a ratio resting on a count of zero has no "
+        "interval")
+    published = apply_disclosure(table, "published", 5)
+    record = published[place].iloc[0]
+    assert record["n_group"] is None and record["events_group"] is None
+    assert record["reason"] == WITHHELD
+    assert not published["reason"].astype(str).str.contains("all Asian").any()
+    # internal mode keeps the words
+    assert "all Asian" in apply_disclosure(table, "internal", 5)[place].iloc[0]["reason"]
+
+
 def test_internal_mode_changes_nothing_but_the_mode_and_input_is_never_mutated() -> None:
     table = m2_table()
     before = table.copy()

@@ -966,18 +966,13 @@ def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
     out["withheld"] = pd.Series(
         [tuple(c for c in RESULT_COLUMNS if c in blanked.get(label, ())) for label in rows],
         index=out.index, dtype=object)
-    out["reason"] = [
-        _withheld_reason(reason) if label in any_withheld else reason
-        for label, reason in zip(rows, out["reason"], strict=True)
-    ]
+    # a record with a withheld figure says only that: its own reason is written from its
+    # counts ("all Black survey respondents reported harassment" says events = respondents)
+    # and would tell a reader about the counts withheld
+    out["reason"] = [WITHHELD if label in any_withheld else reason
+                     for label, reason in zip(rows, out["reason"], strict=True)]
     out.attrs[_ATTRS_KEY] = SuppressedCells(cells, hidden_totals)
     return out
-
-
-def _withheld_reason(reason: Any) -> str:
-    if _missing(reason) or not str(reason).strip() or str(reason).startswith(WITHHELD):
-        return WITHHELD if _missing(reason) or not str(reason).strip() else str(reason)
-    return f"{WITHHELD}; {reason}"
 
 
 def _whole_workforce_hidden(
@@ -1068,7 +1063,7 @@ def apply_to_trends(
     if withhold:
         out["reason"] = out["reason"].astype(object)
         for label in withhold:
-            out.at[label, "reason"] = _withheld_reason(out.at[label, "reason"])
+            out.at[label, "reason"] = WITHHELD  # its own reason could tell of the counts
     return out
 
 
