@@ -137,13 +137,15 @@ def table_counts(markup: str) -> list[int]:
 #: M2: 10 of 40 minority appointed (0.25), 60 of 150 white (0.40): RL 0.625, printed 0.62;
 #:     SE = sqrt(1/10 - 1/40 + 1/60 - 1/150) = sqrt(0.085) = 0.2916; exp(1.96 * 0.2916) = 1.771:
 #:     0.625 / 1.771 = 0.353 and 0.625 * 1.771 = 1.107; 0.625 is nearest 3/5 of the fractions.
+#:     Fisher's p on [[10, 30], [60, 90]] = 0.098 (scipy's fisher_exact): not significant, and
+#:     the sentence says so.
 #: M3: 9 of 45 minority (0.20), 12 of 180 white (0.0667): RL 3.00;
 #:     SE = sqrt(1/9 - 1/45 + 1/12 - 1/180) = sqrt(0.1667) = 0.4082; exp(1.96 * 0.4082) = 2.226:
-#:     3 / 2.226 = 1.35 and 3 * 2.226 = 6.68.
+#:     3 / 2.226 = 1.35 and 3 * 2.226 = 6.68. Fisher's p on [[9, 36], [12, 168]] = 0.018.
 HAND_HEADLINES = {
     "m2_appointment": "Minority ethnic applicants were 0.62 times as likely as white applicants "
                       "to be appointed from shortlisting (95% CI 0.35 to 1.11): about three "
-                      "fifths as likely.",
+                      "fifths as likely, but the difference is not statistically significant.",
     "m3_disciplinary": "Minority ethnic staff were 3.00 times as likely as white staff to enter "
                        "the formal disciplinary process (95% CI 1.35 to 6.68): about three times "
                        "as likely.",

@@ -388,11 +388,19 @@ def _trend_chart(data: ReportData, metric: str) -> charts.Chart:
     return charts.trend_chart(history, measure=measure, title=f"{metric} over time")
 
 
+def _has_counts(record: Mapping[str, object]) -> bool:
+    """Whether a record holds the counts of a comparison, shown or withheld (one with no RL for
+    a count of zero still has its counts, rates and Fisher's test to show)."""
+    return any(not is_missing(record.get(c)) or publish.is_withheld(record, c)
+               for c in ("n_group", "events_group", "n_reference", "events_reference"))
+
+
 def _pooled(data: ReportData, key: str) -> Section:
     """M3 over the latest two years, counts summed, as the NHS now reports disciplinary figures."""
     by_service = _by_service(data.pooled)
     heading = "Pooled over the latest two years"
-    if not by_service or all(r.get("status") != "ok" for r in by_service.values()):
+    if not by_service or not any(r.get("status") == "ok" or _has_counts(r)
+                                 for r in by_service.values()):
         reasons = {str(r.get("reason")) for r in by_service.values() if r.get("reason")}
         return Section(key, heading, html_paragraphs(sorted(reasons) or [
             "Pooling needs two years of returns."]))
