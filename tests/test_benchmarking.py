@@ -245,8 +245,9 @@ def test_zero_rl_is_pooled_but_not_drawn(example) -> None:
     assert result.pooled_rl == pytest.approx((78 / 700) / (158 / 3160))
     assert result.n == 5 and result.n_pooled == 6
     assert result.excluded.iloc[0]["reason"] == (
-        "no RL - a count of zero (none of its staff entering a formal disciplinary "
-        "investigation were minority ethnic); its counts are in the pooled figure")
+        "no minority ethnic staff entered the formal disciplinary process, so no relative "
+        "likelihood or four-fifths reading is given: a ratio resting on a count of zero has no "
+        "interval; its counts are in the pooled figure")
 
 
 def test_metric_not_collected_is_listed_with_its_reason(example) -> None:
@@ -666,8 +667,9 @@ def test_four_authorities_and_an_rl_of_zero_are_too_few(example) -> None:
                              "one this year")
     reasons = dict(zip(result.excluded["authority"], result.excluded["reason"], strict=True))
     assert reasons == {**dict.fromkeys("abcd", TOO_FEW), "z": (
-        "no RL - a count of zero (none of its staff entering a formal disciplinary "
-        "investigation were minority ethnic)")}  # no pooled figure to be in
+        "no minority ethnic staff entered the formal disciplinary process, so no relative "
+        "likelihood or four-fifths reading is given: a ratio resting on a count of zero has no "
+        "interval")}  # no pooled figure to be in
 
 
 def one_authority_year() -> YearBenchmark:

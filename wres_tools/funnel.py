@@ -16,7 +16,7 @@ from scipy.special import ndtri
 from wres_tools import statistics as st
 from wres_tools.contract import ALL_SERVICES, SERVICES, is_missing, plain
 from wres_tools.disclosure import WITHHELD
-from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS
+from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS, zero_cell_reason
 from wres_tools.publish import is_withheld
 
 #: z for the 95% and 99.8% two-sided limits (1.959964 and 3.090232).
@@ -180,16 +180,6 @@ def _zero_cell(events_g: int, n_g: int, events_r: int, n_r: int) -> bool:
                                                              n_r - events_r)
 
 
-def _zero_words(events_g: int, n_g: int, events_r: int, n_r: int, metric: str,
-                group: str) -> str:
-    """Which count is zero: "none of its applicants appointed were minority ethnic"."""
-    mdef = METRICS[metric]
-    if events_g == 0:
-        return f"none of its {mdef.numerator} were {GROUP_ADJECTIVES[group]}"
-    who = GROUP_ADJECTIVES[group] if events_g == n_g else "white"
-    return f"all its {who} {mdef.population} {mdef.event_past}"
-
-
 def _position(log_rl: float, log_target: float, se: float, tau2: float) -> Position:
     z = (log_rl - log_target) / math.sqrt(se**2 + tau2)
     if z > Z_998:
@@ -249,9 +239,8 @@ def benchmark(
         rl = st.relative_likelihood(eg, ng, er, nr)
         if rl.reason == st.REASON_ZERO_CELL:
             pooled_only.append((eg, ng, er, nr))
-            zero = _zero_words(eg, ng, er, nr, metric, group)
-            left_out.append((authority, f"no RL - a count of zero ({zero}); its counts are in "
-                             "the pooled figure"))
+            zero = zero_cell_reason(METRICS[metric], GROUP_ADJECTIVES[group], eg, ng, er, nr)
+            left_out.append((authority, f"{zero}; its counts are in the pooled figure"))
             continue
         if rl.rl is None or rl.se_log is None:
             left_out.append((authority, rl.reason or "not computable"))

@@ -467,9 +467,9 @@ def _ratio_record(record: dict, mdef: MetricDef, params: Parameters, eg: int, ng
         record.update(gap_pp=_pp(gap), gap_pp_ci_low=_pp(low), gap_pp_ci_high=_pp(high))
     rl = st.relative_likelihood(eg, ng, er, nr)
     if rl.rl is None:
-        reason = _zero_cell_reason(mdef, group_word, eg, ng, er, nr) \
-            if rl.reason == st.REASON_ZERO_CELL else rl.reason
-        record.update(status="not_computable", reason=reason)
+        zero = zero_cell_reason(mdef, group_word, eg, ng, er, nr)
+        record.update(status="not_computable",
+                      reason=zero if rl.reason == st.REASON_ZERO_CELL and zero else rl.reason)
         return record
     # a cell of zero gives no RL (above), so the RL here is above 0 and has an inverse
     record.update(rl=rl.rl, rl_ci_low=rl.low, rl_ci_high=rl.high,
@@ -478,12 +478,16 @@ def _ratio_record(record: dict, mdef: MetricDef, params: Parameters, eg: int, ng
     return record
 
 
-def _zero_cell_reason(mdef: MetricDef, group_word: str, eg: int, ng: int, er: int,
-                      nr: int) -> str:
-    """Which count of the 2x2 table is zero, in the metric's words, and what follows from it."""
-    who = next(f"{quantity} {people} {mdef.population} {mdef.event_past}" for count, quantity,
-               people in ((eg, "no", group_word), (ng - eg, "all", group_word),
-                          (er, "no", "white"), (nr - er, "all", "white")) if count == 0)
+def zero_cell_reason(mdef: MetricDef, group_word: str, eg: int, ng: int, er: int,
+                     nr: int) -> str | None:
+    """Which count of the 2x2 table is zero, in the metric's words, and what follows from it:
+    "no minority ethnic applicants were appointed from shortlisting, so no relative likelihood
+    ..."; None when no count is zero. The record's reason and the narrative's sentence."""
+    who = next((f"{quantity} {people} {mdef.population} {mdef.event_past}" for count, quantity,
+                people in ((eg, "no", group_word), (ng - eg, "all", group_word),
+                           (er, "no", "white"), (nr - er, "all", "white")) if count == 0), None)
+    if who is None:
+        return None
     return (f"{who}, so no relative likelihood or four-fifths reading is given: a ratio resting "
             "on a count of zero has no interval")
 

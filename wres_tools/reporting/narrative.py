@@ -22,7 +22,7 @@ import pandas as pd
 from wres_tools.contract import is_missing as _missing
 from wres_tools.contract import plain
 from wres_tools.disclosure import WITHHELD
-from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef
+from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, MetricDef, zero_cell_reason
 from wres_tools.reporting.formats import fmt_ci, fmt_count, fmt_pct, fmt_rl, fmt_signed
 from wres_tools.statistics import ALPHA, FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
 from wres_tools.trends import (
@@ -261,17 +261,12 @@ def _not_computable(record: Mapping[str, Any], w: MetricDef, group: str) -> list
 def _zero_cell(record: Mapping[str, Any], w: MetricDef, group: str) -> str | None:
     """The sentence for a comparison with a count of zero in its 2x2 table (no RL is given, as
     the spec's first treatment of a zero cell says), or None when no count is zero."""
-    e_g, n_g = _value(record, "events_group"), _value(record, "n_group")
-    e_r, n_r = _value(record, "events_reference"), _value(record, "n_reference")
-    if None in (e_g, n_g, e_r, n_r):
+    counts = [_value(record, c) for c in ("events_group", "n_group", "events_reference",
+                                           "n_reference")]
+    if None in counts:
         return None
-    cells = ((e_g, "no", group), (n_g - e_g, "all", group), (e_r, "no", "white"),
-             (n_r - e_r, "all", "white"))
-    zero = next(((quantity, who) for count, quantity, who in cells if count == 0), None)
-    if zero is None:
-        return None
-    return (f"{zero[0]} {zero[1]} {w.population} {w.event_past}, so no relative likelihood or "
-            "four-fifths reading is given: a ratio resting on a count of zero has no interval.")
+    reason = zero_cell_reason(w, group, *counts)
+    return None if reason is None else reason + "."
 
 
 def _fisher(record: Mapping[str, Any]) -> list[str]:
