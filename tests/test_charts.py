@@ -18,6 +18,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedFormatter, FixedLocator
 from report_data import frame, record
 
+from wres_tools import metrics
 from wres_tools.reporting import charts
 
 AF = [c.lower() for c in get_af_colours("categorical")]
@@ -251,14 +252,17 @@ def test_a_line_with_nothing_to_draw_for_one_reason_says_it_once() -> None:
     assert notes.count("not collected") == 1
 
 
-def test_a_relative_likelihood_of_zero_is_stated_not_drawn() -> None:
-    # 0 of 12 minority ethnic staff against 30 of 200 white: RL = 0 / 0.15 = 0
-    rows = frame([record(metric="M3", service="all", rl=0.0, rl_ci_low=0.0, rl_ci_high=1.9),
+def test_no_rl_for_a_count_of_zero_is_stated_not_drawn() -> None:
+    # 0 of 12 minority ethnic staff against 30 of 200 white: no RL (a count of zero), as
+    # metrics.compute_all leaves the record; its reason is the text alternative's words
+    reason = metrics.zero_cell_reason(metrics.METRICS["M3"], "minority ethnic", 0, 12, 30, 200)
+    rows = frame([record(metric="M3", service="all", rl=None, status="not_computable",
+                         reason=reason),
                   record(metric="M5", service="all", rl=1.1, rl_ci_low=0.9, rl_ci_high=1.3)])
     chart = charts.forest_plot(rows)
     assert [x for x, _ in plotted_points(chart.figure)] == [1.1]
-    assert "M3, every service: 0.00, no events in the group (a log scale cannot show zero)" \
-        in chart.alt
+    assert ("M3, every service: no minority ethnic staff entered the formal disciplinary "
+            "process, so no relative likelihood or four-fifths reading is given") in chart.alt
 
 
 def test_margins_fit_the_widest_label_whatever_the_order_of_a_set() -> None:
@@ -345,8 +349,10 @@ def test_a_metric_reports_forest_plot_of_groups_is_unmarked_unless_asked() -> No
 def test_the_index_and_the_forest_plot_say_the_adverse_side_in_the_same_words() -> None:
     from wres_tools.batch import index
 
-    assert index.ADVERSE_WORDS == charts.ADVERSE_WORDS
+    assert index.ADVERSE_WORDS is charts.ADVERSE_WORDS  # one table of words, in formats.py
     assert set(index.ADVERSE_MARKS) == set(charts.ADVERSE_MARKS) == {"low", "high"}
+    for words in charts.ADVERSE_WORDS.values():  # the key prints the forest plot's words
+        assert words in index.headline_key()
 
 
 # ---------------------------------------------------------------- M1 over time, 12 bands

@@ -1,8 +1,8 @@
 """Change over time: each figure against the baseline year and the previous year.
 
 Ratios (M2-M8) are compared on the log scale: RL now / RL then, with the interval from the two
-years' standard errors of log RL (recomputed from the counts in the records, with the same
-Haldane-Anscombe correction as the interval of each year). Shares (M1 band shares, M9 senior
+years' standard errors of log RL (recomputed from the counts in the records; a year whose RL
+rests on a count of zero has no RL and so no change). Shares (M1 band shares, M9 senior
 share) are compared in percentage points with a Newcombe interval and Fisher's exact test.
 M3 is also pooled over the latest two years, as the NHS reports disciplinary figures.
 :func:`direction_of_change` reads a change as improved, worsened or no significant change by the

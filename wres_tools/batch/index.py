@@ -23,6 +23,7 @@ from wres_tools.evidence.manifest import METRICS_FILE
 from wres_tools.files import write_atomic
 from wres_tools.metrics import METRICS
 from wres_tools.publish import is_withheld
+from wres_tools.reporting.formats import ADVERSE_WORDS
 
 INDEX_FILE = "index.html"
 #: Files of the evidence (``evidence.write_evidence``) the index links when they are there.
@@ -45,12 +46,6 @@ HEADLINES: tuple[tuple[str, str], ...] = (
 ADVERSE_MARKS: dict[str, tuple[str, str]] = {
     "low": ("↓", "adverse if below 1"),
     "high": ("↑", "adverse if above 1"),
-}
-#: The key's words for each side: those of the summary's forest plot
-#: (``reporting.charts.ADVERSE_WORDS``), not imported so that the batch loads no matplotlib.
-ADVERSE_WORDS: dict[str, str] = {
-    "low": "below 1 (minority ethnic staff less likely than white staff)",
-    "high": "above 1 (minority ethnic staff more likely than white staff)",
 }
 
 

@@ -42,6 +42,7 @@ from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from wres_tools import metrics
 from wres_tools.contract import plain
+from wres_tools.reporting.formats import ADVERSE_WORDS
 from wres_tools.reporting.formats import as_number as number
 from wres_tools.reporting.templating import render_template
 from wres_tools.statistics import FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
@@ -60,8 +61,6 @@ WIDTH = 8.0  # inches
 #: The four-fifths range: a relative likelihood inside it reads "no adverse impact".
 FOUR_FIFTHS = (FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH)
 BAND_LABEL = "0.80 to 1.25: no adverse impact (shaded)"
-#: Words for an RL of zero (no events in the group), which a log axis cannot place.
-ZERO_RL = "0.00, no events in the group (a log scale cannot show zero)"
 
 #: The mark under a metric's row label on a forest plot: the arrow points to the adverse side of
 #: 1 on the axis (left, lower; right, higher), and the words say it without the arrow.
@@ -71,11 +70,6 @@ ADVERSE_MARKS: dict[str, str] = {
 }
 #: The legend's key to those marks.
 ADVERSE_KEY = "◀ ▶ under a metric: the side of 1 that is adverse for it"
-#: The same in the text alternative, where an arrow is read out as a shape.
-ADVERSE_WORDS: dict[str, str] = {
-    "low": "below 1 (minority ethnic staff less likely than white staff)",
-    "high": "above 1 (minority ethnic staff more likely than white staff)",
-}
 
 SERVICE_ORDER: tuple[str, ...] = ("adults", "children", "all")
 SERVICE_LABELS: dict[str, str] = {
@@ -390,7 +384,7 @@ def forest_plot(
                 rl = number(record.get("rl"))
                 low, high = number(record.get("rl_ci_low")), number(record.get("rl_ci_high"))
                 if rl is None or rl <= 0:
-                    gaps.append((service, ZERO_RL if rl == 0 else _why_missing(record)))
+                    gaps.append((service, _why_missing(record)))
                     continue
                 ci = (low, high) if low is not None and high is not None and low > 0 else None
                 points[service].append((rl, y, rl - ci[0] if ci is not None else 0.0,
@@ -742,8 +736,7 @@ def trend_chart(
                 low = number(record.get(f"{measure}_ci_low"))
                 high = number(record.get(f"{measure}_ci_high"))
                 if value is None or (measure == "rl" and value <= 0):
-                    why = ZERO_RL if value == 0 else _why_missing(record)
-                    missing.append(f"{label}, {year}: {why}")
+                    missing.append(f"{label}, {year}: {_why_missing(record)}")
                     xs.append(year)
                     ys.append(math.nan)  # a gap in the line, not a drawn value
                     err_low.append(0.0)

@@ -14,6 +14,12 @@ from wres_tools.contract import is_missing
 from wres_tools.reporting.data import ReportData
 from wres_tools.statistics import ALPHA, CONFIDENCE
 
+#: Each side of 1 that can be adverse, in words: the forest plot's text alternative and the
+#: index's key say it the same way (``metrics.METRICS[m].adverse_when`` picks the side).
+ADVERSE_WORDS: dict[str, str] = {
+    "low": "below 1 (minority ethnic staff less likely than white staff)",
+    "high": "above 1 (minority ethnic staff more likely than white staff)",
+}
 #: A figure disclosure control withheld (and only such a figure).
 NOT_PUBLISHED = "not published"
 #: A figure that is missing for a reason other than disclosure control (no white rate, a zero).
