@@ -21,8 +21,8 @@ PACKAGE = Path(wres_tools.__file__).parent
 #: Rooms in the order the data flows through them; a module's room is the first that matches.
 ROOMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("wres_tools", "wres_tools.paths", "wres_tools.files", "wres_tools.contract",
-                    "wres_tools.ethnicity", "wres_tools.bands", "wres_tools.inputkey",
-                    "wres_tools.parameters")),
+                    "wres_tools.ethnicity", "wres_tools.regions", "wres_tools.bands",
+                    "wres_tools.inputkey", "wres_tools.parameters")),
     ("returns", ("wres_tools.returns",)),
     ("analysis", ("wres_tools.statistics", "wres_tools.metrics", "wres_tools.trends",
                   "wres_tools.disclosure", "wres_tools.actions")),

@@ -212,3 +212,16 @@ def test_own_labels_that_map_to_contract_labels_are_kept(pdir: Path) -> None:
     assert params is not None
     assert params.ethnicity_labels == {"W1 - White UK": "White British", "Z9": "Not stated"}
     assert params.service_labels == {"ASC": "adults"}
+
+
+def test_region_is_one_of_the_nine_adass_regions(pdir: Path) -> None:
+    (pdir / "a.yml").write_text("region: Yorkshire and the Humber\n", encoding="utf-8")
+    params, report = check_parameters("a", pdir)
+    assert params is not None and params.region == "Yorkshire and the Humber"
+    (pdir / "b.yml").write_text("region: Yorkshire\n", encoding="utf-8")
+    params, report = check_parameters("b", pdir)
+    assert params is None
+    (problem,) = report.errors
+    assert (problem.column, problem.value) == ("region", "Yorkshire")
+    assert "one of the nine ADASS regions" in problem.message
+    assert "Yorkshire and the Humber" in problem.message

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wres_tools.contract import SERVICE_ALIASES, Problem, ValidationReport, service_key
 from wres_tools.ethnicity import UnknownEthnicityLabel, classify
 from wres_tools.paths import PARAMETERS_DIR
+from wres_tools.regions import region_problem
 
 Disclosure = Literal["published", "internal"]
 
@@ -49,6 +50,7 @@ class Parameters(Settings):
     authority: str
     display_name: str
     ons_code: str | None = None
+    region: str | None = Field(None, description="one of the nine ADASS regions (regions.py)")
     pay_bands: list[str] | None = Field(None, description="lowest first; None: inferred")
     senior_bands: list[str] = Field(default_factory=list)
     population: dict[str, float] | None = Field(
@@ -64,6 +66,14 @@ class Parameters(Settings):
     synthetic: bool = False
     notes: str | None = None
     source_files: list[str] = Field(default_factory=list)
+
+    @field_validator("region")
+    @classmethod
+    def _adass_region(cls, value: str | None) -> str | None:
+        problem = None if value is None else region_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("population")
     @classmethod
