@@ -187,9 +187,12 @@ TRENDS = trend_rows(
      "value_now": 0.12, "change": 7.0, "significant": True},
     {"metric": "M1", "measure": "share_pp", "value_then": 0.2, "value_now": 0.2,
      "change": 0.0, "significant": False},
-    # M9 worsened: senior share down 4 points
-    {"metric": "M9", "measure": "share_pp", "value_then": 0.1, "value_now": 0.06,
-     "change": -4.0, "significant": True},
+    # M9 worsened by its RL (senior managers over staff, x0.625), the headline, though its
+    # senior share rose 3 points
+    {"metric": "M9", "measure": "share_pp", "value_then": 0.06, "value_now": 0.09,
+     "change": 3.0, "significant": True},
+    {"metric": "M9", "measure": "rl", "value_then": 0.8, "value_now": 0.5,
+     "change": 0.625, "significant": True},
     # M8 has no figure in the baseline year
     {"metric": "M8", "value_then": None, "value_now": 1.2, "change": None, "significant": None,
      "status": "not_computable", "reason": "no M8 figure for this group in 2021"},
@@ -202,6 +205,7 @@ def test_headline_rows_pick_baseline_minority_whole_department_latest_year() -> 
     assert rows["M2"]["change"] == 1.6
     assert rows["M3"]["year"] == 2023 and rows["M3"]["change"] == 0.92
     assert rows["M1"]["pay_band"] == "Band C"
+    assert (rows["M9"]["measure"], rows["M9"]["change"]) == ("rl", 0.625)
     assert headline_rows(TRENDS, year=2022)["M3"]["change"] == 1.67
     assert headline_rows(TRENDS.iloc[0:0]) == {}
 
@@ -217,7 +221,7 @@ def test_progress_table_by_hand() -> None:
         "M4": "no baseline", "M5": "no baseline", "M6": "no baseline",
         "M7a": "no baseline", "M7b": "no baseline",
         "M8": "no baseline",  # no figure in 2021
-        "M9": "worsened",  # senior share -4 points
+        "M9": "worsened",  # RL x0.625 (not the share, +3 points)
     }
     assert table.loc["M2", ["Red", "Amber", "Green", "Complete", "actions"]].tolist() == [
         1, 0, 2, 1, 4]

@@ -67,6 +67,18 @@ RESTS_ON: dict[str, tuple[str, ...]] = {
     "unknown_pct": ("unknown_count", "n_reference", "band minority"),
     "small_numbers": COUNTS,
 }
+#: M9's rates and relative likelihood are senior managers (its own counts) over staff (the M1
+#: whole workforce of the group and of white staff): Skills for Care's definition.
+RESTS_ON_M9: dict[str, tuple[str, ...]] = {
+    **RESTS_ON,
+    **{c: ("n_group", "workforce") for c in (
+        "rate_group", "rate_group_ci_low", "rate_group_ci_high")},
+    **{c: ("n_reference", "workforce") for c in (
+        "rate_reference", "rate_reference_ci_low", "rate_reference_ci_high")},
+    **{c: ("n_group", "n_reference", "workforce") for c in (
+        "rl", "rl_ci_low", "rl_ci_high", "rl_nhs_direction", "p_value", "significant",
+        "four_fifths")},
+}
 
 
 # --------------------------------------------------------------------------- the batch
@@ -295,11 +307,17 @@ def build_model(records_by_return: dict[tuple[str, int], list[dict[str, Any]]],
             eg = known((*at, "events", r["service"], band, r["group"]))
             nr = known((*at, "n", r["service"], band, "white"))
             er = known((*at, "events", r["service"], band, "white"))
+            # M9's rates are senior managers (its own counts) over staff (M1's whole workforce)
+            staff = (authority, year, "M1", "n", r["service"], None)
+            rate_terms = ((ng, known((*staff, r["group"])), nr, known((*staff, "white")))
+                          if r["metric"] == "M9" else (eg, ng, er, nr))
             if r["rate_group"] is not None:
-                model.equation([(1, eg), (-r["rate_group"], ng)], -1e-6, 1e-6, "rates")
+                model.equation([(1, rate_terms[0]), (-r["rate_group"], rate_terms[1])],
+                               -1e-6, 1e-6, "rates")
                 rules["rates"] += 1
             if r["rate_reference"] is not None:
-                model.equation([(1, er), (-r["rate_reference"], nr)], -1e-6, 1e-6, "rates")
+                model.equation([(1, rate_terms[2]), (-r["rate_reference"], rate_terms[3])],
+                               -1e-6, 1e-6, "rates")
                 rules["rates"] += 1
             if r["share"] is not None:
                 minority = known((*at, "n", r["service"], band, "minority"))
@@ -466,7 +484,7 @@ def test_no_withheld_count_can_be_worked_out_from_the_published_files(published:
                     if r["group"] == "minority"}
         for r in rs:
             withheld = set(r["withheld"] or ())
-            for figure, behind in RESTS_ON.items():
+            for figure, behind in (RESTS_ON_M9 if r["metric"] == "M9" else RESTS_ON).items():
                 if r[figure] is None:
                     continue
                 hidden = withheld & set(behind)
@@ -482,6 +500,9 @@ def test_no_withheld_count_can_be_worked_out_from_the_published_files(published:
                     over_withheld.append((r["authority"], r["year"], r["metric"], r["service"],
                                           r["group"], band_of(r), figure, sorted(hidden)))
     assert over_withheld == []
+    # ... which read M9's relative likelihoods too (senior managers over staff)
+    m9_rls = [r for rs in records.values() for r in rs if r["metric"] == "M9" and r["rl"]]
+    assert m9_rls, "no published M9 relative likelihood to check"
 
     # 3. the solver: no withheld count pinned, no small one provably small
     model, rules = attack_model(records, pooled, senior)

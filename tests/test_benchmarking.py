@@ -751,8 +751,8 @@ NOTE = (
     "<p>Minimum: with fewer than 5 authorities whose figure the plot can show, no funnel, "
     "pooled figure or rank is given: a pooled mean and an over-dispersion estimated from so "
     "few points are not meaningful.</p>\n"
-    "<p>Ranks: rank 1 is the least favourable RL, the lowest for M2 and M5 and the highest for "
-    "the others; equal figures share a rank.</p>\n"
+    "<p>Ranks: rank 1 is the least favourable RL, the lowest for M2, M5 and M9 and the highest "
+    "for the others; equal figures share a rank.</p>\n"
     '<table class="benchmark-note"><thead><tr><th>Metric</th>'
     "<th>Authorities with a figure to plot</th>"
     "<th>Dispersion ratio phi</th><th>Between-authority variance τ²</th><th>Limits widened</th>"
@@ -812,3 +812,28 @@ def test_a_section_showing_the_withheld_count_symbol_has_its_key(
     assert page.endswith(
         "<p>[c]: a count that is not published, so that no small count of people can be read "
         "or worked out from the figures shown.</p>")
+
+
+def test_m9_funnel_is_senior_managers_over_staff() -> None:
+    """Five authorities, each with 200 minority ethnic and 400 white staff (M1's workforce):
+    minority senior managers 2, 4, 6, 8, 10 and white 20 give RLs (s/200) / (20/400) = 0.2,
+    0.4, 0.6, 0.8, 1.0; pooled 30 of 1,000 against 100 of 2,000 = 0.03 / 0.05 = 0.60. M9 is
+    adverse when low, so the 0.2 ranks first."""
+    def m9(authority: str, minority: int) -> pd.DataFrame:
+        ret = make_return({
+            "senior_management": [{"ethnicity": "Indian", "headcount": minority},
+                                  {"ethnicity": "White British", "headcount": 20}],
+            "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 200},
+                          {"ethnicity": "White British", "pay_band": "A", "headcount": 400}],
+        }, authority=authority)
+        return compute_all(ret, make_params(authority=authority))
+    data = {a: m9(a, s) for a, s in zip("abcde", (2, 4, 6, 8, 10), strict=True)}
+    result = benchmark(data, "M9")
+    assert result.pooled_counts == (30, 1000, 100, 2000)
+    assert result.pooled_rl == pytest.approx(0.6)
+    table = result.table.set_index("authority")
+    assert table["rl"].to_dict() == pytest.approx({"a": 0.2, "b": 0.4, "c": 0.6, "d": 0.8,
+                                                   "e": 1.0})
+    assert table.loc["a", "rank"] == 1 and table.loc["e", "rank"] == 5
+    # se of log RL for a: sqrt(1/2 - 1/200 + 1/20 - 1/400) = 0.73655 (Katz)
+    assert table.loc["a", "se"] == pytest.approx(math.sqrt(1 / 2 - 1 / 200 + 1 / 20 - 1 / 400))

@@ -596,3 +596,46 @@ def test_check_published_finds_what_primary_suppression_alone_leaves() -> None:
     assert any("('M2', 'n', 'children', None, 'asian')" in p and "exactly one hidden" in p
                for p in problems)
     assert check_published(naive, 5) != []
+
+
+def test_m9_relative_likelihood_is_withheld_with_the_staff_counts_it_rests_on() -> None:
+    """M9's RL is senior managers over staff: 3 Black staff in the workforce (a small M1 count,
+    withheld) leave the Black M9 record's RL, rates and p value unpublished - though its own
+    senior-manager count (0) is shown - as the staff count could be worked back from them. The
+    minority record's RL rests on minority and white staff counts that are shown: published."""
+    from builders import make_params, make_return
+
+    from wres_tools.metrics import compute_all
+    ret = make_return({
+        "senior_management": [{"ethnicity": "Indian", "headcount": 12},
+                              {"ethnicity": "African", "headcount": 0},
+                              {"ethnicity": "White British", "headcount": 30}],
+        "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 300},
+                      {"ethnicity": "African", "pay_band": "A", "headcount": 3},
+                      {"ethnicity": "White British", "pay_band": "A", "headcount": 700}],
+    })
+    internal = compute_all(ret, make_params())
+    published = disclosure.apply_disclosure(internal, "published", 5)
+    def m9(group: str) -> dict[str, Any]:
+        rows = published[(published["metric"] == "M9") & (published["group"] == group)]
+        return rows.iloc[0].to_dict()
+    whole = published[(published["metric"] == "M1") & published["pay_band"].isna()]
+    black_staff = whole[whole["group"] == "black"].iloc[0]
+    assert black_staff["n_group"] is None  # 3 staff: withheld
+    black = m9("black")
+    assert black["n_group"] == 0  # no Black senior managers: shown
+    for column in ("rate_group", "rate_reference", "p_value", "significant"):
+        assert black[column] is None, column
+    assert "p_value" in black["withheld"] and black["reason"] == WITHHELD
+    # the minority RL: (12/303) / (30/700) = 0.92409, over counts that are all shown
+    minority = whole[whole["group"] == "minority"].iloc[0]
+    assert (minority["n_group"], minority["n_reference"]) == (303, 700)
+    assert m9("minority")["rl"] == pytest.approx((12 / 303) / (30 / 700))
+    assert disclosure.check_published(published, 5, internal) == []
+    # the independent check finds a rate put back beside the hidden staff count
+    leaked = published.copy()
+    label = leaked.index[(leaked["metric"] == "M9") & (leaked["group"] == "black")][0]
+    leaked.at[label, "rate_group"] = 0.0
+    problems = disclosure.check_published(leaked, 5, internal)
+    assert any("rate_group is shown although the whole workforce's counts behind it are "
+               "hidden" in p for p in problems), problems

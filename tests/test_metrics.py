@@ -458,6 +458,73 @@ def test_m9_senior_share_exact_interval_and_gaps():
     assert record["reason"] is None and record["status"] == "ok"
 
 
+def test_m9_relative_likelihood_worked_by_hand():
+    """Skills for Care's M9: the share of minority ethnic staff who are senior managers over the
+    share of white staff who are. Senior 6 of 300 minority staff (2%) and 30 of 700 white staff
+    (4.2857%): RL = 0.02 / 0.042857 = 0.46667; Katz se of log RL = sqrt(1/6 - 1/300 + 1/30 -
+    1/700) = 0.44186, so 0.46667 x exp(-+1.96 x 0.44186) = 0.19629 to 1.10947; Fisher's two-sided
+    p for [[6, 294], [30, 670]] = 0.09449 (R's fisher.test); 0.467 < 0.80 reads as adverse."""
+    ret = make_return({
+        "senior_management": [{"ethnicity": "Indian", "headcount": 6},
+                              {"ethnicity": "White British", "headcount": 30}],
+        "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 300},
+                      {"ethnicity": "White British", "pay_band": "A", "headcount": 700}],
+    })
+    results = metrics.compute_metric(ret, make_params(), "M9")
+    record = one(results, group="minority")
+    assert record["rate_group"] == pytest.approx(0.02)
+    assert record["rate_reference"] == pytest.approx(30 / 700)
+    assert record["rl"] == pytest.approx(0.466667, rel=1e-5)
+    assert (record["rl_ci_low"], record["rl_ci_high"]) == pytest.approx((0.19629, 1.10947),
+                                                                        rel=1e-4)
+    assert record["p_value"] == pytest.approx(0.09449, rel=1e-3)
+    assert record["significant"] is False
+    assert record["four_fifths"] == "adverse"
+    assert record["rl_nhs_direction"] == pytest.approx(2.142857, rel=1e-6)
+    # the shares and gaps are still there, and the record's counts are still senior managers
+    assert record["share"] == pytest.approx(6 / 36)
+    assert record["share_workforce"] == pytest.approx(0.3)
+    assert (record["n_group"], record["n_reference"]) == (6, 30)
+    assert record["events_group"] is None and record["events_reference"] is None
+    # the counts behind the RL: senior managers, then staff from the M1 whole-workforce record
+    both = metrics.compute_all(ret, make_params())
+    m9 = one(both, metric="M9", group="minority")
+    assert metrics.likelihood_counts(m9, both) == (6, 300, 30, 700)
+
+
+def test_m9_no_relative_likelihood_when_a_group_has_no_senior_managers():
+    ret = make_return({
+        "senior_management": [{"ethnicity": "Indian", "headcount": 6},
+                              {"ethnicity": "White British", "headcount": 30}],
+        "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 300},
+                      {"ethnicity": "African", "pay_band": "A", "headcount": 40},
+                      {"ethnicity": "White British", "pay_band": "A", "headcount": 700}],
+    })
+    black = one(metrics.compute_metric(ret, make_params(), "M9"), group="black")
+    assert black["rl"] is None and black["four_fifths"] is None
+    assert black["share"] == 0.0 and black["status"] == "ok"
+    assert "no Black staff held senior management posts, so no relative likelihood or " \
+        "four-fifths reading is given" in black["reason"]
+    # the rates and Fisher's test still stand: 0 of 40 against 30 of 700
+    assert (black["rate_group"], black["rate_reference"]) == pytest.approx((0.0, 30 / 700))
+    # Fisher's two-sided p for [[0, 40], [30, 670]]: 0.39935 (R's fisher.test)
+    assert black["p_value"] == pytest.approx(0.39935, rel=1e-4)
+
+
+def test_m9_more_senior_managers_than_staff_gives_no_relative_likelihood():
+    ret = make_return({
+        "senior_management": [{"ethnicity": "Indian", "headcount": 8},
+                              {"ethnicity": "White British", "headcount": 30}],
+        "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 5},
+                      {"ethnicity": "White British", "pay_band": "A", "headcount": 700}],
+    })
+    record = one(metrics.compute_metric(ret, make_params(), "M9"), group="minority")
+    assert record["rl"] is None and record["rate_group"] is None
+    assert ("more minority ethnic senior managers (8) than minority ethnic staff in the "
+            "workforce table (5): no relative likelihood") in record["reason"]
+    assert record["share"] == pytest.approx(8 / 38)
+
+
 def test_m9_without_population_is_null_with_reason():
     ret = make_return({"senior_management": [{"ethnicity": "Indian", "headcount": 3},
                                              {"ethnicity": "Irish", "headcount": 17}]})

@@ -246,6 +246,60 @@ def test_m9_senior_management() -> None:
         "Figures for minority ethnic senior managers are not published: small numbers."]
 
 
+def m9(**values: Any) -> dict[str, Any]:
+    """Senior 6 of 300 minority ethnic staff (2.0%) and 30 of 700 white staff (4.3%): RL 0.467
+    (95% CI 0.196 to 1.109, Katz), Fisher's p 0.0945 (tests/test_metrics.py works them by hand);
+    6 of 36 senior managers (16.7%) against 30.0% of the workforce."""
+    base = dict(metric="M9", adverse_when="low", n_group=6, n_reference=30, share=6 / 36,
+                share_ci_low=0.064, share_ci_high=0.328, share_workforce=0.3,
+                gap_workforce_pp=100 * (6 / 36 - 0.3), representation_index=(6 / 36) / 0.3,
+                rate_group=0.02, rate_reference=30 / 700, rl=0.466667, rl_ci_low=0.196289,
+                rl_ci_high=1.109473, p_value=0.0945, significant=False, four_fifths="adverse",
+                reason="no population figures for the area: the population share is not "
+                "available")
+    return record(**{**base, **values})
+
+
+def test_m9_relative_likelihood_first_then_shares() -> None:
+    assert describe(m9()) == [
+        "Minority ethnic staff were 0.47 times as likely as white staff to hold senior "
+        "management posts (95% CI 0.20 to 1.11): about half as likely, but the difference is "
+        "not statistically significant.",
+        "This is outside the 0.80–1.25 range.",
+        "By the four-fifths rule this is read as adverse impact for minority ethnic staff.",
+        "2.0% of minority ethnic staff held senior management posts, against 4.3% of white "
+        "staff.",
+        "Minority ethnic staff held 16.7% of senior management posts (95% CI 6.4% to 32.8%), "
+        "against 30.0% of the workforce.",
+        "That is 13.3 percentage points below the workforce share.",
+        "No population figures for the area were given, so there is no comparison with the "
+        "local population.",
+    ]
+    # significant (p 0.004, as a larger authority's might be): no doubt in the sentence
+    significant = describe(m9(p_value=0.004, significant=True, rl_ci_low=0.3, rl_ci_high=0.75))
+    assert significant[:2] == [
+        "Minority ethnic staff were 0.47 times as likely as white staff to hold senior "
+        "management posts (95% CI 0.30 to 0.75): about half as likely.",
+        "This is outside the 0.80–1.25 range and statistically significant.",
+    ]
+
+
+def test_m9_with_no_minority_senior_managers_says_why_there_is_no_rl() -> None:
+    reason = ("no Black staff held senior management posts, so no relative likelihood or "
+              "four-fifths reading is given: a ratio resting on a count of zero has no interval")
+    rec = m9(group="black", n_group=0, share=0.0, share_ci_low=0.0, share_ci_high=0.097,
+             share_workforce=0.04, gap_workforce_pp=-4.0, representation_index=0.0,
+             rate_group=0.0, rl=None, rl_ci_low=None, rl_ci_high=None, four_fifths=None,
+             p_value=0.39935, reason=reason, share_population=0.05, gap_population_pp=-5.0)
+    assert describe(rec)[:3] == [
+        "No Black staff held senior management posts, so no relative likelihood or "
+        "four-fifths reading is given: a ratio resting on a count of zero has no interval.",
+        "0.0% of Black staff held senior management posts, against 4.3% of white staff.",
+        "Fisher's exact test finds no statistically significant difference in rates "
+        "(p = 0.399).",
+    ]
+
+
 def test_m9_without_population() -> None:
     rec = record(metric="M9", adverse_when="low", n_group=12, n_reference=48, share=0.2,
                  share_ci_low=0.108, share_ci_high=0.322, share_workforce=0.2,

@@ -327,7 +327,7 @@ def test_summary_has_forest_plot_headlines_changes_and_links() -> None:
     assert view.html().count('<a href="') == len(METRIC_TABLES) + len(NOTEBOOKS) - 1
     assert '<a href="m3_disciplinary.html">M3 report</a>' in view.section("headlines").body
     how = view.section("how_to_read").body
-    assert "A relative likelihood below 0.80 is on the adverse side for M2 and M5." in how
+    assert "A relative likelihood below 0.80 is on the adverse side for M2, M5 and M9." in how
     assert ("A relative likelihood above 1.25 is on the adverse side for M3, M4, M6, M7a, M7b "
             "and M8.") in how
 

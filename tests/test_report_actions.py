@@ -121,9 +121,11 @@ TRENDS = trends(
     {"metric": "M2", "value_then": 0.5, "value_now": 0.8, "change": 1.6, "significant": True},
     # M3 (adverse when high): RL 2.0 -> 3.0, ratio 1.5, not significant: no significant change
     {"metric": "M3", "value_then": 2.0, "value_now": 3.0, "change": 1.5, "significant": False},
-    # M9 (adverse when low): share 10% -> 6%, -4 points, significant: worsened
+    # M9 (adverse when low) by its RL, the headline: 0.8 -> 0.5, ratio 0.625, significant:
+    # worsened (its share, 10% -> 6%, is beside it)
     {"metric": "M9", "measure": "share_pp", "value_then": 0.1, "value_now": 0.06,
      "change": -4.0, "significant": True},
+    {"metric": "M9", "value_then": 0.8, "value_now": 0.5, "change": 0.625, "significant": True},
     # M7a withheld by disclosure control: its direction is never told
     {"metric": "M7a", "value_then": None, "value_now": None, "change": None,
      "significant": None, "status": "suppressed", "reason": "not published: small numbers"},

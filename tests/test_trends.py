@@ -199,3 +199,35 @@ def test_a_year_with_a_zero_count_has_no_rl_to_compare():
         "likelihood or four-fifths reading is given: a ratio resting on a count of zero has no "
         "interval")
     assert row["value_then"] is None and row["value_now"] == pytest.approx(0.4)
+
+
+def test_m9_changes_both_its_share_and_its_relative_likelihood():
+    """M9's RL is senior managers over staff (the M1 workforce), compared like a ratio.
+
+    2021: senior 6 of 300 minority staff, 30 of 700 white: RL 0.466667, var of log RL =
+    1/6 - 1/300 + 1/30 - 1/700 = 0.195238. 2022: 15 of 300 and 30 of 700: RL 1.166667, var =
+    1/15 - 1/300 + 1/30 - 1/700 = 0.095238. Change = 2.5; SE = sqrt(0.290476) = 0.538958;
+    CI = 2.5 x exp(-+1.959964 x 0.538958) = 0.86932 to 7.18956; z = ln 2.5 / 0.538958 = 1.70011,
+    p = 0.08911: not significant, so "no significant change"."""
+    def senior(year: int, minority: int) -> object:
+        return make_return({
+            "senior_management": [{"ethnicity": "Indian", "headcount": minority},
+                                  {"ethnicity": "White British", "headcount": 30}],
+            "workforce": [{"ethnicity": "Indian", "pay_band": "A", "headcount": 300},
+                          {"ethnicity": "White British", "pay_band": "A", "headcount": 700}],
+        }, year=year)
+    params = make_params()
+    results = {y: metrics.compute_all(senior(y, m), params) for y, m in ((2021, 6), (2022, 15))}
+    table = trends.change_over_time(results, None)
+    rows = table[(table["metric"] == "M9") & (table["group"] == "minority")
+                 & (table["compared_with"] == "baseline")]
+    assert sorted(rows["measure"]) == ["rl", "share_pp"]
+    row = one(rows, measure="rl")
+    assert (row["value_then"], row["value_now"]) == pytest.approx((0.466667, 1.166667), rel=1e-5)
+    assert row["change"] == pytest.approx(2.5)
+    assert (row["change_ci_low"], row["change_ci_high"]) == pytest.approx((0.86932, 7.18956),
+                                                                          rel=1e-4)
+    assert row["p_value"] == pytest.approx(0.08911, rel=1e-3)
+    assert trends.direction_of_change(row, "low") == trends.NO_CHANGE
+    share = one(rows, measure="share_pp")  # senior share 6/36 -> 15/45: +16.67 points
+    assert share["change"] == pytest.approx(100 * (15 / 45 - 6 / 36))

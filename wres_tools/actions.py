@@ -109,7 +109,9 @@ def status_counts(ret_or_plan: Return | pd.DataFrame | None) -> pd.DataFrame:
 def headline_rows(trends: pd.DataFrame, year: int | None = None) -> dict[str, dict]:
     """The row of change_over_time that stands for each metric: against the baseline, minority
     ethnic staff, the whole department, in ``year`` (default: the latest); for M1 the highest pay
-    band (the last band in the rows, which follow the report's band order)."""
+    band (the last band in the rows, which follow the report's band order); for M9 its relative
+    likelihood (senior managers over staff, as Skills for Care's national report gives it), not
+    its share."""
     rows = trends[(trends["compared_with"] == "baseline") & (trends["group"] == "minority")
                   & (trends["service"] == ALL_SERVICES)]
     if rows.empty:
@@ -119,6 +121,8 @@ def headline_rows(trends: pd.DataFrame, year: int | None = None) -> dict[str, di
     found: dict[str, dict] = {}
     for record in rows.to_dict(orient="records"):
         metric, band = record["metric"], record["pay_band"]
+        if metric == "M9" and record.get("measure") != "rl":
+            continue
         if metric == "M1":
             if not _missing(band):
                 found[metric] = record  # later bands replace earlier: the highest wins

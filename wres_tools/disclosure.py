@@ -83,6 +83,7 @@ DERIVED_COLUMNS: tuple[str, ...] = (
 
 _ATTRS_KEY = "wres_suppressed_cells"
 _NO_EVENTS = ("M1", "M9")  # metrics whose records carry no event counts
+_SENIOR = "M9"  # its RL: senior managers (its counts) over staff (M1's whole workforce)
 _NON = "non"  # role of a complement: people without the event (n - events), never shown
 _REM = "_rem"  # coordinate of a remainder: label-only minority staff, or staff in no pay band
 _WHITE = "white"
@@ -932,10 +933,12 @@ def _hide(out: pd.DataFrame, cells: Mapping[tuple[Any, str], str],
             (row["service"], _MINORITY), False)
         if row["metric"] == "M1" and _band(row["pay_band"]) is None:
             workforce_hidden = workforce_hidden or share_hidden
+        # M9's rates and RL are senior managers over staff: they rest on the workforce too
+        on_staff = row["metric"] == _SENIOR and workforce_hidden
         rules = [
-            (_RATE_GROUP, group_hidden),
-            (_RATE_REFERENCE, ref_hidden),
-            (_COMPARISON, group_hidden or ref_hidden),
+            (_RATE_GROUP, group_hidden or on_staff),
+            (_RATE_REFERENCE, ref_hidden or on_staff),
+            (_COMPARISON, group_hidden or ref_hidden or on_staff),
             (_SHARE, share_hidden),
             (("share_workforce",), workforce_hidden),
             (_AGAINST_WORKFORCE, share_hidden or workforce_hidden),
@@ -1244,6 +1247,7 @@ def check_published(
                     problems.append(f"{where(label, row)}: {column} is shown although "
                                     f"{', '.join(sorted(hidden & behind))} is hidden")
 
+    problems += _shown_over_hidden_staff(df, rows, hidden_of, where)
     source = df if original is None else original
     lattice = _build_lattice(source, known_total_shown=True, senior_bands=senior_bands or (),
                              hidden=None if original is not None else hidden_of)
@@ -1289,6 +1293,32 @@ def check_published(
         elif cell in lattice.remainders and value is not None and 0 < value < threshold:
             problems.append(f"remainder {cell} = {value} can be worked out from "
                             f"{_describe_line(line)}")
+    return problems
+
+
+def _shown_over_hidden_staff(df: pd.DataFrame, rows: list[dict[str, Any]],
+                             hidden_of: Mapping[Any, set[str]],
+                             where: Callable[[Any, Mapping[str, Any]], str]) -> list[str]:
+    """Figures of another record that rest on M1's whole-workforce counts (the workforce share
+    of M1 bands and M9; M9's rates and RL, senior managers over staff) shown beside a hidden one
+    of those counts."""
+    staff_hidden: dict[tuple[Any, Any], bool] = {}
+    for label, row in zip(df.index, rows, strict=True):
+        if row["metric"] == "M1" and _band(row["pay_band"]) is None:
+            staff_hidden[(row["service"], row["group"])] = bool(
+                hidden_of.get(label, set()) & {"n_group", "n_reference"})
+    problems = []
+    for label, row in zip(df.index, rows, strict=True):
+        if row["metric"] not in _NO_EVENTS:
+            continue
+        if not (staff_hidden.get((row["service"], row["group"]))
+                or staff_hidden.get((row["service"], _MINORITY))):
+            continue
+        columns = ("share_workforce", *_AGAINST_WORKFORCE) + (
+            (*_RATE_GROUP, *_RATE_REFERENCE, *_COMPARISON) if row["metric"] == _SENIOR else ())
+        problems += [f"{where(label, row)}: {column} is shown although the whole workforce's "
+                     "counts behind it are hidden" for column in columns
+                     if not _missing(row[column])]
     return problems
 
 

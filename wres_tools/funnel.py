@@ -16,7 +16,13 @@ from scipy.special import ndtri
 from wres_tools import statistics as st
 from wres_tools.contract import ALL_SERVICES, SERVICES, is_missing, plain
 from wres_tools.disclosure import WITHHELD
-from wres_tools.metrics import COMPARISON_GROUPS, GROUP_ADJECTIVES, METRICS, zero_cell_reason
+from wres_tools.metrics import (
+    COMPARISON_GROUPS,
+    GROUP_ADJECTIVES,
+    METRICS,
+    likelihood_counts,
+    zero_cell_reason,
+)
 from wres_tools.publish import is_withheld
 
 #: z for the 95% and 99.8% two-sided limits (1.959964 and 3.090232).
@@ -24,8 +30,10 @@ Z_95 = float(ndtri(0.975))
 Z_998 = float(ndtri(0.999))
 #: Share Winsorised at each end of the z-scores before phi is estimated (FunnelPlotR default).
 TRIM = 0.1
-#: Metrics that carry a relative likelihood: the ones a funnel plot can show.
-RATIO_METRICS: tuple[str, ...] = tuple(m for m, d in METRICS.items() if d.kind == "ratio")
+#: Metrics that carry a relative likelihood: the ones a funnel plot can show (M2-M8, and M9
+#: as senior managers over staff).
+RATIO_METRICS: tuple[str, ...] = tuple(m for m, d in METRICS.items()
+                                       if d.kind in ("ratio", "senior"))
 #: Fewest authorities with a figure on the plot for a funnel, a pooled figure and ranks. From
 #: fewer, the pooled mean and the over-dispersion (phi, tau2) are estimated from too few points
 #: to mean anything, and a rank among two or three says little; public funnel-plot tools
@@ -157,18 +165,23 @@ def _count(value: object) -> int | None:
     return None if is_missing(value) else int(value)  # type: ignore[call-overload]
 
 
-def _why_not(record: dict | None, metric: str, service: str) -> str | None:
-    """Why an authority's record gives no point (None: it does)."""
+#: The count columns of a record its RL rests on (M9's staff are on its M1 record).
+_OWN_COUNTS = ("events_group", "n_group", "events_reference", "n_reference")
+
+
+def _why_not(record: dict | None, metric: str, service: str,
+             counts: tuple[int | None, ...]) -> str | None:
+    """Why an authority's record gives no point (None: it does); ``counts``: the four behind
+    its RL (:func:`wres_tools.metrics.likelihood_counts`)."""
     if record is None:
         return f"no {metric} figure for the service {service!r}"
-    columns = ("events_group", "n_group", "events_reference", "n_reference")
-    if any(is_withheld(record, c) for c in ("rl", *columns)):
+    if any(is_withheld(record, c) for c in ("rl", *_OWN_COUNTS)):
         return WITHHELD
-    if any(_count(record.get(c)) is None for c in columns):
+    if any(c is None for c in counts):
         if record.get("status") not in (None, "ok") or record.get("rl") is None:
             return str(record.get("reason") or "not computable")
         return "its counts are not available"
-    if record.get("rl") is None and not _zero_cell(*(int(record[c]) for c in columns)):
+    if record.get("rl") is None and not _zero_cell(*(int(c) for c in counts if c is not None)):
         return str(record.get("reason") or "not computable")
     return None
 
@@ -226,14 +239,15 @@ def benchmark(
         record = _record(results, authority, metric, service, group)
         if record is not None and record.get("year") is not None:
             years.add(int(record["year"]))
-        why = _why_not(record, metric, service)
+        found = (None,) * 4 if record is None else tuple(
+            _count(c) for c in likelihood_counts(record, results))
+        why = _why_not(record, metric, service, found)
         if why is not None:
             left_out.append((authority, why))
             continue
         if record is None:  # never: _why_not says why there is no record
             raise TypeError(f"{authority}: no record")
-        eg, ng, er, nr = (_count(record[c]) for c in
-                          ("events_group", "n_group", "events_reference", "n_reference"))
+        eg, ng, er, nr = found
         if eg is None or ng is None or er is None or nr is None:  # never: _why_not checks them
             raise TypeError(f"{authority}: a count is missing")
         rl = st.relative_likelihood(eg, ng, er, nr)

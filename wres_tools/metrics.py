@@ -14,9 +14,9 @@ form disclosure control takes; the publishing step types them: :func:`contract.t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -77,6 +77,15 @@ class MetricDef:
     question: str | None = None
     event_past: str = field(kw_only=True)
     needs: str = field(kw_only=True)
+    #: who the relative likelihood compares, when not ``population`` (M9: staff, while its
+    #: shares are of senior managers)
+    likelihood_population: str | None = field(default=None, kw_only=True)
+
+    @property
+    def rl_population(self) -> str:
+        """The people a relative-likelihood sentence compares: "minority ethnic {rl_population}
+        were 0.52 times as likely as white {rl_population} to {event}"."""
+        return self.likelihood_population or self.population
 
 
 def _survey(mid: str, question: str, source: str, short: str) -> MetricDef:
@@ -167,12 +176,13 @@ METRICS: dict[str, MetricDef] = {
         MetricDef(
             "M9", "Senior management against workforce and population", "Senior management",
             "senior_management", "senior", "low",
-            "the minority ethnic share of senior managers is below the workforce or population "
-            "share",
+            "minority ethnic staff are less likely to hold senior management posts (RL below "
+            "1), or their share of senior managers is below the workforce or population share",
             "senior managers", "hold senior management posts",
             "minority ethnic senior managers", "senior managers of known ethnicity",
             None, "headcount",
             event_past="held senior management posts",
+            likelihood_population="staff",
             needs="the senior_management table (senior managers' headcount by ethnicity and "
             "service), or senior_bands in the authority's parameter file with the workforce "
             "table; and census 2021 population shares for the comparison with the local "
@@ -483,9 +493,10 @@ def zero_cell_reason(mdef: MetricDef, group_word: str, eg: int, ng: int, er: int
     """Which count of the 2x2 table is zero, in the metric's words, and what follows from it:
     "no minority ethnic applicants were appointed from shortlisting, so no relative likelihood
     ..."; None when no count is zero. The record's reason and the narrative's sentence."""
-    who = next((f"{quantity} {people} {mdef.population} {mdef.event_past}" for count, quantity,
-                people in ((eg, "no", group_word), (ng - eg, "all", group_word),
-                           (er, "no", "white"), (nr - er, "all", "white")) if count == 0), None)
+    cells = ((eg, "no", group_word), (ng - eg, "all", group_word), (er, "no", "white"),
+             (nr - er, "all", "white"))
+    who = next((f"{quantity} {people} {mdef.rl_population} {mdef.event_past}"
+                for count, quantity, people in cells if count == 0), None)
     if who is None:
         return None
     return (f"{who}, so no relative likelihood or four-fifths reading is given: a ratio resting "
@@ -589,7 +600,7 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
             record["small_numbers"] = st.small_numbers(
                 (count, record["n_reference"]), params.small_numbers)
             _share_fields(record, count, known, exact=True)
-            reasons = []
+            reasons: list[str | None] = []
             if known == 0:
                 record["status"] = "not_computable"
                 reasons.append("no senior managers of known ethnicity")
@@ -600,6 +611,10 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
                     record["gap_workforce_pp"] = 100 * (record["share"] - share_workforce)
                     if share_workforce > 0:
                         record["representation_index"] = record["share"] / share_workforce
+                if known:
+                    reasons.append(_senior_likelihood(
+                        record, mdef, count, whole.get((service, group), 0),
+                        record["n_reference"], whole.get((service, REFERENCE), 0)))
             else:
                 reasons.append(f"no workforce figures for {service}: the workforce share "
                                "is not available")
@@ -612,6 +627,58 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
             record["reason"] = _join(*reasons)
             records.append(record)
     return records
+
+
+def _senior_likelihood(record: dict, mdef: MetricDef, senior_g: int, staff_g: int,
+                       senior_r: int, staff_r: int) -> str | None:
+    """M9 as Skills for Care's national report gives it: the share of the group's staff who are
+    senior managers over the same share of white staff, with the rates, Katz interval, Fisher's
+    test and four-fifths reading of a ratio metric (adverse when low). The counts stay the
+    record's own (senior managers); the staff counts are the M1 whole-workforce record's.
+    Returns why no RL is given, or None."""
+    group_word = GROUP_ADJECTIVES[record["group"]]
+    if staff_g == 0:
+        return f"no {group_word} staff in the workforce: no relative likelihood"
+    if staff_r == 0:
+        return "no white staff in the workforce: no relative likelihood"
+    if senior_g > staff_g or senior_r > staff_r:
+        who = group_word if senior_g > staff_g else "white"
+        senior, staff = (senior_g, staff_g) if senior_g > staff_g else (senior_r, staff_r)
+        return (f"more {who} senior managers ({senior}) than {who} staff in the workforce table "
+                f"({staff}): no relative likelihood")
+    rate, low, high = st.wilson(senior_g, staff_g)
+    record.update(rate_group=rate, rate_group_ci_low=low, rate_group_ci_high=high)
+    rate, low, high = st.wilson(senior_r, staff_r)
+    record.update(rate_reference=rate, rate_reference_ci_low=low, rate_reference_ci_high=high)
+    p = st.fisher_p(senior_g, staff_g, senior_r, staff_r)
+    record.update(p_value=p, significant=st.significant(p))
+    rl = st.relative_likelihood(senior_g, staff_g, senior_r, staff_r)
+    if rl.rl is None:
+        zero = zero_cell_reason(mdef, group_word, senior_g, staff_g, senior_r, staff_r)
+        return zero if rl.reason == st.REASON_ZERO_CELL and zero else rl.reason
+    record.update(rl=rl.rl, rl_ci_low=rl.low, rl_ci_high=rl.high,
+                  four_fifths=st.four_fifths(rl.rl, mdef.adverse_when),
+                  rl_nhs_direction=1 / rl.rl)
+    return None
+
+
+def likelihood_counts(record: Mapping[str, Any], results: pd.DataFrame) -> tuple[
+        Any, Any, Any, Any]:
+    """The four counts behind a record's relative likelihood: events and people of the group,
+    then of the white reference group (each None when missing or withheld).
+
+    M2-M8 hold them in the record; M9's RL is senior managers over staff, so its people are the
+    M1 whole-workforce record's of the same service and group (``results``: the authority's
+    records of that year, the record's among them)."""
+    if METRICS[str(record["metric"])].kind != "senior":
+        return (record.get("events_group"), record.get("n_group"),
+                record.get("events_reference"), record.get("n_reference"))
+    whole = results[(results["metric"] == "M1") & (results["service"] == record["service"])
+                    & (results["group"] == record["group"]) & results["pay_band"].isna()]
+    staff_g = staff_r = None
+    if len(whole) == 1:
+        staff_g, staff_r = whole["n_group"].iloc[0], whole["n_reference"].iloc[0]
+    return record.get("n_group"), staff_g, record.get("n_reference"), staff_r
 
 
 def _records(c: _Counts, params: Parameters, authority: str, year: int) -> list[dict]:

@@ -3,7 +3,8 @@
 Ratios (M2-M8) are compared on the log scale: RL now / RL then, with the interval from the two
 years' standard errors of log RL (recomputed from the counts in the records; a year whose RL
 rests on a count of zero has no RL and so no change). Shares (M1 band shares, M9 senior
-share) are compared in percentage points with a Newcombe interval and Fisher's exact test.
+share) are compared in percentage points with a Newcombe interval and Fisher's exact test; M9's
+RL (senior managers over staff) is compared like the ratios, beside its share.
 M3 is also pooled over the latest two years, as the NHS reports disciplinary figures.
 :func:`direction_of_change` reads a change as improved, worsened or no significant change by the
 metric's adverse side: the one rule the reports, the narrative and the action plans all use.
@@ -75,17 +76,32 @@ def _known(records: dict[Key, dict], record: Mapping) -> int | None:
     return minority["n_group"] + minority["n_reference"]
 
 
-def _se_log(record: Mapping) -> float | None:
-    counts = [record[c] for c in ("events_group", "n_group", "events_reference", "n_reference")]
-    if any(c is None for c in counts):
+def _se_log(record: Mapping, records: dict[Key, dict]) -> float | None:
+    """The standard error of log RL, from the four counts behind the RL (M9: senior managers
+    over staff, the staff from the same year's M1 whole-workforce record)."""
+    if METRICS[record["metric"]].kind == "senior":
+        whole = next((r for key, r in records.items() if key[:3] == (
+            "M1", record["service"], record["group"]) and _missing(key[3])), None)
+        counts = [record["n_group"], None if whole is None else whole["n_group"],
+                  record["n_reference"], None if whole is None else whole["n_reference"]]
+    else:
+        counts = [record[c] for c in ("events_group", "n_group", "events_reference",
+                                      "n_reference")]
+    if any(_missing(c) for c in counts):
         return None
-    events_group, n_group, events_reference, n_reference = counts
+    events_group, n_group, events_reference, n_reference = (int(c) for c in counts)
     return st.relative_likelihood(events_group, n_group, events_reference, n_reference).se_log
 
 
+def measures(metric: str) -> tuple[str, ...]:
+    """The figures whose change over time is given: M2-M8 the RL; M1 the band shares (in
+    percentage points); M9 both its senior share and its RL (senior managers over staff)."""
+    kind = METRICS[metric].kind
+    return {"ratio": ("rl",), "senior": ("share_pp", "rl")}.get(kind, ("share_pp",))
+
+
 def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: dict,
-             records_then: dict) -> dict:
-    measure = "share_pp" if METRICS[now["metric"]].kind != "ratio" else "rl"
+             records_then: dict, measure: str) -> dict:
     value = "share" if measure == "share_pp" else "rl"
     row = {"measure": measure, "value_now": now[value],
            "value_then": None if then is None else then[value]}
@@ -97,7 +113,8 @@ def _compare(now: Mapping, then: Mapping | None, year_then: int, records_now: di
     if then["status"] != "ok":
         return {**row, "status": "not_computable", "reason": f"{year_then}: {then['reason']}"}
     if measure == "rl":
-        change = st.ratio_change(then["rl"], _se_log(then), now["rl"], _se_log(now))
+        change = st.ratio_change(then["rl"], _se_log(then, records_then), now["rl"],
+                                 _se_log(now, records_now))
     else:
         known_then, known_now = _known(records_then, then), _known(records_now, now)
         if known_then is None or known_now is None:
@@ -123,7 +140,8 @@ def change_over_time(
     ``baseline_year`` (Parameters.baseline_year) or, when None, the first year held. One row per
     record and comparison; ``change`` is RL now / RL then (measure "rl") or share now minus share
     then in percentage points (measure "share_pp"). Years before the baseline get only the
-    comparison with their previous year. ``year`` keeps only that year's comparisons (a report
+    comparison with their previous year. M9 records give two rows, one per measure
+    (:func:`measures`). ``year`` keeps only that year's comparisons (a report
     shows no others), which spares the tests of every earlier pair of years.
     """
     years = sorted(results)
@@ -148,15 +166,17 @@ def change_over_time(
         if now_year > baseline_year:
             comparisons.append(("baseline", baseline_year))
         comparisons.append(("previous", years[position - 1]))
-        compared: dict[int, list[dict]] = {}  # year then -> changes (the baseline may be previous)
+        # year then -> (record, change) pairs (the baseline may also be the previous year)
+        compared: dict[int, list[tuple[Key, dict]]] = {}
         for compared_with, year_then in comparisons:
             now_index, then_index = index(now_year), index(year_then)
             if year_then not in compared:
                 compared[year_then] = [
-                    _compare(now, then_index.get(key), year_then, now_index, then_index)
-                    for key, now in now_index.items()
+                    (key, _compare(now, then_index.get(key), year_then, now_index, then_index,
+                                   measure))
+                    for key, now in now_index.items() for measure in measures(key[0])
                 ]
-            for key, change in zip(now_index, compared[year_then], strict=True):
+            for key, change in compared[year_then]:
                 rows.append({
                     "metric": key[0], "service": key[1], "group": key[2], "pay_band": key[3],
                     "year": now_year, "compared_with": compared_with, "year_then": year_then,

@@ -45,15 +45,18 @@ STATISTICS: dict[str, Column] = {
     "n_reference": Column("integer", "count", "white people (the denominator; M1 and M9: white "
                           "staff or senior managers)"),
     "events_reference": Column("integer", "count", "white people with the event"),
-    "rate_group": Column("number", "fraction (0-1)", "events / people, comparison group"),
+    "rate_group": Column("number", "fraction (0-1)", "events / people, comparison group (M9: "
+                         "the group's senior managers / the group's staff)"),
     "rate_group_ci_low": Column("number", "fraction (0-1)", "lower end of its Wilson interval"),
     "rate_group_ci_high": Column("number", "fraction (0-1)", "upper end of its Wilson interval"),
-    "rate_reference": Column("number", "fraction (0-1)", "events / people, white staff"),
+    "rate_reference": Column("number", "fraction (0-1)", "events / people, white staff (M9: "
+                             "white senior managers / white staff)"),
     "rate_reference_ci_low": Column("number", "fraction (0-1)",
                                     "lower end of its Wilson interval"),
     "rate_reference_ci_high": Column("number", "fraction (0-1)",
                                      "upper end of its Wilson interval"),
-    "rl": Column("number", "ratio", "relative likelihood: group rate / white rate"),
+    "rl": Column("number", "ratio", "relative likelihood: group rate / white rate (M9: of "
+                 "holding a senior management post, as Skills for Care reports it)"),
     "rl_ci_low": Column("number", "ratio", "lower end of the log-method (Katz) interval"),
     "rl_ci_high": Column("number", "ratio", "upper end of the log-method (Katz) interval"),
     "rl_nhs_direction": Column("number", "ratio", "1 / rl: white rate / group rate, the way "
@@ -96,7 +99,8 @@ _UNKNOWN = ("unknown_count", "unknown_pct")
 KIND_STATISTICS: dict[str, tuple[str, ...]] = {
     "ratio": (*_COUNTS, *_RATES, *_RL, *_UNKNOWN),
     "representation": (*_SHARE, *_UNKNOWN),
-    "senior": (*_SHARE, "share_population", "gap_workforce_pp", "gap_population_pp", *_UNKNOWN),
+    "senior": (*_SHARE, "share_population", "gap_workforce_pp", "gap_population_pp", *_RATES,
+               *_RL, *_UNKNOWN),
 }
 
 

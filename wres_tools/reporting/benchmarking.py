@@ -79,8 +79,14 @@ def pooled_sentence(result: BenchmarkResult) -> str:
     doubt = (", but the interval includes 1, so the difference is not statistically significant"
              if low is not None and high is not None and low <= 1 <= high else "")
     return (f"Pooled over the {_authorities(result.n_pooled)} with a figure, {group} "
-            f"{mdef.population} were {result.pooled_rl:.2f} times as likely as white "
-            f"{mdef.population} to {mdef.event} (95% CI {low:.2f} to {high:.2f}){doubt}.")
+            f"{mdef.rl_population} were {result.pooled_rl:.2f} times as likely as white "
+            f"{mdef.rl_population} to {mdef.event} (95% CI {low:.2f} to {high:.2f}){doubt}.")
+
+
+def _listed(items: list[str]) -> str:
+    """"M2", "M2 and M5", "M2, M5 and M9"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] \
+        if items else ""
 
 
 def position_of(result: BenchmarkResult, authority: str) -> str:
@@ -147,7 +153,7 @@ def funnel_plot(result: BenchmarkResult, highlight: str | None = None) -> tuple[
 
     mdef = METRICS[result.metric]
     title = (f"{mdef.id} {mdef.short_title}: {GROUP_ADJECTIVES[result.group]} vs white "
-             f"{mdef.population}, {_service_words(result.service)}"
+             f"{mdef.rl_population}, {_service_words(result.service)}"
              + (f", {result.year}" if result.year is not None else ""))
     with matplotlib.style.context(_af_style(), after_reset=True):  # whatever the caller's style
         fig = Figure(figsize=(9, 6), layout="constrained")
@@ -320,7 +326,7 @@ def metric_html(bench: YearBenchmark, metric: str) -> str:
             "figure": Markup(html_figure(fig, alt)),
             "ranking_caption": f"Authorities ranked from the {order} RL, the least favourable "
                                f"to {GROUP_ADJECTIVES[result.group]} "
-                               f"{METRICS[result.metric].population} on this metric: rank 1 "
+                               f"{METRICS[result.metric].rl_population} on this metric: rank 1 "
                                "first. Ranks of close figures are not "
                                "reliable: read them with the intervals, and with where each "
                                "authority sits against the funnel (see “Ranks and the funnel” "
@@ -361,7 +367,7 @@ def note_html(bench: YearBenchmark) -> str:
     return render_template(
         "benchmarking/note.html.j2", z_95=f"{Z_95:.2f}", z_998=f"{Z_998:.2f}",
         trim=f"{TRIM:.0%}", min_authorities=MIN_AUTHORITIES, rows=_note_rows(bench),
-        low=" and ".join(m for m in bench.results if METRICS[m].adverse_when != "high"))
+        low=_listed([m for m in bench.results if METRICS[m].adverse_when != "high"]))
 
 
 def show_intro(bench: YearBenchmark) -> None:

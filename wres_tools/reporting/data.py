@@ -30,6 +30,10 @@ REPORT_OF_METRIC: dict[str, str] = {
 }
 #: Metrics reported as shares (M1, M9) rather than relative likelihoods.
 SHARE_METRICS: tuple[str, ...] = tuple(m for m, d in metrics.METRICS.items() if d.kind != "ratio")
+#: Metrics with a relative likelihood: M2-M8, and M9 (senior managers over staff, as Skills for
+#: Care's national report gives it, beside its shares).
+LIKELIHOOD_METRICS: tuple[str, ...] = tuple(
+    m for m, d in metrics.METRICS.items() if d.kind in ("ratio", "senior"))
 #: Words that tie a return's notice to a metric's data-quality notes, besides its table's name.
 NOTICE_WORDS: dict[str, tuple[str, ...]] = {
     "M1": ("pay band", "pay_band"),

@@ -167,26 +167,30 @@ def describe_ratio(record: Mapping[str, Any]) -> list[str]:
                                f"published: small numbers.")]
     if rl is None:
         return [*_not_computable(record, w, group), *_rates(record, w, group)]
+    return _likelihood(record, w, group, rl) + _gap(record, w, group) + _caution(record)
 
+
+def _likelihood(record: Mapping[str, Any], w: MetricDef, group: str, rl: float) -> list[str]:
+    """An RL that is there: the sentence with its interval, everyday words and doubt; the range
+    and significance; the four-fifths reading; both rates."""
     low, high = _value(record, "rl_ci_low"), _value(record, "rl_ci_high")
     ci = f" ({fmt_ci(low, high)})" if low is not None and high is not None else ""
     words = likelihood_words(rl)
-    first = (f"{group} {w.population} were {fmt_rl(rl)} times as likely as white "
-             f"{w.population} to {w.event}{ci}: {words}{_doubt(record, words)}.")
+    who = w.rl_population
+    first = (f"{group} {who} were {fmt_rl(rl)} times as likely as white "
+             f"{who} to {w.event}{ci}: {words}{_doubt(record, words)}.")
     sentences = [_start(record, first)]
     sentences.append(_range_and_significance(record, rl))
     reading = _value(record, "four_fifths")
     if reading == "adverse":
         sentences.append(f"By the four-fifths rule this is read as adverse impact for {group} "
-                         f"{w.population}.")
+                         f"{who}.")
     elif reading == "favourable":
         sentences.append(f"By the four-fifths rule this is read as favourable to {group} "
-                         f"{w.population}.")
+                         f"{who}.")
     elif reading == "within":
         sentences.append("By the four-fifths rule this is read as no adverse impact.")
-    sentences += _rates(record, w, group)
-    sentences += _gap(record, w, group)
-    return sentences + _caution(record)
+    return sentences + _rates(record, w, group)
 
 
 def _doubt(record: Mapping[str, Any], words: str) -> str:
@@ -217,11 +221,11 @@ def _rates(record: Mapping[str, Any], w: MetricDef, group: str) -> list[str]:
     rate_g, rate_r = _value(record, "rate_group"), _value(record, "rate_reference")
     if rate_g is None:
         return []
-    own = (f"{fmt_pct(rate_g)} of {group} {w.population}"
+    own = (f"{fmt_pct(rate_g)} of {group} {w.rl_population}"
            f"{_counts(_value(record, 'events_group'), _value(record, 'n_group'))} {w.event_past}")
     if rate_r is None:
         return [_capital(own + ".")]
-    white = (f"{fmt_pct(rate_r)} of white {w.population}"
+    white = (f"{fmt_pct(rate_r)} of white {w.rl_population}"
              f"{_counts(_value(record, 'events_reference'), _value(record, 'n_reference'))}")
     return [_capital(f"{own}, against {white}.")]
 
@@ -394,7 +398,24 @@ def describe_senior(record: Mapping[str, Any]) -> list[str]:
     if population is None and not _withheld(record):
         sentences.append("No population figures for the area were given, so there is no "
                          "comparison with the local population.")
-    return sentences + _caution(record)
+    return _senior_likelihood(record, group) + sentences + _caution(record)
+
+
+def _senior_likelihood(record: Mapping[str, Any], group: str) -> list[str]:
+    """M9 as Skills for Care gives it, first: how likely the group's staff are to hold senior
+    management posts against white staff - or why no RL is given, with Fisher's test."""
+    w = METRICS["M9"]
+    rl = _value(record, "rl")
+    if rl is not None:
+        return _likelihood(record, w, group, rl)
+    if _withheld(record):
+        return [_start(record, f"how likely {group} and white staff are to hold senior "
+                               "management posts is not published: small numbers.")]
+    why = next((part for part in str(_value(record, "reason") or "").split("; ")
+                if "relative likelihood" in part), None)
+    if why is None:
+        return []
+    return [_start(record, why + "."), *_rates(record, w, group), *_fisher(record)]
 
 
 def describe_unknowns(record: Mapping[str, Any]) -> str | None:
@@ -503,12 +524,14 @@ def _when(trend_record: Mapping[str, Any]) -> str:
 
 
 def _changed_figure(trend_record: Mapping[str, Any]) -> str:
-    """What a change is of: "the relative likelihood", "the minority ethnic share in pay band
-    PO3", "... of the workforce", "... of senior management"."""
-    if trend_record.get("measure") == "rl":
-        return "the relative likelihood"
+    """What a change is of: "the relative likelihood" (M9: "... of minority ethnic staff holding
+    senior management posts"), "the minority ethnic share in pay band PO3", "... of the
+    workforce", "... of senior management"."""
     metric = str(trend_record.get("metric"))
     group = GROUP_ADJECTIVES.get(str(trend_record.get("group")), str(trend_record.get("group")))
+    if trend_record.get("measure") == "rl":  # M9 has a share beside it: say which
+        return ("the relative likelihood" if metric != "M9" else
+                f"the relative likelihood of {group} staff holding senior management posts")
     band = _value(trend_record, "pay_band")
     of = {"M1": "of the workforce" if band is None else f"in pay band {band}",
           "M9": "of senior management"}.get(metric, "")

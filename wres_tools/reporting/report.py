@@ -25,7 +25,7 @@ from wres_tools.parameters import (
     resolve_parameters_dir,
 )
 from wres_tools.paths import DEMO_DATA_DIR
-from wres_tools.reporting.data import SHARE_METRICS, ReportData
+from wres_tools.reporting.data import LIKELIHOOD_METRICS, ReportData
 from wres_tools.returns.find import ReturnRef, find_returns
 
 if TYPE_CHECKING:  # the report blocks (and Jinja) are imported where a report is built
@@ -259,6 +259,6 @@ def build_summary(data: ReportData, *, with_charts: bool = True,
         actions_summary(data),
         benchmark_section(data, bench) if bench is not None else None,
         Section("links", "The metric reports", links_section()),
-        how_to_read(data, [m for m in METRIC_TABLES if m not in SHARE_METRICS]),
+        how_to_read(data, [m for m in METRIC_TABLES if m in LIKELIHOOD_METRICS]),
     ]
     return Report(title, tuple(s for s in sections if s is not None))

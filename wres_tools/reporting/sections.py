@@ -16,6 +16,7 @@ from wres_tools.reporting import charts, narrative
 from wres_tools.reporting.benchmarking import positions
 from wres_tools.reporting.blocks import Link, Section, html_paragraphs, html_table
 from wres_tools.reporting.data import (
+    LIKELIHOOD_METRICS,
     NOTEBOOKS,
     NOTICE_WORDS,
     REPORT_OF_METRIC,
@@ -154,6 +155,15 @@ def figure_lines(metric: str, data: ReportData, name: str = "Minority ethnic",
             ("Gap to the population share", lambda r: figure_text(r, "gap_population_pp", fmt_pp)),
             ("Representation index (senior ÷ workforce share)",
              lambda r: figure_text(r, "representation_index")),
+            (f"{name} staff who are senior managers (95% CI)", group_rate_text),
+            ("White staff who are senior managers (95% CI)",
+             lambda r: with_ci(fmt_pct, r, "rate_reference")),
+            (f"Relative likelihood of holding a senior post, {words} ÷ white (95% CI)",
+             rl_text),
+            (f"NHS WRES direction, white ÷ {words}",
+             lambda r: figure_text(r, "rl_nhs_direction")),
+            ("Four-fifths reading (0.80 to 1.25)", four_fifths_text),
+            ("Fisher's exact test p-value", lambda r: figure_text(r, "p_value", fmt_p)),
         ]
     else:
         lines = [
@@ -267,8 +277,11 @@ def _charts(metric: str, records: pd.DataFrame) -> list[charts.Chart]:
     minority = records[records["group"] == "minority"]
     if metric == "M1":
         return [charts.pay_band_chart(minority, title=f"M1: {title}")]
-    if metric == "M9":
-        return [charts.shares_chart(minority, title=f"M9: {title}")]
+    if metric == "M9":  # the shares, then the RL of holding a senior post by group
+        groups = records[records["pay_band"].isna()]
+        return [charts.shares_chart(minority, title=f"M9: {title}"),
+                charts.forest_plot(groups, rows="group", title="M9: relative likelihood of "
+                                   "holding a senior management post, by ethnic group")]
     groups = records[records["pay_band"].isna()]
     definition = metrics.METRICS[metric]
     rate = f"{definition.numerator} ÷ {definition.denominator}"
@@ -303,14 +316,16 @@ def _groups_table(data: ReportData, metric: str, records: pd.DataFrame) -> str:
         name = GROUPS.get(str(r["group"]), str(r["group"]))
         service = charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"]))
         if metric == "M9":
-            rows.append([name, service, count_text(r, "n_group", data), share_text(r)])
+            rows.append([name, service, count_text(r, "n_group", data), share_text(r),
+                         group_rate_text(r), rl_text(r), four_fifths_text(r)])
         else:
             rows.append([name, service, count_text(r, "n_group", data),
                          count_text(r, "events_group", data),
                          group_rate_text(r), rl_text(r), four_fifths_text(r)])
     if metric == "M9":
         columns = ["Ethnic group", "Service", "Senior managers", "Share of senior management "
-                   "(95% CI)"]
+                   "(95% CI)", "Staff who are senior managers (95% CI)",
+                   "Relative likelihood vs white (95% CI)", "Four-fifths reading"]
     else:
         definition = metrics.METRICS[metric]
         columns = ["Ethnic group", "Service", definition.denominator.capitalize(),
@@ -335,19 +350,24 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
         sentences += narrative.describe_band_changes(frame[frame["service"] == main])
     else:
         sentences = [narrative.describe_change(r) for r in change if r["service"] == main]
+    both = metric == "M9"  # its senior share and its RL (senior managers over staff)
     measure = "share" if metric in SHARE_METRICS else "rl"
-    fmt = fmt_rl if measure == "rl" else fmt_pct
-    change_fmt = fmt_rl if measure == "rl" else fmt_pp
+
+    def shown(r: dict) -> list[str]:
+        rl = r["measure"] == "rl"
+        fmt, change_fmt = (fmt_rl, fmt_rl) if rl else (fmt_pct, fmt_pp)
+        return [figure_text(r, "value_then", fmt), figure_text(r, "value_now", fmt),
+                with_ci(change_fmt, r, "change"), figure_text(r, "p_value", fmt_p)]
+
     rows = [
         [charts.SERVICE_LABELS.get(str(r["service"]), str(r["service"])),
          *([str(r["pay_band"] or "Whole workforce")] if metric == "M1" else []),
-         f"{r['compared_with']} ({r['year_then']})", figure_text(r, "value_then", fmt),
-         figure_text(r, "value_now", fmt), with_ci(change_fmt, r, "change"),
-         figure_text(r, "p_value", fmt_p)]
+         *([_M9_FIGURES[str(r["measure"])]] if both else []),
+         f"{r['compared_with']} ({r['year_then']})", *shown(r)]
         for r in change
     ]
-    columns = ["Service", *(["Pay band"] if metric == "M1" else []), "Compared with",
-               "Then", str(data.year),
+    columns = ["Service", *(["Pay band"] if metric == "M1" else []),
+               *(["Figure"] if both else []), "Compared with", "Then", str(data.year),
                "Change (ratio of RLs, 95% CI)" if measure == "rl" else "Change (95% CI)",
                "p-value"]
     body = html_paragraphs([*sentences, *data.unusable])
@@ -357,6 +377,11 @@ def _trend(data: ReportData, metric: str, key: str, heading: str, with_chart: bo
     if with_chart:
         body += _trend_chart(data, metric).html()
     return Section(key, heading, body)
+
+
+#: M9's two figures in its change table: a share changes by points, an RL by a ratio.
+_M9_FIGURES = {"share_pp": "Share of senior management (change in points)",
+               "rl": "Relative likelihood of holding a senior post (ratio of RLs)"}
 
 
 def _changes_of(data: ReportData, metric: str) -> pd.DataFrame:
@@ -455,7 +480,7 @@ def _quality(data: ReportData, metric: str, records: pd.DataFrame, key: str,
 
 
 def how_to_read(data: ReportData, metric_ids: Sequence[str]) -> Section:
-    ratio = [m for m in metric_ids if m not in SHARE_METRICS]
+    ratio = [m for m in metric_ids if m in LIKELIHOOD_METRICS]
     directions = []
     for side, adverse in (("below 0.80", "low"), ("above 1.25", "high")):
         ids = [m for m in ratio if metrics.METRICS[m].adverse_when == adverse]
@@ -570,10 +595,10 @@ def year_authorities(bench: benchmarking.YearBenchmark) -> str:
 
 
 def forest_chart(data: ReportData) -> charts.Chart:
-    """Every ratio metric's minority ethnic RL, by service, on one log axis."""
+    """Every minority ethnic RL (M2-M9), by service, on one log axis."""
     results = data.results
     ratio = results[(results["group"] == "minority") & results["pay_band"].isna()
-                    & ~results["metric"].isin(SHARE_METRICS)]
+                    & results["metric"].isin(LIKELIHOOD_METRICS)]
     labels = {m: f"{m} {metrics.METRICS[m].short_title}" for m in METRIC_TABLES}
     return charts.forest_plot(ratio, rows="metric", row_labels=labels,
                               title="Relative likelihood by metric and service")
