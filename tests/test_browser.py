@@ -97,7 +97,8 @@ def test_page_needs_nothing_from_the_network_and_fits_a_phone(out, browser, name
 #: print: a chart's font size (SVG units) times the image's drawn width over its view box.
 CHART_TEXT = """(() => {
   const small = parseFloat(getComputedStyle(document.querySelector('figcaption')).fontSize);
-  return [small, [...document.querySelectorAll('img[src^="data:image/svg+xml;base64,"]')].map(img => {
+  const images = document.querySelectorAll('img[src^="data:image/svg+xml;base64,"]');
+  return [small, [...images].map(img => {
     const svg = atob(img.src.split(',')[1]);
     const box = parseFloat(svg.match(/viewBox="[-\\d.]+ [-\\d.]+ ([\\d.]+)/)[1]);
     const sizes = [...svg.matchAll(/font-size:\\s*([\\d.]+)px/g)].map(m => parseFloat(m[1]));
