@@ -541,7 +541,7 @@ def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch,
     """papermill's default (a new kernel for this notebook alone) gives the same page bytes."""
     import papermill
 
-    from wres_tools.batch.export import banners_for, notebook_html
+    from wres_tools.batch.export import banners_for, notebook_html, report_navigation
     from wres_tools.paths import NOTEBOOKS_DIR
 
     data = real_batch["data"]
@@ -551,17 +551,19 @@ def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch,
                   "disclosure": "published"}
     if takes_authority(notebook):
         made = real_batch["out"] / "2023" / "fixtureton" / f"{stem}.html"
-        title, index_href = report_title("Fixtureton Council", 2023, notebook), "../../index.html"
+        title = report_title("Fixtureton Council", 2023, notebook)
     else:
         del parameters["authority"]
         made = real_batch["out"] / "2023" / f"{stem}.html"
-        title, index_href = report_title("All authorities", 2023, notebook), "../index.html"
+        title = report_title("All authorities", 2023, notebook)
     fresh = papermill.execute_notebook(
         str(notebook), None, kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(NOTEBOOKS_DIR),
         parameters=parameters,
     )
-    page = notebook_html(fresh, title=title, banners=banners_for("published", True),
-                         index_href=index_href)
+    year_pages = [f"{nb.stem}.html" for nb in report_notebooks() if not takes_authority(nb)]
+    nav = report_navigation(2023, year_pages, current=f"{stem}.html",
+                            across_authorities=not takes_authority(notebook))
+    page = notebook_html(fresh, title=title, banners=banners_for("published", True), nav=nav)
     assert page == made.read_text(encoding="utf-8")
 
 

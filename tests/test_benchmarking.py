@@ -753,9 +753,10 @@ NOTE = (
     "few points are not meaningful.</p>\n"
     "<p>Ranks: rank 1 is the least favourable RL, the lowest for M2, M5 and M9 and the highest "
     "for the others; equal figures share a rank.</p>\n"
-    '<table class="benchmark-note"><thead><tr><th>Metric</th>'
-    "<th>Authorities with a figure to plot</th>"
-    "<th>Dispersion ratio phi</th><th>Between-authority variance τ²</th><th>Limits widened</th>"
+    '<div class="scroll" role="region" tabindex="0" aria-label="Table: dispersion and widened '
+    'limits by metric"><table class="benchmark-note"><thead><tr><th scope="col">Metric</th>'
+    '<th scope="col">Authorities with a figure to plot</th><th scope="col">Dispersion ratio phi'
+    '</th><th scope="col">Between-authority variance τ²</th><th scope="col">Limits widened</th>'
     "</tr></thead><tbody>"
     "<tr><td>M2 Appointment from shortlisting</td><td>0</td><td>no funnel</td><td>no funnel</td>"
     "<td>no funnel</td></tr>"
@@ -766,7 +767,7 @@ NOTE = (
 def test_method_note_holds_the_technical_figures(published: YearBenchmark) -> None:
     note = note_html(published)
     assert note.startswith(NOTE)  # M3: phi 1.4443 and tau2 0.0831 of the hand arithmetic
-    assert note.endswith("<td>no funnel</td></tr></tbody></table>")
+    assert note.endswith("<td>no funnel</td></tr></tbody></table></div>")
     assert note.count("<tr>") == 1 + len(RATIO_METRICS)
 
 

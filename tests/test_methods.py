@@ -15,6 +15,7 @@ from wres_tools import disclosure, ethnicity, metrics, statistics
 from wres_tools.evidence.results import DATA_DICTIONARY, STATISTICS
 from wres_tools.parameters import Settings
 from wres_tools.reporting import methods
+from wres_tools.reporting.templating import CONTENT_SECURITY_POLICY, STYLESHEET
 
 DEFAULTS = Settings()
 
@@ -79,15 +80,30 @@ def test_page_is_self_contained_and_accessible(page):
     assert page.startswith("<!DOCTYPE html>")
     assert s.lang == "en"
     assert s.headings.count("h1") == 1 and s.headings.count("h2") >= 5
-    # only links within the page, each to an anchor that exists; no source of any kind
+    # the navigation bar's links to the index and to itself (beside it in the output folder),
+    # then only links within the page, each to an anchor that exists; no source of any kind
     assert all(name == "href" for name, _ in s.links)
-    targets = [value for _, value in s.links]
+    assert [value for _, value in s.links][:2] == ["index.html", "methods.html"]
+    targets = [value for _, value in s.links][2:]
     assert targets and all(t.startswith("#") for t in targets)
     assert {t[1:] for t in targets} <= s.ids
     assert "url(" not in s.style and "@import" not in s.style
-    assert "<script" not in page and "http" not in page
+    assert "<script" not in page and "http:" not in page and "https:" not in page
+    # the reports' own policy: no request to anything, no script
+    policy = escape(CONTENT_SECURITY_POLICY)
+    assert f'http-equiv="Content-Security-Policy" content="{policy}"' in page
     assert s.tables >= 6 and s.captions_first == s.tables  # caption first in every table
     assert s.th_without_scope == 0
+
+
+def test_page_has_the_house_style_and_the_navigation_bar(page):
+    """The reports' stylesheet, as it is (never entity-escaped inside <style>), and the same
+    navigation bar as the reports: the index, and this page marked as the current one."""
+    assert f"<style>\n{STYLESHEET}\n</style>" in page
+    assert ('<header>\n<nav aria-label="Pages"><ul><li><a href="index.html">All reports</a></li>'
+            '<li><a href="methods.html" aria-current="page">How the figures are made</a></li>'
+            "</ul></nav>\n</header>") in page
+    assert '<main class="methods">' in page
 
 
 # --------------------------------------------------------------------------- from the code

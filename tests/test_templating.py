@@ -35,30 +35,37 @@ def test_every_template_of_the_package_compiles() -> None:
         ENVIRONMENT.get_template(name)
 
 
+#: A table's box, which scrolls sideways on a screen narrower than the table: a region named by
+#: the caption, which a keyboard can reach (tabindex) to scroll it.
+SCROLL = '<div class="scroll" role="region" tabindex="0" aria-label="Table: c">'
+
+
 def test_table_escapes_every_label_and_keeps_a_link() -> None:
     table = html_table(
         f"Caption {NASTY}", ["Figure", "All services"],
         [[NASTY, "0.52"], ["Report", Link("M3's report", "m3.html")]], css="headlines")
     assert table == (
+        f'<div class="scroll" role="region" tabindex="0" aria-label="Table: Caption {NASTY_HTML}">'
         f'<table class="headlines"><caption>Caption {NASTY_HTML}</caption><thead><tr>'
         '<th scope="col">Figure</th><th scope="col">All services</th></tr></thead><tbody>'
         f'<tr><th scope="row">{NASTY_HTML}</th><td>0.52</td></tr>'
         '<tr><th scope="row">Report</th><td><a href="m3.html">M3&#x27;s report</a></td></tr>'
-        "</tbody></table>")
+        "</tbody></table></div>")
 
 
 def test_a_text_table_aligns_every_cell_left() -> None:
     left = ' style="text-align:left"'
     assert html_table("c", ["A", "B"], [["x", "y"]], css="actions", text=True) == (
-        f'<table class="actions"><caption>c</caption><thead><tr><th scope="col"{left}>A</th>'
+        f'{SCROLL}<table class="actions"><caption>c</caption><thead><tr>'
+        f'<th scope="col"{left}>A</th>'
         f'<th scope="col"{left}>B</th></tr></thead><tbody><tr><th scope="row"{left}>x</th>'
-        f"<td{left}>y</td></tr></tbody></table>")
+        f"<td{left}>y</td></tr></tbody></table></div>")
 
 
 def test_a_table_without_rows_has_an_empty_body() -> None:
     assert html_table("c", ["A"], []) == (
-        '<table class="figures"><caption>c</caption><thead><tr><th scope="col">A</th></tr>'
-        "</thead><tbody></tbody></table>")
+        f'{SCROLL}<table class="figures"><caption>c</caption><thead><tr><th scope="col">A</th></tr>'
+        "</thead><tbody></tbody></table></div>")
 
 
 def test_paragraphs_skip_empty_sentences_and_may_be_strong() -> None:

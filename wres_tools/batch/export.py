@@ -24,23 +24,24 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from markupsafe import Markup
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
 from traitlets.config import Config
 
+from wres_tools.batch.plan import report_label
 from wres_tools.paths import TEMPLATES_DIR
-from wres_tools.reporting.templating import render_template
+from wres_tools.reporting.methods import INDEX_LINK, METHODS_FILE, METHODS_LINK
+from wres_tools.reporting.templating import (
+    CONTENT_SECURITY_POLICY,
+    STYLESHEET,
+    NavLink,
+    render_template,
+)
 
 REPORT_TEMPLATE = "wres_report"
-STYLESHEET = (TEMPLATES_DIR / "style.css").read_text(encoding="utf-8")
-
-#: No request to anything: styles inline, images as data: URIs, no scripts, frames or fonts.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'none'"
-)
 
 #: Cells with any of these tags never reach a report.
 REMOVED_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
@@ -90,6 +91,28 @@ INDEX_SYNTHETIC_BANNER = Banner(
     "These reports are made from invented demonstration data. Their figures describe no real "
     "council or person.",
 )
+
+
+#: Where the batch writes the index (the methods page, ``METHODS_FILE``, sits beside it).
+INDEX_FILE = "index.html"
+
+
+def report_navigation(year: int, year_pages: Sequence[str], *, across_authorities: bool,
+                      current: str | None = None) -> list[NavLink]:
+    """The navigation bar of a report: the index, the methods page and each of its year's
+    reports across authorities (``year_pages``: their file names, e.g. ``benchmarking.html``,
+    which sit in ``<out>/<year>/``).
+
+    An authority's report sits in ``<out>/<year>/<authority>/``, a report across authorities in
+    ``<out>/<year>/``; ``current`` names the page itself, which is marked, not left out.
+    """
+    top = "../" if across_authorities else "../../"
+    year_folder = "" if across_authorities else "../"
+    links = [NavLink(INDEX_LINK, top + INDEX_FILE),
+             NavLink(METHODS_LINK, top + METHODS_FILE)]
+    links += [NavLink(f"{report_label(name)}, {year}", year_folder + name, name == current)
+              for name in year_pages]
+    return links
 
 
 def banners_for(disclosure: str, synthetic: bool) -> list[Banner]:
@@ -175,6 +198,7 @@ def _exporter() -> HTMLExporter:
     return ReportExporter(
         template_name=REPORT_TEMPLATE,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
+        extra_template_paths=[str(TEMPLATES_DIR)],  # blocks/header.html.j2
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -189,9 +213,10 @@ def notebook_html(
     *,
     title: str,
     banners: Sequence[Banner] = (),
-    index_href: str | None = None,
+    nav: Sequence[NavLink] = (),
 ) -> str:
-    """The report page of an executed notebook: no code, no external request, banners on top.
+    """The report page of an executed notebook: no code, no external request; the navigation
+    bar (``nav``, see :func:`report_navigation`) and the banners on top, in its header.
 
     A banner the notebook already shows (an output with ``class="banner internal"``, say) is
     not repeated: each page shows each banner once, the notebook's own or else the template's.
@@ -205,7 +230,7 @@ def notebook_html(
             "css": STYLESHEET,
             "csp": CONTENT_SECURITY_POLICY,
             "banners": [b for b in banners if b.kind not in _shown_banners(nb)],
-            "index_href": index_href,
+            "nav": list(nav),
         }
     }
     body, _ = _exporter().from_notebook_node(report_notebook(nb), resources=resources)
@@ -247,19 +272,22 @@ def index_html(
     documents: Sequence[tuple[str, str]] = (),
     failures: Sequence[IndexFailure] = (),
     banners: Sequence[Banner] = (),
+    nav: Sequence[NavLink] = (),
     title: str = "SC-WRES reports",
 ) -> str:
     """The index page: every authority-year with links to its reports and headline figures,
     then each year's reports across authorities (``years``: year, (link text, href) pairs) and
-    the run's documents (``documents``: link text, href). ``headline_marks`` (symbol, words)
+    the run's documents (``documents``: link text, href); ``nav``: the navigation bar at its
+    top. ``headline_marks`` (symbol, words)
     go under the headline labels, one per column, the symbol hidden from screen readers (the
     words say it); ``headline_key`` is the line under the caption that explains them."""
     return render_template(
         "index_page.html.j2",
         title=title,
-        css=STYLESHEET,
+        css=Markup(STYLESHEET),
         csp=CONTENT_SECURITY_POLICY,
         banners=list(banners),
+        nav=list(nav),
         rows=list(rows),
         headline_labels=list(headline_labels),
         headline_marks=list(headline_marks),

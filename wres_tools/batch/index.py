@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wres_tools.batch.export import (
+    INDEX_FILE,
     INDEX_INTERNAL_BANNER,
     INDEX_SYNTHETIC_BANNER,
     Banner,
@@ -24,11 +25,12 @@ from wres_tools.files import write_atomic
 from wres_tools.metrics import METRICS
 from wres_tools.publish import is_withheld
 from wres_tools.reporting.formats import ADVERSE_WORDS
+from wres_tools.reporting.methods import INDEX_LINK, METHODS_FILE, METHODS_LINK
+from wres_tools.reporting.templating import NavLink
 
-INDEX_FILE = "index.html"
 #: Files of the evidence (``evidence.write_evidence``) the index links when they are there.
 EVIDENCE_DOCUMENTS: tuple[tuple[str, str], ...] = (
-    ("How every figure is made (methods)", "methods.html"),
+    ("How every figure is made (methods)", METHODS_FILE),
     ("Every published figure, one row each (results.csv)", "results.csv"),
     ("What each column of results.csv means", "results_dictionary.csv"),
     ("What went in and what ran it (manifest.json)", "manifest.json"),
@@ -149,6 +151,9 @@ def build_index(out_dir: Path, failures: Sequence[Failure] = ()) -> Path:
                    if (out_dir / name).is_file()],
         failures=[IndexFailure(f.authority, f.year, f.notebook, f.message) for f in failures],
         banners=banners,
+        nav=[NavLink(INDEX_LINK, INDEX_FILE, current=True),
+             *([NavLink(METHODS_LINK, METHODS_FILE)] if (out_dir / METHODS_FILE).is_file()
+               else [])],
     )
     path = out_dir / INDEX_FILE
     write_atomic(path, page)

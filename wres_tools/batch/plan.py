@@ -106,6 +106,8 @@ class Job:
     write_metrics: bool
     fingerprints: Mapping[str, str]  # output file name -> fingerprint, for every output
     synthetic: bool = False  # year-level pages: every return of the year is synthetic
+    #: the year's reports across authorities (file names), which each of its pages links to
+    year_pages: tuple[str, ...] = ()
 
     @property
     def who(self) -> str:
@@ -178,6 +180,7 @@ def plan_batch(
     notebooks = [Path(nb) for nb in (report_notebooks() if notebooks is None else notebooks)]
     per_authority = [nb for nb in notebooks if takes_authority(nb)]
     per_year = [nb for nb in notebooks if nb not in per_authority]
+    year_pages = tuple(f"{nb.stem}.html" for nb in per_year)  # linked from every page: see Job
     unfound: list[Problem] = []
     all_refs = find_returns(data_dir, unfound)
     refs = [
@@ -204,7 +207,7 @@ def plan_batch(
         if stale:
             reports += len(todo)
             jobs.append(Job(authority, year, data_dir, parameters_dir, target, mode, limit, todo,
-                            METRICS_FILE in stale, wanted))
+                            METRICS_FILE in stale, wanted, year_pages=year_pages))
 
     by_authority: dict[str, list[Any]] = {}
     for ref in refs:
@@ -222,7 +225,7 @@ def plan_batch(
             continue
         mode = disclosure or params.disclosure
         limit = timeout if timeout is not None else params.execution_timeout
-        base = (inputs, settings, code, mode, __version__)
+        base = (inputs, settings, code, mode, __version__, *year_pages)
         for ref in authority_refs:
             add(authority, ref.year, out_dir / str(ref.year) / authority, mode, limit,
                 per_authority, base, metrics=True)
@@ -241,7 +244,7 @@ def plan_batch(
         else:
             mode = disclosure or defaults.disclosure
             limit = timeout if timeout is not None else defaults.execution_timeout
-            base = (inputs, settings, code, mode, __version__)
+            base = (inputs, settings, code, mode, __version__, *year_pages)
             for year in sorted({r.year for r in refs}):
                 add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
     options: dict[str, Any] = {

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from wres_tools.batch.export import (
     banners_for,
     notebook_html,
+    report_navigation,
 )
 from wres_tools.batch.index import INDEX_FILE, build_index, year_synthetic
 from wres_tools.batch.kernels import WarmKernel
@@ -208,7 +209,6 @@ def run_job(
     if job.authority is None:  # the year's reports across authorities
         del parameters["authority"]
         display_name, synthetic = ACROSS_AUTHORITIES.capitalize(), job.synthetic
-        index_href = f"../{INDEX_FILE}"
     else:
         try:
             call = ("_wres_prepare({authority!r}, {year!r}, {data_dir!r}, {parameters_dir!r}, "
@@ -226,7 +226,6 @@ def run_job(
             return finish(state.get("display_name", job.who), bool(state.get("synthetic")))
         display_name = str(prepared["display_name"])
         synthetic = bool(prepared["synthetic"])
-        index_href = f"../../{INDEX_FILE}"
         if job.write_metrics:
             try:
                 write_atomic(job.out_dir / METRICS_FILE, results_json(prepared["records"]))
@@ -244,7 +243,8 @@ def run_job(
                 executed,
                 title=report_title(display_name, job.year, notebook),
                 banners=banners,
-                index_href=index_href,
+                nav=report_navigation(job.year, job.year_pages, current=name,
+                                      across_authorities=job.authority is None),
             )
             write_atomic(job.out_dir / name, page)
             fingerprints[name] = job.fingerprints[name]

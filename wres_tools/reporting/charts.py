@@ -57,6 +57,11 @@ BAND_GREY: str = get_af_colours("focus")[1]
 STYLE_FILE = Path(afcharts.__file__).parent / "afcharts.mplstyle"
 DPI = 100
 WIDTH = 8.0  # inches
+#: The smallest text of any chart, in points (value labels, notes, a small multiple's ticks).
+#: A page never shows a chart so narrow that this is smaller than its small print
+#: (:func:`wres_tools.reporting.templating.chart_width`): at 9 points an 8-inch chart is at
+#: least 832 CSS pixels wide, and scrolls inside its box on a narrower screen.
+SMALLEST_TEXT = 9
 
 #: The four-fifths range: a relative likelihood inside it reads "no adverse impact".
 FOUR_FIFTHS = (FOUR_FIFTHS_LOW, FOUR_FIFTHS_HIGH)
@@ -394,7 +399,7 @@ def forest_plot(
                 drawn.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {_ratio(rl)}"
                              f"{_interval(low, high, _ratio)}")
                 axes.annotate(_ratio(rl), (rl, y), xytext=(0, 5), textcoords="offset points",
-                              ha="center", va="bottom", fontsize=8)
+                              ha="center", va="bottom", fontsize=SMALLEST_TEXT)
             reasons = {why for _, why in gaps}
             if gaps and len(gaps) == len(services) and len(reasons) == 1:
                 # nothing on the line, for one reason: say it once, mid-line
@@ -405,7 +410,7 @@ def forest_plot(
             for service, why in gaps:
                 missing.append(f"{labels[key]}, {SERVICE_LABELS[service]}: {why}")
                 axes.text(0.01, index + offsets[service], f"{SERVICE_LABELS[service]}: {why}",
-                          transform=axes.get_yaxis_transform(), fontsize=8, va="center",
+                          transform=axes.get_yaxis_transform(), fontsize=SMALLEST_TEXT, va="center",
                           color=PALETTE[4])
         for service, drawn_points in points.items():
             if not drawn_points:
@@ -511,7 +516,7 @@ def rates_chart(
                 y = index + offset
                 if rate is None:
                     missing.append(f"{name}: {_why_missing(record)}")
-                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=SMALLEST_TEXT,
                               transform=axes.get_yaxis_transform(), va="center",
                               color=PALETTE[4])
                     continue
@@ -522,7 +527,8 @@ def rates_chart(
                 err_high.append((ci[1] - rate) * 100 if ci is not None else 0.0)
                 drawn.append(f"{name}: {_pct(rate)}{_interval(low, high, _pct)}")
                 axes.annotate(_pct(rate), (rate * 100, y), xytext=(0, 5),
-                              textcoords="offset points", ha="center", va="bottom", fontsize=8)
+                              textcoords="offset points", ha="center", va="bottom",
+                              fontsize=SMALLEST_TEXT)
             if xs:
                 axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
                               ecolor=colour, elinewidth=1.5, capsize=3, markersize=7,
@@ -582,7 +588,7 @@ def pay_band_chart(
                 y = index - offsets[service]  # services top to bottom within a band, as listed
                 if share is None:
                     missing.append(f"{band}, {label}: {_why_missing(record)}")
-                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=SMALLEST_TEXT,
                               va="center", transform=axes.get_yaxis_transform(),
                               color=PALETTE[4])
                     continue
@@ -594,7 +600,7 @@ def pay_band_chart(
                 drawn.append(f"{band}, {label}: {_pct(share)}{_interval(low, high, _pct)}")
                 axes.annotate(_pct(share), ((ci[1] if ci is not None else share) * 100, y),
                               xytext=(4, 0), textcoords="offset points", ha="left", va="center",
-                              fontsize=8)
+                              fontsize=SMALLEST_TEXT)
             if xs:
                 axes.errorbar(xs, ys, xerr=[err_low, err_high], fmt=marker, color=colour,
                               ecolor=colour, elinewidth=1.5, capsize=3, markersize=6,
@@ -655,7 +661,7 @@ def shares_chart(
                 name = f"{label}, {SERVICE_LABELS[service]}"
                 if share is None:
                     missing.append(f"{name}: {_why_missing(record)}")
-                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=8,
+                    axes.text(0.01, y, f"{label}: {_why_missing(record)}", fontsize=SMALLEST_TEXT,
                               transform=axes.get_yaxis_transform(), va="center",
                               color=PALETTE[4])
                     continue
@@ -672,7 +678,8 @@ def shares_chart(
                           label=None if labelled else label, gid=f"share:{column}:{service}")
                 labelled = True
                 axes.annotate(_pct(share), (end * 100, y), xytext=(4, 0),
-                              textcoords="offset points", ha="left", va="center", fontsize=8)
+                              textcoords="offset points", ha="left", va="center",
+                              fontsize=SMALLEST_TEXT)
                 drawn.append(f"{name}: {_pct(share)}{interval}")
         axes.set_yticks(range(len(services)), [SERVICE_LABELS[s] for s in services])
         axes.set_ylim(len(services) - 0.5, -0.5)
@@ -752,7 +759,7 @@ def trend_chart(
                 highs.append(ci[1] if ci is not None else value)
                 drawn.append(f"{label}, {year}: {fmt(value)}{_interval(low, high, fmt)}")
                 axes.annotate(fmt(value), (year, value * scale), xytext=(5, 4),
-                              textcoords="offset points", fontsize=8)
+                              textcoords="offset points", fontsize=SMALLEST_TEXT)
             if any(not math.isnan(y) for y in ys):
                 axes.errorbar(xs, ys, yerr=[err_low, err_high], fmt=marker, linestyle=linestyle,
                               color=colour, ecolor=colour, elinewidth=1.2, capsize=3,
@@ -859,7 +866,8 @@ def band_trend_chart(
                 drawn.append(f"{band}, {year}: {_pct(value)}{_interval(low, high, _pct)}")
                 # beside the point, clear of its whisker
                 axes.annotate(_pct(value), (year, value * 100), xytext=(4, 1),
-                              textcoords="offset points", ha="left", va="bottom", fontsize=7)
+                              textcoords="offset points", ha="left", va="bottom",
+                              fontsize=SMALLEST_TEXT)
             if any(not math.isnan(y) for y in ys):
                 axes.errorbar(xs, ys, yerr=[err_low, err_high], fmt="o", linestyle="-",
                               color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1.2, capsize=2.5,
@@ -868,12 +876,12 @@ def band_trend_chart(
                 for year, why in gaps:
                     axes.text(year, 0.03, _SHORT_MISSING.get(why, "not\ncomputable"),
                               transform=axes.get_xaxis_transform(), ha="center", va="bottom",
-                              fontsize=6.5, color=PALETTE[4])
+                              fontsize=SMALLEST_TEXT, color=PALETTE[4])
             elif gaps:
                 reasons = {why for _, why in gaps}
                 axes.text(0.5, 0.5, reasons.pop() if len(reasons) == 1 else "not drawn",
-                          transform=axes.transAxes, ha="center", va="center", fontsize=7.5,
-                          color=PALETTE[4], wrap=True)
+                          transform=axes.transAxes, ha="center", va="center",
+                          fontsize=SMALLEST_TEXT, color=PALETTE[4], wrap=True)
             if workforce:
                 axes.plot(list(workforce), [v * 100 for v in workforce.values()],
                           linestyle="--", color=PALETTE[3], lw=1.2, marker="none",
@@ -881,7 +889,7 @@ def band_trend_chart(
             axes.set_title(band, fontsize=9, loc="left")
             axes.grid(axis="y", visible=True)
             axes.grid(axis="x", visible=False)
-            axes.tick_params(labelsize=8)
+            axes.tick_params(labelsize=SMALLEST_TEXT)
             if position % ncols:
                 axes.tick_params(labelleft=False)
             # years under the last panel of each column only
@@ -908,7 +916,7 @@ def band_trend_chart(
                           bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=9)
             legend_rows = 1
         width, height = figure.get_size_inches()
-        ytick_width = _text_size(_tick_texts(panels[0].yaxis), 8)[0] if panels else 0.0
+        ytick_width = _text_size(_tick_texts(panels[0].yaxis), SMALLEST_TEXT)[0] if panels else 0.0
         left = ytick_width + 0.55
         bottom = 0.65 + 0.3 * legend_rows
         figure.subplots_adjust(left=left / width, right=1 - 0.3 / width,

@@ -8,7 +8,8 @@ disclosure rules from :mod:`wres_tools.disclosure` (its docstring, symbols and c
 ethnicity groups from :mod:`wres_tools.ethnicity`; the data dictionary from
 :mod:`wres_tools.evidence`. Change the code and the page follows.
 
-The page is self-contained HTML (inline style, no script, no link or source outside itself), in
+The page is self-contained HTML in the reports' house style (their stylesheet, inline, and their
+Content-Security-Policy; no script, no link or source outside itself; the same navigation bar), in
 English, with headings and captioned tables whose headers carry ``scope``: Python reads the
 facts, the templates under ``templates/methods`` lay them out.
 """
@@ -39,9 +40,22 @@ from wres_tools.evidence.results import (
 from wres_tools.files import write_atomic
 from wres_tools.parameters import Settings
 from wres_tools.paths import PARAMETERS_DIR
-from wres_tools.reporting.templating import render_template
+from wres_tools.reporting.templating import (
+    CONTENT_SECURITY_POLICY,
+    STYLESHEET,
+    NavLink,
+    render_template,
+)
 
 METHODS_FILE = "methods.html"
+#: The text of every page's link to this one, and to the batch's index.
+METHODS_LINK = "How the figures are made"
+INDEX_LINK = "All reports"
+#: The methods page's navigation bar: it sits beside the batch's index.
+NAVIGATION: tuple[NavLink, ...] = (
+    NavLink(INDEX_LINK, "index.html"),
+    NavLink(METHODS_LINK, METHODS_FILE, current=True),
+)
 
 #: Libraries whose calls the statistics table names.
 LIBRARIES: tuple[str, ...] = ("scipy", "statsmodels", "numpy")
@@ -319,7 +333,8 @@ def methods_html(params_defaults: Settings,
         ("reproducibility", "Reproducibility", _reproduce_section()),
     ]
     return render_template(
-        "methods/page.html.j2", version=__version__,
+        "methods/page.html.j2", version=__version__, css=Markup(STYLESHEET),
+        csp=CONTENT_SECURITY_POLICY, nav=list(NAVIGATION),
         sections=[(anchor, title, Markup(body)) for anchor, title, body in sections if body])
 
 
