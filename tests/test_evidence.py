@@ -41,7 +41,6 @@ from wres_tools.evidence.reproduce import (
     reproduce,
     same_value,
 )
-from wres_tools.funnel import too_few_reason
 from wres_tools.evidence.results import (
     DATA_DICTIONARY,
     STATISTICS,
@@ -52,6 +51,7 @@ from wres_tools.evidence.results import (
     write_data_dictionary,
     write_results_csv,
 )
+from wres_tools.funnel import too_few_reason
 from wres_tools.paths import PROJECT_ROOT
 from wres_tools.returns.find import ReturnRef
 from wres_tools.returns.writer import write_return
