@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import shutil
 import subprocess
@@ -50,6 +51,7 @@ from wres_tools.evidence.results import (
     write_data_dictionary,
     write_results_csv,
 )
+from wres_tools.funnel import too_few_reason
 from wres_tools.paths import PROJECT_ROOT
 from wres_tools.returns.find import ReturnRef
 from wres_tools.returns.writer import write_return
@@ -546,7 +548,8 @@ def test_environment_notes_name_what_moved():
 
 
 def test_every_result_column_has_a_place_in_results_csv():
-    placed = set(DATA_DICTIONARY) | set(STATISTICS)
+    # disclosure is always "published" (results.csv refuses anything else), so it has no column
+    placed = set(DATA_DICTIONARY) | set(STATISTICS) | {"disclosure"}
     assert set(RESULT_COLUMNS) <= placed
 
 
@@ -653,7 +656,8 @@ def test_results_csv_from_metrics_json_reads_back_exactly(tmp_path):
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == ",".join(DATA_DICTIONARY)
-    assert "alpha,2023,M2,all,minority,white,,n_group,7,count,,0,ok,,,,low,0,0,published" in lines
+    assert ("result,alpha,,,2023,,,M2,all,minority,white,,n_group,7,count,,0,ok,,,,,,low,0,0"
+            in lines)
     assert "\r" not in text and "£70,000 and over" in text
     back = pd.read_csv(path, keep_default_na=False, na_values=[""])
     rl = back[(back["metric"] == "M2") & (back["statistic"] == "rl")]["value"].item()
@@ -675,6 +679,8 @@ def test_data_dictionary_describes_every_column_and_statistic(tmp_path):
     stats = table[table["statistic"] != ""]
     assert set(stats["column"]) == {"value"}
     assert list(stats["statistic"]) == list(STATISTICS)
+    kinds = dict(zip(stats["statistic"], stats["kinds"], strict=True))
+    assert kinds["rl"] == "result pooled benchmark" and kinds["rl_change"] == "change"
     units = dict(zip(stats["statistic"], stats["unit"], strict=True))
     assert units["rate_group"] == "fraction (0-1)"
     assert units["gap_pp"] == "percentage points"
@@ -753,12 +759,22 @@ def test_write_evidence_writes_csv_dictionary_methods_and_manifest(tmp_path):
                                        lock_path=tmp_path / "none.lock", root=tmp_path)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["2022", "2023", "manifest.json", "methods.html", "results.csv",
-                     "results_dictionary.csv"]
-    assert (out / "results.csv").read_text(encoding="utf-8") == results_csv(
-        [*RESULTS[(2022, "beta")], *RESULTS[(2023, "alpha")]])
+                     "results.parquet", "results_dictionary.csv"]
+    written = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    own = written[written["kind"] == "result"].drop(columns=["name", "ons_code"])
+    alone = pd.read_csv(io.StringIO(results_csv(
+        [*RESULTS[(2022, "beta")], *RESULTS[(2023, "alpha")]])), keep_default_na=False,
+        na_values=[""]).drop(columns=["name", "ons_code"])
+    pd.testing.assert_frame_equal(own.reset_index(drop=True), alone, check_dtype=False)
+    # the display name from alpha's parameter file; beta has none, so its folder name
+    assert set(written.loc[written["authority"] == "alpha", "name"]) == {"Alpha"}
+    assert set(written.loc[written["authority"] == "beta", "name"]) == {"beta"}
+    # one authority a year, with no ratio figure: each benchmark says why there is no funnel
+    bench = written[(written["kind"] == "benchmark") & written["authority"].isna()]
+    assert set(bench["reason"].dropna()) == {too_few_reason(0)}
     assert [o["path"] for o in manifest["outputs"]] == [
         "2022/beta/metrics.json", "2023/alpha/metrics.json", "results.csv",
-        "results_dictionary.csv"]
+        "results.parquet", "results_dictionary.csv"]
     assert read_manifest(out / "manifest.json") == manifest
     # alpha's own threshold (10) differs from the defaults (7): the methods page says so
     page = (out / "methods.html").read_text(encoding="utf-8")

@@ -402,7 +402,11 @@ def run(
 @app.command()
 def reproduce(
     manifest: Annotated[Path, typer.Argument(help="A batch's outputs/manifest.json")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="A fresh (empty) folder to re-run into")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="A fresh (empty) folder to re-run into [default: a new "
+                     "folder beside the manifest's, <folder>-reproduced-<n>]"),
+    ] = None,
     data_dir: Annotated[
         Path | None,
         typer.Option("--data-dir", "-d", help="Where the inputs are now [default: as recorded]"),
@@ -411,6 +415,8 @@ def reproduce(
 ) -> None:
     """Re-run a batch from its manifest into a fresh folder and report every result that differs.
 
+    Without --out the folder is a new one beside the manifest's (outputs/manifest.json ->
+    outputs-reproduced-1, or the next number free), named in the first line printed.
     Exit codes: 0 every result reproduced, 1 a difference (or a changed input), 2 usage error.
     """
     from functools import partial

@@ -310,13 +310,14 @@ def run_plan(
 
     evidence_failures: list[Failure] = []
 
-    def evidence() -> None:
+    def evidence(cache_dir: str | None = None) -> None:
         if not (plan.refs and plan.data_dir is not None and plan.parameters_dir is not None):
             return
         try:
             from wres_tools.batch.finish import write_evidence
 
-            write_evidence(plan.data_dir, plan.refs, plan.parameters_dir, plan.options, out_dir)
+            write_evidence(plan.data_dir, plan.refs, plan.parameters_dir, plan.options, out_dir,
+                           cache_dir=cache_dir)
         except Exception as exc:  # the reports stand; say what is missing
             evidence_failures.append(
                 Failure(ACROSS_AUTHORITIES, None, "manifest.json", short_message(exc)))
@@ -328,7 +329,8 @@ def run_plan(
         if plan.jobs and jobs > 1:
             with shared_folder() as shared:
                 outcomes = _run_parallel(phases[0], year_jobs, jobs, kernel_name, cwd,
-                                         {CACHE_DIR_ENV: shared}, bar, meanwhile=evidence)
+                                         {CACHE_DIR_ENV: shared}, bar,
+                                         meanwhile=lambda: evidence(shared))
         else:
             if plan.jobs:
                 # started at its first notebook; one kernel's own memory holds every return

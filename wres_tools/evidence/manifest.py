@@ -20,7 +20,7 @@ import yaml
 
 from wres_tools import __version__
 from wres_tools.contract import METADATA_TABLE, shorten
-from wres_tools.evidence.results import DICTIONARY_FILE, RESULTS_FILE
+from wres_tools.evidence.results import DICTIONARY_FILE, PARQUET_FILE, RESULTS_FILE
 from wres_tools.files import write_atomic
 from wres_tools.inputkey import (
     KEY_ENV,
@@ -332,7 +332,7 @@ def build_manifest(
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     # the results of this run's returns only: the folder may hold other runs' authorities
     outputs = [*sorted({metrics_path(out_dir, r.authority, r.year) for r in refs}),
-               *[out_dir / name for name in (RESULTS_FILE, DICTIONARY_FILE)
+               *[out_dir / name for name in (RESULTS_FILE, PARQUET_FILE, DICTIONARY_FILE)
                  if (out_dir / name).is_file()]]
     key = input_key(data_dir)
     return {

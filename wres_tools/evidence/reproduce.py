@@ -250,9 +250,29 @@ def environment_notes(manifest: Mapping[str, Any],
 _SET_BY_REPRODUCE = ("data_dir", "out_dir", "parameters_dir")
 
 
+#: How a folder :func:`fresh_folder` makes is named: ``<outputs>-reproduced-<n>``.
+FRESH_SUFFIX = "-reproduced-"
+
+
+def fresh_folder(manifest_path: Path) -> Path:
+    """A new, empty folder beside the folder of ``manifest_path`` (``outputs/manifest.json`` ->
+    ``outputs-reproduced-1``, or the first number not taken), made now so that nothing can
+    take it meanwhile; nothing is ever overwritten."""
+    results = Path(manifest_path).resolve().parent
+    for number in range(1, 10_000):
+        candidate = results.with_name(f"{results.name}{FRESH_SUFFIX}{number}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"{results}: {FRESH_SUFFIX.strip('-')} folders 1 to 9999 are all "
+                          "taken; name one with --out")
+
+
 def reproduce(
     manifest_path: Path,
-    out_dir: Path,
+    out_dir: Path | None,
     run_batch: Callable[..., Any],
     *,
     data_dir: Path | None = None,
@@ -263,7 +283,9 @@ def reproduce(
 
     Calls ``run_batch(data_dir, out_dir, parameters_dir=..., **manifest["options"])``
     (``batch.run_batch``), then checks the inputs against their hashes and compares each
-    metrics.json the manifest records with the one beside the manifest. ``data_dir`` replaces
+    metrics.json the manifest records with the one beside the manifest. ``out_dir`` None: a
+    folder of its own (:func:`fresh_folder`), made once the manifest has been checked and
+    named in the report's first line. ``data_dir`` replaces
     the recorded data folder (and a parameters folder inside it). Refuses an ``out_dir`` that
     holds anything. A result object with a false ``ok`` and ``failures`` is reported as batch
     problems; an exception from the batch is reported, not raised.
@@ -274,17 +296,21 @@ def reproduce(
     ``notebooks/``), only notebooks whose content is that of a notebook there (they run from
     there); anything else is a :class:`ManifestError`.
     """
-    manifest_path, out_dir = Path(manifest_path), Path(out_dir)
+    manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise FileExistsError(f"{out_dir}: not an empty folder; reproduce writes into a fresh "
-                              "folder so that nothing old can pass for a new result")
-    if out_dir.resolve() == manifest_path.parent.resolve():
-        raise FileExistsError(f"{out_dir}: is the folder of the manifest's own results")
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+            raise FileExistsError(f"{out_dir}: not an empty folder; reproduce writes into a "
+                                  "fresh folder so that nothing old can pass for a new result")
+        if out_dir.resolve() == manifest_path.parent.resolve():
+            raise FileExistsError(f"{out_dir}: is the folder of the manifest's own results")
     data = Path(data_dir) if data_dir is not None else Path(manifest["data_dir"])
     params_dir = relocations(manifest, data_dir)(manifest["parameters"]["dir"])
     _refuse_outside(manifest, manifest_path, data, data_dir)
     options = _checked_options(manifest, manifest_path, own_notebooks)
+    if out_dir is None:
+        out_dir = fresh_folder(manifest_path)
     report = ReproduceReport(manifest_path, out_dir)
     report.changed_inputs = verify_inputs(manifest, data_dir)
     report.changed_outputs = verify_outputs(manifest, manifest_path.parent)
