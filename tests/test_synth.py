@@ -33,11 +33,12 @@ from wres_tools.contract import (
 from wres_tools.demo import synth
 from wres_tools.ethnicity import classify, is_blank
 from wres_tools.parameters import load_parameters
+from wres_tools.regions import ADASS_REGIONS
 from wres_tools.returns.find import ReturnRef
 from wres_tools.returns.load import load_return
 from wres_tools.returns.parse import metric_ids
 from wres_tools.returns.validate import looks_like_a_name
-from wres_tools.returns.writer import return_path
+from wres_tools.returns.writer import return_path, write_return
 
 SEED = synth.DEFAULT_SEED
 Returns = dict[tuple[str, int], dict[str, pd.DataFrame]]
@@ -658,6 +659,142 @@ def test_names_are_not_real_councils():
             pattern = rf"\b{re.escape(name.lower())}\b"
             assert not re.search(pattern, spec.display_name.lower()), (spec.display_name, name)
             assert not re.search(pattern, place), (spec.slug, name)
+
+
+
+# --------------------------------------------------------------------------- national scale
+
+#: sha256 over every file the default ``wres synth`` wrote before regions were added (names and
+#: bytes, sorted by name), parameter files included: the demo must not move by a byte.
+DEMO_DIGEST_BEFORE_REGIONS = "4f57b46a2b33abc3b6005c0e95280657da62f7b7e32dd965ffebd3f4cdf93783"
+
+
+def tree_digest(root: Path, edit=lambda name, data: data) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = str(path.relative_to(root))
+        h.update(name.encode() + b"\0" + edit(name, path.read_bytes()) + b"\0")
+    return h.hexdigest()
+
+
+@pytest.mark.heavy
+def test_the_default_demo_is_the_same_bytes_as_before_bar_one_region_line(demo):
+    out, _ = demo
+    regions = {}
+
+    def without_region(name: str, data: bytes) -> bytes:
+        if not name.startswith("parameters/"):
+            return data
+        lines = data.decode("utf-8").splitlines(keepends=True)
+        assert lines[3].startswith("region: ") and lines[2].startswith("ons_code: "), name
+        regions[name] = lines[3].removeprefix("region: ").strip()
+        return "".join(lines[:3] + lines[4:]).encode("utf-8")
+
+    assert tree_digest(out, without_region) == DEMO_DIGEST_BEFORE_REGIONS
+    # two demo authorities in each of the nine regions
+    counts = pd.Series(regions).value_counts()
+    assert sorted(counts.index) == sorted(ADASS_REGIONS) and set(counts) == {2}
+
+
+@pytest.mark.heavy
+def test_default_options_and_explicit_18_by_3_write_the_same_files(demo, tmp_path):
+    out, _ = demo
+    result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--authorities", "18",
+                                      "--years", "3"])
+    assert result.exit_code == 0, result.output
+    assert tree_digest(tmp_path) == tree_digest(out)
+
+
+def test_authority_specs_start_with_the_18_and_grow_without_moving_them():
+    assert synth.authority_specs() == synth.AUTHORITIES
+    assert synth.authority_specs(5) == synth.AUTHORITIES[:5]
+    national = synth.authority_specs(153)
+    assert national[:18] == synth.AUTHORITIES and national[:40] == synth.authority_specs(40)
+    first = national[18]
+    assert first == synth.generated_spec(0)
+    assert (first.ons_code, national[-1].ons_code) == ("E99000019", "E99000153")
+    # the 19th takes the 1st's shape (grades, xlsx), the 20th the 2nd's (csv, record level)
+    assert (first.pay_bands, first.form, first.record_level) == ("grades", "xlsx", False)
+    assert (national[19].form, national[19].record_level) == ("csv", True)
+    assert synth.synthetic_years() == synth.YEARS
+    assert synth.synthetic_years(5) == (2021, 2022, 2023, 2024, 2025)
+
+
+def test_generated_authorities_are_distinct_plausible_and_each_in_a_region():
+    national = synth.authority_specs(153)
+    for attribute in ("slug", "display_name", "ons_code"):
+        assert len({getattr(s, attribute) for s in national}) == 153, attribute
+    assert all(s.region in ADASS_REGIONS for s in national)
+    generated = national[18:]
+    assert all(250 <= s.staff <= 9000 and 0.02 <= s.minority_share <= 0.7 for s in generated)
+    # the shapes of the 18 in turn: 135 = 7 x 18 + 9, so the first 9 shapes come 8 times
+    own = {"slug": "", "display_name": "", "ons_code": "", "staff": 0, "minority_share": 0,
+           "region": None}
+    for i, spec in enumerate(generated):
+        assert replace(spec, **own) == replace(synth.AUTHORITIES[i % 18], **own), spec.slug
+    # record-level: 2 of the first 9 shapes (kestrel-vale, saltmere-bay), 2 of the last 9
+    assert sum(s.record_level for s in generated) == 2 * 8 + 2 * 7
+    london = [s for s in generated if s.region == "London"]
+    assert london and all(s.display_name.startswith("London Borough of ") for s in london)
+    # London's boroughs are the most diverse
+    median = pd.Series({s.slug: s.minority_share for s in generated}).groupby(
+        pd.Series({s.slug: s.region == "London" for s in generated})).median()
+    assert median[True] > 2 * median[False]
+
+
+def test_no_invented_name_is_a_real_council():
+    real = [name.strip() for name in REAL_AUTHORITIES.replace("\n", " ").split(",")]
+    pool = [synth.generated_spec(i) for i in range(synth.MAX_AUTHORITIES - 18)]
+    for spec in pool:
+        for name in real:
+            pattern = rf"\b{re.escape(name.lower())}\b"
+            assert not re.search(pattern, spec.display_name.lower()), (spec.display_name, name)
+            assert spec.slug != name.lower().replace(" ", "")
+    with pytest.raises(ValueError, match="expected 0 to"):
+        synth.generated_spec(synth.MAX_AUTHORITIES - 18)
+
+
+def test_a_generated_authority_does_not_depend_on_how_many_are_made(tmp_path):
+    few = synth.generate(tmp_path / "few", authorities=19, years=1)
+    more = synth.generate(tmp_path / "more", authorities=20, years=2)
+    assert len(few) == 19 and len(more) == 40
+    for path in few:
+        rel = path.relative_to(tmp_path / "few")
+        assert files_under(path if path.is_dir() else path.parent) == files_under(
+            tmp_path / "more" / (rel if path.is_dir() else rel.parent)) or path.suffix == ".xlsx"
+        if path.suffix == ".xlsx":
+            assert path.read_bytes() == (tmp_path / "more" / rel).read_bytes()
+
+
+def test_later_years_of_generated_authorities_pass_wres_validate(tmp_path):
+    # one generated authority of each of the 18 shapes, in the fifth year
+    for index in range(18):
+        spec = synth.generated_spec(index)
+        write_return(synth.authority_return(spec, 2025, SEED), tmp_path, spec.slug, 2025,
+                     spec.form)
+        (tmp_path / "parameters").mkdir(exist_ok=True)
+        (tmp_path / "parameters" / f"{spec.slug}.yml").write_text(
+            synth.parameters_yaml(spec, SEED), encoding="utf-8")
+        params = load_parameters(spec.slug, tmp_path / "parameters")
+        assert (params.region, params.synthetic) == (spec.region, True)
+    result = CliRunner().invoke(app, ["validate", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "18 return(s) checked, 0 with problems" in result.output
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--authorities", "0"], "--authorities: 0 authorities: expected 1 to 666"),
+    (["--authorities", "667"], "--authorities: 667 authorities: expected 1 to 666"),
+    (["--years", "11"], "--years: 11 years: expected 1 to 10"),
+    (["--years", "0", "--authorities", "20"], "--years: 0 years: expected 1 to 10"),
+])
+def test_synth_refuses_impossible_sizes_as_a_usage_error(tmp_path, options, message):
+    result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path / "x"), *options])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "x").exists()
 
 
 # --------------------------------------------------------------------------- action plans

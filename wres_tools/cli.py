@@ -163,12 +163,29 @@ def synth(
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed gives the same bytes")
     ] = 2021,
+    authorities: Annotated[
+        int | None, typer.Option(
+            "--authorities", help="How many fictional authorities: the 18 demo ones first, "
+            "then invented ones (national scale: 153) [default: 18]")
+    ] = None,
+    years: Annotated[
+        int | None, typer.Option("--years", help="How many years from 2021 [default: 3]")
+    ] = None,
 ) -> None:
-    """Write the synthetic demo returns: 18 fictional authorities x 2021-2023."""
-    from wres_tools.demo.synth import generate
+    """Write the synthetic demo returns: 18 fictional authorities x 2021-2023, or as many
+    authorities and years as asked for."""
+    from wres_tools.demo.synth import authority_specs, generate, synthetic_years
 
-    written = generate(out, seed=seed)
-    console.print(f"Wrote {len(written)} synthetic returns and their parameter files to {out}")
+    try:
+        chosen_years = synthetic_years(years)
+        count = len(authority_specs(authorities))
+    except ValueError as exc:
+        flag = "--years" if years is not None and "years" in str(exc) else "--authorities"
+        raise _usage_error(f"{flag}: {exc}") from None
+    written = generate(out, seed=seed, authorities=authorities, years=years)
+    span = f"{chosen_years[0]}-{chosen_years[-1]}" if len(chosen_years) > 1 else chosen_years[0]
+    console.print(f"Wrote {len(written)} synthetic returns and their parameter files to {out} "
+                  f"({count} authorities x {span})")
 
 
 @app.command()

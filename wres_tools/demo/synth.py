@@ -37,7 +37,7 @@ child of the authority's), so it never moves the figures of the other tables.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from wres_tools.contract import (
 )
 from wres_tools.ethnicity import GROUPS, MINORITY_GROUPS
 from wres_tools.metrics import METRICS
+from wres_tools.regions import ADASS_REGIONS
 from wres_tools.returns.writer import Form, write_return
 
 YEARS: tuple[int, ...] = (2021, 2022, 2023)
@@ -196,6 +197,7 @@ class AuthoritySpec:
     unknown_label: str | None = "Not stated"  # None: left blank
     own_headcounts: bool = False  # disciplinary, cpd and leavers carry their own headcount
     action_plan_from: int | None = YEARS[0]  # first year with an action plan; None: never
+    region: str | None = None  # one of the nine ADASS regions (wres_tools.regions)
 
     @property
     def bands(self) -> tuple[str, ...]:
@@ -214,49 +216,53 @@ def _spec(n: int, slug: str, name: str, staff: int, share: float, **kw: Any) -> 
     return AuthoritySpec(slug, name, f"E99{n:06d}", staff, share, **kw)
 
 
+_EM, _EA, _LO, _NE, _NW, _SE, _SW, _WM, _YH = ADASS_REGIONS
+
+
 #: The 18 demo authorities. Invented compound place names: none is a real English council.
 AUTHORITIES: tuple[AuthoritySpec, ...] = (
-    _spec(1, "ashbury", "Ashbury County Council", 5900, 0.07, pay_bands="grades"),
+    _spec(1, "ashbury", "Ashbury County Council", 5900, 0.07, pay_bands="grades", region=_SW),
     _spec(2, "kestrel-vale", "Kestrel Vale Borough Council", 2300, 0.60, form="csv",
-          record_level=True, labels="census"),
+          record_level=True, labels="census", region=_LO),
     _spec(3, "harrowmere", "Harrowmere Council", 780, 0.12, pay_bands="skills_for_care",
           bands_in_parameters=False, service_split=False, unknown_label=None,
-          action_plan_from=2022),
+          action_plan_from=2022, region=_EM),
     _spec(4, "brackenholt", "Brackenholt Metropolitan Borough Council", 3600, 0.32,
           labels="prefixed", fitness_to_practise=False,
-          service_labels=("Adult Social Care", "Children's Services")),
+          service_labels=("Adult Social Care", "Children's Services"), region=_YH),
     _spec(5, "wyvern-reach", "Wyvern Reach Council", 1450, 0.21, labels="nhs", cpd=False,
-          unknown_label="Z"),
+          unknown_label="Z", region=_WM),
     _spec(6, "larkspur-downs", "Larkspur Downs County Council", 5100, 0.05,
-          pay_bands="lettered", own_headcounts=True),
+          pay_bands="lettered", own_headcounts=True, region=_SE),
     _spec(7, "merlinford", "City of Merlinford Council", 4600, 0.52, form="csv",
-          labels="prefixed", own_headcounts=True, unknown_label="Prefer not to say"),
+          labels="prefixed", own_headcounts=True, unknown_label="Prefer not to say", region=_LO),
     _spec(8, "oakhollow", "Oakhollow District Council", 320, 0.03, service_split=False,
           pay_bands="skills_for_care", labels="group", fitness_to_practise=False, cpd=False,
-          action_plan_from=None),
+          action_plan_from=None, region=_NE),
     _spec(9, "saltmere-bay", "Saltmere Bay Council", 1200, 0.15, record_level=True,
-          labels="nhs", unknown_label="Z", pay_bands="salary"),
+          labels="nhs", unknown_label="Z", pay_bands="salary", region=_SW),
     _spec(10, "thistlecombe", "Thistlecombe Council", 600, 0.09, form="csv",
           service_split=False, labels="group", pay_bands="salary", cpd=False,
-          action_plan_from=None),
+          action_plan_from=None, region=_EA),
     _spec(11, "greywater-fen", "Greywater Fen Borough Council", 2700, 0.44, pay_bands="grades",
-          fitness_to_practise=False, service_labels=("Adults' services", "Children's social care")),
+          fitness_to_practise=False, service_labels=("Adults' services", "Children's social care"),
+          region=_EA),
     _spec(12, "hawksridge", "Hawksridge Metropolitan Borough Council", 4100, 0.28,
           form="csv", pay_bands="skills_for_care", bands_in_parameters=False,
-          unknown_label="Unknown", own_headcounts=True),
+          unknown_label="Unknown", own_headcounts=True, region=_NW),
     _spec(13, "linnetby", "Linnetby Council", 950, 0.25, pay_bands="lettered", labels="nhs",
-          unknown_label="Z", action_plan_from=2023),
+          unknown_label="Z", action_plan_from=2023, region=_EM),
     _spec(14, "otterholme", "Otterholme Council", 450, 0.18, record_level=True,
-          pay_bands="skills_for_care"),
+          pay_bands="skills_for_care", region=_NE),
     _spec(15, "rookhaven", "City of Rookhaven Council", 5500, 0.56, labels="prefixed",
-          cpd=False, fitness_to_practise=False),
+          cpd=False, fitness_to_practise=False, region=_WM),
     _spec(16, "fernhallow", "Fernhallow Council", 1700, 0.36, service_split=False,
-          pay_bands="skills_for_care", unknown_label=None, own_headcounts=True),
+          pay_bands="skills_for_care", unknown_label=None, own_headcounts=True, region=_SE),
     _spec(17, "ravensmere", "Ravensmere Borough Council", 2000, 0.40, form="csv",
           record_level=True, pay_bands="grades",
-          service_labels=("Adult Social Care", "Children's Services")),
+          service_labels=("Adult Social Care", "Children's Services"), region=_NW),
     _spec(18, "stonechat-wolds", "Stonechat Wolds Council", 3100, 0.48, form="csv",
-          service_split=False, labels="group", unknown_label="Not stated"),
+          service_split=False, labels="group", unknown_label="Not stated", region=_YH),
 )
 
 #: The authority :func:`record_level_return` builds benchmark extracts for (no parameter file).
@@ -264,6 +270,103 @@ BENCHMARK_SPEC = AuthoritySpec(
     "benchmark", "Benchmark Council", "E99999999", 100_000, 0.30, record_level=True,
     action_plan_from=None,
 )
+
+
+# --------------------------------------------------------------------------- more authorities
+
+#: The most years a synthetic batch spans, from the first demo year on.
+MAX_YEARS = 10
+
+#: Invented place names for authorities beyond the 18: a prefix and a suffix in one word (birds,
+#: plants and landscape words no English council is named after; tests check the whole pool
+#: against the real councils' names).
+NAME_PREFIXES: tuple[str, ...] = (
+    "Plover", "Curlew", "Dunlin", "Lapwing", "Siskin", "Heron", "Osprey", "Bittern", "Godwit",
+    "Redstart", "Whinchat", "Bunting", "Fieldfare", "Nightjar", "Pipit", "Goldcrest", "Avocet",
+    "Wigeon", "Shrike", "Gannet", "Kittiwake", "Sorrel", "Yarrow", "Bramble", "Juniper", "Tansy",
+    "Campion", "Foxglove", "Teasel", "Bryony", "Mallow", "Vetch", "Sedge", "Samphire", "Bilberry",
+    "Cowslip",
+)
+NAME_SUFFIXES: tuple[str, ...] = (
+    "mere", "holt", "combe", "by", "wick", "ridge", "haven", "hallow", "worth", "stead", "dale",
+    "fold", "moor", "brook", "thorpe", "cote", "ness", "garth",
+)
+#: How a generated authority's display name is written, and how often (weights).
+NAME_FORMS: tuple[tuple[str, float], ...] = (
+    ("{} Council", 0.35), ("{} County Council", 0.15), ("{} Borough Council", 0.2),
+    ("{} Metropolitan Borough Council", 0.15), ("City of {} Council", 0.1),
+    ("{} District Council", 0.05),
+)
+LONDON_FORM = "London Borough of {}"
+#: Councils with social services responsibilities per ADASS region (153 in all): how generated
+#: authorities are spread over the regions.
+REGION_COUNCILS: dict[str, int] = {
+    _EM: 10, _EA: 11, _LO: 33, _NE: 12, _NW: 23, _SE: 19, _SW: 16, _WM: 14, _YH: 15,
+}
+#: Stream key of the generated authorities' fixed traits (never the data seed: the same
+#: authorities whatever the seed, as for the 18).
+_SPEC_STREAM = 0x5CA1E
+
+
+def _name_pool() -> list[str]:
+    """Every generated place name, in a fixed shuffled order (the demo's own names left out)."""
+    taken = {spec.slug.replace("-", "") for spec in _DEMO}
+    names = [f"{p}{s}" for p in NAME_PREFIXES for s in NAME_SUFFIXES]
+    order = np.random.default_rng(np.random.SeedSequence([_SPEC_STREAM])).permutation(len(names))
+    return [names[i] for i in order if names[i].lower() not in taken]
+
+
+_DEMO = AUTHORITIES  # the 18, whatever a test sets AUTHORITIES to
+_NAMES = _name_pool()
+#: The most authorities :func:`authority_specs` can make: the 18 and one per invented name.
+MAX_AUTHORITIES = len(_DEMO) + len(_NAMES)
+
+
+def generated_spec(index: int) -> AuthoritySpec:
+    """The ``index``-th authority beyond the 18 (0 first): an invented name, the shape of one of
+    the 18 in turn (form, record level or not, service split, pay bands, ethnicity coding, tables
+    not collected, action plan), its own size, minority share and ADASS region. Fixed, like the
+    18: the seed moves only the figures."""
+    if not 0 <= index < len(_NAMES):
+        raise ValueError(f"generated authority {index}: expected 0 to {len(_NAMES) - 1}")
+    number = len(_DEMO) + 1 + index
+    rng = np.random.default_rng(np.random.SeedSequence([_SPEC_STREAM, number]))
+    place = _NAMES[index]
+    forms = [f for f, _ in NAME_FORMS]
+    form = forms[int(rng.choice(len(forms), p=[w for _, w in NAME_FORMS]))]
+    counts = np.array(list(REGION_COUNCILS.values()), dtype=float)
+    region = list(REGION_COUNCILS)[int(rng.choice(len(counts), p=counts / counts.sum()))]
+    form = LONDON_FORM if region == _LO else form
+    # London's boroughs are the most diverse; elsewhere most councils' staff are largely white
+    share = rng.beta(4, 4) * 0.8 if region == _LO else rng.beta(1.5, 9)
+    staff = float(np.clip(rng.lognormal(np.log(2200), 0.7), 250, 9000))
+    shape = _DEMO[index % len(_DEMO)]
+    return replace(
+        shape, slug=place.lower(), display_name=form.format(place), ons_code=f"E99{number:06d}",
+        staff=int(round(staff, -1)), minority_share=round(float(np.clip(share, 0.02, 0.7)), 2),
+        region=region,
+    )
+
+
+def authority_specs(count: int | None = None) -> tuple[AuthoritySpec, ...]:
+    """The first ``count`` authorities: the 18 demo authorities, then :func:`generated_spec`'s
+    (None: the 18). Fewer than 18: the first ``count`` of them."""
+    demo = AUTHORITIES
+    count = len(demo) if count is None else count
+    if not 1 <= count <= MAX_AUTHORITIES:
+        raise ValueError(f"{count} authorities: expected 1 to {MAX_AUTHORITIES} (one per "
+                         "invented name)")
+    extra = count - len(demo)
+    return demo[:count] + tuple(generated_spec(i) for i in range(max(extra, 0)))
+
+
+def synthetic_years(count: int | None = None) -> tuple[int, ...]:
+    """The first ``count`` years from 2021 (None: :data:`YEARS`, 2021-2023)."""
+    if count is None:
+        return YEARS
+    if not 1 <= count <= MAX_YEARS:
+        raise ValueError(f"{count} years: expected 1 to {MAX_YEARS}")
+    return tuple(range(YEARS[0], YEARS[0] + count))
 
 
 # --------------------------------------------------------------------------- the model
@@ -984,6 +1087,7 @@ def parameters_yaml(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> str:
     data: dict[str, object] = {
         "display_name": spec.display_name,
         "ons_code": spec.ons_code,
+        **({"region": spec.region} if spec.region is not None else {}),
         "synthetic": True,
         "notes": f"{SYNTHETIC_NOTE}. Made by {GENERATOR} with seed {seed}.",
     }
@@ -995,16 +1099,20 @@ def parameters_yaml(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def generate(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+def generate(out: Path, seed: int = DEFAULT_SEED, *, authorities: int | None = None,
+             years: int | None = None) -> list[Path]:
     """Write every demo return and parameter file under ``out``; the paths of the returns.
 
+    ``authorities`` and ``years`` None: the 18 demo authorities x 2021-2023; otherwise the first
+    ``authorities`` of :func:`authority_specs` x the first ``years`` of :func:`synthetic_years`.
     Layout: ``<out>/<authority>/<year>.xlsx`` or ``<out>/<authority>/<year>/<table>.csv``, and
     ``<out>/parameters/<authority>.yml``. The same seed gives the same bytes.
     """
     out = Path(out)
+    specs, chosen_years = authority_specs(authorities), synthetic_years(years)
     written = []
-    for spec in AUTHORITIES:
-        for year in YEARS:
+    for spec in specs:
+        for year in chosen_years:
             tables = authority_return(spec, year, seed)
             written.append(write_return(tables, out, spec.slug, year, spec.form))
         params = out / "parameters" / f"{spec.slug}.yml"
