@@ -17,6 +17,7 @@ from wres_tools.contract import SERVICE_ALIASES, Problem, ValidationReport, serv
 from wres_tools.ethnicity import UnknownEthnicityLabel, classify
 from wres_tools.paths import PARAMETERS_DIR
 from wres_tools.regions import region_problem
+from wres_tools.sfc_bands import declared_problem
 
 Disclosure = Literal["published", "internal"]
 
@@ -53,6 +54,11 @@ class Parameters(Settings):
     region: str | None = Field(None, description="one of the nine ADASS regions (regions.py)")
     pay_bands: list[str] | None = Field(None, description="lowest first; None: inferred")
     senior_bands: list[str] = Field(default_factory=list)
+    skills_for_care_bands: dict[str, str] = Field(
+        default_factory=dict,
+        description="own pay band -> the Skills for Care band it lies in (sfc_bands.py), for "
+        "the national report",
+    )
     population: dict[str, float] | None = Field(
         None, description="census 2021 share of the area's population by ethnicity label"
     )
@@ -73,6 +79,19 @@ class Parameters(Settings):
         problem = None if value is None else region_problem(value)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("skills_for_care_bands")
+    @classmethod
+    def _national_bands(cls, value: dict[str, str], info: Any) -> dict[str, str]:
+        for own, band in value.items():
+            problem = declared_problem(band)
+            if problem:
+                raise ValueError(f"{own!r}: {problem}")
+        bands = info.data.get("pay_bands")
+        unknown = sorted(set(value) - set(bands)) if bands else []
+        if unknown:
+            raise ValueError(f"bands {unknown} are not in pay_bands")
         return value
 
     @field_validator("population")
