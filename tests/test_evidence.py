@@ -901,3 +901,191 @@ def test_inputs_include_the_other_years_of_the_run_authorities(tmp_path):
         "input file changed since the manifest (digest was "
         f"{manifest['inputs'][0]['files'][0]['hmac'][:12]}..., now "
         f"{_keyed(data, b'changed')[:12]}...)"]
+
+
+# --------------------------------------------------------------------------- what pages state
+
+#: Five authorities, two years, M3 only: 100 minority staff and 400 white each year, 20 white
+#: staff entering the disciplinary process; minority entrants (2022, 2023) below.
+ENTERED = {"a1": (10, 15), "a2": (10, 10), "a3": (5, 6), "a4": (20, 30), "a5": (3, 8)}
+
+
+def _m3_batch(tmp_path: Path) -> tuple[Path, Path, list[ReturnRef]]:
+    data = tmp_path / "data"
+    refs = []
+    for authority, entered in ENTERED.items():
+        for year, minority in zip((2022, 2023), entered, strict=True):
+            tables = {
+                "workforce": pd.DataFrame({"ethnicity": ["Indian", "White British"],
+                                           "pay_band": ["A", "A"], "headcount": [100, 400]}),
+                "disciplinary": pd.DataFrame({"ethnicity": ["Indian", "White British"],
+                                              "entered": [minority, 20]}),
+            }
+            refs.append(ReturnRef.from_path(write_return(tables, data, authority, year, "csv")))
+    params = data / "parameters"
+    params.mkdir()
+    (params / "defaults.yml").write_text("threshold: 5\n", encoding="utf-8")
+    for number, authority in enumerate(ENTERED, 1):
+        (params / f"{authority}.yml").write_text(
+            f"display_name: Council {number}\nons_code: E0600000{number}\npay_bands: [A]\n",
+            encoding="utf-8")
+    return data, params, sorted(refs, key=lambda r: (r.authority, r.year))
+
+
+def _published_json(data: Path, params: Path, refs: list[ReturnRef], out: Path) -> None:
+    """Each return's metrics.json as the batch writes it: report.load's published records."""
+    from wres_tools.batch.state import results_json
+    from wres_tools.reporting import report
+
+    for ref in refs:
+        shown = report.load(ref.authority, ref.year, data, parameters_dir=params).results
+        path = metrics_path(out, ref.authority, ref.year)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(results_json(shown.to_dict("records")), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def m3_evidence(tmp_path_factory) -> tuple[Path, Path, Path]:
+    tmp_path = tmp_path_factory.mktemp("m3")
+    data, params, refs = _m3_batch(tmp_path)
+    out = tmp_path / "out"
+    _published_json(data, params, refs, out)
+    write_evidence(data, refs, params, {"disclosure": "published"}, out,
+                   lock_path=tmp_path / "none.lock", root=tmp_path)
+    return data, params, out
+
+
+def _rows(frame: pd.DataFrame, **where: object) -> pd.Series:
+    """statistic -> value of the rows matching every column=value (minority, service all)."""
+    mask = (frame["group"] == "minority") & (frame["service"] == "all")
+    for column, value in where.items():
+        mask &= frame[column] == value
+    return frame[mask].set_index("statistic")
+
+
+def test_change_pooled_and_benchmark_rows_hold_the_figures_worked_by_hand(m3_evidence):
+    _, _, out = m3_evidence
+    res = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    # a1: RL 2022 = (10/100) / (20/400) = 2.0; 2023 = (15/100) / 0.05 = 3.0; change 3 / 2 = 1.5
+    change = _rows(res, kind="change", authority="a1", metric="M3", compared_with="baseline")
+    assert change.loc["rl_then", "value"] == pytest.approx(2.0)
+    assert change.loc["rl_now", "value"] == pytest.approx(3.0)
+    assert change.loc["rl_change", "value"] == pytest.approx(1.5)
+    assert change.loc["rl_change", "unit"] == "ratio"
+    assert set(change["year"]) == {2023} and set(change["year_from"]) == {2022}
+    assert set(change["name"]) == {"Council 1"} and set(change["ons_code"]) == {"E06000001"}
+    # a2: the same RL both years: a change of exactly 1, not significant
+    same = _rows(res, kind="change", authority="a2", metric="M3", compared_with="previous")
+    assert same.loc["rl_change", "value"] == pytest.approx(1.0)
+    assert set(same["direction"]) == {"no significant change"}
+    # pooled M3, a1 2023: (10 + 15) / 200 over 40 / 800 = 0.125 / 0.05 = 2.5
+    pooled = _rows(res, kind="pooled", authority="a1", year=2023, metric="M3")
+    assert pooled.loc["events_group", "value"] == 25 and pooled.loc["n_group", "value"] == 200
+    assert pooled.loc["events_reference", "value"] == 40
+    assert pooled.loc["rl", "value"] == pytest.approx(2.5)
+    assert set(pooled["year_from"]) == {2022}
+    # the 2023 funnel for M3 (adverse when high): a4 6.0, a1 3.0, a2 2.0, a5 1.6, a3 1.2
+    bench = res[(res["kind"] == "benchmark") & (res["metric"] == "M3") & (res["year"] == 2023)
+                & (res["statistic"] == "rank")].set_index("authority")
+    assert bench["value"].to_dict() == {"a1": 2, "a2": 3, "a3": 5, "a4": 1, "a5": 4}
+    rl = res[(res["kind"] == "benchmark") & (res["metric"] == "M3") & (res["year"] == 2023)
+             & (res["statistic"] == "rl")].set_index("authority")["value"]
+    assert rl.to_dict() == pytest.approx({"a1": 3.0, "a2": 2.0, "a3": 1.2, "a4": 6.0, "a5": 1.6})
+    # the pooled figure of the funnel: (15 + 10 + 6 + 30 + 8) / 500 over 100 / 2000 = 2.76
+    pool = res[(res["kind"] == "benchmark") & (res["metric"] == "M3") & (res["year"] == 2023)
+               & res["authority"].isna()].set_index("statistic")["value"]
+    assert pool["pooled_rl"] == pytest.approx(0.138 / 0.05)
+    assert pool["n_authorities"] == 5
+
+
+def test_evidence_rows_equal_what_the_pages_are_made_from(m3_evidence):
+    """The change, pooled and funnel figures are the pages' own (report.load and
+    report.year_benchmark, the frames the notebooks print), figure for figure."""
+    from wres_tools.reporting import report
+
+    data, params, out = m3_evidence
+    res = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    page = report.load("a4", 2023, data, parameters_dir=params)
+    rows = res[(res["kind"] == "change") & (res["authority"] == "a4")]
+    for trend in page.trends.to_dict("records"):
+        if trend["metric"] != "M3" or trend["group"] != "minority" or trend["service"] != "all":
+            continue
+        mine = _rows(rows, metric="M3", compared_with=trend["compared_with"])
+        assert mine.loc["rl_change", "value"] == pytest.approx(trend["change"])
+        assert mine.loc["change_p_value", "value"] == pytest.approx(trend["p_value"])
+        assert mine.loc["rl_change_ci_low", "value"] == pytest.approx(trend["change_ci_low"])
+    bench = report.year_benchmark(2023, data, params, "published").results["M3"]
+    shown = res[(res["kind"] == "benchmark") & (res["metric"] == "M3") & (res["year"] == 2023)]
+    for point in bench.table.to_dict("records"):
+        mine = shown[shown["authority"] == point["authority"]].set_index("statistic")
+        assert set(mine["position"]) == {point["position"]}
+        assert mine.loc["z", "value"] == pytest.approx(point["z"])
+        assert mine.loc["se_log_rl", "value"] == pytest.approx(point["se"])
+
+
+def test_a_figure_withheld_on_a_page_is_withheld_in_results_csv_and_parquet(m3_evidence):
+    """a5 had 3 minority entrants in 2022: withheld that year, so its change since 2022 and its
+    pooled count are withheld on the 2023 pages; results.csv and results.parquet say the same
+    and hold no value for them."""
+    from wres_tools.reporting import report
+
+    data, params, out = m3_evidence
+    page = report.load("a5", 2023, data, parameters_dir=params)
+    trend = page.trends[(page.trends["metric"] == "M3") & (page.trends["group"] == "minority")
+                        & (page.trends["service"] == "all")]
+    assert trend["change"].isna().all() and set(trend["reason"]) == {"not published: small "
+                                                                     "numbers"}
+    pooled_page = page.pooled[(page.pooled["group"] == "minority")
+                              & (page.pooled["service"] == "all")].iloc[0]
+    assert pd.isna(pooled_page["events_group"])
+    for table in (pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""]),
+                  pd.read_parquet(out / "results.parquet")):
+        change = _rows(table, kind="change", authority="a5", metric="M3")
+        assert change["value"].isna().all() and set(change["withheld"]) == {1}
+        assert set(change["missing_reason"]) == {"suppressed"}
+        assert set(change["direction"]) == {"not published: small numbers"}
+        pooled = _rows(table, kind="pooled", authority="a5", year=2023, metric="M3")
+        assert pd.isna(pooled.loc["events_group", "value"])
+        assert pooled.loc["events_group", "withheld"] == 1
+        old = _rows(table, kind="result", authority="a5", year=2022, metric="M3")
+        assert pd.isna(old.loc["events_group", "value"]) and old.loc["events_group",
+                                                                    "withheld"] == 1
+        # and nowhere a count of 1 to 4
+        counts = table[table["unit"] == "count"]["value"].dropna()
+        assert not ((counts >= 1) & (counts <= 4)).any()
+
+
+def test_parquet_holds_the_same_rows_and_types_as_the_csv(m3_evidence):
+    _, _, out = m3_evidence
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    parquet = pd.read_parquet(out / "results.parquet")
+    assert list(parquet.columns) == list(DATA_DICTIONARY)
+    assert len(parquet) == len(csv)
+    assert str(parquet["value"].dtype) == "float64" and str(parquet["year"].dtype) == "Int64"
+    pd.testing.assert_series_equal(parquet["value"], csv["value"], check_names=False)
+    assert (parquet["statistic"].astype(object) == csv["statistic"]).all()
+
+
+def test_a_new_kind_of_row_is_one_function_and_one_entry(monkeypatch):
+    """How national rows will arrive: a function that turns its published frame into rows
+    (figure_rows does the work) and an entry of ROW_KINDS; results.csv and its dictionary
+    then hold them."""
+    from wres_tools.evidence import results, rows
+
+    def national_rows(frame: pd.DataFrame) -> list:
+        out = []
+        for record in frame.to_dict("records"):
+            out += rows.figure_rows(
+                {"kind": "national", "year": record["year"], "metric": record["metric"]},
+                [("councils_beyond_1_25", record["beyond"], False)],
+                {"councils_beyond_1_25": rows.Column("integer", "count", "councils")},
+                reason=None, status="ok", where="national")
+        return out
+
+    kind = rows.RowKind("national figures", national_rows,
+                        {"councils_beyond_1_25": rows.Column("integer", "count", "councils")})
+    monkeypatch.setitem(rows.ROW_KINDS, "national", kind)
+    frame = results.results_long(None, {"national": [pd.DataFrame(
+        [{"year": 2023, "metric": "M3", "beyond": 12}])]})
+    assert frame[["kind", "metric", "statistic", "value"]].values.tolist() == [
+        ["national", "M3", "councils_beyond_1_25", 12.0]]
