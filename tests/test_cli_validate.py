@@ -171,6 +171,21 @@ def test_bad_parameter_file_exits_1_and_still_checks_data(tmp_path: Path) -> Non
     assert "2 return(s) checked, 2 with problems." in flat(result.output)
 
 
+def test_an_authority_key_in_the_defaults_says_where_it_belongs(tmp_path: Path) -> None:
+    """Pay bands differ between authorities: in defaults.yml they are misplaced, not unknown."""
+    root = data_dir(tmp_path)
+    defaults = 'threshold: 5\npay_bands: ["Band A", "Band B"]\n'
+    (root / "parameters" / "defaults.yml").write_text(defaults, encoding="utf-8")
+    result = run("--data-dir", str(root))
+    text = flat(result.output)
+    assert result.exit_code == 1
+    assert ("defaults.yml, column pay_bands: 'pay_bands' belongs to one authority, not to the "
+            "defaults (found ['Band A', 'Band B']; expected pay_bands: in "
+            "parameters/<authority>.yml; defaults.yml may set only disclosure, threshold, "
+            "small_numbers, baseline_year, execution_timeout)") in text
+    assert "unknown key" not in text
+
+
 @pytest.mark.parametrize(
     "args",
     [

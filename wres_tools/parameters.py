@@ -251,11 +251,16 @@ def _problems_from(exc: ValidationError, path: Path, data: dict[str, Any]) -> li
         if err["type"] == "extra_forbidden" and key in REMOVED_SETTINGS:
             message = f"the setting {key!r} was removed"
             expected = REMOVED_SETTINGS[key]
+        elif err["type"] == "extra_forbidden" and key in Parameters.model_fields:
+            # a key of an authority's own file (its bands, name, region) written in defaults.yml
+            message = f"{key!r} belongs to one authority, not to the defaults"
+            expected = (f"{key}: in parameters/<authority>.yml; defaults.yml may set only "
+                        + ", ".join(Settings.model_fields))
         elif err["type"] == "extra_forbidden":
             message = f"unknown key {key!r}"
-            near = difflib.get_close_matches(key, list(Parameters.model_fields), n=1)
-            expected = f"the key {near[0]!r}" if near else "one of " + ", ".join(
-                Parameters.model_fields)
+            allowed = list((Parameters if "authority" in data else Settings).model_fields)
+            near = difflib.get_close_matches(key, allowed, n=1)
+            expected = f"the key {near[0]!r}" if near else "one of " + ", ".join(allowed)
         problems.append(
             Problem("error", str(path), message, column=key or None,
                     value=value if err["type"] != "missing" else None, expected=expected)
