@@ -66,6 +66,10 @@ def with_plan(base: ReportData, plan: pd.DataFrame | None = PLAN) -> ReportData:
     return dataclasses.replace(base, action_plan=plan)
 
 
+#: An action's movement when the report holds no earlier plan.
+EARLIEST = ["no earlier report", "no earlier report"]
+
+
 def action_rows(markup: str) -> list[list[str]]:
     """The body rows of the first table: every cell's text, the row header first."""
     return [[text for _, _, text in r] for r in cells(markup).rows[1:]]
@@ -79,11 +83,13 @@ def test_metric_report_lists_exactly_the_actions_aimed_at_its_metric() -> None:
     assert view.keys.index("actions") == view.keys.index("trend") + 1
     parsed = cells(view.section("actions").body)
     assert [text for _, _, text in parsed.rows[0]] == [
-        "Action id", "Action", "Owner", "Status", "Latest update", "What success looks like"]
+        "Action id", "Action", "Owner", "Status", "Since the last report", "Since the baseline",
+        "Updates", "What success looks like"]
     # A1 and A2 aim at M2; A2 (Red) is more urgent than A1 (Green); A3, A4 aim elsewhere
     assert action_rows(view.section("actions").body) == [
-        ["A2", "action A2", OWNER, "✖ Red", "update on A2", "success of A2"],
-        ["A1", "action A1", "Head of HR", "● Green", "no update given", "success of A1"],
+        ["A2", "action A2", OWNER, "✖ Red", *EARLIEST, "update on A2", "success of A2"],
+        ["A1", "action A1", "Head of HR", "● Green", *EARLIEST, "no update given",
+         "success of A1"],
     ]
     # status is a shape and a word, not a colour: no style or class carries it
     assert "color" not in view.section("actions").body
@@ -94,7 +100,8 @@ def test_each_metric_gets_its_own_actions_and_a_metric_without_any_says_so() -> 
     empty = with_plan(data(empty_results()))  # nothing collected: still the actions
     m3 = build_metric_report(empty, ["M3"]).section("actions").body
     assert action_rows(m3) == [
-        ["A3", "action A3", "Head of HR", "✔ Complete", "update on A3", "success of A3"]]
+        ["A3", "action A3", "Head of HR", "✔ Complete", *EARLIEST, "update on A3",
+         "success of A3"]]
     m7 = build_metric_report(empty, ["M7a", "M7b"])
     for part in ("M7a", "M7b"):
         assert [r[0] for r in action_rows(m7.section(f"{part}/actions").body)] == ["A4"]
@@ -200,9 +207,10 @@ def test_load_keeps_the_plan_and_the_reports_show_it(one_authority: Path) -> Non
     assert load(AUTHORITY, 2024, one_authority).action_plan is None
     m2 = metric_view(AUTHORITY, 2025, one_authority, "M2", with_charts=False)
     assert action_rows(m2.section("actions").body) == [
-        ["A2", "Anonymised applications", OWNER, "✖ Red", "Delayed", "RL within 0.80-1.25"],
-        ["A1", "Diverse interview panels", "Head of HR", "● Green", "no update given",
-         "Every panel diverse"],
+        ["A2", "Anonymised applications", OWNER, "✖ Red", "no plan in 2024", "no plan in 2024",
+         "Delayed", "RL within 0.80-1.25"],
+        ["A1", "Diverse interview panels", "Head of HR", "● Green", "no plan in 2024",
+         "no plan in 2024", "no update given", "Every panel diverse"],
     ]
     summary = summary_view(AUTHORITY, 2025, one_authority, with_charts=False)
     parsed = cells(summary.section("actions").body)

@@ -2,7 +2,9 @@
 status, and, per metric, those counts beside whether the metric improved since the baseline.
 
 The plan is the tidy ``Return.action_plan`` (one row per action and metric it aims at, see
-:data:`~wres_tools.contract.ACTION_PLAN_TIDY_COLUMNS`), read by :mod:`wres_tools.returns`. Whether a
+:data:`~wres_tools.contract.ACTION_PLAN_TIDY_COLUMNS`), read by :mod:`wres_tools.returns`; its
+dated updates through the year are ``Return.action_updates``. An action's status movement is read
+against the plans of earlier years' returns: the last report's and the baseline year's. Whether a
 metric improved is read from :func:`wres_tools.trends.change_over_time`: the change against the
 baseline of the minority ethnic figure for the whole department (service ``all``); for M1, of the
 minority share in the highest pay band, where under-representation shows first.
@@ -10,6 +12,7 @@ minority share in the highest pay band, where under-representation shows first.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 
@@ -198,3 +201,115 @@ def describe_actions(progress_row: Mapping) -> str:
     year_then = progress_row.get("year_then")
     when = "" if year_then is None or _missing(year_then) else f" ({int(year_then)})"
     return f"{text} {_SINCE_BASELINE[progress_row['since_baseline']].format(when=when)}"
+
+
+# --- the plan through the year and across reports ---------------------------------------------
+
+#: How an action's status moved between an earlier report and now: towards Complete (Red ->
+#: Amber -> Green -> Complete), away from it, not at all; or the action was not in that plan.
+MOVED_UP = "moved up"
+SLIPPED = "slipped back"
+UNCHANGED = "unchanged"
+NEW_SINCE = "new"
+#: The earlier year's return had no action plan, or there is no earlier report.
+NO_EARLIER_PLAN = "no plan then"
+MOVEMENTS: tuple[str, ...] = (MOVED_UP, SLIPPED, UNCHANGED, NEW_SINCE, NO_EARLIER_PLAN)
+
+#: Columns of :func:`status_movement`, in order.
+MOVEMENT_COLUMNS: tuple[str, ...] = (
+    "action_id", "status", "last_year", "status_last", "since_last", "baseline_year",
+    "status_baseline", "since_baseline",
+)
+
+_PROGRESS = {status: rank for rank, status in enumerate(ACTION_STATUSES)}  # Red 0 ... Complete 3
+
+
+def movement(then: str | None, now: str, plan_held: bool) -> str:
+    """The word for a status going from ``then`` to ``now`` (:data:`MOVEMENTS`)."""
+    if not plan_held:
+        return NO_EARLIER_PLAN
+    if then is None:
+        return NEW_SINCE
+    if _PROGRESS[now] > _PROGRESS[then]:
+        return MOVED_UP
+    return SLIPPED if _PROGRESS[now] < _PROGRESS[then] else UNCHANGED
+
+
+def _statuses(plan: pd.DataFrame | None) -> dict[str, str] | None:
+    """action_id (lower case) -> status; None for no plan."""
+    if plan is None:
+        return None
+    rows = plan_frame(plan).drop_duplicates("action_id")
+    return {str(a).lower(): str(s) for a, s in zip(rows["action_id"], rows["status"],
+                                                    strict=True)}
+
+
+def status_movement(plans: Mapping[int, pd.DataFrame | None], year: int,
+                    baseline_year: int | None = None) -> pd.DataFrame:
+    """Each action of ``year``'s plan (in the plan's order): its status now, at the last report
+    and at the baseline, and how it moved since each (:data:`MOVEMENTS`).
+
+    ``plans`` maps each year held to its return's tidy plan (None: that return had none). The
+    last report is the latest year before ``year`` held; the baseline is ``baseline_year``, or
+    the first year held. An action is the same action in two years when its action_id is (case
+    aside). Where ``year`` is itself the baseline, or nothing came before, the columns for that
+    comparison are blank and the word is "no plan then".
+    """
+    if plans.get(year) is None:
+        return pd.DataFrame(columns=list(MOVEMENT_COLUMNS))
+    now = _statuses(plans[year]) or {}
+    earlier = sorted(y for y in plans if y < year)
+    last = earlier[-1] if earlier else None
+    base = baseline_year if baseline_year is not None else (min(plans) if plans else None)
+    base = base if base is not None and base < year and base in plans else None
+    then_last = _statuses(plans[last]) if last is not None else None
+    then_base = _statuses(plans[base]) if base is not None else None
+    rows = []
+    for action_id in plan_frame(plans[year]).drop_duplicates("action_id")["action_id"]:
+        key, status = str(action_id).lower(), now[str(action_id).lower()]
+        status_last = None if then_last is None else then_last.get(key)
+        status_base = None if then_base is None else then_base.get(key)
+        rows.append({
+            "action_id": action_id, "status": status, "last_year": last,
+            "status_last": status_last,
+            "since_last": movement(status_last, status, then_last is not None),
+            "baseline_year": base, "status_baseline": status_base,
+            "since_baseline": movement(status_base, status, then_base is not None),
+        })
+    return pd.DataFrame(rows, columns=list(MOVEMENT_COLUMNS))
+
+
+def date_text(iso: str) -> str:
+    """31 May 2023: an ISO date as a report writes it."""
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def updates_of(updates: pd.DataFrame | None, action_id: str) -> list[dict]:
+    """The dated updates of one action (case aside), oldest first: each with update_date,
+    status and latest_update (its position then)."""
+    if updates is None or updates.empty:
+        return []
+    rows = updates[updates["action_id"].str.lower() == str(action_id).lower()]
+    return rows.sort_values("update_date", kind="stable").to_dict(orient="records")
+
+
+def describe_movement(moves: pd.DataFrame, metric_actions: pd.DataFrame | None = None) -> str:
+    """One sentence of how the actions (all of ``moves``, or those among ``metric_actions``) moved
+    since the last report, e.g. "Since the last report (2022): 1 action moved up, 1 slipped back
+    and 2 are new." Empty when there is no earlier plan to compare with."""
+    if metric_actions is not None:
+        wanted = {str(a).lower() for a in metric_actions["action_id"]}
+        moves = moves[moves["action_id"].str.lower().isin(wanted)]
+    if moves.empty or (moves["since_last"] == NO_EARLIER_PLAN).all():
+        return ""
+    counts = moves["since_last"].value_counts()
+    parts: list[str] = []
+    for word in (MOVED_UP, SLIPPED, UNCHANGED, NEW_SINCE):
+        n = int(counts.get(word, 0))
+        if n:
+            verb = ("is" if n == 1 else "are") if word in (UNCHANGED, NEW_SINCE) else ""
+            noun = "action" if n == 1 else "actions"
+            parts.append(" ".join(p for p in (str(n), noun if not parts else "", verb, word) if p))
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"Since the last report ({int(moves['last_year'].iloc[0])}): {listed}."

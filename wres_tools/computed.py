@@ -76,6 +76,7 @@ def copied(ret: Return) -> Return:
         ret, tables={name: table.copy() for name, table in ret.tables.items()},
         population=None if ret.population is None else ret.population.copy(),
         action_plan=None if ret.action_plan is None else ret.action_plan.copy(),
+        action_updates=None if ret.action_updates is None else ret.action_updates.copy(),
     )
 
 

@@ -131,7 +131,13 @@ ACTION_PLAN_COLUMNS: tuple[str, ...] = (
     "action_id", "objective", "aim", "metrics", "action", "owner", "status", "success",
     "latest_update",
 )
-ACTION_PLAN_OPTIONAL: tuple[str, ...] = ("service", "due")
+ACTION_PLAN_OPTIONAL: tuple[str, ...] = ("service", "due", "update_date")
+#: The plan through the year: with ``update_date``, an action may have a row per update, each
+#: giving its status and ``latest_update`` (its position) on that date; these columns may then be
+#: blank on a later update's row, which keeps the action's earlier value.
+ACTION_PLAN_CARRIED: tuple[str, ...] = (
+    "objective", "aim", "metrics", "action", "owner", "success", "service", "due",
+)
 #: Required columns that may not be blank in any row (aim and latest_update may be).
 ACTION_PLAN_NOT_BLANK: tuple[str, ...] = (
     "action_id", "objective", "metrics", "action", "owner", "status", "success",
@@ -144,8 +150,11 @@ METRIC_ID_ALIASES: dict[str, tuple[str, ...]] = {"M7": ("M7a", "M7b")}
 #: ``service`` is adults, children or ``all`` (blank: both); ``due`` is the text given, or None.
 ACTION_PLAN_TIDY_COLUMNS: tuple[str, ...] = (
     "action_id", "metric", "objective", "aim", "action", "owner", "status", "success",
-    "latest_update", "service", "due",
+    "latest_update", "service", "due", "update_date",
 )
+#: Columns of the plan's history (``Return.action_updates``): one row per action and dated
+#: update, oldest first; ``update_date`` is an ISO date (YYYY-MM-DD).
+ACTION_UPDATE_COLUMNS: tuple[str, ...] = ("action_id", "update_date", "status", "latest_update")
 
 #: Columns every tidy table carries after reading (besides its own keys and counts).
 TIDY_ETHNICITY_COLUMNS: tuple[str, ...] = ("census_category", "group", "ethnic_class")
@@ -264,7 +273,10 @@ class Return:
     granularity: Literal["aggregate", "record"] = "aggregate"
     notices: tuple[Problem, ...] = ()
     #: The action plan in tidy form (ACTION_PLAN_TIDY_COLUMNS), or None when the return has none.
+    #: Each action as of its latest update.
     action_plan: pd.DataFrame | None = None
+    #: Every dated update of the plan (ACTION_UPDATE_COLUMNS), or None when it gives no dates.
+    action_updates: pd.DataFrame | None = None
 
     def table(self, name: str) -> pd.DataFrame | None:
         """The named table, or None when the return did not collect it."""

@@ -197,6 +197,8 @@ class AuthoritySpec:
     unknown_label: str | None = "Not stated"  # None: left blank
     own_headcounts: bool = False  # disciplinary, cpd and leavers carry their own headcount
     action_plan_from: int | None = YEARS[0]  # first year with an action plan; None: never
+    #: the plan through the year: each action's position in May and its autumn update, dated
+    plan_updates: bool = False
     region: str | None = None  # one of the nine ADASS regions (wres_tools.regions)
 
     @property
@@ -246,7 +248,7 @@ AUTHORITIES: tuple[AuthoritySpec, ...] = (
           action_plan_from=None, region=_EA),
     _spec(11, "greywater-fen", "Greywater Fen Borough Council", 2700, 0.44, pay_bands="grades",
           fitness_to_practise=False, service_labels=("Adults' services", "Children's social care"),
-          region=_EA),
+          plan_updates=True, region=_EA),
     _spec(12, "hawksridge", "Hawksridge Metropolitan Borough Council", 4100, 0.28,
           form="csv", pay_bands="skills_for_care", bands_in_parameters=False,
           unknown_label="Unknown", own_headcounts=True, region=_NW),
@@ -1022,11 +1024,34 @@ def action_plan_table(spec: AuthoritySpec, year: int,
             row["service"] = (None if action.service is None
                               else spec.service_labels[action.service])
         row["due"] = f"{by + 1}-03-31"
-        rows.append(row)
+        row["update_date"] = None
+        if spec.plan_updates:
+            rows += _dated_updates(row, action, year)
+        else:
+            rows.append(row)
     if not rows:
         return None
-    columns = [*ACTION_PLAN_COLUMNS, *(["service"] if spec.service_split else []), "due"]
+    columns = [*ACTION_PLAN_COLUMNS, *(["service"] if spec.service_split else []), "due",
+               "update_date"]
     return pd.DataFrame(rows, columns=columns, dtype="str")
+
+
+def _dated_updates(row: dict[str, str | None], action: PlannedAction,
+                   year: int) -> list[dict[str, str | None]]:
+    """The action's rows in a plan that keeps its updates through the year: its position at the
+    end of May (the stage it ended last year with, or its first) and its autumn update at the
+    end of October (this year's stage). The later row leaves blank what has not changed, as an
+    analyst adding an update would."""
+    stage = action.stages[year]
+    may = action.stages.get(year - 1, stage)
+    status_then = ACTION_STATUSES[may]
+    first = {**row, "status": status_then, "update_date": f"{year}-05-31",
+             "latest_update": _UPDATES[status_then][action.update]}
+    later = {column: None for column in row} | {
+        "action_id": row["action_id"], "status": row["status"],
+        "update_date": f"{year}-10-31",
+        "latest_update": _UPDATES[ACTION_STATUSES[stage]][action.update]}
+    return [first, later]
 
 
 # --------------------------------------------------------------------------- public API

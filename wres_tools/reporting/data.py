@@ -4,7 +4,8 @@ time and action plan, already through the publishing step; and the names of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -77,6 +78,12 @@ class ReportData:
     years: tuple[int, ...] = ()
     unusable: tuple[str, ...] = ()  # earlier years' returns left out of the change over time
     action_plan: pd.DataFrame | None = None  # the year's tidy plan; None: the return has none
+    #: the year's plan's dated updates (contract.ACTION_UPDATE_COLUMNS); None: it gives none
+    action_updates: pd.DataFrame | None = None
+    #: every year held up to ``year`` -> its return's tidy plan (None: it had none), for the
+    #: actions' status movement since the last report and the baseline
+    plans: Mapping[int, pd.DataFrame | None] = field(default_factory=dict)
+    baseline_year: int | None = None  # the baseline the change over time compares with
 
     def metric(self, metric: str) -> pd.DataFrame:
         """The year's records of one metric."""
@@ -94,4 +101,6 @@ class ReportData:
             self, results=self.results.copy(), history=self.history.copy(),
             trends=self.trends.copy(), pooled=self.pooled.copy(),
             action_plan=None if self.action_plan is None else self.action_plan.copy(),
+            action_updates=None if self.action_updates is None else self.action_updates.copy(),
+            plans={y: None if p is None else p.copy() for y, p in self.plans.items()},
         )

@@ -124,6 +124,10 @@ def _publish(
         unusable=tuple(skipped),
         years=tuple(sorted(published)),
         action_plan=ret.action_plan,
+        action_updates=ret.action_updates,
+        plans={y: r.action_plan for y, (r, _, _) in sorted(done.items())},
+        baseline_year=baseline if baseline is not None or params.baseline_year is not None
+        else min(done),
     )
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -518,23 +519,60 @@ NO_OTHER_AUTHORITY = "No other authority's return for this year to compare with.
 
 
 def _actions(data: ReportData, metric: str, key: str, heading: str) -> Section:
-    """The actions of the year's plan aimed at ``metric``, most urgent status first."""
+    """The actions of the year's plan aimed at ``metric``, most urgent status first: each with
+    its status movement since the last report and the baseline and its dated updates, after a
+    paragraph setting that movement beside the metric's own change since the baseline."""
     if data.action_plan is None:
         return Section(key, heading, html_paragraphs([NO_PLAN]))
     aimed = actions.actions_for(data.action_plan, metric)
     if aimed.empty:
         return Section(key, heading, html_paragraphs([NO_ACTION]))
+    moves = actions.status_movement(data.plans or {data.year: data.action_plan}, data.year,
+                                    data.baseline_year)
+    moved = {str(r["action_id"]).lower(): r for r in moves.to_dict(orient="records")}
+    progress = actions.progress_table(data.action_plan, data.trends, data.year)
+    beside = [actions.describe_actions(progress[progress["metric"] == metric].iloc[0]),
+              actions.describe_movement(moves, aimed)]
     rows = [
         [plan_text(r["action_id"], ""), plan_text(r["action"], "not given"),
          plan_text(r["owner"], "not given"), status_text(r["status"]),
-         plan_text(r["latest_update"], "no update given"), plan_text(r["success"], "not given")]
+         _moved(moved[str(r["action_id"]).lower()], "last"),
+         _moved(moved[str(r["action_id"]).lower()], "baseline"),
+         _updates(data, r), plan_text(r["success"], "not given")]
         for r in aimed.to_dict(orient="records")
     ]
     table = html_table(f"{metric_title(metric)}: actions in the plan of {data.display_name}, "
                    f"{data.year}, most urgent status first",
-                   ["Action id", "Action", "Owner", "Status", "Latest update",
-                    "What success looks like"], rows, css="actions", text=True)
-    return Section(key, heading, table + html_paragraphs([_STATUS_KEY]))
+                   ["Action id", "Action", "Owner", "Status", "Since the last report",
+                    "Since the baseline", "Updates", "What success looks like"], rows,
+                   css="actions", text=True)
+    return Section(key, heading, html_paragraphs([t for t in beside if t]) + table
+                   + html_paragraphs([_STATUS_KEY]))
+
+
+def _moved(move: Mapping[str, Any], since: str) -> str:
+    """"▲ Amber (2022) → ● Green: moved up", "new since 2022", or "no plan then"."""
+    year = move["last_year" if since == "last" else "baseline_year"]
+    word = move["since_last" if since == "last" else "since_baseline"]
+    if is_missing(year):
+        return "no earlier report"
+    if word == actions.NO_EARLIER_PLAN:
+        return f"no plan in {int(year)}"
+    if word == actions.NEW_SINCE:
+        return f"new since {int(year)}"
+    then = move["status_last" if since == "last" else "status_baseline"]
+    return f"{status_text(then)} ({int(year)}) → {status_text(move['status'])}: {word}"
+
+
+def _updates(data: ReportData, action: Mapping[str, Any]) -> str:
+    """The action's dated updates, oldest first ("31 May 2023, ▲ Amber: ..."), or its latest
+    update as given when the plan dates none."""
+    dated = actions.updates_of(data.action_updates, str(action["action_id"]))
+    if not dated:
+        return plan_text(action["latest_update"], "no update given")
+    return "; ".join(
+        f"{actions.date_text(u['update_date'])}, {status_text(u['status'])}: "
+        f"{plan_text(u['latest_update'], 'no words given')}" for u in dated)
 
 
 _STATUS_KEY = ("Status: " + ", ".join(status_text(s) for s in STATUS_MARKERS)
@@ -548,9 +586,17 @@ def actions_summary(data: ReportData) -> Section:
     if data.action_plan is None:
         return Section("actions", heading, html_paragraphs([NO_PLAN]))
     progress = actions.progress_table(data.action_plan, data.trends, data.year)
+    moves = actions.status_movement(data.plans or {data.year: data.action_plan}, data.year,
+                                    data.baseline_year)
+
+    def in_words(row: Mapping[str, Any]) -> str:
+        aimed = actions.actions_for(data.action_plan, row["metric"])
+        moved = actions.describe_movement(moves, aimed) if len(aimed) else ""
+        return " ".join(t for t in (actions.describe_actions(row), moved) if t)
+
     rows = [
         [metric_title(r["metric"]), *(str(r[s]) for s in STATUS_MARKERS), str(r["actions"]),
-         str(r["since_baseline"]).capitalize(), actions.describe_actions(r)]
+         str(r["since_baseline"]).capitalize(), in_words(r)]
         for r in progress.to_dict(orient="records")
     ]
     table = html_table(f"Actions by status and each metric's change since the baseline year, "

@@ -13,7 +13,13 @@ from wres_tools.parameters import Parameters
 from wres_tools.returns.find import ReturnRef
 from wres_tools.returns.parse import is_synthetic
 from wres_tools.returns.read import read_raw
-from wres_tools.returns.tidy import build_tables, granularity, tidy_action_plan, tidy_population
+from wres_tools.returns.tidy import (
+    build_tables,
+    granularity,
+    tidy_action_plan,
+    tidy_action_updates,
+    tidy_population,
+)
 
 # --- loading -------------------------------------------------------------------------------------
 
@@ -41,4 +47,6 @@ def load_return(ref: ReturnRef, params: Parameters | None) -> Return:
         notices=tuple(report.notices),
         action_plan=(tidy_action_plan(raw.tables[ACTION_PLAN_TABLE])
                      if ACTION_PLAN_TABLE in raw.tables else None),
+        action_updates=(tidy_action_updates(raw.tables[ACTION_PLAN_TABLE])
+                        if ACTION_PLAN_TABLE in raw.tables else None),
     )

@@ -6,11 +6,13 @@ where the text cannot be read; validation reports those).
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pandas as pd
 
 from wres_tools.contract import (
+    ACTION_PLAN_CARRIED,
     ACTION_STATUSES,
     ALL_SERVICES,
     METADATA_TABLE,
@@ -112,6 +114,63 @@ def action_status(text: str) -> str | None:
     """An action's RAG status in its canonical spelling (case-insensitive), or None."""
     folded = text.strip().lower()
     return next((s for s in ACTION_STATUSES if s.lower() == folded), None)
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def update_date(text: str | None) -> str | None:
+    """An action's update date as ISO text (YYYY-MM-DD), or None when it is not a date.
+
+    Accepted: 2023-05-31, a workbook's date cell ("2023-05-31 00:00:00") and 31/05/2023 (day
+    first, as dates are written in England).
+    """
+    if text is None:
+        return None
+    text = str(text).strip()
+    iso, uk = _ISO_DATE.match(text), _UK_DATE.match(text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif uk:
+        day, month, year = (int(g) for g in uk.groups())
+    else:
+        return None
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:  # 31/02/2023
+        return None
+
+
+def action_rows(frame: pd.DataFrame) -> dict[str, list[tuple[int, dict[str, str | None]]]]:
+    """The plan's rows by action (action_id folded to lower case), each action's rows oldest
+    update first (in the file's order when one has no date), with the blanks of
+    :data:`~wres_tools.contract.ACTION_PLAN_CARRIED` filled from the action's earlier rows.
+
+    Each row is (its index in ``frame``, its cells: None where blank). Rows without an
+    action_id are left out (validation reports them).
+    """
+    found: dict[str, list[tuple[int, dict[str, str | None]]]] = {}
+    for index, record in zip(frame.index, frame.to_dict(orient="records"), strict=True):
+        key = record.get("action_id")
+        if key is None or pd.isna(key):
+            continue
+        cells = {c: None if pd.isna(v) else str(v) for c, v in record.items()}
+        found.setdefault(str(key).strip().lower(), []).append((int(index), cells))
+    for rows in found.values():
+        dates = [update_date(cells.get("update_date")) for _, cells in rows]
+        if None not in dates:  # else the file's order: validation reports the undated repeat
+            order = sorted(range(len(rows)), key=lambda i: str(dates[i]))
+            rows[:] = [rows[i] for i in order]
+        held: dict[str, str | None] = {}
+        for _, cells in rows:
+            for column in ACTION_PLAN_CARRIED:
+                if column not in cells:
+                    continue
+                if cells[column] is None:
+                    cells[column] = held.get(column)
+                held[column] = cells[column]
+    return found
 
 
 #: Words an action plan may write for an action that covers both services.

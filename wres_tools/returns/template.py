@@ -110,10 +110,12 @@ COLUMN_NOTES: dict[str, str] = {
     "metrics": "the metric ids it addresses, e.g. 'M2; M9'",
     "action": "what will be done",
     "owner": "a role (never a person's name): reports show it",
-    "status": "Red, Amber, Green or Complete",
+    "status": "Red, Amber, Green or Complete (on the update_date, if given)",
     "success": "what success looks like",
-    "latest_update": "the latest progress",
+    "latest_update": "the latest progress (or the position on the update_date)",
     "due": "when it is due",
+    "update_date": "optional: the date of this update (e.g. 2023-05-31); a row per update of an "
+                   "action keeps the plan's history",
 }
 
 

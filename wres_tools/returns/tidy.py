@@ -12,6 +12,7 @@ import pandas as pd
 
 from wres_tools.contract import (
     ACTION_PLAN_TIDY_COLUMNS,
+    ACTION_UPDATE_COLUMNS,
     AGGREGATE_TABLES,
     POPULATION_TABLE,
     RECORD_TABLES,
@@ -19,6 +20,7 @@ from wres_tools.contract import (
 )
 from wres_tools.parameters import Parameters
 from wres_tools.returns.parse import (
+    action_rows,
     action_status,
     ethnicity_columns,
     ethnicity_labels,
@@ -26,6 +28,7 @@ from wres_tools.returns.parse import (
     numbers,
     plan_service,
     services,
+    update_date,
 )
 from wres_tools.returns.read import RawReturn, RawTable
 
@@ -55,24 +58,43 @@ _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
 
 def tidy_action_plan(table: RawTable) -> pd.DataFrame:
     """An action plan (already validated) in tidy form: one row per action and metric it aims at,
-    in the order of the file, metrics in report order; columns ACTION_PLAN_TIDY_COLUMNS.
+    actions in the order the file first names them, metrics in report order; columns
+    ACTION_PLAN_TIDY_COLUMNS. An action with dated updates is taken as of its latest update
+    (its status, position and any column that update changed); the rest are in
+    :func:`tidy_action_updates`.
 
     A date cell read from a workbook ("2024-03-31 00:00:00") keeps its date only.
     """
     rows = []
-    for record in table.frame.to_dict(orient="records"):
-        cell = {c: None if pd.isna(v) else v for c, v in record.items()}
+    for updates in action_rows(table.frame).values():
+        _, cell = updates[-1]
         due = cell.get("due")
-        text = {c: cell[c] for c in
+        text = {c: cell.get(c) for c in
                 ("action_id", "objective", "aim", "action", "owner", "success", "latest_update")}
-        ids, _ = metric_ids(cell["metrics"] or "")
+        ids, _ = metric_ids(cell.get("metrics") or "")
         for metric in ids:
             rows.append({
-                **text, "metric": metric, "status": action_status(cell["status"] or ""),
+                **text, "metric": metric, "status": action_status(cell.get("status") or ""),
                 "service": plan_service(cell.get("service")),
                 "due": _MIDNIGHT.sub(r"\1", due) if due is not None else None,
+                "update_date": update_date(cell.get("update_date")),
             })
     return pd.DataFrame(rows, columns=list(ACTION_PLAN_TIDY_COLUMNS), dtype="str")
+
+
+def tidy_action_updates(table: RawTable) -> pd.DataFrame | None:
+    """The plan's history: one row per action and dated update (ACTION_UPDATE_COLUMNS), actions
+    in the plan's order, each oldest update first; None when no row gives an update_date."""
+    rows = [
+        {"action_id": cell.get("action_id"), "update_date": update_date(cell.get("update_date")),
+         "status": action_status(cell.get("status") or ""),
+         "latest_update": cell.get("latest_update")}
+        for updates in action_rows(table.frame).values() for _, cell in updates
+        if update_date(cell.get("update_date")) is not None
+    ]
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=list(ACTION_UPDATE_COLUMNS), dtype="str")
 
 
 # --- tidy tables ---------------------------------------------------------------------------------

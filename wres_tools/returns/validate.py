@@ -21,6 +21,7 @@ import pandera.pandas as pa
 
 from wres_tools.bands import band_amount, band_order, band_order_source
 from wres_tools.contract import (
+    ACTION_PLAN_CARRIED,
     ACTION_PLAN_COLUMNS,
     ACTION_PLAN_NOT_BLANK,
     ACTION_PLAN_OPTIONAL,
@@ -45,6 +46,7 @@ from wres_tools.returns.find import ReturnRef
 from wres_tools.returns.parse import (
     FALSE_WORDS,
     TRUE_WORDS,
+    action_rows,
     action_status,
     ethnicity_columns,
     metadata,
@@ -53,6 +55,7 @@ from wres_tools.returns.parse import (
     plan_service,
     recognised,
     services,
+    update_date,
 )
 from wres_tools.returns.read import RawReturn, RawTable, cells_held, read_raw
 from wres_tools.returns.tidy import RECORD_BUILDS, RECORD_FLAGS, RECORD_IDS
@@ -507,23 +510,23 @@ def check_action_plan(table: RawTable) -> list[Problem]:
         return []
     frame = table.frame
     problems = []
+    carried = frame.copy()  # a later update's blanks hold the action's earlier values
+    if "action_id" in frame.columns:
+        for rows in action_rows(frame).values():
+            for row, cells in rows:
+                for column in ACTION_PLAN_CARRIED:
+                    if column in carried.columns:
+                        carried.at[row, column] = cells[column]
     for column in [c for c in ACTION_PLAN_NOT_BLANK if c in frame.columns]:
-        for row in frame.index[frame[column].isna()]:
+        for row in frame.index[carried[column].isna()]:
             problems.append(table.place(
                 "error", f"blank {column}", row=int(row), column=table.header(column), value="",
                 expected=EXPECT_METRICS if column == "metrics" else EXPECT_STATUS
-                if column == "status" else "a value in every row"))
-    if "action_id" in frame.columns:
-        ids = frame["action_id"].str.lower()
-        first: dict[str, int] = {}
-        for row, key in ids.dropna().items():
-            if key in first:
-                problems.append(table.place(
-                    "error", f"action_id repeated (first in row {first[key]})", row=int(row),
-                    column=table.header("action_id"), value=frame.at[row, "action_id"],
-                    expected="each action once, with its own action_id"))
-            else:
-                first[key] = int(row)
+                if column == "status" else "a value in every row"
+                if column not in ACTION_PLAN_CARRIED else
+                "a value in every row (an update's row may leave it blank when an earlier "
+                "update of the action gives it)"))
+    problems += _update_dates(table)
     if "metrics" in frame.columns:
         for row, text in frame["metrics"].dropna().items():
             ids, bad = metric_ids(text)
@@ -546,12 +549,8 @@ def check_action_plan(table: RawTable) -> list[Problem]:
                 "error", "unrecognised status" + (f"; did you mean {hint!r}?" if hint else ""),
                 row=int(row), column=table.header("status"), value=text,
                 expected=EXPECT_STATUS))
-    if "service" in frame.columns:
-        for row, text in frame["service"].dropna().items():
-            if plan_service(text) is None:
-                problems.append(table.place(
-                    "error", "unrecognised service", row=int(row),
-                    column=table.header("service"), value=text, expected=EXPECT_PLAN_SERVICE))
+    problems += _unreadable(table, "service", plan_service, "unrecognised service",
+                            EXPECT_PLAN_SERVICE)
     if "owner" in frame.columns:
         for row, text in frame["owner"].dropna().items():
             if looks_like_a_name(text):
@@ -563,6 +562,54 @@ def check_action_plan(table: RawTable) -> list[Problem]:
 
 
 OWNER_NOTICE = "owner looks like a person's name"
+
+
+def _unreadable(table: RawTable, column: str, read: Callable[[str], object], message: str,
+                expected: str) -> list[Problem]:
+    """An error at each filled cell of ``column`` that ``read`` cannot read (returns None)."""
+    if column not in table.frame.columns:
+        return []
+    return [table.place("error", message, row=int(row), column=table.header(column),
+                        value=text, expected=expected)
+            for row, text in table.frame[column].dropna().items() if read(text) is None]
+
+
+EXPECT_DATE = "a date such as 2023-05-31 or 31/05/2023"
+
+
+def _update_dates(table: RawTable) -> list[Problem]:
+    """Each action once, or once per dated update: every row of a repeated action_id needs an
+    ``update_date``, a date, and no two of its rows the same date."""
+    frame = table.frame
+    problems = []
+    problems += _unreadable(table, "update_date", update_date, "update_date is not a date",
+                            EXPECT_DATE)
+    if "action_id" not in frame.columns:
+        return problems
+    for rows in action_rows(frame).values():
+        rows = sorted(rows)  # file order
+        head = rows[0][0]
+        dated = {r: update_date(cells.get("update_date")) for r, cells in rows}
+        seen: dict[str, int] = {}
+        for row, cells in rows:
+            date = dated[row]
+            if row != head and (date is None or dated[head] is None):
+                if cells.get("update_date") is not None and date is None:
+                    continue  # not a date: reported above
+                message = f"action_id repeated (first in row {head})"
+                expected = ("each action once, or one row per update of the action, each with "
+                            "its update_date")
+            elif date is not None and date in seen:
+                message = f"a second update of this action dated {date} (first in row {seen[date]})"
+                expected = "one row per update of an action, each on its own date"
+            else:
+                if date is not None:
+                    seen[date] = row
+                continue
+            problems.append(table.place(
+                "error", message, row=row, column=table.header("action_id"),
+                value=cells["action_id"], expected=expected))
+    return problems
 
 
 def _owner_error(problem: Problem) -> Problem:
