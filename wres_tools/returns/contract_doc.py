@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wres_tools import ethnicity as eth
 from wres_tools.contract import (
+    ACTION_PLAN_CARRIED,
     ACTION_PLAN_COLUMNS,
     ACTION_PLAN_NOT_BLANK,
     ACTION_PLAN_OPTIONAL,
@@ -139,9 +140,13 @@ def render() -> str:
     out += _columns(POPULATION_TABLE, ("ethnicity",), ("share", "count"))
     not_blank = set(ACTION_PLAN_NOT_BLANK)
     out += ["", f"## `{ACTION_PLAN_TABLE}`", "",
-            "One row per action. Required columns not blank in any row: "
-            f"{_code(c for c in ACTION_PLAN_COLUMNS if c in not_blank)}; "
-            "`metrics` lists metric ids (`M7` is M7a and M7b); a blank `service` means both.",
+            "One row per action, or, to keep the plan's updates through the year, one row per "
+            "action and `update_date` (each with the action's status and `latest_update` on "
+            "that date; no two rows of an action on the same date). Required columns not blank "
+            f"in any row: {_code(c for c in ACTION_PLAN_COLUMNS if c in not_blank)}; a later "
+            f"update's row may leave {_code(c for c in ACTION_PLAN_CARRIED if c in not_blank)} "
+            "blank to keep the earlier update's. `metrics` lists metric ids (`M7` is M7a and "
+            "M7b); a blank `service` means both.",
             ""]
     out += _columns(ACTION_PLAN_TABLE, ACTION_PLAN_COLUMNS, ACTION_PLAN_OPTIONAL)
     out += ["", "## Consistency rules", "", "Each is an error naming the row:", ""]
