@@ -1090,3 +1090,22 @@ def test_a_new_kind_of_row_is_one_function_and_one_entry(monkeypatch):
         [{"year": 2023, "metric": "M3", "beyond": 12}])]})
     assert frame[["kind", "metric", "statistic", "value"]].values.tolist() == [
         ["national", "M3", "councils_beyond_1_25", 12.0]]
+
+
+def test_the_dictionary_names_every_column_and_statistic_a_batch_writes(m3_evidence):
+    """From a real batch's evidence: every column of results.csv and results.parquet is in the
+    dictionary and every column the dictionary names is in both; every statistic a row holds is
+    in the dictionary, with the unit the dictionary gives it and a kind that may hold it."""
+    _, _, out = m3_evidence
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    parquet = pd.read_parquet(out / "results.parquet")
+    for table in (csv, parquet):
+        assert list(table.columns) == list(DATA_DICTIONARY)
+        held = table[["kind", "statistic", "unit"]].drop_duplicates()
+        for kind, statistic, unit in held.itertuples(index=False):
+            assert statistic in STATISTICS, statistic
+            assert STATISTICS[statistic].unit == unit, statistic
+            assert kind in data_dictionary().set_index("statistic").loc[statistic, "kinds"]
+    written = pd.read_csv(out / "results_dictionary.csv", keep_default_na=False)
+    assert list(written.loc[written["statistic"] == "", "column"]) == list(csv.columns)
+    assert set(csv["statistic"]) <= set(written["statistic"])
