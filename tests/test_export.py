@@ -252,3 +252,25 @@ def test_the_index_escapes_as_it_always_has_and_ends_with_a_newline():
             '</td><td class="links"><a href="2023/kings/m1.html">M1</a></td></tr>') in page
     assert "content=\"default-src &#39;none&#39;;" in page
     assert page.endswith("</main>\n</body>\n</html>\n")
+
+
+def test_a_print_the_kernel_sent_in_pieces_is_one_block_as_when_sent_whole():
+    """ipykernel flushes stdout on a timer: on a loaded machine ``print('extra', 2023)`` can
+    arrive as two messages (the cause of the two-worker byte test failing once in CI)."""
+    def page(*pieces: str) -> str:
+        nb = new_notebook(cells=[new_code_cell("print('extra', 2023)", execution_count=1, id="c1",
+                                               outputs=[new_output("stream", name=n, text=t)
+                                                        for n, t in pieces])])
+        return notebook_html(nb, title="t")
+
+    whole = page(("stdout", "extra 2023\n"))
+    assert page(("stdout", "extra"), ("stdout", " 2023\n")) == whole
+    # a warning between the pieces is left out and does not split them either
+    assert page(("stdout", "extra"), ("stderr", "UserWarning\n"), ("stdout", " 2023\n")) == whole
+    assert whole.count("extra 2023") == 1
+    # a figure between two prints keeps them apart: they are two blocks as the cell made them
+    two = notebook_html(new_notebook(cells=[new_code_cell("", execution_count=1, outputs=[
+        new_output("stream", name="stdout", text="a\n"),
+        new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+        new_output("stream", name="stdout", text="b\n")])]), title="t")
+    assert two.index(">a") < two.index("data:image/png") < two.index(">b")

@@ -9,7 +9,8 @@ and visible banners for internal (unsuppressed) and synthetic-data reports. Imag
 
 Left out of the HTML as well as the code: the parameters cells, stderr streams (warnings are for
 the analyst, and their text carries the kernel's process id), cells tagged ``remove-cell`` and
-code cells without output. The page holds no timestamp, so the same notebook gives the same bytes.
+code cells without output. The page holds no timestamp, so the same notebook gives the same bytes;
+a cell's stdout is one block however the kernel's timed flushes cut it (:func:`joined_streams`).
 """
 
 from __future__ import annotations
@@ -139,6 +140,26 @@ def _shown_banners(nb: NotebookNode) -> set[str]:
     return shown
 
 
+def joined_streams(outputs: list[Any]) -> list[Any]:
+    """A cell's outputs without stderr, each run of stdout pieces joined into one.
+
+    ipykernel sends printed text on a 0.2 s timer, so on a busy machine one ``print`` can arrive
+    as two messages, which nbclient keeps as two outputs and the page would show as two blocks:
+    the same notebook would not give the same bytes."""
+    kept: list[Any] = []
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            if out.get("name") == "stderr":
+                continue
+            last = kept[-1] if kept else None
+            if (last is not None and last.get("output_type") == "stream"
+                    and last.get("name") == out.get("name")):
+                last["text"] = last["text"] + out["text"]
+                continue
+        kept.append(out)
+    return kept
+
+
 def report_notebook(nb: NotebookNode) -> NotebookNode:
     """A copy of an executed notebook with only what a reader of the report should see."""
     nb = copy.deepcopy(nb)
@@ -147,10 +168,7 @@ def report_notebook(nb: NotebookNode) -> NotebookNode:
         if REMOVED_TAGS & set(cell.get("metadata", {}).get("tags", [])):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [
-                out for out in cell.get("outputs", [])
-                if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
-            ]
+            cell.outputs = joined_streams(cell.get("outputs", []))
             if not cell.outputs:
                 continue
         kept.append(cell)
