@@ -117,7 +117,8 @@ class NationalYear:
     ``pooled``: published (or internal) result records, one frame per scope (:data:`NATIONAL`
     and each region at least :data:`MIN_COUNCILS` councils name), in
     :data:`wres_tools.contract.RESULT_COLUMNS` plus ``scope`` and ``n_councils`` (the councils
-    whose counts the line holds) and ``n_left_out`` (councils with the line whose counts their own pages withhold).
+    whose counts the line holds) and ``n_left_out`` (councils with the line whose counts their
+    own pages withhold).
     ``spread``: :func:`distribution` of every scope. ``staff``: :data:`STAFF_COLUMNS`.
     ``trend``: the national pooled records of every year held up to ``year``.
     """
