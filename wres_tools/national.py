@@ -29,8 +29,12 @@ off the councils' published pages.
 says how an authority's band maps); a council whose bands do not all map is named and left out
 of the national bands, so a band's share never mixes two pay ranges.
 
-Every record of a metric whose records carry an ``rl`` (M2-M8; M9 once it has one) is read the
-same way, so nothing here is written per metric.
+Every record of a metric whose records carry an ``rl`` (M2-M9) is read the same way, so nothing
+here is written per metric but M9's counts: its likelihood is senior managers over staff, and its
+staff are the M1 whole-workforce counts of the council's page
+(:func:`wres_tools.metrics.likelihood_counts`), so a council is in the national M9 line only
+where its page shows all four counts, and the national RL is that of the summed senior and staff
+counts.
 """
 
 from __future__ import annotations
@@ -45,10 +49,24 @@ import pandas as pd
 from wres_tools import publish
 from wres_tools import statistics as st
 from wres_tools.computed import published_return
-from wres_tools.contract import ALL_SERVICES, RESULT_COLUMNS, SERVICES, ReturnError, is_missing
+from wres_tools.contract import (
+    ALL_SERVICES,
+    RESULT_COLUMNS,
+    SERVICES,
+    Problem,
+    ReturnError,
+    is_missing,
+)
 from wres_tools.contract import plain as _plain
 from wres_tools.disclosure import WITHHELD
-from wres_tools.metrics import GROUP_ADJECTIVES, METRICS, REFERENCE, zero_cell_reason
+from wres_tools.metrics import (
+    GROUP_ADJECTIVES,
+    METRICS,
+    REFERENCE,
+    likelihood_counts,
+    zero_cell_reason,
+)
+from wres_tools.metrics import _senior_likelihood as senior_likelihood
 from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
 from wres_tools.regions import ADASS_REGIONS
@@ -97,9 +115,10 @@ class NationalYear:
     """A year across every council whose return could be used.
 
     ``pooled``: published (or internal) result records, one frame per scope (:data:`NATIONAL`
-    and each region with a council), in :data:`wres_tools.contract.RESULT_COLUMNS` plus
-    ``scope`` and ``n_councils`` (the councils whose counts the line holds) and
-    ``n_left_out`` (councils with the line whose counts their own pages withhold).
+    and each region at least :data:`MIN_COUNCILS` councils name), in
+    :data:`wres_tools.contract.RESULT_COLUMNS` plus ``scope`` and ``n_councils`` (the councils
+    whose counts the line holds) and ``n_left_out`` (councils with the line whose counts their
+    own pages withhold).
     ``spread``: :func:`distribution` of every scope. ``staff``: :data:`STAFF_COLUMNS`.
     ``trend``: the national pooled records of every year held up to ``year``.
     """
@@ -115,21 +134,15 @@ class NationalYear:
 
     @property
     def regions(self) -> list[str]:
-        """The regions with a council this year, in ADASS order."""
-        return [r for r in ADASS_REGIONS if any(c.region == r for c in self.councils)]
+        """The regions given this year, in ADASS order: those at least :data:`MIN_COUNCILS`
+        councils name (a region of one council would be that council's own figures)."""
+        return [r for r in ADASS_REGIONS if r in self.pooled]
 
     def name(self, authority: str) -> str:
         return next((c.name for c in self.councils if c.authority == authority), authority)
 
 
 # --------------------------------------------------------------------------- the year's returns
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    records: dict[str, pd.DataFrame]  # authority -> its published (or internal) records
-    councils: dict[str, Council]
-    unusable: dict[str, str]
 
 
 def _council(params: Parameters, records: pd.DataFrame) -> Council:
@@ -140,30 +153,62 @@ def _council(params: Parameters, records: pd.DataFrame) -> Council:
                    tuple(unmapped), params.threshold)
 
 
-def _load(refs: Sequence[ReturnRef], params_dir: Path, mode: Mode) -> _Loaded:
-    """Every return of ``refs`` through the publishing step; one that fails is named with why
-    in ``unusable`` and the others carry on."""
-    out = _Loaded({}, {}, {})
-    for ref in refs:
+@dataclass(frozen=True)
+class YearReturns:
+    """Every return of a year through the publishing step: each authority's records as
+    ``disclosure`` shows them and its parameters; ``unusable``: authority -> why its return (or
+    its folder, or its parameter file) could not be used. What the national picture and the
+    benchmarking page both start from (:func:`year_returns`)."""
+
+    year: int
+    records: dict[str, pd.DataFrame]
+    params: dict[str, Parameters]
+    unusable: dict[str, str]
+
+
+def year_returns(data_dir: Path | str | None, year: int,
+                 parameters_dir: Path | str | None = None, disclosure: Mode = "published",
+                 *, refs: Sequence[ReturnRef] | None = None,
+                 unreadable: Sequence[Problem] | None = None) -> YearReturns:
+    """Load every return of ``year`` under ``data_dir`` (None: the demo data), publish each with
+    its own parameters (:func:`wres_tools.computed.published_return`, the one publishing step)
+    and name each that fails with why; one failure never stops the year. ``refs`` and
+    ``unreadable``: what :func:`find_returns` found, when the caller already looked. Raises
+    FileNotFoundError when the year has no return."""
+    if disclosure not in ("published", "internal"):
+        raise ValueError(f"disclosure is {disclosure!r}: expected 'published' or 'internal'")
+    data_dir = Path(data_dir) if data_dir is not None else DEMO_DATA_DIR
+    params_dir = resolve_parameters_dir(
+        data_dir, Path(parameters_dir) if parameters_dir is not None else None)
+    if refs is None:
+        found: list[Problem] = []
+        refs, unreadable = find_returns(data_dir, found), found
+    chosen = [ref for ref in refs if ref.year == year]
+    if not chosen:
+        raise FileNotFoundError(f"{data_dir}: no return for the year {year}")
+    out = YearReturns(year, {}, {}, {})
+    for problem in unreadable or ():  # an authority folder, or this year's entry, unreadable
+        path = Path(problem.file)
+        if not path.stem.isdigit() or int(path.stem) == year:
+            who = path.parent.name if path.stem.isdigit() else path.name
+            out.unusable[who] = f"its data could not be read ({problem.message[:200]})"
+    for ref in chosen:  # one return per authority and year (find_returns sorts them)
         params, report = check_parameters(ref.authority, params_dir)
         if params is None:
             out.unusable[ref.authority] = (f"its parameter file could not be used "
                                            f"({len(report.errors)} problem(s); run wres validate)")
             continue
+        out.params[ref.authority] = params
         try:
-            records = published_return(ref, params, mode)[2]
+            out.records[ref.authority] = published_return(ref, params, disclosure)[2]
         except ReturnError as exc:
             out.unusable[ref.authority] = (f"the return could not be used "
                                            f"({len(exc.report.errors)} problem(s); run wres "
                                            "validate)")
-            continue
-        except (OSError, ValueError, ArithmeticError) as exc:
+        except (OSError, ValueError, ArithmeticError) as exc:  # one return never stops the year
             text = str(exc).strip().splitlines()
             out.unusable[ref.authority] = (f"the return could not be used "
                                            f"({(text[0] if text else type(exc).__name__)[:200]})")
-            continue
-        out.records[ref.authority] = records
-        out.councils[ref.authority] = _council(params, records)
     return out
 
 
@@ -174,30 +219,28 @@ def national_year(
     disclosure: Mode = "published",
 ) -> NationalYear:
     """Load every return of ``year`` (and of the years before it, for the trend) under
-    ``data_dir``, publish each with its own parameters, and pool them: :class:`NationalYear`.
-    ``data_dir`` None: the synthetic demo data."""
+    ``data_dir``, publish each with its own parameters (:func:`year_returns`), and pool them:
+    :class:`NationalYear`. ``data_dir`` None: the synthetic demo data."""
     if disclosure not in ("published", "internal"):
         raise ValueError(f"disclosure is {disclosure!r}: expected 'published' or 'internal'")
     data_dir = Path(data_dir) if data_dir is not None else DEMO_DATA_DIR
-    params_dir = resolve_parameters_dir(
-        data_dir, Path(parameters_dir) if parameters_dir is not None else None)
-    unreadable: list[Any] = []
+    unreadable: list[Problem] = []
     refs = find_returns(data_dir, unreadable)
     if not any(r.year == year for r in refs):
         raise FileNotFoundError(f"{data_dir}: no return for the year {year}")
     earlier: list[pd.DataFrame] = []
     for held in sorted({r.year for r in refs if r.year < year}):
-        loaded = _load([r for r in refs if r.year == held], params_dir, disclosure)
+        loaded = year_returns(data_dir, held, parameters_dir, disclosure, refs=refs)
         if loaded.records:
-            earlier.append(pool_scope(loaded.records, loaded.councils, NATIONAL, held,
+            earlier.append(pool_scope(loaded.records, _councils(loaded), NATIONAL, held,
                                       disclosure))
-    now = _load([r for r in refs if r.year == year], params_dir, disclosure)
-    for problem in unreadable:
-        path = Path(problem.file)
-        if not path.stem.isdigit() or int(path.stem) == year:
-            who = path.parent.name if path.stem.isdigit() else path.name
-            now.unusable[who] = f"its data could not be read ({problem.message[:200]})"
-    return build_year(now.records, now.councils, year, disclosure, now.unusable, earlier)
+    now = year_returns(data_dir, year, parameters_dir, disclosure, refs=refs,
+                       unreadable=unreadable)
+    return build_year(now.records, _councils(now), year, disclosure, now.unusable, earlier)
+
+
+def _councils(loaded: YearReturns) -> dict[str, Council]:
+    return {a: _council(loaded.params[a], records) for a, records in loaded.records.items()}
 
 
 def build_year(records: Mapping[str, pd.DataFrame], councils: Mapping[str, Council], year: int,
@@ -209,7 +252,8 @@ def build_year(records: Mapping[str, pd.DataFrame], councils: Mapping[str, Counc
     returns, and what tests call with records of their own."""
     if not records:
         raise NationalError(f"no council's return for {year} could be used")
-    regions = [r for r in ADASS_REGIONS if any(c.region == r for c in councils.values())]
+    regions = [r for r in ADASS_REGIONS
+               if sum(c.region == r for c in councils.values()) >= MIN_COUNCILS]
     pooled = {scope: pool_scope(records, councils, scope, year, disclosure)
               for scope in (NATIONAL, *regions)}
     spread = pd.concat([distribution(_in_scope(records, councils, scope), scope, year)
@@ -233,8 +277,8 @@ def _in_scope(records: Mapping[str, pd.DataFrame], councils: Mapping[str, Counci
 
 def _kind(record: Mapping[str, Any]) -> Literal["ratio", "share"] | None:
     """How a record pools: "ratio" when its figures rest on a 2x2 table (events counted, or
-    withheld), "share" when on two headcounts (M1, and M9 while it has no events), None for a
-    record with nothing to pool."""
+    withheld), "share" when on two headcounts (M1; M9 pools as a ratio of senior managers over
+    staff), None for a record with nothing to pool."""
     if record["status"] == "not_collected":
         return None
     if any(not is_missing(record[c]) or publish.is_withheld(record, c)
@@ -293,10 +337,19 @@ def _lines(records: Mapping[str, pd.DataFrame],
                     by_band.setdefault((row["service"], target), []).append(
                         _counts(row, SHARE_COUNTS))
                 continue
+            key = (row["metric"], row["service"], row["group"], None)
+            if METRICS[row["metric"]].kind == "senior":
+                # M9 is a likelihood: senior managers over staff (the M1 whole workforce's
+                # counts of the same service and group), each count as the council's page shows
+                found = likelihood_counts(row, frame)
+                counts = None if any(is_missing(c) for c in found) else tuple(
+                    int(c) for c in found)
+                line = lines.setdefault(key, _Line("ratio", [0] * 4))
+                line.add(authority, counts, withheld=counts is None and bool(row["suppressed"]))
+                continue
             if kind == "share" and row["group"] != "minority":
                 continue  # a group's share of the known is over minority + white: not pooled
             columns = RATIO_COUNTS if kind == "ratio" else SHARE_COUNTS
-            key = (row["metric"], row["service"], row["group"], None)
             line = lines.setdefault(key, _Line(kind, [0] * len(columns)))
             withheld = any(publish.is_withheld(row, c) for c in columns)
             line.add(authority, _counts(row, columns) if line.kind == kind else None, withheld)
@@ -347,6 +400,21 @@ def _ratio_figures(record: dict[str, Any], eg: int, ng: int, er: int, nr: int) -
                   four_fifths=st.four_fifths(rl.rl, mdef.adverse_when))
 
 
+def _senior_figures(record: dict[str, Any], senior_g: int, staff_g: int, senior_r: int,
+                    staff_r: int) -> None:
+    """M9 pooled as a council's is computed: the minority share of senior managers (its counts,
+    ``n_group`` and ``n_reference``) and the likelihood of being a senior manager, senior
+    managers over staff, minority ethnic against white, from the summed counts
+    (``metrics._senior_likelihood``, the metric engine's own)."""
+    _share_figures(record, senior_g, senior_r)
+    if staff_g + staff_r:
+        record["share_workforce"] = staff_g / (staff_g + staff_r)
+    reason = senior_likelihood(record, METRICS[record["metric"]], senior_g, staff_g, senior_r,
+                               staff_r)
+    if reason is not None and record["status"] == "ok":
+        record["reason"] = reason
+
+
 def _share_figures(record: dict[str, Any], group_count: int, white: int) -> None:
     exact = METRICS[record["metric"]].kind == "senior"
     share, low, high = (st.clopper_pearson if exact else st.wilson)(group_count,
@@ -383,6 +451,8 @@ def pool_scope(records: Mapping[str, pd.DataFrame], councils: Mapping[str, Counc
         record = _blank(scope, year, key)
         if line.councils < MIN_COUNCILS:
             record.update(status="not_computable", reason=_too_few(line))
+        elif METRICS[key[0]].kind == "senior":
+            _senior_figures(record, *line.totals)
         elif line.kind == "ratio":
             _ratio_figures(record, *line.totals)
         else:
@@ -431,7 +501,7 @@ def distribution(records: Mapping[str, pd.DataFrame], scope: str, year: int) -> 
                 continue
             if row["rl"] is None and not publish.is_withheld(row, "rl") \
                     and METRICS[row["metric"]].kind != "ratio":
-                continue  # a metric with no RL at all (M1; M9 until it has one)
+                continue  # a metric with no RL at all (M1)
             counts = tally.setdefault((row["metric"], row["service"]),
                                       dict.fromkeys(SPREAD_COLUMNS, 0))
             counts["councils"] += 1

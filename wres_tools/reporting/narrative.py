@@ -598,3 +598,32 @@ def _moved(then: float, now: float, then_text: str, now_text: str) -> str:
     if then_text == now_text:
         return f"stayed at {now_text}"
     return f"{'risen' if now > then else 'fallen'} from {then_text} to {now_text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The national picture.
+
+
+def national_headline(record: Mapping[str, Any]) -> str:
+    """One pooled record (all councils, minority ethnic against white) as the national SC-WRES
+    report words it: "Minority ethnic applicants were about half as likely as white applicants
+    to be appointed from shortlisting (RL 0.50, 95% CI 0.41 to 0.62)." - the everyday words
+    first, the figure and its interval after, the doubt in the same sentence when the
+    difference is not statistically significant. A figure withheld, or one with too few
+    councils, says so instead and never states a number."""
+    w = _wording(record)
+    rl = _value(record, "rl")
+    if rl is None:
+        if _withheld(record):
+            return (f"{w.short_title}: {WITHHELD} (the national figure is withheld so that no "
+                    "small count can be worked out from it).")
+        reason = _value(record, "reason") or "it cannot be computed"
+        return f"{w.short_title}: no national figure ({reason})."
+    group, who = _group(record), w.rl_population
+    words = likelihood_words(rl)
+    than = "as" if words.endswith("as likely") else "than"
+    low, high = _value(record, "rl_ci_low"), _value(record, "rl_ci_high")
+    figure = f"RL {fmt_rl(rl)}" + (f", {fmt_ci(low, high)}" if low is not None
+                                    and high is not None else "")
+    return _capital(f"{group} {who} were {words} {than} white {who} to {w.event} "
+                    f"({figure}){_doubt(record, words)}.")
