@@ -612,7 +612,7 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
                     if share_workforce > 0:
                         record["representation_index"] = record["share"] / share_workforce
                 if known:
-                    reasons.append(_senior_likelihood(
+                    reasons.append(senior_likelihood(
                         record, mdef, count, whole.get((service, group), 0),
                         record["n_reference"], whole.get((service, REFERENCE), 0)))
             else:
@@ -629,7 +629,7 @@ def _senior_records(c: _Counts, mdef: MetricDef, params: Parameters, authority: 
     return records
 
 
-def _senior_likelihood(record: dict, mdef: MetricDef, senior_g: int, staff_g: int,
+def senior_likelihood(record: dict, mdef: MetricDef, senior_g: int, staff_g: int,
                        senior_r: int, staff_r: int) -> str | None:
     """M9 as Skills for Care's national report gives it: the share of the group's staff who are
     senior managers over the same share of white staff, with the rates, Katz interval, Fisher's

@@ -64,9 +64,9 @@ from wres_tools.metrics import (
     METRICS,
     REFERENCE,
     likelihood_counts,
+    senior_likelihood,
     zero_cell_reason,
 )
-from wres_tools.metrics import _senior_likelihood as senior_likelihood
 from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
 from wres_tools.paths import DEMO_DATA_DIR
 from wres_tools.regions import ADASS_REGIONS
@@ -405,7 +405,7 @@ def _senior_figures(record: dict[str, Any], senior_g: int, staff_g: int, senior_
     """M9 pooled as a council's is computed: the minority share of senior managers (its counts,
     ``n_group`` and ``n_reference``) and the likelihood of being a senior manager, senior
     managers over staff, minority ethnic against white, from the summed counts
-    (``metrics._senior_likelihood``, the metric engine's own)."""
+    (``metrics.senior_likelihood``, the metric engine's own)."""
     _share_figures(record, senior_g, senior_r)
     if staff_g + staff_r:
         record["share_workforce"] = staff_g / (staff_g + staff_r)
