@@ -551,7 +551,8 @@ def _actions(data: ReportData, metric: str, key: str, heading: str) -> Section:
 
 
 def _moved(move: Mapping[str, Any], since: str) -> str:
-    """"▲ Amber (2022) → ● Green: moved up", "new since 2022", or "no plan then"."""
+    """One action's movement since the last report or the baseline, in words: "▲ Amber (2022)
+    → ● Green: moved up", "new since 2022", "no plan in 2022" or "no earlier report"."""
     year = move["last_year" if since == "last" else "baseline_year"]
     word = move["since_last" if since == "last" else "since_baseline"]
     if is_missing(year):
