@@ -538,7 +538,7 @@ def test_published_outputs_hold_no_identifier_and_no_small_count(real_batch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "stem", ["summary", "m1_pay_bands", "m7_harassment_colleagues", "benchmarking"]
+    "stem", ["summary", "m1_pay_bands", "m7_harassment_colleagues", "benchmarking", "national"]
 )
 def test_project_report_from_the_pool_equals_one_from_a_fresh_kernel(real_batch, stem):
     """papermill's default (a new kernel for this notebook alone) gives the same page bytes."""

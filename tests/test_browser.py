@@ -25,9 +25,10 @@ BROWSER_DIR = Path(__file__).parent / "browser"
 AXE = BROWSER_DIR / "node_modules" / "axe-core" / "axe.min.js"
 AUTHORITIES = ("ashbury", "brackenholt", "fernhallow", "greywater-fen", "harrowmere")
 YEAR = 2023
-#: One page of every kind: the index, the methods page, the year's pages across authorities,
+#: One page of every kind: the index, the methods page, the year's pages across authorities
+#: (benchmarking, national),
 #: an authority's summary and a report of each metric kind (shares, rates, RL, survey, senior).
-PAGES = ("index.html", "methods.html", f"{YEAR}/benchmarking.html",
+PAGES = ("index.html", "methods.html", f"{YEAR}/benchmarking.html", f"{YEAR}/national.html",
          f"{YEAR}/ashbury/summary.html", f"{YEAR}/ashbury/m1_pay_bands.html",
          f"{YEAR}/ashbury/m2_appointment.html", f"{YEAR}/ashbury/m6_harassment_public.html",
          f"{YEAR}/ashbury/m8_leavers.html", f"{YEAR}/ashbury/m9_senior_management.html")
@@ -89,6 +90,7 @@ def test_page_needs_nothing_from_the_network_and_fits_a_phone(out, browser, name
         assert any(h.endswith("methods.html") for h in links), links
         if name.startswith(f"{YEAR}/"):
             assert any(h.endswith("benchmarking.html") for h in links), links
+            assert any(h.endswith("national.html") for h in links), links
     finally:
         page.close()
 

@@ -676,9 +676,10 @@ def test_names_are_not_real_councils():
 
 #: sha256 over every file the default ``wres synth`` writes (names and bytes, sorted by name),
 #: parameter files included but for their region line: the demo must not move by a byte. Moved
-#: last when every action plan gained its update_date column and two authorities' plans their
-#: dated updates (the other tables stay put: test_action_plan_does_not_move_the_other_tables).
-DEMO_DIGEST_BEFORE_REGIONS = "98bce59a757e912ada5c52c272e00a2271416746aae4d5c78c64f1bf55127f7f"
+#: last when the parameter files of the NJC scale, graded and lettered schemes gained their
+#: ``skills_for_care_bands`` (the returns stay put: test_skills_for_care_bands_move_only_the_
+#: parameter_files).
+DEMO_DIGEST_BEFORE_REGIONS = "03c36f34e793387106af86c8e4f5172e14539463624eec460a82ccac0357effe"
 
 
 def tree_digest(root: Path, edit=lambda name, data: data) -> str:
@@ -941,3 +942,27 @@ def test_demo_plans_load_as_tidy_plans(demo, returns):
             assert set(tidy["service"]) <= {"adults", "children", "all"}
         else:
             assert set(tidy["service"]) == {"all"}
+
+
+#: The same digest over the returns alone (parameter files left out), before and after the
+#: parameter files gained their Skills for Care bands.
+DEMO_RETURNS_DIGEST = "1c958d1b7689d76dfaa0a4cf2045294fbca7c46ecba739454d5d75ae063d7edc"
+
+
+@pytest.mark.heavy
+def test_skills_for_care_bands_move_only_the_parameter_files(demo):
+    """The demo's bands are placed in the three national bands by its parameter files only:
+    every return is the bytes it was, and each placed band lies where its scheme's pay puts it."""
+    from wres_tools.demo.synth import PAY_BAND_SCHEMES, SKILLS_FOR_CARE_PLACES
+    from wres_tools.parameters import load_parameters
+
+    out, _ = demo
+    assert tree_digest(out, lambda name, data: b"" if name.startswith("parameters/")
+                       else data) == DEMO_RETURNS_DIGEST
+    placed = load_parameters("ashbury", out / "parameters").skills_for_care_bands
+    assert placed["Grade 6"] == "less than £30,000" and placed["Grade 7"] == "£30,000 to £69,000"
+    assert placed["Grade 12"] == "£70,000 and over"
+    for scheme, places in SKILLS_FOR_CARE_PLACES.items():
+        assert len(places) == len(PAY_BAND_SCHEMES[scheme][0]) and list(places) == sorted(places)
+    salary = load_parameters("saltmere-bay", out / "parameters")
+    assert salary.skills_for_care_bands == {}  # its bands span two national bands: left out

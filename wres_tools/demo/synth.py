@@ -126,6 +126,17 @@ PAY_BAND_SCHEMES: dict[str, tuple[tuple[str, ...], tuple[float, ...], tuple[str,
     ),
 }
 
+#: Where each scheme's bands lie among the three Skills for Care bands (less than £30,000,
+#: £30,000 to £69,000, £70,000 and over), written into the parameter file as
+#: ``skills_for_care_bands`` for the national page. "salary" is left out on purpose: its
+#: "£25,000 to £34,999" and "£60,000 and over" each span two national bands, so its authorities
+#: show how the national page names a council whose bands do not map.
+SKILLS_FOR_CARE_PLACES: dict[str, tuple[int, ...]] = {
+    "njc_scale": (0, 0, 0, 1, 1, 1, 2),
+    "grades": (0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2),
+    "lettered": (0, 0, 0, 0, 1, 1, 1, 2),
+}
+
 #: Census 2021 categories in the order rows are written, with each one's high-level group and
 #: its usual share within that group (white: British's share is what the others leave).
 CATEGORIES: tuple[tuple[str, str, float], ...] = (
@@ -1118,6 +1129,10 @@ def parameters_yaml(spec: AuthoritySpec, seed: int = DEFAULT_SEED) -> str:
     }
     if spec.bands_in_parameters:
         data["pay_bands"] = list(spec.bands)
+        if spec.pay_bands in SKILLS_FOR_CARE_PLACES:
+            data["skills_for_care_bands"] = {
+                band: SKILLS_FOR_CARE_BANDS[place] for band, place in
+                zip(spec.bands, SKILLS_FOR_CARE_PLACES[spec.pay_bands], strict=True)}
     data["senior_bands"] = list(spec.senior_bands)
     data["population"] = population_shares(spec, seed)
     header = f"# {SYNTHETIC_NOTE}: {spec.display_name} is fictional.\n"
