@@ -91,6 +91,10 @@ def test_page_needs_nothing_from_the_network_and_fits_a_phone(out, browser, name
         if name.startswith(f"{YEAR}/"):
             assert any(h.endswith("benchmarking.html") for h in links), links
             assert any(h.endswith("national.html") for h in links), links
+        if name == "index.html":  # the index links each year's pages across authorities
+            every = page.evaluate("[...document.querySelectorAll('main a')]"
+                                  ".map(a => a.getAttribute('href'))")
+            assert {f"{YEAR}/benchmarking.html", f"{YEAR}/national.html"} <= set(every), every
     finally:
         page.close()
 

@@ -325,3 +325,16 @@ def test_an_authority_name_on_the_page_is_escaped():
     assert ('<tr><th scope="row">&lt;script&gt;King&#x27;s&lt;/script&gt;</th>'
             "<td>threshold 7</td></tr>") in page
     assert "<script>" not in page
+
+
+def test_the_national_method_reads_the_codes_constants() -> None:
+    from wres_tools import national
+    from wres_tools.reporting.methods import default_settings, methods_html
+
+    page = methods_html(default_settings())
+    section = page[page.index('<section id="national">'):]
+    section = section[:section.index("</section>")]
+    assert f"at least {national.MIN_COUNCILS} councils" in section
+    assert (national.ABOVE, national.BELOW) == (1.25, 0.80)
+    assert "above 1.25, below 0.80 or between" in section
+    assert "never an average" in section and '<a href="#national">' in page

@@ -181,3 +181,32 @@ def test_a_year_of_one_batch_has_no_trend_yet() -> None:
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="expected 'published' or 'internal'"):
         page.national_view(2023, disclosure="public")
+
+
+def _recruitment(appointed: int, shortlisted: int) -> dict:
+    import pandas as pd
+
+    return {"recruitment": pd.DataFrame([
+        {"ethnicity": "English, Welsh, Scottish, Northern Irish or British", "shortlisted": 200,
+         "appointed": 60},
+        {"ethnicity": "Indian", "shortlisted": shortlisted, "appointed": appointed}])}
+
+
+def test_the_trend_is_pooled_afresh_when_an_earlier_return_changes(tmp_path) -> None:
+    """Each year's page pools the years before it for its trend, once per process for what the
+    pool rests on: a changed earlier return must give a changed trend, never the pool kept."""
+    from wres_tools.national import national_year
+    from wres_tools.returns.writer import write_return
+
+    for authority in ("alpha", "beta"):
+        for year in (2022, 2023):
+            write_return(_recruitment(20, 100), tmp_path, authority, year, "csv")
+
+    def m2_2022() -> str:
+        _, rows = page.trend_table(national_year(tmp_path, 2023))
+        return _row(rows, "M2 Appointment from shortlisting (RL)")[1]
+
+    assert m2_2022() == cell(40, 200, 120, 400)
+    assert m2_2022() == cell(40, 200, 120, 400)  # the kept pool: the same
+    write_return(_recruitment(30, 100), tmp_path, "beta", 2022, "csv")
+    assert m2_2022() == cell(50, 200, 120, 400)

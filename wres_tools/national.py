@@ -39,7 +39,8 @@ counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -48,7 +49,7 @@ import pandas as pd
 
 from wres_tools import publish
 from wres_tools import statistics as st
-from wres_tools.computed import published_return
+from wres_tools.computed import digest, published_return, remember
 from wres_tools.contract import (
     ALL_SERVICES,
     RESULT_COLUMNS,
@@ -59,16 +60,16 @@ from wres_tools.contract import (
 )
 from wres_tools.contract import plain as _plain
 from wres_tools.disclosure import WITHHELD
+from wres_tools.inputkey import digest_paths
 from wres_tools.metrics import (
     GROUP_ADJECTIVES,
     METRICS,
     REFERENCE,
-    likelihood_counts,
     senior_likelihood,
     zero_cell_reason,
 )
 from wres_tools.parameters import Parameters, check_parameters, resolve_parameters_dir
-from wres_tools.paths import DEMO_DATA_DIR
+from wres_tools.paths import DEMO_DATA_DIR, PARAMETERS_DIR
 from wres_tools.regions import ADASS_REGIONS
 from wres_tools.returns.find import ReturnRef, find_returns
 from wres_tools.sfc_bands import SKILLS_FOR_CARE_BANDS, map_bands
@@ -228,15 +229,44 @@ def national_year(
     refs = find_returns(data_dir, unreadable)
     if not any(r.year == year for r in refs):
         raise FileNotFoundError(f"{data_dir}: no return for the year {year}")
-    earlier: list[pd.DataFrame] = []
-    for held in sorted({r.year for r in refs if r.year < year}):
-        loaded = year_returns(data_dir, held, parameters_dir, disclosure, refs=refs)
-        if loaded.records:
-            earlier.append(pool_scope(loaded.records, _councils(loaded), NATIONAL, held,
-                                      disclosure))
+    earlier = [pooled for held in sorted({r.year for r in refs if r.year < year})
+               if (pooled := _national_pool(data_dir, held, parameters_dir, disclosure,
+                                            refs)) is not None]
     now = year_returns(data_dir, year, parameters_dir, disclosure, refs=refs,
                        unreadable=unreadable)
     return build_year(now.records, _councils(now), year, disclosure, now.unusable, earlier)
+
+
+#: The national pooled records of the years a process has pooled for a trend, by what they
+#: rest on (:func:`_pool_key`): each year's page of a batch pools the years before it, so
+#: without this the years of a batch would be pooled 1 + 2 + ... + n times.
+_POOLED: OrderedDict[Hashable, pd.DataFrame | None] = OrderedDict()
+
+
+def _pool_key(data_dir: Path, year: int, parameters_dir: Path | str | None, disclosure: Mode,
+              refs: Sequence[ReturnRef]) -> tuple[Hashable, ...]:
+    """What a year's national pool rests on: the content of each of its returns and of every
+    parameter file, and the mode; a changed file gives a new key, so nothing stale is served."""
+    params_dir = resolve_parameters_dir(
+        data_dir, Path(parameters_dir) if parameters_dir is not None else None)
+    returns = tuple((r.authority, str(r.path), digest(r.path)) for r in refs if r.year == year)
+    settings = digest_paths([PARAMETERS_DIR / "defaults.yml",  # used where params_dir has none
+                             *sorted(p for p in Path(params_dir).glob("*.yml") if p.is_file())])
+    return (str(data_dir), year, disclosure, returns, str(params_dir), settings)
+
+
+def _national_pool(data_dir: Path, year: int, parameters_dir: Path | str | None,
+                   disclosure: Mode, refs: Sequence[ReturnRef]) -> pd.DataFrame | None:
+    """The national pooled records of ``year`` (None: no return of it could be used), pooled
+    once per process for what they rest on (:data:`_POOLED`); a copy."""
+    key = _pool_key(data_dir, year, parameters_dir, disclosure, refs)
+    if key not in _POOLED:
+        loaded = year_returns(data_dir, year, parameters_dir, disclosure, refs=refs)
+        remember(_POOLED, key, pool_scope(loaded.records, _councils(loaded), NATIONAL, year,
+                                          disclosure) if loaded.records else None)
+    _POOLED.move_to_end(key)
+    pooled = _POOLED[key]
+    return None if pooled is None else pooled.copy()
 
 
 def _councils(loaded: YearReturns) -> dict[str, Council]:
@@ -325,8 +355,15 @@ def _lines(records: Mapping[str, pd.DataFrame],
     lines: dict[Key, _Line] = {}
     for authority, frame in records.items():
         by_band: dict[tuple[str, str], list[tuple[int, ...] | None]] = {}
-        for row in frame.to_dict("records"):
-            row = {k: _plain(v) for k, v in row.items()}
+        rows: list[dict[str, Any]] = [{str(k): _plain(v) for k, v in row.items()}
+                                      for row in frame.to_dict("records")]
+        # M9's staff: the M1 whole-workforce record of each service and group, as
+        # metrics.likelihood_counts finds it (exactly one such record, else no staff)
+        wholes: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in rows:
+            if row["metric"] == "M1" and row["pay_band"] is None:
+                wholes.setdefault((row["service"], row["group"]), []).append(row)
+        for row in rows:
             kind = _kind(row)
             if kind is None:
                 continue
@@ -341,7 +378,11 @@ def _lines(records: Mapping[str, pd.DataFrame],
             if METRICS[row["metric"]].kind == "senior":
                 # M9 is a likelihood: senior managers over staff (the M1 whole workforce's
                 # counts of the same service and group), each count as the council's page shows
-                found = likelihood_counts(row, frame)
+                whole = wholes.get((row["service"], row["group"]), [])
+                staff: tuple[Any, Any] = ((whole[0]["n_group"], whole[0]["n_reference"])
+                                          if len(whole) == 1 else (None, None))
+                found: tuple[Any, ...] = (row["n_group"], staff[0], row["n_reference"],
+                                          staff[1])
                 counts = None if any(is_missing(c) for c in found) else tuple(
                     int(c) for c in found)
                 line = lines.setdefault(key, _Line("ratio", [0] * 4))
@@ -468,10 +509,9 @@ def pool_scope(records: Mapping[str, pd.DataFrame], councils: Mapping[str, Counc
     # lines pooling the same councils add up as a council's do (adults + children = all, the
     # groups = minority, the bands = the workforce): each such table is published whole
     tables = pd.Series(members, index=frame.index, dtype=object)
-    parts = [publish.publish_results(frame.loc[tables == same, list(RESULT_COLUMNS)], params,
-                                     mode) for same in dict.fromkeys(members)]
-    published = (pd.concat(parts).sort_index() if parts else
-                 publish.publish_results(frame[list(RESULT_COLUMNS)], params, mode))
+    published = publish.publish_tables(
+        frame[list(RESULT_COLUMNS)], [frame.index[tables == same] for same in
+                                      dict.fromkeys(members)], params, mode)
     published.insert(0, "scope", scope)
     published["n_councils"] = frame["n_councils"].astype("Int64").to_numpy()
     published["n_left_out"] = frame["n_left_out"].astype("Int64").to_numpy()

@@ -87,6 +87,23 @@ def publish_results(records: pd.DataFrame, params: Parameters, mode: str) -> pd.
         records, mode, params.threshold, senior_bands=params.senior_bands))  # type: ignore[arg-type]
 
 
+def publish_tables(records: pd.DataFrame, tables: Sequence[pd.Index], params: Parameters,
+                   mode: str) -> pd.DataFrame:
+    """:func:`publish_results` of records that hold several tables, each published whole and on
+    its own: ``tables`` split the rows of ``records`` (index labels), each part goes through
+    disclosure control as its own table (a pooled line's counts add up only with the lines
+    pooling the same councils), and the parts are typed and checked once, in ``records``' row
+    order. The same records as publishing each part with :func:`publish_results` and putting
+    them together, for one schema check rather than one per part."""
+    if mode == "published":
+        check_records(records)
+    parts = [disclosure.apply_disclosure(records.loc[rows], mode, params.threshold,  # type: ignore[arg-type]
+                                         senior_bands=params.senior_bands) for rows in tables]
+    if not parts:
+        return publish_results(records, params, mode)
+    return typed_results(pd.concat(parts).sort_index())
+
+
 def publish_trends(change: pd.DataFrame, published_by_year: Mapping[int, pd.DataFrame],
                    mode: str) -> pd.DataFrame:
     """The change over time as it may be shown beside ``published_by_year`` (each year's own

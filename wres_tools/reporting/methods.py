@@ -28,7 +28,7 @@ import yaml
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from wres_tools import __version__, disclosure, ethnicity, metrics, statistics, trends
+from wres_tools import __version__, disclosure, ethnicity, metrics, national, statistics, trends
 from wres_tools.evidence.manifest import MANIFEST_FILE, defaults_path
 from wres_tools.evidence.results import (
     DATA_DICTIONARY,
@@ -290,6 +290,12 @@ def _disclosure_section(params: Settings) -> str:
         banner=disclosure.BANNER_INTERNAL)
 
 
+def _national_section() -> str:
+    return render_template("methods/national.html.j2", min_councils=national.MIN_COUNCILS,
+                           above=f"{national.ABOVE:.2f}", below=f"{national.BELOW:.2f}",
+                           withheld=disclosure.WITHHELD)
+
+
 def _dictionary_section() -> str:
     return render_template(
         "methods/dictionary.html.j2", results_file=RESULTS_FILE, dictionary_file=DICTIONARY_FILE,
@@ -327,6 +333,7 @@ def methods_html(params_defaults: Settings,
         ("metrics", "The metrics", _metrics_section()),
         ("statistics", "Statistics", _statistics_section(params_defaults)),
         ("disclosure", "Disclosure control", _disclosure_section(params_defaults)),
+        ("national", "The national picture", _national_section()),
         ("overrides", "Authorities with their own settings",
          _overrides_section(params_defaults, authority_params)),
         ("data-dictionary", "Data dictionary of results.csv", _dictionary_section()),
