@@ -40,6 +40,8 @@ import psutil
 from wres_tools.batch.plan import report_notebooks, takes_authority
 from wres_tools.paths import NOTEBOOKS_DIR
 
+#: Not run by a bare ``python -m benchmarks`` (``make bench``): half an hour at full size.
+BY_DEFAULT = False
 PHASES = ("full", "change", "sweep")
 _MADE = re.compile(r"made (\d+) reports in ([\d.]+) s")
 
