@@ -639,3 +639,54 @@ def test_a_terminated_batch_removes_its_shared_folder(project, tmp_path):
     assert process.returncode == 128 + signal.SIGTERM
     assert time.monotonic() - stopped < 30  # not after the running jobs (a minute's sleep) end
     assert list(temp.glob("wres-batch-*")) == []
+
+
+def _mark_done(plan) -> None:
+    """Record every job of ``plan`` as made, as a run would: its pages and its state file."""
+    from wres_tools.batch.run import write_state
+
+    for job in plan.jobs:
+        job.out_dir.mkdir(parents=True, exist_ok=True)
+        for name in job.fingerprints:
+            (job.out_dir / name).write_text("made\n", encoding="utf-8")
+        assert write_state(job, job.fingerprints, job.who, synthetic=True) is None
+
+
+def test_a_changed_return_remakes_the_year_pages_of_its_year_and_later_only(tmp_path):
+    """Year-wide pages of year Y rest on the returns of years <= Y (benchmarking reads Y, the
+    national page Y and the years before it for its trend): a 2023 change leaves the 2021 and
+    2022 year pages standing, a 2021 change re-makes all three; the authority-years of the
+    other authority stay."""
+    data = tmp_path / "data"
+    for year in (2021, 2022, 2023):
+        for authority in ("ashbury", "brockley"):
+            write_return(tables(), data, authority, year, "csv")
+    (data / "parameters").mkdir()
+    for authority, text in PARAMETERS.items():
+        (data / "parameters" / f"{authority}.yml").write_text(text, encoding="utf-8")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    make_notebook(notebooks / "summary.ipynb", "print(authority)")
+    make_notebook(notebooks / "benchmarking.ipynb", "print(year)", authority=False)
+    chosen = report_notebooks(notebooks)
+    out = tmp_path / "outputs"
+
+    first = plan_batch(data, out, notebooks=chosen)
+    assert first.reports == 6 + 3
+    _mark_done(first)
+    assert plan_batch(data, out, notebooks=chosen).reports == 0
+
+    def remade(year: int, authority: str) -> set[tuple[str | None, int]]:
+        write_return(tables(minority_appointed=20 + year % 10), data, authority, year, "csv")
+        plan = plan_batch(data, out, notebooks=chosen)
+        _mark_done(plan)
+        return {(job.authority, job.year) for job in plan.jobs}
+
+    # brockley's own authority-years rest on all its years (the change over time)
+    assert remade(2023, "brockley") == {("brockley", 2021), ("brockley", 2022),
+                                        ("brockley", 2023), (None, 2023)}
+    assert remade(2022, "ashbury") == {("ashbury", 2021), ("ashbury", 2022), ("ashbury", 2023),
+                                       (None, 2022), (None, 2023)}
+    assert remade(2021, "brockley") == {("brockley", 2021), ("brockley", 2022),
+                                        ("brockley", 2023),
+                                        (None, 2021), (None, 2022), (None, 2023)}

@@ -186,3 +186,40 @@ def test_what_the_caches_hand_out_can_be_edited_without_changing_the_next(
     assert reads == [(AUTHORITY, 2025)]
     pd.testing.assert_series_equal(published2["rl"], rl)
     assert (records2["rl"] != 99.0).all() and (ret2.tables["workforce"]["headcount"] > 0).any()
+
+
+def test_a_batch_folder_shares_a_report_load_and_a_changed_return_is_not_served_stale(
+    data_dir: Path, reads: list[tuple[str, int]], shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's main process gathers the evidence files from the ReportData its kernels made
+    (report.load through the shared folder); a return changed since is loaded afresh."""
+    published: list[int] = []
+    real = report._publish
+
+    def counting(authority, year, *args):  # type: ignore[no-untyped-def]
+        published.append(year)
+        return real(authority, year, *args)
+
+    monkeypatch.setattr(report, "_publish", counting)
+    report._CACHE.clear()
+    first = report.load(AUTHORITY, 2025, data_dir)
+    computed.clear()  # the main process: nothing in memory, the folder has the kernel's work
+    report._CACHE.clear()
+    made = len(reads)
+    again = report.load(AUTHORITY, 2025, data_dir)
+    assert len(reads) == made and published == [2025]  # neither read nor published again
+    pd.testing.assert_frame_equal(again.results, first.results)
+    pd.testing.assert_frame_equal(again.trends, first.trends)
+    assert again.years == first.years
+    # the 2025 disciplinary table changed: a new load, with the new counts
+    table = data_dir / AUTHORITY / "2025" / "disciplinary.csv"
+    counts = pd.read_csv(table)
+    counts.loc[1, "entered"] += 7  # Indian staff, adults: 5 -> 12 entered the process
+    counts.to_csv(table, index=False)
+    computed.clear()
+    report._CACHE.clear()
+    changed = report.load(AUTHORITY, 2025, data_dir)
+    assert (AUTHORITY, 2025) in reads[made:] and published == [2025, 2025]
+    m3 = first.results[first.results["metric"] == "M3"]
+    now = changed.results[changed.results["metric"] == "M3"]
+    assert now["events_group"].sum() == m3["events_group"].sum() + 7

@@ -19,7 +19,7 @@ from conftest import (
 )
 
 from wres_tools.contract import ACTION_PLAN_TIDY_COLUMNS, AGGREGATE_TABLES, ReturnError
-from wres_tools.returns.find import ReturnRef, find_returns
+from wres_tools.returns.find import ReturnRef, authority_returns, find_returns
 from wres_tools.returns.load import load_return
 from wres_tools.returns.parse import action_status, metric_ids
 from wres_tools.returns.validate import validate_return
@@ -63,6 +63,26 @@ def test_find_returns_sorted_skipping_parameters_hidden_and_other_files(tmp_path
     (tmp_path / "readme.md").write_text("x")
     found = [(r.authority, r.year, r.form) for r in find_returns(tmp_path)]
     assert found == [("ashbury", 2021, "xlsx"), ("ashbury", 2023, "xlsx"), ("bexley", 2021, "csv")]
+
+
+def test_one_authoritys_returns_are_the_whole_scans_for_it_links_included(tmp_path: Path) -> None:
+    """authority_returns reads one folder; what it gives is what find_returns gives for that
+    authority: a return linked in from elsewhere is named by where it lives, as from_path does."""
+    tables = small_aggregate()
+    write_return(tables, tmp_path, "ashbury", 2021, "xlsx")
+    write_return(tables, tmp_path, "ashbury", 2022, "csv")
+    write_return(tables, tmp_path, "bexley", 2021, "xlsx")
+    elsewhere = tmp_path / "archive" / "brockley"
+    write_return(tables, tmp_path / "archive", "brockley", 2020, "xlsx")
+    (tmp_path / "ashbury" / "2020.xlsx").symlink_to(elsewhere / "2020.xlsx")
+    (tmp_path / "cardale").symlink_to(tmp_path / "bexley", target_is_directory=True)
+    everything = find_returns(tmp_path)
+    for authority in ("ashbury", "bexley", "brockley", "cardale", "nobody"):
+        assert authority_returns(tmp_path, authority) == [
+            r for r in everything if r.authority == authority]
+    assert [(r.year, r.form) for r in authority_returns(tmp_path, "ashbury")] == [
+        (2021, "xlsx"), (2022, "csv")]
+    assert [r.authority for r in everything if r.year == 2020] == ["brockley"]
 
 
 def test_find_returns_missing_folder(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ import pickle
 import stat
 import tempfile
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -135,6 +135,25 @@ def published_return(ref: ReturnRef, params: Parameters, mode: str, *,
         if shared is not None:
             _write_shared(shared, value)
     return copied(ret), records.copy(), remember(_PUBLISHED, key, value).copy()
+
+
+def shared(key: Hashable, make: Callable[[], V], kind: type[V]) -> V:
+    """What ``make()`` gives, made once per batch: read from the batch's shared folder under
+    ``key`` when another process of the batch (a worker's kernel) already made it (and it is a
+    ``kind``), else made here and left there for the others. Outside a batch, ``make()``.
+
+    ``key`` must hold the content digests of everything ``make`` reads, as the callers' own
+    in-process caches do, so that nothing stale is ever handed out. The batch's main process
+    gathers the evidence files from what its kernels made for the pages this way, rather than
+    computing every authority-year a second time."""
+    path = _shared_file(key)
+    value = _read_shared(path) if path is not None else None
+    if isinstance(value, kind):
+        return value
+    value = make()
+    if path is not None:
+        _write_shared(path, value)
+    return value
 
 
 def _shared_file(key: Hashable) -> Path | None:

@@ -233,7 +233,7 @@ def plan_batch(
     if per_year and not authorities:
         try:
             defaults = load_parameters(_NO_AUTHORITY, parameters_dir)  # defaults.yml alone
-            inputs = digest_paths([r.path for r in all_refs], data_dir, key)
+            inputs_to = year_inputs(all_refs, data_dir, key)
             settings = digest_paths([*parameter_files(_NO_AUTHORITY, parameters_dir)[:1],
                                      *sorted(p for p in Path(parameters_dir).glob("*.yml")
                                              if p.is_file())], key=key)
@@ -244,8 +244,8 @@ def plan_batch(
         else:
             mode = disclosure or defaults.disclosure
             limit = timeout if timeout is not None else defaults.execution_timeout
-            base = (inputs, settings, code, mode, __version__, *year_pages)
             for year in sorted({r.year for r in refs}):
+                base = (inputs_to[year], settings, code, mode, __version__, *year_pages)
                 add(None, year, out_dir / str(year), mode, limit, per_year, base, metrics=False)
     options: dict[str, Any] = {
         "authorities": sorted(authorities), "years": sorted(years), "disclosure": disclosure,
@@ -254,6 +254,25 @@ def plan_batch(
     if notebooks != report_notebooks():
         options["notebooks"] = [str(Path(nb).resolve()) for nb in notebooks]
     return Plan(jobs, skipped, failures, reports, data_dir, parameters_dir, refs, options)
+
+
+def year_inputs(refs: Sequence[Any], data_dir: Path, key: bytes) -> dict[int, str]:
+    """For each year of ``refs``: the digest of every return of that year and the years before.
+
+    What a year's pages across authorities rest on: the benchmarking page reads the returns of
+    its own year, the national page those of its year and every earlier one (its trend). So a
+    changed return of year Y re-makes the year pages of Y and later, never those of an earlier
+    year. Each return is hashed once (``digest_paths`` of one path), then the years are chained.
+    """
+    by_year: dict[int, list[str]] = {}
+    for ref in refs:
+        by_year.setdefault(ref.year, []).append(digest_paths([ref.path], data_dir, key))
+    out: dict[int, str] = {}
+    upto = ""
+    for year in sorted(by_year):
+        upto = fingerprint(upto, str(year), *by_year[year])
+        out[year] = upto
+    return out
 
 
 def _unfound_failure(problem: Problem, data_dir: Path) -> Failure:

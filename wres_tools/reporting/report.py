@@ -26,7 +26,7 @@ from wres_tools.parameters import (
 )
 from wres_tools.paths import DEMO_DATA_DIR
 from wres_tools.reporting.data import LIKELIHOOD_METRICS, ReportData
-from wres_tools.returns.find import ReturnRef, find_returns
+from wres_tools.returns.find import ReturnRef, authority_returns, find_returns
 
 if TYPE_CHECKING:  # the report blocks (and Jinja) are imported where a report is built
     from wres_tools.reporting.blocks import Report
@@ -56,7 +56,7 @@ def load(
     mode = disclosure_mode or params.disclosure
     if mode != params.disclosure:  # validation follows the mode asked for (owners' names)
         params = params.model_copy(update={"disclosure": mode})
-    refs = [r for r in find_returns(data_dir) if r.authority == authority and r.year <= year]
+    refs = [r for r in authority_returns(data_dir, authority) if r.year <= year]
     if not any(r.year == year for r in refs):
         raise FileNotFoundError(
             f"{data_dir}: no return for authority {authority!r} and year {year} "
@@ -71,9 +71,11 @@ def load(
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)
-    else:
-        computed.remember(_CACHE, key, _publish(authority, year, refs, contents, params, mode),
-                          _CACHE_SIZE)
+    else:  # in a batch, what the authority-year's kernel made is shared with the main process
+        made = computed.shared(
+            ("report.load", *key),
+            lambda: _publish(authority, year, refs, contents, params, mode), ReportData)
+        computed.remember(_CACHE, key, made, _CACHE_SIZE)
     return _CACHE[key].copy()
 
 
@@ -212,7 +214,10 @@ def year_benchmark(
     else:
         if not is_disclosure(mode):  # as benchmark_year says it, before anything else
             raise ValueError(f"disclosure is {mode!r}: expected 'published' or 'internal'")
-        bench = benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode)
+        bench = computed.shared(  # in a batch, made by one kernel for all and the evidence
+            ("report.year_benchmark", *key),
+            lambda: benchmarking.benchmark_year(data_dir, year, params_dir, disclosure=mode),
+            benchmarking.YearBenchmark)
         computed.remember(_BENCH_CACHE, key, bench, _CACHE_SIZE)
     return copy.deepcopy(_BENCH_CACHE[key])
 
