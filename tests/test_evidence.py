@@ -1246,3 +1246,53 @@ def test_a_seed_is_recorded_for_synthetic_returns_only(tmp_path):
     # trial's parameters say synthetic: true (as the loader reads it), so its seed is recorded
     assert [s["authority"] for s in synthetic_seeds(refs, {"trial"})] == ["demo", "trial"]
     assert synthetic_seeds(refs, {"trial"})[1]["seed"] == 123
+
+
+# --------------------------------------------------------------------------- one dictionary
+
+
+def test_each_kind_of_row_fills_only_the_columns_the_dictionary_says_it_carries(m3_evidence):
+    from wres_tools.evidence.dictionary import COLUMNS
+
+    _, _, out = m3_evidence
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    assert set(csv["kind"]) == {"result", "pooled", "change", "benchmark"}
+    carried = {c.name: set(c.carried_by) for c in COLUMNS}
+    for kind, rows in csv.groupby("kind"):
+        filled = {c for c in csv.columns if rows[c].notna().any()}
+        assert {c for c in filled if kind not in carried[c]} == set(), kind
+    # and each kind-specific column is filled by its kind in this batch
+    assert csv.loc[csv["kind"] == "change", "compared_with"].notna().all()
+    assert csv.loc[csv["kind"] == "benchmark", "position"].notna().any()
+    assert csv.loc[csv["kind"] == "pooled", "year_from"].eq(2022).all()
+
+
+def test_results_files_methods_page_and_dictionary_file_read_the_one_dictionary(m3_evidence):
+    import pyarrow.parquet as pq
+
+    from wres_tools.evidence import dictionary, results, rows
+
+    assert results.DATA_DICTIONARY is dictionary.DATA_DICTIONARY
+    assert rows.ROW_COLUMNS is dictionary.ROW_COLUMNS
+    assert list(rows.ROW_KINDS) == list(dictionary.KINDS)
+    assert [k.description for k in rows.ROW_KINDS.values()] == list(dictionary.KINDS.values())
+    assert dictionary.FLAG_COLUMNS == ("withheld", "significant", "small_numbers", "suppressed")
+    assert dictionary.INTEGER_COLUMNS == ("year", "year_from", *dictionary.FLAG_COLUMNS)
+    _, _, out = m3_evidence
+    schema = pq.read_schema(out / "results.parquet")
+    assert schema.names == list(dictionary.ROW_COLUMNS)
+    kinds = {"string": "text", "int64": "integer", "double": "number"}
+    for column in dictionary.COLUMNS:
+        field = schema.field(column.name)
+        assert kinds[str(field.type)] == ("integer" if column.type == "0/1" else column.type)
+        assert field.metadata[b"description"].decode() == column.description
+        assert field.metadata[b"unit"].decode() == column.unit
+    written = pd.read_csv(out / "results_dictionary.csv", keep_default_na=False)
+    columns = written[written["statistic"] == ""].set_index("column")
+    assert columns.loc["position", "kinds"] == "benchmark"
+    assert columns.loc["year_from", "kinds"] == "pooled change"
+    assert columns.loc["value", "kinds"] == "result pooled change benchmark"
+    assert list(columns["description"]) == [c.description for c in dictionary.COLUMNS]
+    page = (out / "methods.html").read_text(encoding="utf-8")
+    for column in dictionary.COLUMNS:
+        assert f"<code>{column.name}</code>" in page
