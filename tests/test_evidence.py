@@ -976,7 +976,11 @@ def _published_json(data: Path, params: Path, refs: list[ReturnRef], out: Path) 
 
 @pytest.fixture(scope="module")
 def m3_evidence(tmp_path_factory) -> tuple[Path, Path, Path]:
-    tmp_path = tmp_path_factory.mktemp("m3")
+    return build_m3_evidence(tmp_path_factory.mktemp("m3"))
+
+
+def build_m3_evidence(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Five authorities' M3 over two years, with the evidence files: (data, params, out)."""
     data, params, refs = _m3_batch(tmp_path)
     out = tmp_path / "out"
     _published_json(data, params, refs, out)
