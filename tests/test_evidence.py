@@ -211,7 +211,7 @@ def test_build_manifest_records_inputs_parameters_seeds_options_outputs(tmp_path
     write_results(out, RESULTS)
     manifest = build(tmp_path, data, params, refs, out)
 
-    assert manifest["manifest_version"] == 2
+    assert manifest["manifest_version"] == 3
     assert manifest["data_dir"] == data.as_posix()
     # every input digest is an HMAC under the data folder's own key (made by this first use,
     # owner-only), so the published manifest is no oracle for guesses of the hidden counts
@@ -261,10 +261,12 @@ def test_build_manifest_records_inputs_parameters_seeds_options_outputs(tmp_path
     assert env["installed"]["pandas"] == pd.__version__
     # python-calamine is pinned 0.9.1 in this lock: listed only if the interpreter differs
     assert ("numpy" in env["installed_not_as_locked"]) == (env["installed"]["numpy"] != "2.4.6")
-    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    # a published run: plain sha256 of each output, so that anyone can check a published file
+    assert manifest["output_digests"]["method"] == "sha256"
+    outputs = {o["path"]: (o["digest"], o["value"]) for o in manifest["outputs"]}
     assert set(outputs) == {"2022/beta/metrics.json", "2023/alpha/metrics.json"}
-    assert outputs["2023/alpha/metrics.json"] == _sha(
-        (out / "2023" / "alpha" / "metrics.json").read_bytes())
+    assert outputs["2023/alpha/metrics.json"] == ("sha256", _sha(
+        (out / "2023" / "alpha" / "metrics.json").read_bytes()))
 
 
 def test_write_manifest_is_stable_sorted_and_atomic(tmp_path):
@@ -302,7 +304,10 @@ def test_read_manifest_names_what_is_wrong(tmp_path):
     path.write_text('{"manifest_version": 1}')  # plain input hashes: no longer read
     with pytest.raises(ManifestError, match="manifest_version is 1"):
         read_manifest(path)
-    path.write_text('{"manifest_version": 2, "data_dir": "x"}')
+    path.write_text('{"manifest_version": 2, "data_dir": "x"}')  # outputs' digest unnamed
+    with pytest.raises(ManifestError, match="manifest_version is 2"):
+        read_manifest(path)
+    path.write_text('{"manifest_version": 3, "data_dir": "x"}')
     with pytest.raises(ManifestError, match="missing key.*inputs"):
         read_manifest(path)
 
@@ -722,9 +727,9 @@ def test_manifest_records_the_results_of_its_own_returns_only(tmp_path):
     write_results(out, {(2023, "alpha"): [M2], (2023, "zeta"): [M2]})
     manifest = build(tmp_path, data, params, refs, out)
     assert manifest["outputs"] == [
-        {"path": "2022/beta/metrics.json", "sha256": None},
-        {"path": "2023/alpha/metrics.json",
-         "sha256": _sha((out / "2023" / "alpha" / "metrics.json").read_bytes())},
+        {"path": "2022/beta/metrics.json", "digest": "sha256", "value": None},
+        {"path": "2023/alpha/metrics.json", "digest": "sha256",
+         "value": _sha((out / "2023" / "alpha" / "metrics.json").read_bytes())},
     ]
 
 
@@ -774,7 +779,7 @@ def test_write_evidence_writes_csv_dictionary_methods_and_manifest(tmp_path):
     assert set(bench["reason"].dropna()) == {too_few_reason(0)}
     assert [o["path"] for o in manifest["outputs"]] == [
         "2022/beta/metrics.json", "2023/alpha/metrics.json", "results.csv",
-        "results.parquet", "results_dictionary.csv"]
+        "results.parquet", "results_dictionary.csv", "methods.html"]
     assert read_manifest(out / "manifest.json") == manifest
     # alpha's own threshold (10) differs from the defaults (7): the methods page says so
     page = (out / "methods.html").read_text(encoding="utf-8")
@@ -794,7 +799,12 @@ def test_write_evidence_of_an_internal_run_writes_no_results_csv(tmp_path):
                                        lock_path=tmp_path / "none.lock", root=tmp_path)
     assert not (out / "results.csv").exists() and not (out / "results_dictionary.csv").exists()
     assert [o["path"] for o in manifest["outputs"]] == ["2022/beta/metrics.json",
-                                                        "2023/alpha/metrics.json"]
+                                                        "2023/alpha/metrics.json",
+                                                        "methods.html"]
+    # internal records: every output digest keyed, none a plain sha256 of the file
+    assert {o["digest"] for o in manifest["outputs"]} == {"hmac-sha256"}
+    alpha = (out / "2023" / "alpha" / "metrics.json").read_bytes()
+    assert manifest["outputs"][1]["value"] == _keyed(data, alpha) != _sha(alpha)
 
 
 # --------------------------------------------------------------------------- end to end
@@ -822,6 +832,19 @@ def mini_batch(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
                    for r in shown.to_dict("records")]  # NaN -> null, as the batch writes it
         path.write_text(json.dumps(records, sort_keys=True, indent=1, allow_nan=False),
                         encoding="utf-8")
+
+
+def batch_with_evidence(data_dir, out_dir, *, parameters_dir, authorities=(), years=(),
+                        disclosure="published"):
+    """:func:`mini_batch`, then the evidence files, as batch.run_batch writes them."""
+    from wres_tools.returns.find import find_returns
+
+    options = {"authorities": list(authorities), "years": list(years),
+               "disclosure": disclosure}
+    mini_batch(data_dir, out_dir, parameters_dir=parameters_dir, **options)
+    refs = [r for r in find_returns(data_dir) if (not authorities or r.authority in authorities)
+            and (not years or r.year in years)]
+    write_evidence(data_dir, refs, parameters_dir, options, out_dir)
 
 
 @pytest.mark.heavy
@@ -853,7 +876,7 @@ def test_end_to_end_on_synthetic_returns(tmp_path):
     assert set(frame["authority"].dropna()) == {s.slug for s in specs}
     assert set(frame.loc[frame["authority"].isna(), "kind"]) == {"benchmark"}
 
-    report = reproduce(out / "manifest.json", tmp_path / "again", mini_batch)
+    report = reproduce(out / "manifest.json", tmp_path / "again", batch_with_evidence)
     assert report.ok, report.lines
 
     csv_spec = specs[1]
@@ -861,12 +884,18 @@ def test_end_to_end_on_synthetic_returns(tmp_path):
     table = pd.read_csv(leavers, dtype=str, keep_default_na=False)
     table.loc[0, "left"] = str(int(table.loc[0, "left"]) + 40)
     table.to_csv(leavers, index=False, lineterminator="\n")
-    report = reproduce(out / "manifest.json", tmp_path / "third", mini_batch)
+    report = reproduce(out / "manifest.json", tmp_path / "third", batch_with_evidence)
     assert not report.ok
     assert report.changed_inputs == [report.changed_inputs[0]]
     assert "leavers.csv: input file changed" in report.changed_inputs[0]
-    changed = {(d.file, d.metric) for d in report.differences}
+    changed = {(d.file, d.metric) for d in report.differences
+               if d.file not in ("results.csv", "results.parquet")}
     assert changed == {(f"2023/{csv_spec.slug}/metrics.json", "M8")}
+    # results.csv and .parquet, row by row: only M8 rows (the authority's, and the funnel's
+    # pooled figure of both), each named by its line and key columns
+    rows = [d for d in report.differences if d.file in ("results.csv", "results.parquet")]
+    assert rows and {d.kind for d in rows} == {"row"}
+    assert all("metric=M8" in d.row and d.row.startswith("line ") for d in rows), rows[:3]
 
 
 def test_the_projects_defaults_are_found_in_a_checkout_elsewhere(tmp_path):
@@ -947,7 +976,11 @@ def _published_json(data: Path, params: Path, refs: list[ReturnRef], out: Path) 
 
 @pytest.fixture(scope="module")
 def m3_evidence(tmp_path_factory) -> tuple[Path, Path, Path]:
-    tmp_path = tmp_path_factory.mktemp("m3")
+    return build_m3_evidence(tmp_path_factory.mktemp("m3"))
+
+
+def build_m3_evidence(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Five authorities' M3 over two years, with the evidence files: (data, params, out)."""
     data, params, refs = _m3_batch(tmp_path)
     out = tmp_path / "out"
     _published_json(data, params, refs, out)
@@ -1109,3 +1142,161 @@ def test_the_dictionary_names_every_column_and_statistic_a_batch_writes(m3_evide
     written = pd.read_csv(out / "results_dictionary.csv", keep_default_na=False)
     assert list(written.loc[written["statistic"] == "", "column"]) == list(csv.columns)
     assert set(csv["statistic"]) <= set(written["statistic"])
+
+
+# --------------------------------------------------------------------------- output digests
+
+
+def _internal(records: dict) -> dict:
+    return {k: [dict(r, disclosure="internal") for r in v] for k, v in records.items()}
+
+
+def test_an_internal_runs_output_digests_are_keyed_and_no_guessing_oracle(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, _internal(RESULTS))
+    page = out / "2023" / "alpha" / "summary.html"
+    page.write_text("<p>3 of 7 appointed</p>\n", encoding="utf-8")
+    manifest = build_manifest(data, refs, params, {"disclosure": "internal"}, out,
+                              lock_path=tmp_path / "none.lock", root=tmp_path)
+    assert manifest["output_digests"]["method"] == "hmac-sha256"
+    outputs = {o["path"]: o for o in manifest["outputs"]}
+    assert set(outputs) == {"2022/beta/metrics.json", "2023/alpha/metrics.json",
+                            "2023/alpha/summary.html"}
+    text = json.dumps(manifest)
+    for name, item in outputs.items():
+        payload = (out / name).read_bytes()
+        assert item["digest"] == "hmac-sha256"
+        # not the sha256 of the bytes: a reader who guesses the file cannot confirm the guess
+        assert item["value"] != _sha(payload) and _sha(payload) not in text
+        # it is the HMAC under the data folder's key, and under no other key
+        assert item["value"] == _keyed(data, payload)
+        assert item["value"] != hmac.new(b"\0" * 32, payload, hashlib.sha256).hexdigest()
+    # the guess "3 of 7" typed out as the page is: its plain hash is nowhere in the manifest
+    assert _sha(b"<p>3 of 7 appointed</p>\n") not in text
+
+
+def test_a_published_runs_output_digests_are_plain_sha256(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    (out / "2023" / "alpha" / "summary.html").write_text("<p>page</p>\n", encoding="utf-8")
+    manifest = build(tmp_path, data, params, refs, out)
+    assert manifest["output_digests"]["method"] == "sha256"
+    for item in manifest["outputs"]:
+        path = out / item["path"]
+        assert item["digest"] == "sha256"
+        assert item["value"] == (_sha(path.read_bytes()) if path.is_file() else None)
+    assert {o["path"] for o in manifest["outputs"]} >= {"2023/alpha/summary.html"}
+
+
+def test_one_unpublished_authority_or_record_keys_every_output(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "out"
+    write_results(out, RESULTS)
+    # no disclosure option: alpha's own parameters put it in internal mode
+    (params / "alpha.yml").write_text("display_name: Alpha\ndisclosure: internal\n")
+    manifest = build_manifest(data, refs, params, {}, out, lock_path=tmp_path / "none.lock",
+                              root=tmp_path)
+    assert {o["digest"] for o in manifest["outputs"]} == {"hmac-sha256"}
+    # every authority published by its parameters, but one record says internal
+    (params / "alpha.yml").write_text("display_name: Alpha\n")
+    assert {o["digest"] for o in build_manifest(
+        data, refs, params, {}, out, lock_path=tmp_path / "none.lock",
+        root=tmp_path)["outputs"]} == {"sha256"}
+    write_results(out, {(2023, "alpha"): [M2, dict(M1_BAND, disclosure="internal")]})
+    manifest = build_manifest(data, refs, params, {"disclosure": "published"}, out,
+                              lock_path=tmp_path / "none.lock", root=tmp_path)
+    assert {o["digest"] for o in manifest["outputs"]} == {"hmac-sha256"}
+
+
+def test_reproduce_checks_keyed_outputs_with_the_key(tmp_path):
+    data, params, refs = make_data(tmp_path)
+    out = tmp_path / "outputs"
+    internal = _internal(RESULTS)
+    fake_batch(internal)(data, out)
+    write_manifest(build_manifest(data, refs, params, {"disclosure": "internal"}, out,
+                                  lock_path=tmp_path / "none.lock", root=tmp_path),
+                   out / "manifest.json")
+    report = reproduce(out / "manifest.json", tmp_path / "again", fake_batch(internal))
+    assert report.ok, report.lines
+    # an edit of a recorded output is found with the key ...
+    alpha = out / "2023" / "alpha" / "metrics.json"
+    alpha.write_text(alpha.read_text().replace('"rl": 0.5', '"rl": 0.7'))
+    report = reproduce(out / "manifest.json", tmp_path / "third", fake_batch(internal))
+    assert [line.split(": ")[0] for line in report.changed_outputs] == [str(alpha)]
+    assert "recorded output changed" in report.changed_outputs[0]
+    # ... and without the key it cannot be checked, which is said, not passed
+    (data / ".wres-input-key").rename(tmp_path / "key-elsewhere")
+    report = reproduce(out / "manifest.json", tmp_path / "fourth", fake_batch(internal))
+    assert not report.ok
+    assert any("cannot be checked" in line and ".wres-input-key" in line
+               for line in report.changed_outputs), report.changed_outputs
+
+
+def test_a_seed_is_recorded_for_synthetic_returns_only(tmp_path):
+    not_synthetic = pd.DataFrame({"key": ["seed", "source"], "value": ["123", "HR system"]})
+    real = write_return({"metadata": not_synthetic, "workforce": WORKFORCE}, tmp_path, "real",
+                        2023, "csv")
+    flagged = write_return({"metadata": _metadata("9"), "workforce": WORKFORCE}, tmp_path,
+                           "demo", 2023, "xlsx")
+    by_params = write_return({"metadata": not_synthetic, "workforce": WORKFORCE}, tmp_path,
+                             "trial", 2023, "xlsx")
+    refs = [ReturnRef.from_path(p) for p in (real, flagged, by_params)]
+    # real: a seed but no synthetic flag, nor parameters saying so: no seed recorded
+    assert synthetic_seeds(refs) == [
+        {"authority": "demo", "year": 2023, "seed": 9, "generator": "wres_tools.demo.synth",
+         "synthetic": True}]
+    # trial's parameters say synthetic: true (as the loader reads it), so its seed is recorded
+    assert [s["authority"] for s in synthetic_seeds(refs, {"trial"})] == ["demo", "trial"]
+    assert synthetic_seeds(refs, {"trial"})[1]["seed"] == 123
+
+
+# --------------------------------------------------------------------------- one dictionary
+
+
+def test_each_kind_of_row_fills_only_the_columns_the_dictionary_says_it_carries(m3_evidence):
+    from wres_tools.evidence.dictionary import COLUMNS
+
+    _, _, out = m3_evidence
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    assert set(csv["kind"]) == {"result", "pooled", "change", "benchmark"}
+    carried = {c.name: set(c.carried_by) for c in COLUMNS}
+    for kind, rows in csv.groupby("kind"):
+        filled = {c for c in csv.columns if rows[c].notna().any()}
+        assert {c for c in filled if kind not in carried[c]} == set(), kind
+    # and each kind-specific column is filled by its kind in this batch
+    assert csv.loc[csv["kind"] == "change", "compared_with"].notna().all()
+    assert csv.loc[csv["kind"] == "benchmark", "position"].notna().any()
+    assert csv.loc[csv["kind"] == "pooled", "year_from"].eq(2022).all()
+
+
+def test_results_files_methods_page_and_dictionary_file_read_the_one_dictionary(m3_evidence):
+    import pyarrow.parquet as pq
+
+    from wres_tools.evidence import dictionary, results, rows
+
+    assert results.DATA_DICTIONARY is dictionary.DATA_DICTIONARY
+    assert rows.ROW_COLUMNS is dictionary.ROW_COLUMNS
+    assert list(rows.ROW_KINDS) == list(dictionary.KINDS)
+    assert [k.description for k in rows.ROW_KINDS.values()] == list(dictionary.KINDS.values())
+    assert dictionary.FLAG_COLUMNS == ("withheld", "significant", "small_numbers", "suppressed")
+    assert dictionary.INTEGER_COLUMNS == ("year", "year_from", *dictionary.FLAG_COLUMNS)
+    _, _, out = m3_evidence
+    schema = pq.read_schema(out / "results.parquet")
+    assert schema.names == list(dictionary.ROW_COLUMNS)
+    kinds = {"string": "text", "int64": "integer", "double": "number"}
+    for column in dictionary.COLUMNS:
+        field = schema.field(column.name)
+        assert kinds[str(field.type)] == ("integer" if column.type == "0/1" else column.type)
+        assert field.metadata[b"description"].decode() == column.description
+        assert field.metadata[b"unit"].decode() == column.unit
+    written = pd.read_csv(out / "results_dictionary.csv", keep_default_na=False)
+    columns = written[written["statistic"] == ""].set_index("column")
+    assert columns.loc["position", "kinds"] == "benchmark"
+    assert columns.loc["year_from", "kinds"] == "pooled change"
+    assert columns.loc["value", "kinds"] == "result pooled change benchmark"
+    assert list(columns["description"]) == [c.description for c in dictionary.COLUMNS]
+    page = (out / "methods.html").read_text(encoding="utf-8")
+    for column in dictionary.COLUMNS:
+        assert f"<code>{column.name}</code>" in page

@@ -10,7 +10,7 @@ import os
 import platform
 import re
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,15 @@ from wres_tools.inputkey import (
 from wres_tools.parameters import check_parameters
 from wres_tools.paths import PARAMETERS_DIR, PROJECT_ROOT
 from wres_tools.returns.find import ReturnRef, find_returns
+from wres_tools.returns.parse import TRUE_WORDS
 from wres_tools.returns.read import EXCEL_ENGINE, normalise_name
 
-MANIFEST_VERSION = 2  # 2: input digests are keyed (HMAC), no file sizes
+#: 2: input digests are keyed (HMAC), no file sizes; 3: each output's digest names its kind
+#: (plain sha256, or keyed when a record of the run is not published), pages are recorded.
+MANIFEST_VERSION = 3
 MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
+METHODS_PAGE = "methods.html"  # reporting.methods.METHODS_FILE (which imports this module)
 LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 
 #: Packages whose installed version the manifest records besides the lock (the ones whose
@@ -46,6 +50,16 @@ KEY_PACKAGES: tuple[str, ...] = (
     "numpy", "pandas", "scipy", "statsmodels", "pandera", "pydantic", "pyyaml", "openpyxl",
     "python-calamine", "matplotlib", "seaborn", "afcharts", "papermill", "nbclient", "nbconvert",
 )
+
+
+#: The kinds of digest an output may carry (``outputs[i].digest``): a plain sha256, which
+#: anyone may check a published file against, or an HMAC-SHA256 under the data folder's key
+#: (:mod:`wres_tools.inputkey`), which says nothing of a file without the key.
+PLAIN_DIGEST = "sha256"
+KEYED_DIGEST = "hmac-sha256"
+DIGEST_KINDS: tuple[str, ...] = (PLAIN_DIGEST, KEYED_DIGEST)
+#: The mode in which every figure has been through disclosure control.
+PUBLISHED = "published"
 
 
 class ManifestError(Exception):
@@ -214,17 +228,25 @@ def return_metadata(ref: ReturnRef) -> dict[str, str]:
     return {normalise_name(row[k]): row[v] for row in rows[1:] if row[k]}
 
 
-def synthetic_seeds(refs: Iterable[ReturnRef]) -> list[dict[str, Any]]:
-    """The seed (and generator) in the metadata of every return that carries one."""
+def synthetic_seeds(refs: Iterable[ReturnRef],
+                    synthetic_authorities: Container[str] = ()) -> list[dict[str, Any]]:
+    """The seed (and generator) of every synthetic return that carries one in its metadata.
+
+    A return is synthetic as the loader decides it (:func:`wres_tools.returns.load.load_return`):
+    its metadata says ``synthetic: true`` (or yes, 1, y), or its authority's parameters say
+    ``synthetic: true`` (``synthetic_authorities``). A seed in the metadata of any other return
+    is not recorded: it regenerates nothing, and a real return's metadata is none of the
+    manifest's business."""
     seeds = []
     for ref in refs:
         meta = return_metadata(ref)
-        if "seed" not in meta:
+        synthetic = meta.get("synthetic", "").strip().lower() in TRUE_WORDS \
+            or ref.authority in synthetic_authorities
+        if "seed" not in meta or not synthetic:
             continue
         seed: int | str = int(meta["seed"]) if meta["seed"].isdigit() else meta["seed"]
         seeds.append({"authority": ref.authority, "year": ref.year, "seed": seed,
-                      "generator": meta.get("generator") or None,
-                      "synthetic": meta.get("synthetic", "").lower() in ("true", "yes", "1", "y")})
+                      "generator": meta.get("generator") or None, "synthetic": True})
     return seeds
 
 
@@ -289,6 +311,17 @@ def result_files(out_dir: Path, refs: Iterable[ReturnRef] | None = None) -> list
     return sorted(p for p in paths if p.is_file())
 
 
+def page_files(out_dir: Path, refs: Iterable[ReturnRef]) -> list[Path]:
+    """The HTML pages of the given returns' authority-years (``<year>/<authority>/*.html``)
+    and the batch's methods page, sorted: the pages written before the manifest. The year's
+    pages across authorities and the index are written after it (a batch with several workers
+    writes the manifest while its workers make them), so no manifest can hold their digest."""
+    folders = sorted({Path(out_dir) / str(r.year) / r.authority for r in refs})
+    pages = [p for folder in folders for p in sorted(folder.glob("*.html")) if p.is_file()]
+    methods = Path(out_dir) / METHODS_PAGE
+    return [*pages, *([methods] if methods.is_file() else [])]
+
+
 def metrics_path(out_dir: Path, authority: str, year: int) -> Path:
     """Where the batch writes an authority-year's result records."""
     return Path(out_dir) / str(year) / authority / METRICS_FILE
@@ -325,30 +358,90 @@ def build_manifest(
     ``refs`` are the returns the batch reported on; their authorities' other years are recorded
     as inputs too (``reported`` false). ``options`` the keyword arguments the batch was given
     (authorities, years, disclosure, ...), recorded as they are and handed back to the batch by
-    :func:`reproduce`. The metrics.json of each of ``refs`` is hashed as it stands in
-    ``out_dir`` (sha256 None: the batch wrote none, e.g. a return that failed validation), and
-    results.csv and its dictionary when present, so build the manifest last.
+    :func:`reproduce`. The metrics.json of each of ``refs`` is digested as it stands in
+    ``out_dir`` (value None: the batch wrote none, e.g. a return that failed validation),
+    results.csv, results.parquet and the dictionary when present, and the pages of
+    :func:`page_files`, so build the manifest last. Each output's digest is a plain sha256 when
+    every record of the run is published (:func:`run_is_published`), else an HMAC-SHA256 under
+    the input key; ``digest`` says which. The seed of a synthetic return only is recorded.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     # the results of this run's returns only: the folder may hold other runs' authorities
     outputs = [*sorted({metrics_path(out_dir, r.authority, r.year) for r in refs}),
                *[out_dir / name for name in (RESULTS_FILE, PARQUET_FILE, DICTIONARY_FILE)
-                 if (out_dir / name).is_file()]]
+                 if (out_dir / name).is_file()],
+               *page_files(out_dir, refs)]
     key = input_key(data_dir)
+    parameters = _parameters(Path(parameters_dir), (r.authority for r in refs), key)
+    published = run_is_published(outputs, options, parameters)
+    synthetic = {a for a, item in parameters["authorities"].items()
+                 if (item["values"] or {}).get("synthetic") is True}
+    kind = PLAIN_DIGEST if published else KEYED_DIGEST
     return {
         "manifest_version": MANIFEST_VERSION,
         "data_dir": absolute_path(data_dir).as_posix(),
         "project_root": absolute_path(PROJECT_ROOT).as_posix(),
         "input_digests": {"method": METHOD, "key": f"{KEY_FILE} in the data folder, or the "
                           f"file named by {KEY_ENV}; never published"},
+        "output_digests": {
+            "method": kind,
+            "why": "every record of the run is published: anyone may check a file against its "
+                   "sha256" if published else "a record of the run is not published (internal "
+                   "mode): a plain hash of a file holding small counts would let a reader test "
+                   "guesses of them, so each digest is keyed with the input key"},
         "inputs": _inputs(data_dir, refs, key),
-        "parameters": _parameters(Path(parameters_dir), (r.authority for r in refs), key),
-        "seeds": synthetic_seeds(input_returns(data_dir, refs)),
+        "parameters": parameters,
+        "seeds": synthetic_seeds(input_returns(data_dir, refs), synthetic),
         "options": _json_safe(dict(options)),
         "environment": environment(lock_path, root),
-        "outputs": [{"path": relative_path(p, out_dir),
-                     "sha256": sha256_file(p) if p.is_file() else None} for p in outputs],
+        "outputs": [{"path": relative_path(p, out_dir), "digest": kind,
+                     "value": output_digest(p, kind, key)} for p in outputs],
     }
+
+
+def run_is_published(outputs: Iterable[Path], options: Mapping[str, Any],
+                     parameters: Mapping[str, Any]) -> bool:
+    """Whether every record of a run has been through disclosure control in published mode,
+    so that its outputs may carry plain digests.
+
+    False (keyed digests) when the run's ``disclosure`` option is not published; when it is not
+    set and some authority's parameters (``parameters``: as :func:`build_manifest` records
+    them) do not say published, or cannot be read; or when any record of a metrics.json among
+    ``outputs`` does not say published, or the file cannot be read. In doubt, keyed: a keyed
+    digest costs an outsider a check, a plain one may give a small count away.
+    """
+    mode = options.get("disclosure")
+    if mode is not None and mode != PUBLISHED:
+        return False
+    if mode is None:
+        for item in parameters["authorities"].values():
+            if (item["values"] or {}).get("disclosure") != PUBLISHED:
+                return False
+    for path in outputs:
+        if path.name != METRICS_FILE or not path.is_file():
+            continue
+        try:
+            records = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return False
+        if not isinstance(records, list) or any(
+                not isinstance(r, dict) or r.get("disclosure") != PUBLISHED for r in records):
+            return False
+    return True
+
+
+def output_digest(path: Path, kind: str, key: bytes | None) -> str | None:
+    """An output file's digest of the given kind (:data:`DIGEST_KINDS`), None when there is no
+    file; a keyed digest needs ``key``. ValueError names an unknown kind."""
+    if kind not in DIGEST_KINDS:
+        raise ValueError(f"{path}: digest kind {kind!r}; expected one of {list(DIGEST_KINDS)}")
+    if not Path(path).is_file():
+        return None
+    if kind == PLAIN_DIGEST:
+        return sha256_file(path)
+    if key is None:
+        raise ValueError(f"{path}: a {KEYED_DIGEST} digest needs the input key")
+    return keyed_file_digest(path, key)
 
 
 def manifest_json(manifest: Mapping[str, Any]) -> str:
@@ -384,11 +477,15 @@ def read_manifest(path: Path) -> dict[str, Any]:
     problem = _shape_problem(manifest)
     if problem is not None:
         raise ManifestError(f"{path}: {problem}")
+    for position, item in enumerate(manifest["outputs"]):
+        if item["digest"] not in DIGEST_KINDS:
+            raise ManifestError(f"{path}: outputs[{position}].digest is {item['digest']!r}, "
+                                f"expected one of {', '.join(DIGEST_KINDS)}")
     return manifest
 
 
 #: The nested fields reproduce reads: where -> (type, key -> type of each entry, ...).
-_PATH_AND_HASH = {"path": str, "sha256": (str, type(None))}
+_OUTPUT = {"path": str, "digest": str, "value": (str, type(None))}
 _PATH_AND_HMAC = {"path": str, "hmac": (str, type(None))}  # inputs: keyed digests
 _SHAPE: dict[str, Any] = {
     "data_dir": str,
@@ -397,7 +494,7 @@ _SHAPE: dict[str, Any] = {
     "parameters": {"dir": str, "defaults": _PATH_AND_HMAC,
                    "authorities": {"*": _PATH_AND_HMAC}},
     "options": {"*": object},
-    "outputs": [_PATH_AND_HASH],
+    "outputs": [_OUTPUT],
 }
 
 

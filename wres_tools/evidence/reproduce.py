@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
+
 from wres_tools.contract import shorten
 from wres_tools.evidence.manifest import (
+    KEYED_DIGEST,
     METRICS_FILE,
     ManifestError,
     check_file,
     environment,
+    output_digest,
     read_manifest,
     relative_path,
     relocations,
@@ -25,14 +29,15 @@ from wres_tools.evidence.manifest import (
     sha256_file,
     verify_inputs,
 )
-from wres_tools.evidence.results import is_number, read_records
+from wres_tools.evidence.results import PARQUET_FILE, RESULTS_FILE, is_number, read_records
+from wres_tools.inputkey import InputKeyError, input_key
 from wres_tools.paths import PARAMETERS_DIR
 
 #: Relative tolerance of :func:`compare_results` for floats. The same code on the same inputs
 #: gives the same bits on one machine; another CPU or maths library may move the last digit or
 #: two of a p-value or an interval, which is not a different result.
 DifferenceKind = Literal["value", "missing_record", "extra_record", "missing_file", "extra_file",
-                         "unreadable"]
+                         "unreadable", "page", "output", "row", "missing_row", "extra_row"]
 
 REL_TOL = 1e-12
 
@@ -55,8 +60,21 @@ class Difference:
     field: str | None = None
     expected: Any = None
     actual: Any = None
+    row: str | None = None  # results.csv / .parquet: the row's line and key columns, in words
 
     def __str__(self) -> str:
+        if self.kind in ("row", "missing_row", "extra_row"):
+            if self.kind == "row":
+                return (f"{self.file}: {self.row}: {self.field} was {self.expected!r}, now "
+                        f"{self.actual!r}")
+            side = "missing from the new" if self.kind == "missing_row" else \
+                "not in the expected"
+            return f"{self.file}: {self.row}: row {side} results"
+        if self.kind in ("page", "output"):
+            what = "page" if self.kind == "page" else "output"
+            return (f"{self.file}: the new run's {what} differs from the one the manifest "
+                    f"records ({self.field} was {str(self.expected)[:12]}..., now "
+                    f"{str(self.actual)[:12]}...){'; ' + self.row if self.row else ''}")
         where = ", ".join(str(part) for part in (
             self.authority, self.year, self.metric, self.service, self.group, self.pay_band)
             if part is not None)
@@ -166,14 +184,169 @@ def _compare_records(name: str, authority: str | None, year: int | None,
     return differences
 
 
-def verify_outputs(manifest: Mapping[str, Any], out_dir: Path) -> list[str]:
-    """Recorded result files under ``out_dir`` that are missing or changed since the manifest."""
+def output_key(manifest: Mapping[str, Any], data_dir: Path | None = None) -> bytes | None:
+    """The input key when any output of the manifest has a keyed digest (None when none has);
+    :class:`~wres_tools.inputkey.InputKeyError` names the key file when it cannot be read."""
+    if not any(o["digest"] == KEYED_DIGEST for o in manifest["outputs"]):
+        return None
+    return input_key(Path(data_dir if data_dir is not None else manifest["data_dir"]),
+                     create=False)
+
+
+def verify_outputs(manifest: Mapping[str, Any], out_dir: Path,
+                   key: bytes | None = None) -> list[str]:
+    """Recorded output files under ``out_dir`` that are missing or changed since the manifest
+    (each checked by the kind of digest it records; a keyed one needs ``key``)."""
     lines = []
     for item in manifest["outputs"]:
-        problem = check_file(Path(out_dir) / item["path"], item["sha256"], "recorded output")
+        keyed = item["digest"] == KEYED_DIGEST
+        if keyed and key is None:
+            lines.append(f"{Path(out_dir) / item['path']}: recorded output has a keyed digest "
+                         "and there is no input key to check it with")
+            continue
+        problem = check_file(Path(out_dir) / item["path"], item["value"], "recorded output",
+                             key if keyed else None)
         if problem:
             lines.append(problem)
     return lines
+
+
+#: The columns that name a row of results.csv (with its place among rows of the same key).
+ROW_KEY: tuple[str, ...] = ("kind", "authority", "year", "year_from", "compared_with", "metric",
+                            "service", "group", "pay_band", "statistic")
+
+
+def _table(path: Path) -> pd.DataFrame:
+    """results.csv or results.parquet as text cells ('' for missing), as a reader sees them."""
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        return frame.astype(object).where(frame.notna(), None).map(
+            lambda v: "" if v is None else (repr(float(v)) if isinstance(v, float) else str(v)))
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _same_cell(expected: str, actual: str, rel_tol: float) -> bool:
+    """Equal text; or both numbers within ``rel_tol`` relative."""
+    if expected == actual:
+        return True
+    try:
+        return same_value(float(expected), float(actual), rel_tol)
+    except ValueError:
+        return False
+
+
+def compare_tables(expected: Path, actual: Path, name: str,
+                   rel_tol: float = REL_TOL) -> list[Difference]:
+    """Row by row, every difference between two results.csv (or results.parquet) files.
+
+    Rows are matched by :data:`ROW_KEY` (and their order among rows of the same key), cells by
+    column; numbers agree within ``rel_tol`` relative, text exactly. Each difference names the
+    row by its line in the expected file (line 1 is the header) and its key columns."""
+    tables = []
+    for side, path in (("expected", expected), ("actual", actual)):
+        try:
+            tables.append(_table(path))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            return [Difference("unreadable", name, expected=side, actual=f"{path}: {exc}")]
+    old, new = (_rows_by_key(t) for t in tables)
+    differences = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        line, a = old.get(key, (None, None))
+        new_line, b = new.get(key, (None, None))
+        if a is None or b is None:
+            where = _row_words(key, line if a is not None else new_line,
+                               "expected" if a is not None else "new")
+            differences.append(Difference("missing_row" if b is None else "extra_row", name,
+                                          row=where))
+            continue
+        for column in [*a, *(c for c in b if c not in a)]:
+            if column in a and column in b and _same_cell(a[column], b[column], rel_tol):
+                continue
+            differences.append(Difference(
+                "row", name, row=_row_words(key, line, "expected"), field=column,
+                expected=a.get(column, "<absent>"), actual=b.get(column, "<absent>")))
+    return differences
+
+
+def _rows_by_key(frame: pd.DataFrame) -> dict[tuple, tuple[int, dict[str, str]]]:
+    """Rows by (key columns..., n-th occurrence of that key) -> (line in the file, row)."""
+    seen: Counter[tuple] = Counter()
+    keyed = {}
+    for position, row in enumerate(frame.to_dict("records")):
+        key = tuple(row.get(k, "") for k in ROW_KEY)
+        keyed[(*key, seen[key])] = (position + 2, row)
+        seen[key] += 1
+    return keyed
+
+
+def _row_words(key: tuple, line: int | None, side: str) -> str:
+    """``line 7 of the expected file (kind=result, authority=alpha, ..., statistic=rl)``."""
+    named = ", ".join(f"{k}={v}" for k, v in zip(ROW_KEY, key, strict=False) if v != "")
+    return f"line {line} of the {side} file ({named})"
+
+
+def _first_differing_line(expected: Path, actual: Path) -> str | None:
+    """Where two text files first differ, by line number only (an internal page's text holds
+    small counts, and a report of a reproduction may travel further than the page)."""
+    try:
+        old = expected.read_bytes().splitlines()
+        new = actual.read_bytes().splitlines()
+    except OSError:
+        return None
+    for number, (a, b) in enumerate(zip(old, new, strict=False), 1):
+        if a != b:
+            return f"first difference at line {number}"
+    if len(old) != len(new):
+        return f"first difference at line {min(len(old), len(new)) + 1} (one page is longer)"
+    return None
+
+
+def compare_outputs(manifest: Mapping[str, Any], expected_dir: Path, actual_dir: Path,
+                    key: bytes | None, rel_tol: float = REL_TOL) -> list[Difference]:
+    """Every recorded output other than a metrics.json, against the new run's.
+
+    results.csv and results.parquet row by row (:func:`compare_tables`, against the files
+    beside the manifest; a parquet file's bytes carry the writer's version, its rows do not);
+    each page and any other file by its digest of the kind the manifest records, with the line
+    where the page first differs from the one beside the manifest. A file the manifest records
+    and the new run did not write is missing; a page the new run wrote in an authority-year
+    folder of the manifest that it does not record is extra."""
+    expected_dir, actual_dir = Path(expected_dir), Path(actual_dir)
+    differences: list[Difference] = []
+    recorded = [o for o in manifest["outputs"] if not o["path"].endswith(METRICS_FILE)]
+    for item in recorded:
+        name, old, new = item["path"], expected_dir / item["path"], actual_dir / item["path"]
+        if not new.is_file():
+            if item["value"] is not None:
+                differences.append(Difference("missing_file", name))
+            continue
+        if item["value"] is None:
+            differences.append(Difference("extra_file", name))
+            continue
+        if name in (RESULTS_FILE, PARQUET_FILE):
+            if old.is_file():
+                differences += compare_tables(old, new, name, rel_tol)
+                continue
+        keyed = item["digest"] == KEYED_DIGEST
+        if keyed and key is None:
+            differences.append(Difference("unreadable", name, expected="expected",
+                                          actual="no input key to check its keyed digest"))
+            continue
+        digest = output_digest(new, item["digest"], key if keyed else None)
+        if digest != item["value"]:
+            where = _first_differing_line(old, new) if old.is_file() else None
+            differences.append(Difference("page" if name.endswith(".html") else "output", name,
+                                          field=item["digest"], expected=item["value"],
+                                          actual=digest, row=where))
+    folders = {str(Path(o["path"]).parent) for o in manifest["outputs"]
+               if o["path"].endswith(METRICS_FILE)}
+    known = {o["path"] for o in manifest["outputs"]}
+    for folder in sorted(folders):
+        for page in sorted((actual_dir / folder).glob("*.html")):
+            name = relative_path(page, actual_dir)
+            if name not in known:
+                differences.append(Difference("extra_file", name))
+    return differences
 
 
 # --------------------------------------------------------------------------- reproducing
@@ -282,10 +455,12 @@ def reproduce(
     """Re-run the batch a manifest describes into a fresh ``out_dir`` and compare the results.
 
     Calls ``run_batch(data_dir, out_dir, parameters_dir=..., **manifest["options"])``
-    (``batch.run_batch``), then checks the inputs against their hashes and compares each
-    metrics.json the manifest records with the one beside the manifest. ``out_dir`` None: a
-    folder of its own (:func:`fresh_folder`), made once the manifest has been checked and
-    named in the report's first line. ``data_dir`` replaces
+    (``batch.run_batch``), then checks the inputs and the recorded outputs against their
+    digests (keyed ones with the input key), compares each metrics.json the manifest records
+    with the one beside the manifest, record by record, results.csv and results.parquet row by
+    row, and every other recorded output (the pages) by its digest (:func:`compare_outputs`).
+    ``out_dir`` None: a folder of its own (:func:`fresh_folder`), made once the manifest has
+    been checked and named in the report's first line. ``data_dir`` replaces
     the recorded data folder (and a parameters folder inside it). Refuses an ``out_dir`` that
     holds anything. A result object with a false ``ok`` and ``failures`` is reported as batch
     problems; an exception from the batch is reported, not raised.
@@ -313,7 +488,12 @@ def reproduce(
         out_dir = fresh_folder(manifest_path)
     report = ReproduceReport(manifest_path, out_dir)
     report.changed_inputs = verify_inputs(manifest, data_dir)
-    report.changed_outputs = verify_outputs(manifest, manifest_path.parent)
+    try:
+        key = output_key(manifest, data_dir)
+    except InputKeyError as exc:
+        key = None
+        report.changed_outputs.append(f"the recorded outputs cannot be checked: {exc}")
+    report.changed_outputs += verify_outputs(manifest, manifest_path.parent, key)
     try:
         report.environment_notes = environment_notes(manifest)
     except (AttributeError, TypeError, KeyError):  # a hand-edited record: for information only
@@ -330,6 +510,7 @@ def reproduce(
             report.batch_problems += [str(f) for f in failures] or ["the batch reported failure"]
     recorded = [o["path"] for o in manifest["outputs"] if o["path"].endswith(METRICS_FILE)]
     report.differences = compare_results(manifest_path.parent, out_dir, rel_tol, recorded)
+    report.differences += compare_outputs(manifest, manifest_path.parent, out_dir, key, rel_tol)
     return report
 
 

@@ -9,17 +9,24 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TypeAlias, get_args
+from typing import Any, NamedTuple, TypeAlias
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from wres_tools.contract import ALL_SERVICES, RESULT_COLUMNS, SERVICES
-from wres_tools.ethnicity import MINORITY_GROUPS
-from wres_tools.evidence.rows import (
+from wres_tools.contract import RESULT_COLUMNS
+from wres_tools.evidence.dictionary import (
+    COLUMNS,
+    DATA_DICTIONARY,
     INTEGER_COLUMNS,
     ROW_COLUMNS,
-    ROW_KINDS,
+    TEXT_COLUMNS,
     Column,
+    arrow_schema,
+)
+from wres_tools.evidence.rows import (
+    ROW_KINDS,
     all_statistics,
     is_number,
     kinds_of,
@@ -27,12 +34,8 @@ from wres_tools.evidence.rows import (
     rows_of,
 )
 from wres_tools.files import write_atomic
-from wres_tools.funnel import Position
-from wres_tools.metrics import REFERENCE
-from wres_tools.statistics import ALPHA, FOUR_FIFTHS_HIGH, FOUR_FIFTHS_LOW
-from wres_tools.trends import CHANGES
 
-__all__ = ["Column", "is_number", "metric_statistics"]
+__all__ = ["DATA_DICTIONARY", "Column", "is_number", "metric_statistics"]
 
 RESULTS_FILE = "results.csv"
 PARQUET_FILE = "results.parquet"
@@ -43,60 +46,6 @@ DICTIONARY_FILE = "results_dictionary.csv"
 
 #: Every statistic a row may name, of every kind: what ``value`` then holds, and in which unit.
 STATISTICS: dict[str, Column] = all_statistics()
-
-#: Columns of results.csv, in order, with type, unit and meaning.
-DATA_DICTIONARY: dict[str, Column] = {
-    "kind": Column("text", "", "what the row holds: " + "; ".join(
-        f"{name}: {kind.description}" for name, kind in ROW_KINDS.items())),
-    "authority": Column("text", "", "the local authority (its folder name); empty on a "
-                        "benchmark row of the pooled figure"),
-    "name": Column("text", "", "the authority's display name (its parameter file)"),
-    "ons_code": Column("text", "", "the authority's ONS code (its parameter file); empty when "
-                       "the file gives none"),
-    "year": Column("integer", "year", "the reporting year (change rows: the later year; "
-                   "pooled rows: the last year pooled)"),
-    "year_from": Column("integer", "year", "change rows: the year compared with; pooled rows: "
-                        "the first year pooled; empty otherwise"),
-    "compared_with": Column("text", "", "change rows: baseline or previous (year)"),
-    "metric": Column("text", "", "metric id, M1 to M9 (see the methods page)"),
-    "service": Column("text", "", f"{', '.join(SERVICES)} or {ALL_SERVICES} (both together)"),
-    "group": Column("text", "", "comparison group: minority (every minority ethnic group "
-                    "together) or one high-level census group: " + ", ".join(MINORITY_GROUPS)),
-    "reference": Column("text", "", f"the group compared with: always {REFERENCE}"),
-    "pay_band": Column("text", "", "M1 only: the pay band, as the authority names it; empty for "
-                       "the whole workforce and for other metrics"),
-    "statistic": Column("text", "", "which figure the row holds (see the statistic rows below)"),
-    "value": Column("number", "see unit", "the figure; empty when missing_reason says why"),
-    "unit": Column("text", "", "unit of value: count, fraction (0-1), ratio, probability (0-1), "
-                   "percentage points, percent (0-100), z-score, rank, log ratio"),
-    "missing_reason": Column("text", "", "empty when value is given; else suppressed (withheld "
-                             "by disclosure control: a small count, or one a small count could "
-                             "be worked back from), not_collected (the return has no such "
-                             "table), not_computable (e.g. no white staff to compare with)"),
-    "withheld": Column("0/1", "", "1 when disclosure control withheld this row's figure (as "
-                       "the page shows it: [c] or not published), 0 when not"),
-    "status": Column("text", "", "the record's status: ok, not_collected, not_computable"),
-    "reason": Column("text", "", "why this row's value is missing, in words; empty when the "
-                     "value is given"),
-    "significant": Column("0/1", "", f"1 when the test's p is below {ALPHA:g}, 0 when not; "
-                          "empty when there is no test"),
-    "four_fifths": Column("text", "", "the NHS WRES four-fifths reading of rl: within "
-                          f"({FOUR_FIFTHS_LOW:.2f}-{FOUR_FIFTHS_HIGH:.2f}), adverse or "
-                          "favourable; empty without an rl"),
-    "direction": Column("text", "", "change rows: the verdict the report gives: " + ", ".join(
-        CHANGES)),
-    "position": Column("text", "", "benchmark rows: where the authority sits against the "
-                       "funnel's limits: " + ", ".join(get_args(Position))),
-    "adverse_when": Column("text", "", "which side of rl is adverse for this metric: low or "
-                           "high"),
-    "small_numbers": Column("0/1", "", "1 when a count behind the record is under the "
-                            "parameters' small-numbers threshold: read with care"),
-    "suppressed": Column("0/1", "", "1 when disclosure control withheld any figure of the "
-                         "record"),
-}
-if tuple(DATA_DICTIONARY) != ROW_COLUMNS:  # pragma: no cover - caught by the tests at once
-    raise RuntimeError("results.DATA_DICTIONARY and rows.ROW_COLUMNS disagree")
-
 
 class Authority(NamedTuple):
     """What results.csv says of an authority besides its folder name."""
@@ -109,7 +58,7 @@ def results_long(records: pd.DataFrame | None = None,
                  items: Mapping[str, Sequence[Any]] | None = None,
                  authorities: Mapping[str, Authority] | None = None) -> pd.DataFrame:
     """Published figures -> one row per figure (tidy long format), columns
-    :data:`DATA_DICTIONARY`.
+    :data:`wres_tools.evidence.dictionary.COLUMNS`.
 
     ``records``: published result records (the kind "result"); ``items``: the published items
     of the other kinds (:data:`wres_tools.evidence.rows.ROW_KINDS`: pooled and change frames,
@@ -128,12 +77,10 @@ def results_long(records: pd.DataFrame | None = None,
     frame["name"] = frame["name"].where(frame["name"].notna(), names)
     frame["ons_code"] = frame["authority"].map(
         lambda a: known[a].ons_code if a in known else None)
-    frame["value"] = frame["value"].astype("float64")
-    for column in INTEGER_COLUMNS:
-        frame[column] = frame[column].astype("Int64")
-    for column in ROW_COLUMNS:
-        if column not in ("value", *INTEGER_COLUMNS):
-            frame[column] = frame[column].astype("str")
+    for column in COLUMNS:  # the dictionary's types: text, float64 numbers, nullable integers
+        frame[column.name] = frame[column.name].astype(
+            "str" if column.name in TEXT_COLUMNS else
+            "Int64" if column.name in INTEGER_COLUMNS else "float64")
     order = {k: i for i, k in enumerate(ROW_KINDS)}
     frame["_order"] = frame["kind"].map(order)
     frame = frame.sort_values(["_order", "authority", "year"], kind="stable")
@@ -208,10 +155,13 @@ def results_csv(source: Source, items: Mapping[str, Sequence[Any]] | None = None
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame of :func:`results_long` as Parquet (zstd): text as strings, ``value`` float64,
-    years and flags nullable integers, so R's arrow, pandas and polars read the same types."""
+    """A frame of :func:`results_long` as Parquet (zstd) in the dictionary's schema
+    (:func:`wres_tools.evidence.dictionary.arrow_schema`): text as strings, ``value`` float64,
+    years and flags integers (nullable), each field carrying its unit and meaning, so R's
+    arrow, pandas and polars read the same types and the file names what its columns are."""
+    table = pa.Table.from_pandas(frame, schema=arrow_schema(), preserve_index=False)
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, engine="pyarrow", index=False, compression="zstd")
+    pq.write_table(table, buffer, compression="zstd")
     return buffer.getvalue()
 
 
@@ -232,9 +182,11 @@ def data_dictionary() -> pd.DataFrame:
     """The data dictionary as a table: one row per column, then one per statistic.
 
     Columns: column, statistic (the statistic a ``value`` row holds; empty for column rows),
-    type, unit, description, kinds (the kinds of row that hold the statistic).
+    type, unit, description, kinds (the kinds of row that fill the column, or that may hold the
+    statistic), all read from :mod:`wres_tools.evidence.dictionary` and the kinds' statistics.
     """
-    rows = [[name, "", c.type, c.unit, c.description, ""] for name, c in DATA_DICTIONARY.items()]
+    rows = [[c.name, "", c.type, c.unit, c.description, " ".join(c.carried_by)]
+            for c in COLUMNS]
     rows += [["value", name, c.type, c.unit, c.description, " ".join(kinds_of(name))]
              for name, c in STATISTICS.items()]
     return pd.DataFrame(rows, columns=["column", "statistic", "type", "unit", "description",

@@ -1,8 +1,10 @@
 """The kinds of row results.csv holds, each made from a frame that has been through the publishing
-step (the frame a page prints): one row per figure, in the columns of :data:`ROW_COLUMNS`.
+step (the frame a page prints): one row per figure, in the columns of
+:data:`wres_tools.evidence.dictionary.ROW_COLUMNS`.
 
 A kind is one small function (a published frame or benchmark -> row lists) and one entry of
-:data:`ROW_KINDS` (what the kind is, the statistics it may hold); :mod:`wres_tools.evidence.results`
+:data:`ROW_KINDS` (the statistics it may hold; what the kind is, and which columns it fills, is in
+:mod:`wres_tools.evidence.dictionary`); :mod:`wres_tools.evidence.results`
 writes every kind it is given, and its dictionary lists every kind's statistics. Adding a kind
 (say national figures) is a function like :func:`change_rows` plus an entry in ``ROW_KINDS``.
 """
@@ -21,32 +23,16 @@ from wres_tools.contract import RESULT_COLUMNS
 from wres_tools.contract import is_missing as _missing
 from wres_tools.contract import plain as _plain
 from wres_tools.disclosure import WITHHELD
+from wres_tools.evidence.dictionary import (
+    KINDS,
+    ROW_COLUMNS,
+    Column,
+)
 from wres_tools.funnel import BenchmarkResult
 from wres_tools.metrics import METRICS, REFERENCE
 from wres_tools.trends import direction_of_change
 
-
-class Column(NamedTuple):
-    """One column of results.csv (or one statistic of its ``value`` column)."""
-
-    type: str  # as an R / Stata user reads it: text, integer, number, 0/1
-    unit: str
-    description: str
-
-
 Row = list[Any]
-
-#: The columns of every row, in order (described in results.DATA_DICTIONARY).
-ROW_COLUMNS: tuple[str, ...] = (
-    "kind", "authority", "name", "ons_code", "year", "year_from", "compared_with", "metric",
-    "service", "group", "reference", "pay_band", "statistic", "value", "unit", "missing_reason",
-    "withheld", "status", "reason", "significant", "four_fifths", "direction", "position",
-    "adverse_when", "small_numbers", "suppressed",
-)
-#: Columns holding 0/1 flags (written as nullable integers).
-FLAG_COLUMNS: tuple[str, ...] = ("withheld", "significant", "small_numbers", "suppressed")
-#: Columns holding whole numbers.
-INTEGER_COLUMNS: tuple[str, ...] = ("year", "year_from", *FLAG_COLUMNS)
 
 _POSITION = {c: i for i, c in enumerate(ROW_COLUMNS)}
 _FIGURE = ("statistic", "value", "unit", "missing_reason", "withheld", "reason")
@@ -403,20 +389,16 @@ class RowKind:
     statistics: Mapping[str, Column]
 
 
-#: Every kind of row, in the order results.csv holds them.
+#: Every kind of row, in the order results.csv holds them (described in
+#: :data:`wres_tools.evidence.dictionary.KINDS`).
 ROW_KINDS: dict[str, RowKind] = {
-    "result": RowKind("a figure of an authority-year's published result record (one per "
-                      "metric, service, group and pay band)", record_rows, RESULT_STATISTICS),
-    "pooled": RowKind("M3 pooled over year_from to year (counts summed), as the M3 page shows "
-                      "it", pooled_rows, RESULT_STATISTICS),
-    "change": RowKind("a change over time: the figure of year against year_from "
-                      "(compared_with: the baseline or the previous year), as the pages show "
-                      "it, with the verdict in direction", change_rows, CHANGE_STATISTICS),
-    "benchmark": RowKind("an authority's place on the year's funnel plot for a metric (service "
-                         "all, minority group), as the benchmarking page shows it; a row with "
-                         "no authority holds the pooled figure", benchmark_rows,
-                         BENCHMARK_STATISTICS),
+    "result": RowKind(KINDS["result"], record_rows, RESULT_STATISTICS),
+    "pooled": RowKind(KINDS["pooled"], pooled_rows, RESULT_STATISTICS),
+    "change": RowKind(KINDS["change"], change_rows, CHANGE_STATISTICS),
+    "benchmark": RowKind(KINDS["benchmark"], benchmark_rows, BENCHMARK_STATISTICS),
 }
+if tuple(ROW_KINDS) != tuple(KINDS):  # pragma: no cover - caught by the tests at once
+    raise RuntimeError("rows.ROW_KINDS and dictionary.KINDS name different kinds")
 
 
 def all_statistics() -> dict[str, Column]:
