@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from wres_tools.evidence import dictionary
+from wres_tools.evidence import dictionary, dictionary_doc
 from wres_tools.evidence.rows import ROW_KINDS, all_statistics
 from wres_tools.paths import PROJECT_ROOT
 
@@ -32,9 +32,9 @@ def _table_names(page: str, heading: str) -> list[str]:
 
 def test_the_dictionary_section_is_what_the_generator_writes() -> None:
     page = DOC.read_text(encoding="utf-8")
-    assert dictionary.with_doc_section(page) == page, (
+    assert dictionary_doc.with_doc_section(page) == page, (
         "docs/evidence.md has drifted from evidence/dictionary.py: run "
-        "python -m wres_tools.evidence.dictionary")
+        "python -m wres_tools.evidence.dictionary_doc")
 
 
 def test_the_doc_lists_the_codes_kinds_columns_and_statistics() -> None:
@@ -50,7 +50,7 @@ def test_the_doc_lists_the_codes_kinds_columns_and_statistics() -> None:
 
 def test_a_doc_without_its_markers_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="docs/evidence.md: expected the lines"):
-        dictionary.with_doc_section("# no markers\n")
+        dictionary_doc.with_doc_section("# no markers\n")
 
 
 def _python_check(page: str) -> str:
