@@ -661,7 +661,7 @@ def test_results_csv_from_metrics_json_reads_back_exactly(tmp_path):
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == ",".join(DATA_DICTIONARY)
-    assert ("result,alpha,,,2023,,,M2,all,minority,white,,n_group,7,count,,0,ok,,,,,,low,0,0"
+    assert ("result,alpha,,,2023,,,M2,all,minority,white,,n_group,7,count,,0,ok,,,,,,low,0,0,"
             in lines)
     assert "\r" not in text and "£70,000 and over" in text
     back = pd.read_csv(path, keep_default_na=False, na_values=[""])
@@ -685,7 +685,7 @@ def test_data_dictionary_describes_every_column_and_statistic(tmp_path):
     assert set(stats["column"]) == {"value"}
     assert list(stats["statistic"]) == list(STATISTICS)
     kinds = dict(zip(stats["statistic"], stats["kinds"], strict=True))
-    assert kinds["rl"] == "result pooled benchmark" and kinds["rl_change"] == "change"
+    assert kinds["rl"] == "result pooled benchmark national" and kinds["rl_change"] == "change"
     units = dict(zip(stats["statistic"], stats["unit"], strict=True))
     assert units["rate_group"] == "fraction (0-1)"
     assert units["gap_pp"] == "percentage points"
@@ -872,9 +872,10 @@ def test_end_to_end_on_synthetic_returns(tmp_path):
     assert [s["seed"] for s in manifest["seeds"]] == [5, 5]
     assert manifest["environment"]["package"]["version"] == __version__
     frame = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
-    # every row names its authority but a benchmark's pooled figure, which is of them all
+    # every row names its authority but a benchmark's pooled figure and the national picture,
+    # which are of them all
     assert set(frame["authority"].dropna()) == {s.slug for s in specs}
-    assert set(frame.loc[frame["authority"].isna(), "kind"]) == {"benchmark"}
+    assert set(frame.loc[frame["authority"].isna(), "kind"]) == {"benchmark", "national"}
 
     report = reproduce(out / "manifest.json", tmp_path / "again", batch_with_evidence)
     assert report.ok, report.lines
@@ -1260,7 +1261,7 @@ def test_each_kind_of_row_fills_only_the_columns_the_dictionary_says_it_carries(
 
     _, _, out = m3_evidence
     csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
-    assert set(csv["kind"]) == {"result", "pooled", "change", "benchmark"}
+    assert set(csv["kind"]) == {"result", "pooled", "change", "benchmark", "national"}
     carried = {c.name: set(c.carried_by) for c in COLUMNS}
     for kind, rows in csv.groupby("kind"):
         filled = {c for c in csv.columns if rows[c].notna().any()}
@@ -1295,8 +1296,97 @@ def test_results_files_methods_page_and_dictionary_file_read_the_one_dictionary(
     columns = written[written["statistic"] == ""].set_index("column")
     assert columns.loc["position", "kinds"] == "benchmark"
     assert columns.loc["year_from", "kinds"] == "pooled change"
-    assert columns.loc["value", "kinds"] == "result pooled change benchmark"
+    assert columns.loc["value", "kinds"] == "result pooled change benchmark national"
     assert list(columns["description"]) == [c.description for c in dictionary.COLUMNS]
     page = (out / "methods.html").read_text(encoding="utf-8")
     for column in dictionary.COLUMNS:
         assert f"<code>{column.name}</code>" in page
+
+
+# --------------------------------------------------------------------------- national rows
+
+
+def _national(csv: pd.DataFrame, year: int, metric: str = "M3") -> pd.Series:
+    rows = csv[(csv["kind"] == "national") & (csv["year"] == year) & (csv["metric"] == metric)
+               & (csv["service"] == "all") & (csv["group"] == "minority")
+               & csv["pay_band"].isna()]
+    assert set(rows["scope"]) == {"national"} and rows["authority"].isna().all()
+    return rows.set_index("statistic")["value"]
+
+
+def test_national_rows_hold_the_national_pictures_figures_worked_by_hand(m3_evidence):
+    from wres_tools.national import national_results, national_year
+
+    data, params, out = m3_evidence
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    # 2022: a5's 3 of 100 is withheld on its own page, so the line pools the other four:
+    # minority 10 + 10 + 5 + 20 = 45 of 4 x 100, white 4 x 20 = 80 of 4 x 400;
+    # RL (45 / 400) / (80 / 1600) = 0.1125 / 0.05 = 2.25
+    y2022 = _national(csv, 2022)
+    assert [y2022[s] for s in ("events_group", "n_group", "events_reference", "n_reference",
+                               "n_councils", "n_left_out")] == [45, 400, 80, 1600, 4, 1]
+    assert y2022["rl"] == pytest.approx(2.25)
+    # 2023: all five: 15 + 10 + 6 + 30 + 8 = 69 of 500, white 100 of 2000: 0.138 / 0.05 = 2.76
+    y2023 = _national(csv, 2023)
+    assert [y2023[s] for s in ("events_group", "n_group", "events_reference", "n_reference",
+                               "n_councils", "n_left_out")] == [69, 500, 100, 2000, 5, 0]
+    assert y2023["rl"] == pytest.approx(2.76)
+    # the spread of 2023 by hand: RLs 3.0, 2.0, 1.2, 6.0, 1.6 -> four above 1.25, one within
+    spread = y2023
+    assert [spread[s] for s in ("councils", "councils_with_figure", "councils_above",
+                                "councils_below", "councils_within")] == [5, 5, 4, 0, 1]
+    staff = csv[(csv["kind"] == "national") & (csv["year"] == 2023) & (csv["service"] == "all")
+                & (csv["statistic"] == "staff")]
+    assert staff["value"].tolist() == [2500]  # five councils of 100 + 400 staff
+    # and every national figure is national_year's own, statistic by statistic
+    for year in (2022, 2023):
+        pooled = national_results(national_year(data, year, params, "published"))
+        shown = csv[(csv["kind"] == "national") & (csv["year"] == year)]
+        for record in pooled.to_dict("records"):
+            mine = shown[(shown["metric"] == record["metric"])
+                         & (shown["service"] == record["service"])
+                         & (shown["group"] == record["group"])
+                         & (shown["pay_band"].fillna("") == (record["pay_band"] or ""))
+                         & (shown["scope"] == record["scope"])].set_index("statistic")["value"]
+            for statistic in ("events_group", "n_group", "events_reference", "n_reference",
+                              "rl", "share", "n_councils"):
+                if statistic in mine.index:
+                    expected = record[statistic]
+                    assert (pd.isna(mine[statistic]) and pd.isna(expected)) or \
+                        mine[statistic] == pytest.approx(expected), (record, statistic)
+
+
+def test_no_national_count_differenced_against_council_rows_gives_a_withheld_one(m3_evidence):
+    """Each national count of a ratio line is exactly the sum of the counts the council rows of
+    results.csv show, over the councils that show all four; so the national count minus what
+    the councils show is 0, never a withheld count."""
+    _, _, out = m3_evidence
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    counts = ("events_group", "n_group", "events_reference", "n_reference")
+    national = csv[(csv["kind"] == "national") & csv["pay_band"].isna()
+                   & csv["statistic"].isin([*counts, "n_councils"])]
+    councils = csv[(csv["kind"] == "result") & csv["pay_band"].isna()
+                   & csv["statistic"].isin(counts)]
+    lines = national.groupby(["year", "metric", "service", "group"])
+    checked = 0
+    for (year, metric, service, group), line in lines:
+        if metric not in ("M2", "M3", "M4", "M5", "M6", "M7", "M8"):
+            continue
+        figures = line.set_index("statistic")["value"]
+        if not set(counts) <= set(figures.index) or figures[list(counts)].isna().any():
+            continue
+        own = councils[(councils["year"] == year) & (councils["metric"] == metric)
+                       & (councils["service"] == service) & (councils["group"] == group)]
+        wide = own.pivot(index="authority", columns="statistic", values="value")
+        whole = wide[list(counts)].dropna()  # the councils showing all four counts
+        assert len(whole) == figures["n_councils"], (year, metric, service, group)
+        for count in counts:
+            assert figures[count] - whole[count].sum() == 0, (year, metric, group, count)
+        checked += 1
+    assert checked >= 2  # M3, all, minority in 2022 and 2023 at least
+    # a5's 2022 count (3) is withheld on its row and appears in no national figure
+    a5 = councils[(councils["authority"] == "a5") & (councils["year"] == 2022)
+                  & (councils["metric"] == "M3") & (councils["group"] == "minority")
+                  & (councils["service"] == "all")].set_index("statistic")
+    assert pd.isna(a5.loc["events_group", "value"])
+    assert a5.loc["events_group", "missing_reason"] == "suppressed"

@@ -40,7 +40,7 @@ def test_the_dictionary_section_is_what_the_generator_writes() -> None:
 def test_the_doc_lists_the_codes_kinds_columns_and_statistics() -> None:
     page = DOC.read_text(encoding="utf-8")
     assert _table_names(page, "Kinds of row (`kind`)") == list(ROW_KINDS) == [
-        "result", "pooled", "change", "benchmark"]
+        "result", "pooled", "change", "benchmark", "national"]
     assert _table_names(page, "Columns") == list(dictionary.ROW_COLUMNS)
     assert _table_names(page, "What `value` holds for each `statistic`") == list(
         all_statistics())

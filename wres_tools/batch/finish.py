@@ -54,11 +54,15 @@ def published_items(data_dir: Path, refs: Sequence[ReturnRef], parameters_dir: P
     """The published frames the pages print, beyond each metrics.json: for each of ``refs`` its
     change over time and pooled M3 (``report.load``, as its notebooks call it), and for each
     year the benchmark of every ratio metric (``report.year_benchmark``, as the benchmarking
-    page and the summaries call it); and each authority's display name and ONS code.
+    page and the summaries call it) and the national picture (:func:`wres_tools.national.
+    national_year` in published mode, as the national page reads it: every council of the data
+    folder that year, pooling only the counts their own published records show; a year no
+    council's return can be used for has none); and each authority's display name and ONS code.
     Returns (items by kind of row, authorities)."""
+    from wres_tools.national import NationalError, national_year
     from wres_tools.reporting import report  # the pages' own loader (reporting imports us)
 
-    items: dict[str, list[Any]] = {"change": [], "pooled": [], "benchmark": []}
+    items: dict[str, list[Any]] = {"change": [], "pooled": [], "benchmark": [], "national": []}
     for ref in refs:
         data = report.load(ref.authority, ref.year, data_dir, disclosure_mode="published",
                            parameters_dir=parameters_dir)
@@ -69,6 +73,10 @@ def published_items(data_dir: Path, refs: Sequence[ReturnRef], parameters_dir: P
         bench = report.year_benchmark(year, data_dir, parameters_dir, "published")
         items["benchmark"] += list(bench.results.values())
         names |= set(bench.names)
+        try:
+            items["national"].append(national_year(data_dir, year, parameters_dir, "published"))
+        except NationalError:
+            pass  # no council's return of the year can be used: no national picture
     authorities = {}
     for authority in sorted(names):
         params, _ = check_parameters(authority, Path(parameters_dir))

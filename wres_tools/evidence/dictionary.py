@@ -44,6 +44,10 @@ KINDS: dict[str, str] = {
     "benchmark": "an authority's place on the year's funnel plot for a metric (service all, "
                  "minority group), as the benchmarking page shows it; a row with no authority "
                  "holds the pooled figure",
+    "national": "a figure of the year's national picture (scope: national, or an ADASS "
+                "region): a pooled record of the counts the councils' own published records "
+                "show (with the councils pooled and left out), the councils' spread around the "
+                "four-fifths thresholds, or the staff counted, as the national page gives them",
 }
 
 #: The types a column may have, as the Parquet schema stores them.
@@ -69,14 +73,14 @@ class ResultColumn:
         return self.kinds or tuple(KINDS)
 
 
-_RECORDS = ("result", "pooled")
+_RECORDS = ("result", "pooled", "national")
 
 #: The columns of results.csv and results.parquet, in order.
 COLUMNS: tuple[ResultColumn, ...] = (
     ResultColumn("kind", "text", "", "what the row holds: " + "; ".join(
         f"{name}: {text}" for name, text in KINDS.items())),
     ResultColumn("authority", "text", "", "the local authority (its folder name); empty on a "
-                 "benchmark row of the pooled figure"),
+                 "benchmark row of the pooled figure and on national rows (see scope)"),
     ResultColumn("name", "text", "", "the authority's display name (its parameter file)"),
     ResultColumn("ons_code", "text", "", "the authority's ONS code (its parameter file); empty "
                  "when the file gives none"),
@@ -93,15 +97,16 @@ COLUMNS: tuple[ResultColumn, ...] = (
                  "group together) or one high-level census group: " + ", ".join(
                      MINORITY_GROUPS)),
     ResultColumn("reference", "text", "", f"the group compared with: always {REFERENCE}"),
-    ResultColumn("pay_band", "text", "", "M1 only: the pay band, as the authority names it; "
-                 "empty for the whole workforce and for other metrics",
-                 (*_RECORDS, "change")),
+    ResultColumn("pay_band", "text", "", "M1 only: the pay band, as the authority names it "
+                 "(national rows: the Skills for Care band); empty for the whole workforce and "
+                 "for other metrics", (*_RECORDS, "change")),
     ResultColumn("statistic", "text", "", "which figure the row holds (see the statistic rows "
                  "below)"),
     ResultColumn("value", "number", "see unit", "the figure; empty when missing_reason says "
                  "why"),
     ResultColumn("unit", "text", "", "unit of value: count, fraction (0-1), ratio, probability "
-                 "(0-1), percentage points, percent (0-100), z-score, rank, log ratio"),
+                 "(0-1), percentage points, percent (0-100), z-score, rank, log ratio, councils (a "
+                 "number of councils, never of people)"),
     ResultColumn("missing_reason", "text", "", "empty when value is given; else suppressed "
                  "(withheld by disclosure control: a small count, or one a small count could "
                  "be worked back from), not_collected (the return has no such table), "
@@ -127,6 +132,9 @@ COLUMNS: tuple[ResultColumn, ...] = (
                  "parameters' small-numbers threshold: read with care", _RECORDS),
     ResultColumn("suppressed", "0/1", "", "1 when disclosure control withheld any figure of "
                  "the record", _RECORDS),
+    ResultColumn("scope", "text", "", "national rows: national (every council of the data "
+                 "folder that year) or the ADASS region pooled; empty otherwise (last, so the "
+                 "columns before it keep their places)", ("national",)),
 )
 
 #: The columns by name, in order, as (type, unit, description).

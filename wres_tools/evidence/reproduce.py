@@ -212,8 +212,8 @@ def verify_outputs(manifest: Mapping[str, Any], out_dir: Path,
 
 
 #: The columns that name a row of results.csv (with its place among rows of the same key).
-ROW_KEY: tuple[str, ...] = ("kind", "authority", "year", "year_from", "compared_with", "metric",
-                            "service", "group", "pay_band", "statistic")
+ROW_KEY: tuple[str, ...] = ("kind", "authority", "scope", "year", "year_from", "compared_with",
+                            "metric", "service", "group", "pay_band", "statistic")
 
 
 def _table(path: Path) -> pd.DataFrame:

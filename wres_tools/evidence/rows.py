@@ -376,6 +376,100 @@ def benchmark_rows(bench: BenchmarkResult) -> list[Row]:
     return rows
 
 
+# --------------------------------------------------------------------------- national figures
+
+#: What a national row's ``value`` may hold besides a pooled record's figures: how many councils
+#: a pooled line holds and leaves out, the spread (:func:`wres_tools.national.distribution`:
+#: councils, never people) and the staff counted (:func:`wres_tools.national.staff_counts`).
+NATIONAL_STATISTICS: dict[str, Column] = {
+    **RESULT_STATISTICS,
+    "n_councils": Column("integer", "councils", "councils whose counts the pooled line holds (each "
+                         "as its own published record shows them)"),
+    "n_left_out": Column("integer", "councils", "councils with the line whose counts their own "
+                         "pages withhold, left out of it"),
+    "councils": Column("integer", "councils", "spread: councils with the metric (minority ethnic "
+                       "against white)"),
+    "councils_with_figure": Column("integer", "councils", "spread: councils whose own page shows "
+                                   "an rl"),
+    "councils_above": Column("integer", "councils", "spread: councils whose rl is above "
+                             "1.25"),
+    "councils_above_significant": Column("integer", "councils", "spread: of those, councils whose "
+                                         "difference is statistically significant"),
+    "councils_below": Column("integer", "councils", "spread: councils whose rl is below 0.80"),
+    "councils_below_significant": Column("integer", "councils", "spread: of those, councils whose "
+                                         "difference is statistically significant"),
+    "councils_within": Column("integer", "councils", "spread: councils whose rl is within "
+                              "0.80-1.25"),
+    "councils_not_published": Column("integer", "councils", "spread: councils whose own page "
+                                     "withholds the rl (never placed)"),
+    "councils_no_figure": Column("integer", "councils", "spread: councils whose rl cannot be "
+                                 "computed"),
+    "staff": Column("integer", "count", "staff counted: the headcount (minority, white and "
+                    "unknown ethnicity) of the councils whose pages show all three"),
+    "staff_councils": Column("integer", "councils", "staff counted: councils with a workforce "
+                             "return for the service"),
+    "staff_councils_counted": Column("integer", "councils", "staff counted: councils whose "
+                                     "headcount is in staff"),
+}
+
+_SPREAD = ("councils", "with_figure", "above", "above_significant", "below",
+           "below_significant", "within", "not_published", "no_figure")
+
+
+def _as_national(rows: list[Row], scope: str) -> list[Row]:
+    """Rows of a pooled record moved to the national kind: ``scope`` set, no authority."""
+    for row in rows:
+        row[_POSITION["kind"]] = "national"
+        row[_POSITION["scope"]] = scope
+        row[_POSITION["authority"]] = None
+    return rows
+
+
+def national_rows(nat: Any) -> list[Row]:
+    """A year's national picture (:func:`wres_tools.national.national_year` in published mode)
+    -> rows: each scope's pooled records as a council's (:func:`record_rows`), with the councils
+    each line pools and leaves out; the spread of every scope and metric; the staff counted.
+
+    Every count in them is a sum of counts the councils' own published records show (national.py
+    pools nothing else), so none can be differenced against the council rows to reveal a count
+    withheld there. Refuses a picture that is not published."""
+    if nat.disclosure != "published":
+        raise ValueError(f"national picture of {nat.year} in {nat.disclosure!r} mode: results.csv "
+                         "takes only published figures")
+    rows: list[Row] = []
+    for scope, pooled in nat.pooled.items():
+        records = pooled.drop(columns=["scope", "n_councils", "n_left_out"])
+        rows += _as_national(record_rows(records, "national"), scope)
+        for record in pooled.to_dict("records"):
+            record = {k: _plain(v) for k, v in record.items()}
+            base = {"kind": "national", "scope": scope, "year": record["year"],
+                    "metric": record["metric"], "service": record["service"],
+                    "group": record["group"], "reference": record["reference"],
+                    "pay_band": _text(record["pay_band"]),
+                    "adverse_when": _text(record["adverse_when"])}
+            rows += figure_rows(base, ((s, record[s], False) for s in ("n_councils",
+                                                                       "n_left_out")),
+                                NATIONAL_STATISTICS, reason=None, status="ok",
+                                where=f"national {scope} {record['year']} {record['metric']}")
+    for spread in nat.spread.to_dict("records"):
+        spread = {k: _plain(v) for k, v in spread.items()}
+        base = {"kind": "national", "scope": spread["scope"], "year": spread["year"],
+                "metric": spread["metric"], "service": spread["service"], "group": "minority",
+                "reference": REFERENCE, "adverse_when": METRICS[spread["metric"]].adverse_when}
+        rows += figure_rows(base, ((f"councils_{c}" if c != "councils" else c, spread[c], False)
+                                   for c in _SPREAD), NATIONAL_STATISTICS, reason=None,
+                            status="ok", where=f"national spread {spread['scope']}")
+    for staff in nat.staff.to_dict("records"):
+        staff = {k: _plain(v) for k, v in staff.items()}
+        base = {"kind": "national", "scope": staff["scope"], "year": staff["year"],
+                "service": staff["service"]}
+        figures = (("staff", staff["staff"]), ("staff_councils", staff["councils"]),
+                   ("staff_councils_counted", staff["councils_counted"]))
+        rows += figure_rows(base, ((s, v, False) for s, v in figures), NATIONAL_STATISTICS,
+                            reason=None, status="ok", where=f"national staff {staff['scope']}")
+    return rows
+
+
 # --------------------------------------------------------------------------- the kinds
 
 
@@ -396,6 +490,7 @@ ROW_KINDS: dict[str, RowKind] = {
     "pooled": RowKind(KINDS["pooled"], pooled_rows, RESULT_STATISTICS),
     "change": RowKind(KINDS["change"], change_rows, CHANGE_STATISTICS),
     "benchmark": RowKind(KINDS["benchmark"], benchmark_rows, BENCHMARK_STATISTICS),
+    "national": RowKind(KINDS["national"], national_rows, NATIONAL_STATISTICS),
 }
 if tuple(ROW_KINDS) != tuple(KINDS):  # pragma: no cover - caught by the tests at once
     raise RuntimeError("rows.ROW_KINDS and dictionary.KINDS name different kinds")
