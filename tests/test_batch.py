@@ -655,8 +655,9 @@ def _mark_done(plan) -> None:
 def test_a_changed_return_remakes_the_year_pages_of_its_year_and_later_only(tmp_path):
     """Year-wide pages of year Y rest on the returns of years <= Y (benchmarking reads Y, the
     national page Y and the years before it for its trend): a 2023 change leaves the 2021 and
-    2022 year pages standing, a 2021 change re-makes all three; the authority-years of the
-    other authority stay."""
+    2022 year pages standing, a 2021 change re-makes all three. Of the other authority's pages
+    only its summary of the changed year is re-made (its benchmark section places it among
+    every authority of that year); its metric pages and other years stay."""
     data = tmp_path / "data"
     for year in (2021, 2022, 2023):
         for authority in ("ashbury", "brockley"):
@@ -667,26 +668,73 @@ def test_a_changed_return_remakes_the_year_pages_of_its_year_and_later_only(tmp_
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     make_notebook(notebooks / "summary.ipynb", "print(authority)")
+    make_notebook(notebooks / "m3_leaving.ipynb", "print(authority)")
     make_notebook(notebooks / "benchmarking.ipynb", "print(year)", authority=False)
     chosen = report_notebooks(notebooks)
     out = tmp_path / "outputs"
 
     first = plan_batch(data, out, notebooks=chosen)
-    assert first.reports == 6 + 3
+    assert first.reports == 6 * 2 + 3
     _mark_done(first)
     assert plan_batch(data, out, notebooks=chosen).reports == 0
 
-    def remade(year: int, authority: str) -> set[tuple[str | None, int]]:
+    def remade(year: int, authority: str) -> dict[tuple[str | None, int], set[str]]:
         write_return(tables(minority_appointed=20 + year % 10), data, authority, year, "csv")
         plan = plan_batch(data, out, notebooks=chosen)
         _mark_done(plan)
-        return {(job.authority, job.year) for job in plan.jobs}
+        return {(job.authority, job.year): {nb.stem for nb in job.notebooks}
+                for job in plan.jobs}
 
+    both, summary, year_page = {"summary", "m3_leaving"}, {"summary"}, {"benchmarking"}
     # brockley's own authority-years rest on all its years (the change over time)
-    assert remade(2023, "brockley") == {("brockley", 2021), ("brockley", 2022),
-                                        ("brockley", 2023), (None, 2023)}
-    assert remade(2022, "ashbury") == {("ashbury", 2021), ("ashbury", 2022), ("ashbury", 2023),
-                                       (None, 2022), (None, 2023)}
-    assert remade(2021, "brockley") == {("brockley", 2021), ("brockley", 2022),
-                                        ("brockley", 2023),
-                                        (None, 2021), (None, 2022), (None, 2023)}
+    assert remade(2023, "brockley") == {("brockley", 2021): both, ("brockley", 2022): both,
+                                        ("brockley", 2023): both, ("ashbury", 2023): summary,
+                                        (None, 2023): year_page}
+    assert remade(2022, "ashbury") == {("ashbury", 2021): both, ("ashbury", 2022): both,
+                                       ("ashbury", 2023): both, ("brockley", 2022): summary,
+                                       (None, 2022): year_page, (None, 2023): year_page}
+    assert remade(2021, "brockley") == {("brockley", 2021): both, ("brockley", 2022): both,
+                                        ("brockley", 2023): both, ("ashbury", 2021): summary,
+                                        (None, 2021): year_page, (None, 2022): year_page,
+                                        (None, 2023): year_page}
+
+
+def test_a_changed_parameter_file_remakes_every_summary_of_the_batch(tmp_path):
+    """The summaries' benchmark section names the other authorities from their parameter
+    files: one authority's changed display name re-makes every summary, and only its own
+    metric pages."""
+    data = tmp_path / "data"
+    for authority in ("ashbury", "brockley"):
+        write_return(tables(), data, authority, 2023, "csv")
+    (data / "parameters").mkdir()
+    for authority, text in PARAMETERS.items():
+        (data / "parameters" / f"{authority}.yml").write_text(text, encoding="utf-8")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    make_notebook(notebooks / "summary.ipynb", "print(authority)")
+    make_notebook(notebooks / "m3_leaving.ipynb", "print(authority)")
+    chosen = report_notebooks(notebooks)
+    out = tmp_path / "outputs"
+    _mark_done(plan_batch(data, out, notebooks=chosen))
+    path = data / "parameters" / "brockley.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# renamed\n", encoding="utf-8")
+    plan = plan_batch(data, out, notebooks=chosen)
+    assert {(job.authority, tuple(nb.stem for nb in job.notebooks)) for job in plan.jobs} == {
+        ("ashbury", ("summary",)), ("brockley", ("summary", "m3_leaving"))}
+
+
+def test_the_notebooks_that_read_their_year_are_the_ones_showing_a_benchmark():
+    """READS_THE_YEAR must name every per-authority notebook whose page shows the year's
+    benchmark (the summary's benchmark section), or its page goes stale when another
+    authority's return changes."""
+    from wres_tools.batch.plan import READS_THE_YEAR
+
+    showing = set()
+    for notebook in report_notebooks():
+        if not takes_authority(notebook):
+            continue
+        code = "\n".join(c.source for c in nbformat.read(notebook, as_version=4).cells
+                         if c.cell_type == "code")
+        if '"benchmark"' in code or "year_benchmark" in code or "summary_view" in code:
+            showing.add(notebook.stem)
+    assert showing == set(READS_THE_YEAR) == {"summary"}

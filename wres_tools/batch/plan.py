@@ -196,10 +196,12 @@ def plan_batch(
     skipped = reports = 0
 
     def add(authority: str | None, year: int, target: Path, mode: str, limit: int | None,
-            chosen: list[Path], base: tuple[str, ...], metrics: bool) -> None:
+            chosen: list[Path], base: tuple[str, ...], metrics: bool,
+            year_wide: str = "") -> None:
         nonlocal skipped, reports
         wanted = {METRICS_FILE: fingerprint(*base, METRICS_FILE)} if metrics else {}
-        wanted |= {f"{nb.stem}.html": fingerprint(*base, nb.name, notebook_digests[nb])
+        wanted |= {f"{nb.stem}.html": fingerprint(*base, nb.name, notebook_digests[nb],
+                                                  *((year_wide,) if reads_the_year(nb) else ()))
                    for nb in chosen}
         stale = _stale(target, wanted, force)
         todo = tuple(nb for nb in chosen if f"{nb.stem}.html" in stale)
@@ -209,6 +211,16 @@ def plan_batch(
             jobs.append(Job(authority, year, data_dir, parameters_dir, target, mode, limit, todo,
                             METRICS_FILE in stale, wanted, year_pages=year_pages))
 
+    year_wide: dict[int, str] = {}  # what an authority's page that reads its year rests on
+    if any(reads_the_year(nb) for nb in per_authority):
+        try:
+            every_setting = digest_paths(sorted(p for p in Path(parameters_dir).glob("*")
+                                                if p.is_file()), key=key)
+            year_wide = {year: fingerprint(digest, every_setting) for year, digest in
+                         year_digests(all_refs, data_dir, key).items()}
+        except OSError as exc:
+            failures += [Failure(ACROSS_AUTHORITIES, year, "return", short_message(exc))
+                         for year in sorted({r.year for r in refs})]
     by_authority: dict[str, list[Any]] = {}
     for ref in refs:
         by_authority.setdefault(ref.authority, []).append(ref)
@@ -228,7 +240,7 @@ def plan_batch(
         base = (inputs, settings, code, mode, __version__, *year_pages)
         for ref in authority_refs:
             add(authority, ref.year, out_dir / str(ref.year) / authority, mode, limit,
-                per_authority, base, metrics=True)
+                per_authority, base, metrics=True, year_wide=year_wide.get(ref.year, ""))
 
     if per_year and not authorities:
         try:
@@ -256,21 +268,41 @@ def plan_batch(
     return Plan(jobs, skipped, failures, reports, data_dir, parameters_dir, refs, options)
 
 
+#: The notebooks that take an authority but whose pages also state figures made from every
+#: authority's return of their year: the summary's benchmark section (``report.year_benchmark``:
+#: the funnel's pooled figure and limits, the authority's place on it, the other authorities'
+#: names from their parameter files). Their fingerprint holds their year's returns and the whole
+#: parameter folder too, so another authority's changed return re-makes them, never leaves them
+#: stating a benchmark the year's benchmarking page no longer shows.
+READS_THE_YEAR: frozenset[str] = frozenset({"summary"})
+
+
+def reads_the_year(notebook: Path) -> bool:
+    """Whether ``notebook``'s page rests on every return of its year (:data:`READS_THE_YEAR`)."""
+    return notebook.stem in READS_THE_YEAR
+
+
+def year_digests(refs: Sequence[Any], data_dir: Path, key: bytes) -> dict[int, str]:
+    """For each year of ``refs``: the digest of every return of that year (in ``refs`` order),
+    each return hashed once (``digest_paths`` of one path)."""
+    by_year: dict[int, list[str]] = {}
+    for ref in refs:
+        by_year.setdefault(ref.year, []).append(digest_paths([ref.path], data_dir, key))
+    return {year: fingerprint(str(year), *digests) for year, digests in sorted(by_year.items())}
+
+
 def year_inputs(refs: Sequence[Any], data_dir: Path, key: bytes) -> dict[int, str]:
     """For each year of ``refs``: the digest of every return of that year and the years before.
 
     What a year's pages across authorities rest on: the benchmarking page reads the returns of
     its own year, the national page those of its year and every earlier one (its trend). So a
     changed return of year Y re-makes the year pages of Y and later, never those of an earlier
-    year. Each return is hashed once (``digest_paths`` of one path), then the years are chained.
+    year. The years' own digests (:func:`year_digests`) are chained.
     """
-    by_year: dict[int, list[str]] = {}
-    for ref in refs:
-        by_year.setdefault(ref.year, []).append(digest_paths([ref.path], data_dir, key))
     out: dict[int, str] = {}
     upto = ""
-    for year in sorted(by_year):
-        upto = fingerprint(upto, str(year), *by_year[year])
+    for year, digest in year_digests(refs, data_dir, key).items():
+        upto = fingerprint(upto, digest)
         out[year] = upto
     return out
 
