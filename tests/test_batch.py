@@ -327,9 +327,18 @@ def test_unchanged_work_is_skipped_and_changes_redo_only_what_they_touch(project
     edited = run(project)
     assert edited.made == 3 and edited.skipped == 5
     # a changed return redoes that authority's reports (every year: reports compare years)
+    # and the other authorities' summaries of that year (their benchmark section reads it):
+    # ashbury 2022 and 2023 x 3 notebooks = 6, brockley's 2023 summary = 1; brockley's m10
+    # is all that is skipped
+    brockley_summary = project["out"] / "2023" / "brockley" / "summary.html"
+    brockley_extra = project["out"] / "2023" / "brockley" / "m10_extra.html"
+    summary_made = brockley_summary.stat().st_mtime_ns
+    extra_made = brockley_extra.stat().st_mtime_ns
     write_return(tables(minority_appointed=11), project["data"], "ashbury", 2023, "csv")
     changed = run(project)
-    assert changed.made == 6 and changed.skipped == 2
+    assert changed.made == 7 and changed.skipped == 1
+    assert brockley_summary.stat().st_mtime_ns != summary_made
+    assert brockley_extra.stat().st_mtime_ns == extra_made
     # a deleted page is made again
     (project["out"] / "2023" / "ashbury" / "summary.html").unlink()
     assert run(project).made == 1
