@@ -182,17 +182,18 @@ def test_a_tampered_results_csv_row_is_named_by_its_line_and_key(tmp_path, monke
     manifest = _page_run(tmp_path, monkeypatch)
     csv = manifest.parent / "results.csv"
     lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
-    # rows: alpha 2023 first (M2's statistics in order: n_group, events_group, n_reference,
-    # events_reference, rate_group and its interval, rate_reference and its interval, rl), so
-    # M2's rl is data row 11, line 12 of the file (line 1 the header)
-    assert lines[11].startswith("result,alpha,,,2023,,,M2,all,minority,white,,rl,0.5,")
-    lines[11] = lines[11].replace(",rl,0.5,", ",rl,0.25,", 1)
+    # rows by year, then authority: beta 2022's, then alpha 2023's; alpha's M2 rl (0.5) is
+    # the one row of the file that starts so (line 1 is the header)
+    row = "result,alpha,,,2023,,,M2,all,minority,white,,rl,0.5,"
+    (index,) = [i for i, line in enumerate(lines) if line.startswith(row)]
+    assert index > 1 and lines[1].startswith("result,beta,,,2022,")
+    lines[index] = lines[index].replace(",rl,0.5,", ",rl,0.25,", 1)
     csv.write_text("".join(lines), encoding="utf-8")
     result = runner.invoke(app, ["reproduce", str(manifest), "--out", str(tmp_path / "again")])
     assert result.exit_code == 1
     said = _said(result)
     assert f"{csv}: recorded output changed since the manifest" in said
-    assert ("results.csv: line 12 of the expected file (kind=result, authority=alpha, "
+    assert (f"results.csv: line {index + 1} of the expected file (kind=result, authority=alpha, "
             "year=2023, metric=M2, service=all, group=minority, statistic=rl): value was "
             "'0.25', now '0.5'") in said
     assert said.count("results.csv: line") == 1  # that row only

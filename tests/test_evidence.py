@@ -763,8 +763,8 @@ def test_write_evidence_writes_csv_dictionary_methods_and_manifest(tmp_path):
     manifest = write_evidence(data, refs, params, {"disclosure": "published"}, out,
                                        lock_path=tmp_path / "none.lock", root=tmp_path)
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["2022", "2023", "manifest.json", "methods.html", "results.csv",
-                     "results.parquet", "results_dictionary.csv"]
+    assert names == [".evidence", "2022", "2023", "manifest.json", "methods.html",
+                     "results.csv", "results.parquet", "results_dictionary.csv"]
     written = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
     own = written[written["kind"] == "result"].drop(columns=["name", "ons_code"])
     alone = pd.read_csv(io.StringIO(results_csv(

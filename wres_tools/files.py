@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -15,6 +17,26 @@ def _umask() -> int:
 
 
 _UMASK = _umask()
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder to write in pieces (a stream of rows, a Parquet
+    writer); when the block ends without error it becomes ``path`` by a rename, with the mode
+    ``open()`` would give it. On any error (or a kill before the rename) ``path`` is untouched
+    and the temporary file removed (a killed process leaves a ``.<name>.*.tmp`` no reader takes
+    for the file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path: Path | str, content: str | bytes) -> Path:

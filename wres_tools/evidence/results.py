@@ -83,7 +83,9 @@ def results_long(records: pd.DataFrame | None = None,
             "Int64" if column.name in INTEGER_COLUMNS else "float64")
     order = {k: i for i, k in enumerate(ROW_KINDS)}
     frame["_order"] = frame["kind"].map(order)
-    frame = frame.sort_values(["_order", "authority", "year"], kind="stable")
+    # kind, then year, then authority: so the rows of one year's benchmark or national picture
+    # are together, and the file can be written one authority-year (or year) at a time
+    frame = frame.sort_values(["_order", "year", "authority"], kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True)
 
 
@@ -147,11 +149,17 @@ def results_frame(source: Source, items: Mapping[str, Sequence[Any]] | None = No
     return results_long(load_records(source), items, authorities)
 
 
+def csv_rows(frame: pd.DataFrame, *, header: bool = True) -> str:
+    """Rows of :func:`results_long` as results.csv writes them (:func:`csv_text`, numbers in
+    their shortest exact text); ``header=False`` for a piece of the file after its first."""
+    return csv_text(frame, float_format=_number_text, header=header)
+
+
 def results_csv(source: Source, items: Mapping[str, Sequence[Any]] | None = None,
                 authorities: Mapping[str, Authority] | None = None) -> str:
     """The text of results.csv: UTF-8, comma separated, LF line ends, empty for missing, text
     that a spreadsheet would run as a formula neutralised (:func:`neutralised`)."""
-    return csv_text(results_frame(source, items, authorities), float_format=_number_text)
+    return csv_rows(results_frame(source, items, authorities))
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -159,10 +167,17 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     (:func:`wres_tools.evidence.dictionary.arrow_schema`): text as strings, ``value`` float64,
     years and flags integers (nullable), each field carrying its unit and meaning, so R's
     arrow, pandas and polars read the same types and the file names what its columns are."""
-    table = pa.Table.from_pandas(frame, schema=arrow_schema(), preserve_index=False)
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd")
+    pq.write_table(arrow_table(frame), buffer, compression=PARQUET_COMPRESSION)
     return buffer.getvalue()
+
+
+PARQUET_COMPRESSION = "zstd"
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A frame of :func:`results_long` as an Arrow table in the dictionary's schema."""
+    return pa.Table.from_pandas(frame, schema=arrow_schema(), preserve_index=False)
 
 
 def write_results_csv(source: Source, path: Path,
@@ -175,7 +190,7 @@ def write_results_csv(source: Source, path: Path,
     frame = results_frame(source, items, authorities)
     if parquet is not None:
         write_atomic(Path(parquet), parquet_bytes(frame))
-    return write_atomic(Path(path), csv_text(frame, float_format=_number_text))
+    return write_atomic(Path(path), csv_rows(frame))
 
 
 def data_dictionary() -> pd.DataFrame:
