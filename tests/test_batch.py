@@ -113,7 +113,8 @@ def run(project, **kwargs):
 
 def pages(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")}
+            if p.is_file() and not any(part.startswith(".")  # no hidden state (.evidence)
+                                       for part in p.relative_to(out).parts)}
 
 
 # -- small pure parts -----------------------------------------------------------------------------
