@@ -33,7 +33,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wres_tools.batch.plan import parameter_files, year_digests, year_inputs
+from wres_tools.batch.plan import (
+    parameter_files,
+    parameter_folder_digest,
+    year_digests,
+    year_inputs,
+)
 from wres_tools.batch.state import code_digest, fingerprint
 from wres_tools.evidence.manifest import metrics_path
 from wres_tools.evidence.results import (
@@ -92,8 +97,7 @@ def plan_pieces(data_dir: Path, refs: Sequence[ReturnRef], parameters_dir: Path,
     key = input_key(data_dir)
     code = code_digest()
     every_ref = find_returns(data_dir)
-    every_setting = digest_paths(sorted(p for p in Path(parameters_dir).glob("*") if p.is_file()),
-                                 key=key)
+    every_setting = parameter_folder_digest(parameters_dir, key)
     by_year, upto_year = (year_digests(every_ref, data_dir, key),
                           year_inputs(every_ref, data_dir, key))
     own: dict[str, tuple[str, str]] = {}  # authority -> (its returns, its parameter files)

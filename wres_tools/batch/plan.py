@@ -214,8 +214,7 @@ def plan_batch(
     year_wide: dict[int, str] = {}  # what an authority's page that reads its year rests on
     if any(reads_the_year(nb) for nb in per_authority):
         try:
-            every_setting = digest_paths(sorted(p for p in Path(parameters_dir).glob("*")
-                                                if p.is_file()), key=key)
+            every_setting = parameter_folder_digest(parameters_dir, key)
             year_wide = {year: fingerprint(digest, every_setting) for year, digest in
                          year_digests(all_refs, data_dir, key).items()}
         except OSError as exc:
@@ -280,6 +279,13 @@ READS_THE_YEAR: frozenset[str] = frozenset({"summary"})
 def reads_the_year(notebook: Path) -> bool:
     """Whether ``notebook``'s page rests on every return of its year (:data:`READS_THE_YEAR`)."""
     return notebook.stem in READS_THE_YEAR
+
+
+def parameter_folder_digest(parameters_dir: Path, key: bytes) -> str:
+    """The keyed digest of every file of the parameter folder: what a page or piece that names
+    every authority (their display names, bands, regions) rests on."""
+    return digest_paths(sorted(p for p in Path(parameters_dir).glob("*") if p.is_file()),
+                        key=key)
 
 
 def year_digests(refs: Sequence[Any], data_dir: Path, key: bytes) -> dict[int, str]:
